@@ -1,0 +1,40 @@
+// Bundles the extension, the CLI and one chunk per cloud SDK with esbuild.
+// The SDK chunks are separate entry points so that neither activation nor the CLI loads an SDK
+// until its backend is used (see src/backends/sdk.ts).
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = !watch && process.env.KESTRA_SECRETS_DEV !== '1';
+
+const sdkChunks = ['aws', 'azure', 'google', 'vault'].filter((name) => existsSync(`src/sdk/${name}.ts`));
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Pulled in by the SDKs only on code paths we never take (optional native helpers).
+  external: ['vscode', 'encoding', 'supports-color', '@azure/msal-node-extensions', 'keytar'],
+};
+
+const builds = [
+  { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  ...sdkChunks.map((name) => ({ ...common, entryPoints: { [name]: `src/sdk/${name}.ts` }, outdir: 'dist/sdk' })),
+];
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist', { recursive: true });
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log('esbuild: watching');
+} else {
+  const started = Date.now();
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  console.log(`esbuild: built ${builds.length} bundles in ${Date.now() - started} ms`);
+}

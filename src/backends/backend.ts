@@ -1,0 +1,117 @@
+/**
+ * The one interface every secret store implements. A backend never logs, returns in metadata or
+ * puts in an error message a secret value; only `reveal` returns one, on an explicit user request.
+ */
+import type { BackendType, SecretBackendConfig } from '../core/configTypes';
+import type { Logger } from '../core/log';
+import type { Problem } from '../core/types';
+
+export interface SecretMeta {
+  /** The key as written in `secret('KEY')`. */
+  key: string;
+  /** The namespace the secret belongs to; undefined for namespace-less stores (Kestra OSS env secrets). */
+  namespace?: string;
+  tags?: Record<string, string>;
+  description?: string;
+  /** Human-readable origin, never a value: "examples/oss-compose/.env_encoded:3", "AWS secret kestra/db". */
+  source?: string;
+  /** Where the secret is defined in a workspace file, when it is (env backend). */
+  location?: { file: string; line: number; character: number };
+  /** Top-level JSON field names, when known without exposing values; undefined when unknown. */
+  subkeys?: string[];
+  /** Whether the value is a JSON object (subkeys usable); 'unknown' when the store was not asked. */
+  valueKind?: 'json-object' | 'not-json-object' | 'unknown';
+  /** ISO date of the last change, when the store reports it. */
+  updated?: string;
+}
+
+export interface BackendContext {
+  log: Logger;
+  /** Kestra tenant, used in Vault paths and server URLs. Default `main`. */
+  tenant: string;
+  /** Credentials from SecretStorage (editor) or the environment (CLI); keys are backend-specific. */
+  credentials?: Record<string, string>;
+  /** Opt-in: stores without a keys-only API may read values to learn subkeys (values never leave the backend). */
+  readValuesForSubkeys: boolean;
+  /** Workspace folders (absolute paths); the env backend discovers Compose files there. */
+  workspaceRoots: string[];
+  /** Encoded env files (absolute paths) named in the configuration. */
+  envFiles: string[];
+  /** Process environment (injectable for tests). */
+  env: NodeJS.ProcessEnv;
+  /** Whether to include the process environment's SECRET_ variables (env backend). */
+  includeProcessEnv?: boolean;
+}
+
+export interface WriteOptions {
+  description?: string;
+  tags?: Record<string, string>;
+}
+
+export interface SecretBackend {
+  readonly type: BackendType;
+  /** Short label for the tree and messages, e.g. "AWS Secrets Manager (eu-west-1)". Never a credential. */
+  readonly label: string;
+  readonly readOnly: boolean;
+  /** False when every key is visible from every namespace (Kestra OSS env secrets). */
+  readonly namespaced: boolean;
+  /** True when `secret('k')` finds `K` (Kestra OSS upper-cases keys). */
+  readonly caseInsensitiveKeys: boolean;
+  /** True when `reveal` can return a value (false for the Kestra server, which never returns values). */
+  readonly canReveal: boolean;
+
+  /** Namespaces the store has secrets in ([] when not namespaced). */
+  listNamespaces(): Promise<string[]>;
+  /** Own secrets of exactly this namespace (all secrets when not namespaced). Never reads values. */
+  list(namespace: string): Promise<SecretMeta[]>;
+  /** Top-level fields of a JSON secret, or undefined when unknown / not allowed to learn them. */
+  subkeys(namespace: string, key: string): Promise<string[] | undefined>;
+  /** The value, for an explicit user request only. */
+  reveal(namespace: string, key: string): Promise<string>;
+  /** Create or update. Must throw `BackendError` kind `read-only` before any network call when read-only. */
+  put(namespace: string, key: string, value: string, options?: WriteOptions): Promise<void>;
+  /** Must throw `BackendError` kind `read-only` before any network call when read-only. */
+  delete(namespace: string, key: string): Promise<void>;
+  /** Problems in the store's own definitions (env backend: invalid base64, key collisions). */
+  definitionProblems(): Promise<Problem[]>;
+  dispose(): void;
+}
+
+export type BackendFactory = (config: SecretBackendConfig, context: BackendContext) => SecretBackend;
+
+export type BackendErrorKind =
+  | 'read-only'
+  | 'auth'
+  | 'permission'
+  | 'not-found'
+  | 'unreachable'
+  | 'throttled'
+  | 'timeout'
+  | 'server'
+  | 'config'
+  | 'unsupported';
+
+/** An error with a message fit for the user: backend, operation, what went wrong and what to do. */
+export class BackendError extends Error {
+  constructor(
+    readonly kind: BackendErrorKind,
+    readonly backend: string,
+    readonly operation: string,
+    detail: string,
+    readonly hint?: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`${backend}: ${operation} failed: ${detail}${hint ? ` ${hint}` : ''}`);
+    this.name = 'BackendError';
+  }
+}
+
+export function readOnlyError(backend: string, operation: string): BackendError {
+  return new BackendError(
+    'read-only',
+    backend,
+    operation,
+    'the backend is read-only.',
+    'Writes are disabled by `read-only: true` in the configuration.',
+  );
+}

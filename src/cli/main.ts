@@ -1,0 +1,1 @@
+process.stdout.write('kestra-secrets: not implemented yet\n');

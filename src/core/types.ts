@@ -1,0 +1,65 @@
+/**
+ * Types shared by the core, the backends, the CLI and the editor layer.
+ * Positions are 0-based (line, UTF-16 character) like VS Code's; the CLI adds 1 when printing.
+ */
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export type ProblemCode =
+  | 'missing-secret'
+  | 'missing-subkey'
+  | 'subkey-not-json'
+  | 'dynamic-key'
+  | 'dynamic-subkey'
+  | 'dynamic-namespace'
+  | 'invalid-base64'
+  | 'key-collision'
+  | 'yaml-error'
+  | 'backend-error';
+
+export interface Problem {
+  /** Absolute or workspace-relative path of the file the problem is in. */
+  file: string;
+  range: Range;
+  severity: Severity;
+  code: ProblemCode;
+  /** Never contains a secret value. */
+  message: string;
+  /** Machine-readable details for quick fixes. */
+  data?: {
+    key?: string;
+    subkey?: string;
+    namespace?: string;
+    suggestions?: string[];
+  };
+}
+
+/** A `secret(...)` call found in a flow, with ranges in the flow file's source text. */
+export interface SecretReference {
+  /** Static key, or undefined when the key is not a plain string literal. */
+  key?: string;
+  /** Range of the key literal's content (inside the quotes) in the source. */
+  keyRange?: Range;
+  /** Why the key can't be checked, when it is dynamic (e.g. "the key is the expression inputs.key"). */
+  dynamicKey?: string;
+  /** Literal `namespace` argument, when given as a plain string. */
+  namespace?: string;
+  namespaceRange?: Range;
+  dynamicNamespace?: string;
+  subkey?: string;
+  subkeyRange?: Range;
+  dynamicSubkey?: string;
+  full: boolean;
+  /** Range of the whole `secret(...)` call in the source. */
+  callRange: Range;
+}
