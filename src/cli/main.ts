@@ -1,1 +1,77 @@
-process.stdout.write('kestra-secrets: not implemented yet\n');
+/**
+ * `kestra-secrets`: encode/decode .env files to Kestra's SECRET_ form, check flows against the
+ * configured secret store, list the secrets a namespace can see. Shares the core with the extension.
+ */
+import { runDecode, runEncode } from './encode';
+import { runCheck } from './check';
+import { runList } from './list';
+import type { CliIo } from './io';
+
+const USAGE = `Usage: kestra-secrets <command> [options]
+
+Commands:
+  encode [FILE|-] [-o OUT] [--raw] [--force]
+      Encode a .env file (Docker Compose syntax) to Kestra's SECRET_<KEY>=<base64> form.
+      Default FILE: .env; default OUT: .env_encoded beside FILE (stdout for -).
+  decode [FILE|-] [-o OUT] [--force]
+      Turn an encoded file back into a .env that encodes to the same result (default: stdout).
+  check [PATH...] [--config FILE] [--server URL] [--tenant T] [--env-file FILE] [--format text|json]
+      Check every flow under PATH (default .) for missing secrets, missing sub-keys,
+      non-JSON sub-key uses and invalid encoded values. Exit 1 when an error is found.
+  list [--namespace NS] [--config FILE] [--server URL] [--tenant T] [--env-file FILE] [--format text|json]
+      List the secrets a namespace can see (own and inherited), never their values.
+
+Options common to check and list:
+  --config FILE     YAML file with a Kestra \`kestra.secret\` block (an application.yml works);
+                    default: ./kestra-secrets.yml when present, else Kestra's SECRET_ env secrets
+                    from the Compose files, encoded env files and the process environment.
+  --server URL      Ask a running Kestra server (credentials from KESTRA_API_TOKEN or
+                    KESTRA_USERNAME + KESTRA_PASSWORD).
+  --env-file FILE   An encoded env file to read SECRET_ variables from (repeatable).
+  -h, --help        Show help.
+
+Exit codes: 0 ok, 1 problems found (or a file could not be processed), 2 bad usage or configuration.
+`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'encode':
+      return runEncode(rest, io);
+    case 'decode':
+      return runDecode(rest, io);
+    case 'check':
+      return runCheck(rest, io);
+    case 'list':
+      return runList(rest, io);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      io.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    case '--version':
+    case '-v':
+      io.stdout.write(`${require('../../package.json').version}\n`);
+      return 0;
+    default:
+      io.stderr.write(`kestra-secrets: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+if (require.main === module || process.env.KESTRA_SECRETS_CLI === '1' || isBinEntry()) {
+  main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() })
+    .then((code) => {
+      process.exitCode = code;
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`kestra-secrets: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    });
+}
+
+function isBinEntry(): boolean {
+  const entry = process.argv[1] ?? '';
+  return /kestra-secrets(\.js)?$/.test(entry) || /[\\/]dist[\\/]cli\.js$/.test(entry);
+}

@@ -1,0 +1,160 @@
+/** `kestra-secrets check`: every flow under the given paths against the configured secret store. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkFlow, referencedNamespaces, type VisibleLookup } from '../core/checks';
+import type { VisibleSecrets } from '../core/catalogTypes';
+import type { SecretCatalog } from '../core/catalog';
+import { analyzeFlow, looksLikeFlow, type FlowAnalysis } from '../core/flow';
+import type { Problem } from '../core/types';
+import type { CliIo } from './io';
+import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig, UsageError } from './options';
+
+const HELP = `Usage: kestra-secrets check [PATH...] [--config FILE] [--server URL] [--tenant T]
+                            [--env-file FILE] [--read-values] [--format text|json]
+
+Checks every Kestra flow (YAML with id, namespace and tasks or triggers) under each PATH
+(default .) against the configured secret store: missing keys, missing sub-keys, sub-keys of
+non-JSON secrets, and invalid SECRET_ definitions in encoded env files. Dynamic keys are
+reported as information. Secret values are never printed.
+
+  --read-values   let stores without a keys-only API read values (in memory) to check sub-keys
+  --format json   one JSON array of {file, line, column, endLine, endColumn, severity, code, message}
+
+Exit codes: 0 no errors, 1 errors found, 2 bad usage or configuration.
+`;
+
+const SKIPPED_DIRS = new Set(['node_modules', '.git', '.vscode-test', 'dist', 'out']);
+
+interface ScannedFlow {
+  file: string;
+  analysis: FlowAnalysis;
+}
+
+export async function runCheck(argv: string[], io: CliIo): Promise<number> {
+  let catalog: SecretCatalog | undefined;
+  try {
+    const options = parseStoreOptions(argv, ['--config', '--server', '--tenant', '--env-file', '--format', '--read-values']);
+    if (options.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    const roots = options.positionals.length > 0 ? options.positionals : ['.'];
+    const config = await resolveConfig(options, io);
+    const files = roots.flatMap((root) => yamlFilesUnder(path.resolve(io.cwd, root)));
+    const { flows, problems } = scanFlows(files, io.cwd);
+    catalog = createCliCatalog(config, options, roots, io);
+    problems.push(...(await checkAgainstCatalog(flows, catalog, io)));
+    problems.push(...(await definitionProblemsFor(catalog, io)));
+    sortProblems(problems);
+    io.stdout.write(options.format === 'json' ? formatJson(problems) : formatText(problems));
+    writeSummary(problems, flows.length, files.length, io);
+    return problems.some((problem) => problem.severity === 'error') ? 1 : 0;
+  } catch (error) {
+    return reportFailure(error, io);
+  } finally {
+    catalog?.dispose();
+  }
+}
+
+export function yamlFilesUnder(target: string): string[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(target);
+  } catch {
+    throw new UsageError(`no such file or directory: ${target}`);
+  }
+  if (stat.isFile()) return [target];
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) walk(path.join(dir, entry.name));
+      } else if (/\.ya?ml$/i.test(entry.name)) {
+        found.push(path.join(dir, entry.name));
+      }
+    }
+  };
+  walk(target);
+  return found.sort();
+}
+
+function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; problems: Problem[] } {
+  const flows: ScannedFlow[] = [];
+  const problems: Problem[] = [];
+  for (const absolute of files) {
+    const text = fs.readFileSync(absolute, 'utf8');
+    if (!looksLikeFlow(text)) continue;
+    const file = displayPath(absolute, cwd);
+    const analysis = analyzeFlow(text);
+    if (analysis.isFlow) {
+      flows.push({ file, analysis });
+    } else if (analysis.errors.length > 0) {
+      // Looked like a flow but does not parse as one: say why instead of skipping it silently.
+      problems.push(...checkFlow(file, analysis, () => undefined));
+    }
+  }
+  return { flows, problems };
+}
+
+async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog, io: CliIo): Promise<Problem[]> {
+  const namespaces = [...new Set(flows.flatMap((flow) => referencedNamespaces(flow.analysis)))];
+  const listings = new Map<string, VisibleSecrets>();
+  await Promise.all(namespaces.map(async (namespace) => listings.set(namespace, await catalog.visible(namespace))));
+  reportBackendErrors(listings, io);
+  const lookup: VisibleLookup = (namespace) => {
+    const visible = listings.get(namespace);
+    return visible && !(visible.error && !visible.stale) ? visible : undefined;
+  };
+  return flows.flatMap((flow) => checkFlow(flow.file, flow.analysis, lookup));
+}
+
+function reportBackendErrors(listings: Map<string, VisibleSecrets>, io: CliIo): void {
+  const messages = new Set([...listings.values()].map((visible) => visible.error).filter((error): error is string => !!error));
+  for (const message of messages) io.stderr.write(`kestra-secrets: warning: ${message} (references there were not checked)\n`);
+}
+
+async function definitionProblemsFor(catalog: SecretCatalog, io: CliIo): Promise<Problem[]> {
+  const problems = await catalog.definitionProblems();
+  return problems.map((problem) => ({ ...problem, file: displayPath(path.resolve(io.cwd, problem.file), io.cwd) }));
+}
+
+function displayPath(absolute: string, cwd: string): string {
+  const relative = path.relative(cwd, absolute);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
+}
+
+function sortProblems(problems: Problem[]): void {
+  problems.sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.range.start.line - b.range.start.line ||
+      a.range.start.character - b.range.start.character,
+  );
+}
+
+export function formatText(problems: Problem[]): string {
+  return problems
+    .map((p) => `${p.file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${p.message} [${p.code}]\n`)
+    .join('');
+}
+
+export function formatJson(problems: Problem[]): string {
+  const rows = problems.map((p) => ({
+    file: p.file,
+    line: p.range.start.line + 1,
+    column: p.range.start.character + 1,
+    endLine: p.range.end.line + 1,
+    endColumn: p.range.end.character + 1,
+    severity: p.severity,
+    code: p.code,
+    message: p.message,
+  }));
+  return `${JSON.stringify(rows, null, 2)}\n`;
+}
+
+function writeSummary(problems: Problem[], flowCount: number, fileCount: number, io: CliIo): void {
+  const count = (severity: Problem['severity']) => problems.filter((problem) => problem.severity === severity).length;
+  io.stderr.write(
+    `${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info in ${flowCount} flow(s) (${fileCount} YAML file(s) scanned)\n`,
+  );
+}

@@ -1,0 +1,135 @@
+/** Argument parsing shared by `check` and `list`, and building the catalog they query. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, defaultConfig, loadConfigFile } from '../core/config';
+import { SecretCatalog } from '../core/catalog';
+import type { KestraSecretsConfig } from '../core/configTypes';
+import type { Logger } from '../core/log';
+import { serverCredentialsFromEnv } from '../core/serverAuth';
+import type { CliIo } from './io';
+
+export class UsageError extends Error {}
+
+export interface StoreOptions {
+  positionals: string[];
+  config?: string;
+  server?: string;
+  tenant?: string;
+  envFiles: string[];
+  format: 'text' | 'json';
+  namespace?: string;
+  readValues: boolean;
+  help: boolean;
+}
+
+const VALUE_FLAGS = new Set(['--config', '--server', '--tenant', '--env-file', '--format', '--namespace', '-n']);
+
+export function parseStoreOptions(argv: string[], allowed: readonly string[]): StoreOptions {
+  const options: StoreOptions = { positionals: [], envFiles: [], format: 'text', readValues: false, help: false };
+  for (let index = 0; index < argv.length; index++) {
+    const [flag, inlineValue] = splitFlag(argv[index]);
+    if (!flag.startsWith('-') || flag === '-') {
+      options.positionals.push(flag);
+      continue;
+    }
+    if (flag === '-h' || flag === '--help') {
+      options.help = true;
+      continue;
+    }
+    if (!allowed.includes(flag)) throw new UsageError(`unknown option '${flag}'`);
+    if (flag === '--read-values') {
+      options.readValues = true;
+      continue;
+    }
+    if (!VALUE_FLAGS.has(flag)) throw new UsageError(`unknown option '${flag}'`);
+    const value = inlineValue ?? argv[++index];
+    if (value === undefined) throw new UsageError(`option '${flag}' needs a value`);
+    applyValue(options, flag, value);
+  }
+  return options;
+}
+
+function splitFlag(arg: string): [string, string | undefined] {
+  const equals = arg.indexOf('=');
+  return arg.startsWith('--') && equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, undefined];
+}
+
+function applyValue(options: StoreOptions, flag: string, value: string): void {
+  switch (flag) {
+    case '--config':
+      options.config = value;
+      break;
+    case '--server':
+      options.server = value;
+      break;
+    case '--tenant':
+      options.tenant = value;
+      break;
+    case '--env-file':
+      options.envFiles.push(value);
+      break;
+    case '--namespace':
+    case '-n':
+      options.namespace = value;
+      break;
+    case '--format':
+      if (value !== 'text' && value !== 'json') throw new UsageError(`--format must be text or json, not '${value}'`);
+      options.format = value;
+      break;
+  }
+}
+
+/** --config, else ./kestra-secrets.yml, else Kestra's env secrets; --server overrides the server block. */
+export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<KestraSecretsConfig> {
+  const configFile = options.config ?? defaultConfigFile(io.cwd);
+  const config = configFile ? await loadConfigFile(path.resolve(io.cwd, configFile), process.env) : defaultConfig();
+  if (options.server) {
+    if (!/^https?:\/\//.test(options.server)) throw new ConfigError('--server', `--server: expected an http(s) URL, got '${options.server}'`);
+    config.server = { url: options.server, tenant: options.tenant ?? config.server?.tenant ?? 'main' };
+    config.secret = { ...config.secret, type: 'kestra-server' };
+  } else if (options.tenant && config.server) {
+    config.server.tenant = options.tenant;
+  }
+  return config;
+}
+
+function defaultConfigFile(cwd: string): string | undefined {
+  const candidate = path.join(cwd, 'kestra-secrets.yml');
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+export function createCliCatalog(config: KestraSecretsConfig, options: StoreOptions, roots: string[], io: CliIo): SecretCatalog {
+  const serverCredentials = serverCredentialsFromEnv(process.env);
+  return new SecretCatalog(config, {
+    log: stderrLogger(io),
+    tenant: config.server?.tenant ?? 'main',
+    credentials: config.server ? serverCredentials : undefined,
+    readValuesForSubkeys: options.readValues,
+    workspaceRoots: roots.map((root) => path.resolve(io.cwd, root)),
+    envFiles: options.envFiles.map((file) => path.resolve(io.cwd, file)),
+    env: process.env,
+    includeProcessEnv: true,
+  });
+}
+
+/** Warnings and errors only: the CLI's stdout carries results. Never receives a secret value. */
+function stderrLogger(io: CliIo): Logger {
+  const write = (level: string) => (message: string) => io.stderr.write(`kestra-secrets: ${level}: ${message}\n`);
+  const verbose = process.env.KESTRA_SECRETS_DEBUG === '1';
+  const quiet = () => undefined;
+  return { trace: quiet, debug: verbose ? write('debug') : quiet, info: verbose ? write('info') : quiet, warn: write('warning'), error: write('error') };
+}
+
+/** Maps the errors of a check/list run to the documented exit codes. */
+export function reportFailure(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    io.stderr.write(`kestra-secrets: ${error.message}\nRun 'kestra-secrets --help' for usage.\n`);
+    return 2;
+  }
+  if (error instanceof ConfigError) {
+    io.stderr.write(`kestra-secrets: configuration error: ${error.message}\n`);
+    return 2;
+  }
+  io.stderr.write(`kestra-secrets: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}
