@@ -1,10 +1,15 @@
-/** The workspace's Kestra flows, analysed once per file version. (Implementation in progress.) */
-import type * as vscode from 'vscode';
-import type { FlowAnalysis } from '../core/flow';
+/**
+ * The workspace's Kestra flows, analysed once per file version: open documents from their
+ * TextDocument (re-analysed shortly after an edit, or on demand), other files from disk.
+ * The first scan runs in the background in batches so that it never blocks the editor.
+ */
+import * as vscode from 'vscode';
+import { analyzeFlow, looksLikeFlow, type FlowAnalysis } from '../core/flow';
+import { describeError } from './log';
 
 export interface IndexedFlow {
   readonly uri: vscode.Uri;
-  /** Document version for open documents, a disk stamp (mtime) otherwise. */
+  /** Document version for open documents, a disk stamp (`disk:<mtime>:<size>`) otherwise. */
   readonly version: number | string;
   readonly analysis: FlowAnalysis;
 }
@@ -14,8 +19,224 @@ export interface FlowIndex {
   namespaces(): string[];
   flowsIn(namespace: string): IndexedFlow[];
   get(uri: vscode.Uri): IndexedFlow | undefined;
+  /** Every indexed file that is a flow or looks like one. */
   all(): IndexedFlow[];
+  /** The analysis of an open document at its current version (analysed now if stale). */
+  analysisFor(document: vscode.TextDocument): FlowAnalysis;
+  /** Fired (debounced) when flows were added, changed or removed. */
   readonly onDidChange: vscode.Event<void>;
+  /** The files whose entry changed or was removed (for diagnostics). */
+  readonly onDidUpdate: vscode.Event<vscode.Uri[]>;
   /** Resolves once the first workspace scan has finished. */
   ready(): Promise<void>;
+}
+
+const FLOW_GLOB = '**/*.{yml,yaml}';
+const EXCLUDE_GLOB = '**/{node_modules,.git,.vscode-test}/**';
+const BATCH_SIZE = 64;
+const EDIT_DEBOUNCE_MS = 300;
+const CHANGE_DEBOUNCE_MS = 100;
+const INDEXED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
+
+export function isFlowCandidate(document: vscode.TextDocument): boolean {
+  return document.languageId === 'yaml' && INDEXED_SCHEMES.has(document.uri.scheme);
+}
+
+export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
+  private readonly entries = new Map<string, IndexedFlow>();
+  /** Analyses of open YAML documents that are not flows (for hover), dropped on close. */
+  private readonly openNonFlows = new Map<string, IndexedFlow>();
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  private readonly updateEmitter = new vscode.EventEmitter<vscode.Uri[]>();
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.updateEmitter];
+  private readonly editTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private pendingUpdates = new Map<string, vscode.Uri>();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private scanned: Promise<void> | undefined;
+  private disposed = false;
+
+  readonly onDidChange = this.changeEmitter.event;
+  readonly onDidUpdate = this.updateEmitter.event;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** Starts watching and the first scan; call after activation. */
+  start(): Promise<void> {
+    if (!this.scanned) {
+      this.watch();
+      this.scanned = this.scanWorkspace();
+    }
+    return this.scanned;
+  }
+
+  ready(): Promise<void> {
+    return this.scanned ?? this.start();
+  }
+
+  namespaces(): string[] {
+    const namespaces = new Set<string>();
+    for (const flow of this.entries.values()) {
+      if (flow.analysis.isFlow && flow.analysis.namespace) namespaces.add(flow.analysis.namespace);
+    }
+    return [...namespaces].sort();
+  }
+
+  flowsIn(namespace: string): IndexedFlow[] {
+    return this.all().filter((flow) => flow.analysis.isFlow && flow.analysis.namespace === namespace);
+  }
+
+  get(uri: vscode.Uri): IndexedFlow | undefined {
+    return this.entries.get(uri.toString());
+  }
+
+  all(): IndexedFlow[] {
+    return [...this.entries.values()];
+  }
+
+  analysisFor(document: vscode.TextDocument): FlowAnalysis {
+    const key = document.uri.toString();
+    const known = this.entries.get(key) ?? this.openNonFlows.get(key);
+    if (known && known.version === document.version) return known.analysis;
+    return this.indexDocument(document).analysis;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const timer of this.editTimers.values()) clearTimeout(timer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+
+  private watch(): void {
+    const watcher = vscode.workspace.createFileSystemWatcher(FLOW_GLOB);
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate((uri) => this.onDiskChange(uri)),
+      watcher.onDidChange((uri) => this.onDiskChange(uri)),
+      watcher.onDidDelete((uri) => this.remove(uri)),
+      vscode.workspace.onDidOpenTextDocument((document) => this.onOpen(document)),
+      vscode.workspace.onDidChangeTextDocument((event) => this.onEdit(event.document)),
+      vscode.workspace.onDidCloseTextDocument((document) => this.onClose(document)),
+    );
+  }
+
+  private async scanWorkspace(): Promise<void> {
+    const started = performance.now();
+    const uris = await vscode.workspace.findFiles(FLOW_GLOB, EXCLUDE_GLOB);
+    const open = new Map(vscode.workspace.textDocuments.map((document) => [document.uri.toString(), document]));
+    for (let index = 0; index < uris.length && !this.disposed; index += BATCH_SIZE) {
+      const batch = uris.slice(index, index + BATCH_SIZE);
+      await Promise.all(
+        batch.map((uri) => {
+          const document = open.get(uri.toString());
+          return document ? this.indexDocument(document, false) : this.indexFromDisk(uri, false);
+        }),
+      );
+      await yieldToEventLoop();
+    }
+    for (const document of open.values()) if (isFlowCandidate(document)) this.indexDocument(document, false);
+    this.log.debug(
+      `Indexed ${this.entries.size} flows among ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`,
+    );
+    this.changeEmitter.fire();
+  }
+
+  private onOpen(document: vscode.TextDocument): void {
+    if (isFlowCandidate(document)) this.indexDocument(document);
+  }
+
+  private onEdit(document: vscode.TextDocument): void {
+    if (!isFlowCandidate(document)) return;
+    const key = document.uri.toString();
+    clearTimeout(this.editTimers.get(key));
+    this.editTimers.set(
+      key,
+      setTimeout(() => {
+        this.editTimers.delete(key);
+        if (!document.isClosed) this.analysisFor(document);
+      }, EDIT_DEBOUNCE_MS),
+    );
+  }
+
+  private onClose(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    this.openNonFlows.delete(key);
+    clearTimeout(this.editTimers.get(key));
+    this.editTimers.delete(key);
+    if (!this.entries.has(key)) return;
+    if (document.uri.scheme === 'untitled') this.remove(document.uri);
+    else void this.indexFromDisk(document.uri, true);
+  }
+
+  private onDiskChange(uri: vscode.Uri): void {
+    const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
+    if (open && (open.isDirty || this.get(uri)?.version === open.version)) return;
+    void this.indexFromDisk(uri, true);
+  }
+
+  private indexDocument(document: vscode.TextDocument, notify = true): IndexedFlow {
+    const text = document.getText();
+    const flow: IndexedFlow = { uri: document.uri, version: document.version, analysis: safeAnalyze(text) };
+    const key = document.uri.toString();
+    if (flow.analysis.isFlow || looksLikeFlow(text)) {
+      this.openNonFlows.delete(key);
+      this.store(flow, notify);
+    } else {
+      this.openNonFlows.set(key, flow);
+      if (this.entries.has(key)) this.remove(document.uri);
+    }
+    return flow;
+  }
+
+  private async indexFromDisk(uri: vscode.Uri, notify: boolean): Promise<void> {
+    try {
+      const stat = await vscode.workspace.fs.stat(uri);
+      const stamp = `disk:${stat.mtime}:${stat.size}`;
+      if (this.get(uri)?.version === stamp) return;
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      if (!looksLikeFlow(text)) {
+        if (this.entries.has(uri.toString())) this.remove(uri);
+        return;
+      }
+      this.store({ uri, version: stamp, analysis: safeAnalyze(text) }, notify);
+    } catch (error) {
+      if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') this.remove(uri);
+      else this.log.warn(`Could not read ${vscode.workspace.asRelativePath(uri)}: ${describeError(error)}`);
+    }
+  }
+
+  private store(flow: IndexedFlow, notify: boolean): void {
+    this.entries.set(flow.uri.toString(), flow);
+    if (notify) this.queueUpdate(flow.uri);
+  }
+
+  private remove(uri: vscode.Uri): void {
+    if (this.entries.delete(uri.toString())) this.queueUpdate(uri);
+  }
+
+  private queueUpdate(uri: vscode.Uri): void {
+    this.pendingUpdates.set(uri.toString(), uri);
+    this.flushTimer ??= setTimeout(() => this.flushUpdates(), CHANGE_DEBOUNCE_MS);
+  }
+
+  private flushUpdates(): void {
+    this.flushTimer = undefined;
+    const uris = [...this.pendingUpdates.values()];
+    this.pendingUpdates = new Map();
+    if (uris.length === 0 || this.disposed) return;
+    this.updateEmitter.fire(uris);
+    this.changeEmitter.fire();
+  }
+}
+
+function safeAnalyze(text: string): FlowAnalysis {
+  try {
+    return analyzeFlow(text);
+  } catch {
+    return { isFlow: false, references: [], errors: [] };
+  }
+}
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

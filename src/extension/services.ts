@@ -2,10 +2,23 @@
  * What every editor feature shares: the log, the secret catalog built from the configuration,
  * the index of workspace flows, and one change event. Features (tree, completion, hover,
  * diagnostics, commands) receive `Services` and never build any of these themselves.
+ *
+ * Configuration resolution (first match wins): the `kestraSecrets.configFile` setting (relative to
+ * the first workspace folder), a `kestra-secrets.yml` at a workspace root (trusted workspaces only),
+ * the inline settings `kestraSecrets.secret`/`namespaces`/`server`, else Kestra's env secrets.
  */
-import type * as vscode from 'vscode';
-import type { SecretCatalog } from '../core/catalog';
-import type { FlowIndex } from './flowIndex';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BackendContext } from '../backends/backend';
+import { describeEnvSources } from '../backends/env';
+import { SecretCatalog } from '../core/catalog';
+import { configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
+import type { KestraSecretsConfig } from '../core/configTypes';
+import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
+import { coreLogger, describeError, runInBackground } from './log';
+import { SECTION, affectsCatalog, kestraExtensionServer, readSettings, type EditorSettings } from './settings';
 
 export interface Services {
   readonly log: vscode.LogOutputChannel;
@@ -24,6 +37,14 @@ export interface Services {
   /** Re-read configuration and credentials, rebuild the catalog, fire onDidChange. */
   reload(): Promise<void>;
   workspaceTrusted(): boolean;
+  /** Resolves once the first configuration load has finished (successfully or not). */
+  ready(): Promise<void>;
+  /** Fired when the catalog was rebuilt or refreshed (not for flow edits). */
+  readonly onDidChangeCatalog: vscode.Event<void>;
+  /** The encoded env files the env backend reads (absolute paths); [] when no env backend is configured. */
+  envSourceFiles(): string[];
+  /** The current settings (trust-aware). */
+  settings(): EditorSettings;
 }
 
 /**
@@ -53,4 +74,291 @@ export interface AddToEnvFileArgs {
 
 export function credentialsStorageKey(backendType: string): string {
   return `kestraSecrets.credentials.${backendType}`;
+}
+
+export const CONFIG_FILE_NAME = 'kestra-secrets.yml';
+const COMPOSE_GLOB = '**/{docker-compose,compose}*.{yml,yaml}';
+const RELOAD_DEBOUNCE_MS = 250;
+const SERVER_OFFER_STATE = 'kestraSecrets.kestraServerOffer';
+
+interface ResolvedConfig {
+  config: KestraSecretsConfig;
+  source: string;
+  /** The configuration file to watch, when there is one. */
+  file?: string;
+}
+
+export class ExtensionServices implements Services, vscode.Disposable {
+  catalog: SecretCatalog | undefined;
+  configError: string | undefined;
+  configSource = 'default (env secrets)';
+  readonly flows: WorkspaceFlowIndex;
+  readonly secretStorage: vscode.SecretStorage;
+
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  private readonly catalogEmitter = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.catalogEmitter];
+  /** Watchers that depend on the current configuration, replaced on every reload. */
+  private configWatchers: vscode.Disposable[] = [];
+  private envSources: string[] = [];
+  private current: EditorSettings;
+  private reloadQueue: Promise<void> = Promise.resolve();
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  private firstLoad: Promise<void> | undefined;
+  private offeredServer = false;
+  private disposed = false;
+
+  readonly onDidChange = this.changeEmitter.event;
+  /** Fired when the catalog was rebuilt or refreshed (not for flow edits). */
+  readonly onDidChangeCatalog = this.catalogEmitter.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.secretStorage = context.secrets;
+    this.current = readSettings(this.workspaceTrusted());
+    this.flows = new WorkspaceFlowIndex(log);
+    this.disposables.push(this.flows, this.flows.onDidChange(() => this.changeEmitter.fire()));
+  }
+
+  /** Starts loading configuration and scanning flows in the background; returns at once. */
+  start(): void {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (affectsCatalog(event)) this.scheduleReload();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleReload()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleReload()),
+      this.secretStorage.onDidChange((event) => {
+        if (event.key.startsWith(`${SECTION}.credentials.`)) this.scheduleReload();
+      }),
+    );
+    this.firstLoad = this.reload();
+    runInBackground(this.log, 'Indexing the workspace flows', async () => {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: indexing flows') },
+        () => this.flows.start(),
+      );
+    });
+  }
+
+  /** Resolves once the first configuration load has finished (successfully or not). */
+  ready(): Promise<void> {
+    return this.firstLoad ?? Promise.resolve();
+  }
+
+  settings(): EditorSettings {
+    return this.current;
+  }
+
+  /** The encoded env files the env backend reads (absolute paths), for watchers and quick fixes. */
+  envSourceFiles(): string[] {
+    return this.envSources;
+  }
+
+  workspaceTrusted(): boolean {
+    return vscode.workspace.isTrusted;
+  }
+
+  async refresh(): Promise<void> {
+    await this.reloadQueue;
+    this.catalog?.refresh();
+    this.catalogEmitter.fire();
+    this.changeEmitter.fire();
+  }
+
+  reload(): Promise<void> {
+    this.reloadQueue = this.reloadQueue.then(async () => {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: loading configuration') },
+        () => this.rebuild(),
+      );
+    });
+    return this.reloadQueue;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.disposeConfigWatchers();
+    this.catalog?.dispose();
+    this.catalog = undefined;
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+
+  private scheduleReload(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      runInBackground(this.log, 'Reloading the configuration', () => this.reload());
+    }, RELOAD_DEBOUNCE_MS);
+  }
+
+  private async rebuild(): Promise<void> {
+    if (this.disposed) return;
+    const trusted = this.workspaceTrusted();
+    this.current = readSettings(trusted);
+    const previous = this.catalog;
+    this.catalog = undefined;
+    try {
+      const resolved = await this.resolveConfiguration(this.current, trusted);
+      const backendContext = await this.backendContext(resolved.config);
+      this.catalog = new SecretCatalog(resolved.config, backendContext, { editorDefaultTtlMs: this.current.cacheTtlMs });
+      this.configSource = resolved.source;
+      this.configError = undefined;
+      this.watchConfiguration(resolved);
+      this.log.info(`Configuration from ${resolved.source}: ${describeBackends(resolved.config)}`);
+      if (!trusted) this.log.info('Workspace not trusted: workspace configuration files and settings are ignored.');
+    } catch (error) {
+      this.configError = describeError(error);
+      this.configSource = this.current.configFile ?? CONFIG_FILE_NAME;
+      this.log.error(`Configuration error: ${this.configError}`);
+      this.watchConfiguration({ config: defaultConfig(), source: this.configSource, file: this.configFilePath() });
+    } finally {
+      previous?.dispose();
+    }
+    this.catalogEmitter.fire();
+    this.changeEmitter.fire();
+    if (!this.configError) this.offerKestraExtensionServer();
+  }
+
+  private async resolveConfiguration(settings: EditorSettings, trusted: boolean): Promise<ResolvedConfig> {
+    const env = process.env;
+    const configured = this.configFilePath();
+    if (configured) {
+      return { config: await loadConfigFile(configured, env), source: this.displayPath(configured), file: configured };
+    }
+    const discovered = trusted ? this.discoverConfigFile() : undefined;
+    if (discovered) {
+      return { config: await loadConfigFile(discovered, env), source: this.displayPath(discovered), file: discovered };
+    }
+    if (settings.secret !== undefined || settings.namespaces !== undefined || settings.server !== undefined) {
+      const parts = { secret: settings.secret, namespaces: settings.namespaces, server: settings.server };
+      return { config: configFromSettings(parts, { source: 'settings', env }), source: 'settings' };
+    }
+    return { config: defaultConfig(), source: 'default (env secrets)' };
+  }
+
+  private configFilePath(): string | undefined {
+    const configured = this.current.configFile;
+    if (!configured) return undefined;
+    const expanded = configured.startsWith('~/') ? path.join(os.homedir(), configured.slice(2)) : configured;
+    if (path.isAbsolute(expanded)) return expanded;
+    const root = this.workspaceRoots()[0];
+    return root ? path.join(root, expanded) : undefined;
+  }
+
+  private discoverConfigFile(): string | undefined {
+    for (const root of this.workspaceRoots()) {
+      const candidate = path.join(root, CONFIG_FILE_NAME);
+      if (fs.existsSync(candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  private async backendContext(config: KestraSecretsConfig): Promise<BackendContext> {
+    const base: BackendContext = {
+      log: coreLogger(this.log),
+      tenant: config.server?.tenant ?? 'main',
+      credentials: await this.storedCredentials(config.secret.type),
+      readValuesForSubkeys: this.current.readValuesForSubkeys,
+      workspaceRoots: this.workspaceRoots(),
+      envFiles: [],
+      env: process.env,
+      includeProcessEnv: false,
+    };
+    if (!usesEnvBackend(config)) {
+      this.envSources = [];
+      return base;
+    }
+    const fromCompose = new Set(describeEnvSources(base).map((file) => path.resolve(file)));
+    const fromSettings = await this.findEnvFiles(this.current.envFiles);
+    const context = { ...base, envFiles: fromSettings.filter((file) => !fromCompose.has(path.resolve(file))) };
+    this.envSources = describeEnvSources(context);
+    return context;
+  }
+
+  private async storedCredentials(backendType: string): Promise<Record<string, string> | undefined> {
+    const stored = await this.secretStorage.get(credentialsStorageKey(backendType));
+    if (!stored) return undefined;
+    try {
+      const parsed: unknown = JSON.parse(stored);
+      if (parsed === null || typeof parsed !== 'object') throw new Error('not an object');
+      return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    } catch {
+      this.log.warn(`Stored credentials for ${backendType} are unreadable; set them again with "Kestra Secrets: Set Credentials".`);
+      return undefined;
+    }
+  }
+
+  private async findEnvFiles(globs: string[]): Promise<string[]> {
+    const found = await Promise.all(
+      globs.map((glob) => vscode.workspace.findFiles(glob, '**/{node_modules,.git}/**').then((uris) => uris, () => [])),
+    );
+    return [...new Set(found.flat().filter((uri) => uri.scheme === 'file').map((uri) => uri.fsPath))].sort();
+  }
+
+  private watchConfiguration(resolved: ResolvedConfig): void {
+    this.disposeConfigWatchers();
+    const reload = () => this.scheduleReload();
+    const patterns: vscode.GlobPattern[] = [`**/${CONFIG_FILE_NAME}`];
+    if (resolved.file) patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(resolved.file)), path.basename(resolved.file)));
+    if (usesEnvBackend(resolved.config)) {
+      patterns.push(COMPOSE_GLOB, ...this.current.envFiles);
+      for (const file of this.envSources) {
+        patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+      }
+    }
+    for (const pattern of patterns) {
+      const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+      this.configWatchers.push(watcher, watcher.onDidCreate(reload), watcher.onDidChange(reload), watcher.onDidDelete(reload));
+    }
+  }
+
+  private disposeConfigWatchers(): void {
+    for (const disposable of this.configWatchers) disposable.dispose();
+    this.configWatchers = [];
+  }
+
+  /** When only the official Kestra extension knows a server, offer once to list secrets from it. */
+  private offerKestraExtensionServer(): void {
+    if (this.offeredServer || this.configSource !== 'default (env secrets)') return;
+    const server = kestraExtensionServer(this.workspaceTrusted());
+    if (!server || this.context.globalState.get(SERVER_OFFER_STATE) !== undefined) return;
+    this.offeredServer = true;
+    const use = vscode.l10n.t('Use This Server');
+    const never = vscode.l10n.t("Don't Ask Again");
+    const message = vscode.l10n.t(
+      'The Kestra extension is set up for the server {0}. List the secrets your flows can use from it?',
+      server.url,
+    );
+    runInBackground(this.log, 'Offering the Kestra server', async () => {
+      const answer = await vscode.window.showInformationMessage(message, use, never);
+      if (answer === use) {
+        await vscode.workspace
+          .getConfiguration(SECTION)
+          .update('server', { url: server.url, tenant: server.tenant ?? 'main' }, vscode.ConfigurationTarget.Global);
+      }
+      if (answer) await this.context.globalState.update(SERVER_OFFER_STATE, answer === use ? 'accepted' : 'declined');
+    });
+  }
+
+  private workspaceRoots(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+  }
+
+  private displayPath(file: string): string {
+    return vscode.workspace.asRelativePath(file, false);
+  }
+}
+
+function usesEnvBackend(config: KestraSecretsConfig): boolean {
+  return config.secret.type === 'env' || Object.values(config.namespaces).some((entry) => entry.type === 'env');
+}
+
+function describeBackends(config: KestraSecretsConfig): string {
+  const dedicated = Object.keys(config.namespaces);
+  const suffix = dedicated.length > 0 ? ` (+ dedicated for ${dedicated.join(', ')})` : '';
+  return `${config.secret.type}${config.secret.readOnly ? ', read-only' : ''}${suffix}`;
 }

@@ -1,0 +1,51 @@
+/** Translation between the core's 0-based ranges and problems and VS Code's types. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Position, Problem, Range, Severity } from '../core/types';
+
+export const DIAGNOSTIC_SOURCE = 'Kestra Secrets';
+
+export function toVsPosition(position: Position): vscode.Position {
+  return new vscode.Position(position.line, position.character);
+}
+
+export function toVsRange(range: Range): vscode.Range {
+  return new vscode.Range(toVsPosition(range.start), toVsPosition(range.end));
+}
+
+export function toCoreRange(range: vscode.Range): Range {
+  return {
+    start: { line: range.start.line, character: range.start.character },
+    end: { line: range.end.line, character: range.end.character },
+  };
+}
+
+export function toVsSeverity(severity: Severity): vscode.DiagnosticSeverity {
+  switch (severity) {
+    case 'error':
+      return vscode.DiagnosticSeverity.Error;
+    case 'warning':
+      return vscode.DiagnosticSeverity.Warning;
+    default:
+      return vscode.DiagnosticSeverity.Information;
+  }
+}
+
+export function toDiagnostic(problem: Problem): vscode.Diagnostic {
+  const diagnostic = new vscode.Diagnostic(toVsRange(problem.range), problem.message, toVsSeverity(problem.severity));
+  diagnostic.code = problem.code;
+  diagnostic.source = DIAGNOSTIC_SOURCE;
+  return diagnostic;
+}
+
+/** The URI of a problem's file: absolute paths as they are, relative ones against the first workspace folder. */
+export function problemUri(file: string): vscode.Uri | undefined {
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(file)) return vscode.Uri.parse(file);
+  if (path.isAbsolute(file)) return vscode.Uri.file(file);
+  const root = vscode.workspace.workspaceFolders?.[0];
+  return root ? vscode.Uri.joinPath(root.uri, file) : undefined;
+}
+
+export function rangeContains(range: Range | undefined, position: vscode.Position): boolean {
+  return range !== undefined && toVsRange(range).contains(position);
+}
