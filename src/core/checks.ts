@@ -1,0 +1,126 @@
+/**
+ * Resolves a flow's `secret()` references against what each namespace can see and reports
+ * problems with Kestra's own runtime messages. Messages never contain a secret value.
+ */
+import { findVisible } from './catalogTypes';
+import type { VisibleSecrets } from './catalogTypes';
+import type { FlowAnalysis } from './flow';
+import { closestMatches } from './suggest';
+import type { Problem, Range, SecretReference } from './types';
+
+/** What a namespace can see; undefined when unknown (e.g. the backend failed): nothing is reported missing. */
+export type VisibleLookup = (namespace: string) => VisibleSecrets | undefined;
+
+export function referencedNamespaces(analysis: FlowAnalysis): string[] {
+  const namespaces = new Set<string>();
+  if (analysis.namespace !== undefined) namespaces.add(analysis.namespace);
+  for (const reference of analysis.references) {
+    if (reference.namespace !== undefined && !reference.dynamicNamespace) namespaces.add(reference.namespace);
+  }
+  return [...namespaces];
+}
+
+export function checkFlow(file: string, analysis: FlowAnalysis, lookup: VisibleLookup): Problem[] {
+  const problems: Problem[] = analysis.errors.map((error) => ({
+    file,
+    range: error.range,
+    severity: 'warning',
+    code: 'yaml-error',
+    message: `Invalid YAML: ${error.message}`,
+  }));
+  if (analysis.isFlow) {
+    for (const reference of analysis.references) {
+      const problem = checkReference(file, reference, analysis.namespace, lookup);
+      if (problem) problems.push(problem);
+    }
+  }
+  return problems.sort(byPosition);
+}
+
+function checkReference(file: string, reference: SecretReference, flowNamespace: string | undefined, lookup: VisibleLookup): Problem | undefined {
+  if (reference.key === undefined) {
+    return {
+      file,
+      range: reference.callRange,
+      severity: 'info',
+      code: 'dynamic-key',
+      message: `This secret can't be checked before run time: ${reference.dynamicKey ?? 'the key is not a plain string'}.`,
+    };
+  }
+  const key = reference.key;
+  if (reference.dynamicNamespace) {
+    return {
+      file,
+      range: reference.keyRange ?? reference.callRange,
+      severity: 'info',
+      code: 'dynamic-namespace',
+      message: `Secret '${key}' can't be checked before run time: ${reference.dynamicNamespace}.`,
+      data: { key },
+    };
+  }
+  const namespace = reference.namespace ?? flowNamespace;
+  if (namespace === undefined) return undefined;
+  const visible = lookup(namespace);
+  if (!visible) return undefined;
+  const secret = findVisible(visible, key);
+  const keyRange = reference.keyRange ?? reference.callRange;
+  if (!secret) {
+    const suggestions = closestMatches(key, visible.secrets.map((candidate) => candidate.key), { caseInsensitive: visible.caseInsensitive });
+    return {
+      file,
+      range: keyRange,
+      severity: 'error',
+      code: 'missing-secret',
+      message: `Cannot find secret for key '${key}'. (namespace ${namespace}, backend ${visible.backendLabel})${didYouMean(suggestions)}`,
+      data: { key, namespace, suggestions },
+    };
+  }
+  if (reference.dynamicSubkey) {
+    return {
+      file,
+      range: reference.callRange,
+      severity: 'info',
+      code: 'dynamic-subkey',
+      message: `The sub-key of secret '${key}' can't be checked before run time: ${reference.dynamicSubkey}.`,
+      data: { key, namespace },
+    };
+  }
+  if (reference.subkey === undefined) return undefined;
+  const subkey = reference.subkey;
+  const subkeyRange = reference.subkeyRange ?? reference.callRange;
+  if (secret.valueKind === 'not-json-object') {
+    return {
+      file,
+      range: subkeyRange,
+      severity: 'error',
+      code: 'subkey-not-json',
+      message: `Failed to read secret sub-key '${subkey}' from secret '${key}': the secret is not a JSON object.`,
+      data: { key, subkey, namespace },
+    };
+  }
+  if (secret.subkeys && !secret.subkeys.includes(subkey)) {
+    const suggestions = closestMatches(subkey, secret.subkeys);
+    return {
+      file,
+      range: subkeyRange,
+      severity: 'error',
+      code: 'missing-subkey',
+      message: `Cannot find secret sub-key '${subkey}' in secret '${key}'.${didYouMean(suggestions)}`,
+      data: { key, subkey, namespace, suggestions },
+    };
+  }
+  return undefined;
+}
+
+function didYouMean(suggestions: string[]): string {
+  if (suggestions.length === 0) return '';
+  return ` Did you mean ${suggestions.map((suggestion) => `'${suggestion}'`).join(' or ')}?`;
+}
+
+function comparePositions(a: Range['start'], b: Range['start']): number {
+  return a.line - b.line || a.character - b.character;
+}
+
+function byPosition(a: Problem, b: Problem): number {
+  return comparePositions(a.range.start, b.range.start) || comparePositions(a.range.end, b.range.end);
+}

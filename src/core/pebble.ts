@@ -1,0 +1,539 @@
+/**
+ * A small Pebble expression lexer that finds `secret(...)` calls (Kestra's secret function) and
+ * the argument being typed at a cursor. It follows Pebble's rules (kestra-semantics.md §7):
+ * expressions live in `{{ }}` and `{% %}`, never in `{# #}` or `{% raw %}…{% endraw %}`; strings are
+ * single or double quoted, only `\'` / `\"` are unescaped, `#{…}` interpolates in double quotes.
+ * Offsets are UTF-16 indices into the string given. Never throws.
+ */
+
+export interface Literal {
+  value: string;
+  /** Start of the content, after the opening quote. */
+  start: number;
+  /** End of the content (exclusive), before the closing quote. */
+  end: number;
+  quote: "'" | '"';
+}
+
+export interface PebbleCall {
+  key?: Literal;
+  dynamicKey?: string;
+  namespace?: Literal;
+  dynamicNamespace?: string;
+  subkey?: Literal;
+  dynamicSubkey?: string;
+  full: boolean;
+  /** The `s` of `secret`. */
+  start: number;
+  /** After the closing `)`, or the end of the expression when the call is not closed. */
+  end: number;
+}
+
+export interface CompletionContext {
+  argument: 'key' | 'subkey' | 'namespace';
+  typed: string;
+  replaceStart: number;
+  replaceEnd: number;
+  quote: "'" | '"' | undefined;
+  /** The call's static key, when completing another argument. */
+  key?: string;
+  /** The call's literal namespace argument, when completing another argument. */
+  namespace?: string;
+}
+
+type CloseDelimiter = '}}' | '%}';
+
+interface Token {
+  kind: 'name' | 'string' | 'number' | 'punct';
+  start: number;
+  end: number;
+  /** Name or punctuation text. */
+  text: string;
+  quote?: "'" | '"';
+  contentStart?: number;
+  contentEnd?: number;
+  closed?: boolean;
+  interpolated?: boolean;
+  /** The string is delimited by `\"` (a Pebble string inside a YAML double-quoted scalar). */
+  escapedQuote?: boolean;
+}
+
+interface LexResult {
+  tokens: Token[];
+  /** Where the expression ends: the close delimiter's start, or the limit. */
+  end: number;
+  /** After the close delimiter, or the limit. */
+  resumeAt: number;
+  closedByDelimiter: boolean;
+  /** A string still open when the limit was reached. */
+  openString?: Token;
+}
+
+const ARGUMENT_NAMES = ['key', 'namespace', 'subkey', 'full'] as const;
+type ArgumentName = (typeof ARGUMENT_NAMES)[number];
+
+/** How far back completion looks for the `{{` / `{%` that opens the expression. */
+const LOOKBACK = 2000;
+/** How far ahead completion looks for the rest of the call. */
+const LOOKAHEAD = 1000;
+
+const RAW_START = /\{%-*\s*raw\s*-*%\}/y;
+const RAW_END = /\{%-*\s*endraw\s*-*%\}/g;
+const NAME_START = /[\p{L}_]/u;
+const NAME_PART = /[\p{L}\p{N}_]/u;
+const KEY_CHAR = /[\p{L}\p{N}_.\-/@+=:]/u;
+
+function isWhitespace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13 || code === 12 || code === 11;
+}
+
+function isAsciiNameStart(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+function isAsciiNamePart(code: number): boolean {
+  return isAsciiNameStart(code) || (code >= 48 && code <= 57);
+}
+
+function isNameStart(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  return code < 128 ? isAsciiNameStart(code) : NAME_START.test(text[i]);
+}
+
+function isNamePart(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  return code < 128 ? isAsciiNamePart(code) : NAME_PART.test(text[i]);
+}
+
+/** Skips a `#{…}` interpolation starting at `i` (on the `#`); returns the index after its `}`. */
+function skipInterpolation(text: string, i: number, limit: number): number {
+  let depth = 0;
+  let j = i + 1;
+  while (j < limit) {
+    const ch = text[j];
+    if (ch === '{') depth++;
+    else if (ch === '}') {
+      depth--;
+      if (depth === 0) return j + 1;
+    } else if (ch === "'" || ch === '"') {
+      j = skipSimpleString(text, j, limit);
+      continue;
+    }
+    j++;
+  }
+  return limit;
+}
+
+function skipSimpleString(text: string, i: number, limit: number): number {
+  const quote = text[i];
+  let j = i + 1;
+  while (j < limit) {
+    if (text[j] === '\\') j += 2;
+    else if (text[j] === quote) return j + 1;
+    else j++;
+  }
+  return limit;
+}
+
+function lexString(text: string, i: number, limit: number, escapedQuote: boolean): Token {
+  const quote = (escapedQuote ? '"' : text[i]) as "'" | '"';
+  const contentStart = i + (escapedQuote ? 2 : 1);
+  let interpolated = false;
+  let j = contentStart;
+  while (j < limit) {
+    const ch = text[j];
+    if (ch === '\\') {
+      if (escapedQuote && text[j + 1] === '"') {
+        return { kind: 'string', start: i, end: j + 2, text: '', quote, contentStart, contentEnd: j, closed: true, interpolated, escapedQuote };
+      }
+      j += 2;
+      continue;
+    }
+    if (ch === quote && !escapedQuote) {
+      return { kind: 'string', start: i, end: j + 1, text: '', quote, contentStart, contentEnd: j, closed: true, interpolated };
+    }
+    if (quote === '"' && ch === '#' && text[j + 1] === '{') {
+      interpolated = true;
+      j = skipInterpolation(text, j, limit);
+      continue;
+    }
+    j++;
+  }
+  return { kind: 'string', start: i, end: limit, text: '', quote, contentStart, contentEnd: limit, closed: false, interpolated, escapedQuote };
+}
+
+/**
+ * Lexes one expression from `from` until its close delimiter (outside strings and `{ }` maps)
+ * or `limit`. `escapedQuotes` treats `\"` as a string delimiter (raw YAML double-quoted source).
+ */
+function lexExpression(text: string, from: number, limit: number, close: CloseDelimiter, escapedQuotes = false): LexResult {
+  const tokens: Token[] = [];
+  let braceDepth = 0;
+  let i = from;
+  while (i < limit) {
+    const code = text.charCodeAt(i);
+    if (isWhitespace(code)) {
+      i++;
+      continue;
+    }
+    const ch = text[i];
+    if (braceDepth === 0) {
+      if (ch === '-' && text.startsWith(close, i + 1) && i + 3 <= limit) {
+        return { tokens, end: i, resumeAt: i + 3, closedByDelimiter: true };
+      }
+      if (text.startsWith(close, i) && i + 2 <= limit) {
+        return { tokens, end: i, resumeAt: i + 2, closedByDelimiter: true };
+      }
+    }
+    if (ch === "'" || ch === '"' || (escapedQuotes && ch === '\\' && text[i + 1] === '"')) {
+      const token = lexString(text, i, limit, ch === '\\');
+      tokens.push(token);
+      if (!token.closed) return { tokens, end: limit, resumeAt: limit, closedByDelimiter: false, openString: token };
+      i = token.end;
+      continue;
+    }
+    if (isNameStart(text, i)) {
+      let j = i + 1;
+      while (j < limit && isNamePart(text, j)) j++;
+      tokens.push({ kind: 'name', start: i, end: j, text: text.slice(i, j) });
+      i = j;
+      continue;
+    }
+    if (code >= 48 && code <= 57) {
+      let j = i + 1;
+      while (j < limit && /[0-9.]/.test(text[j])) j++;
+      tokens.push({ kind: 'number', start: i, end: j, text: text.slice(i, j) });
+      i = j;
+      continue;
+    }
+    if (ch === '{') braceDepth++;
+    else if (ch === '}' && braceDepth > 0) braceDepth--;
+    const twoChar = '=!<>'.includes(ch) && text[i + 1] === '=' && i + 2 <= limit;
+    const length = twoChar ? 2 : 1;
+    tokens.push({ kind: 'punct', start: i, end: i + length, text: text.slice(i, i + length) });
+    i += length;
+  }
+  return { tokens, end: limit, resumeAt: limit, closedByDelimiter: false };
+}
+
+function isPunct(token: Token | undefined, text: string): boolean {
+  return token !== undefined && token.kind === 'punct' && token.text === text;
+}
+
+function isSecretCallAt(tokens: Token[], index: number): boolean {
+  const token = tokens[index];
+  return (
+    token.kind === 'name' &&
+    token.text === 'secret' &&
+    isPunct(tokens[index + 1], '(') &&
+    !isPunct(tokens[index - 1], '.')
+  );
+}
+
+function unescapeLiteral(raw: string, quote: "'" | '"'): string {
+  return quote === "'" ? raw.replace(/\\'/g, "'") : raw.replace(/\\"/g, '"');
+}
+
+type ArgumentValue =
+  | { kind: 'absent' }
+  | { kind: 'null' }
+  | { kind: 'literal'; literal: Literal }
+  | { kind: 'boolean'; value: boolean }
+  | { kind: 'unclosed' }
+  | { kind: 'interpolated'; source: string }
+  | { kind: 'expression'; source: string };
+
+function sourceOf(text: string, tokens: Token[]): string {
+  return text.slice(tokens[0].start, tokens[tokens.length - 1].end).replace(/\s+/g, ' ');
+}
+
+function classifyArgument(text: string, tokens: Token[] | undefined): ArgumentValue {
+  if (!tokens || tokens.length === 0) return { kind: 'absent' };
+  if (tokens.length === 1) {
+    const token = tokens[0];
+    if (token.kind === 'string') {
+      if (!token.closed) return { kind: 'unclosed' };
+      if (token.interpolated) return { kind: 'interpolated', source: sourceOf(text, tokens) };
+      const quote = token.quote ?? "'";
+      const start = token.contentStart ?? token.start;
+      const end = token.contentEnd ?? token.end;
+      return { kind: 'literal', literal: { value: unescapeLiteral(text.slice(start, end), quote), start, end, quote } };
+    }
+    if (token.kind === 'name' && token.text === 'null') return { kind: 'null' };
+    if (token.kind === 'name' && (token.text === 'true' || token.text === 'false')) {
+      return { kind: 'boolean', value: token.text === 'true' };
+    }
+  }
+  return { kind: 'expression', source: sourceOf(text, tokens) };
+}
+
+/** Maps positional and named arguments to Kestra's argument names (first binding wins). */
+function bindArguments(args: Token[][]): Partial<Record<ArgumentName, Token[]>> {
+  const bound: Partial<Record<ArgumentName, Token[]>> = {};
+  if (args.length === 1 && args[0].length === 0) return bound;
+  let position = 0;
+  for (const arg of args) {
+    if (arg.length >= 2 && arg[0].kind === 'name' && isPunct(arg[1], '=')) {
+      const name = arg[0].text as ArgumentName;
+      if (ARGUMENT_NAMES.includes(name) && bound[name] === undefined) bound[name] = arg.slice(2);
+      continue;
+    }
+    if (position < ARGUMENT_NAMES.length) {
+      const name = ARGUMENT_NAMES[position];
+      if (bound[name] === undefined) bound[name] = arg;
+    }
+    position++;
+  }
+  return bound;
+}
+
+function describeDynamic(what: 'key' | 'namespace' | 'sub-key', value: ArgumentValue): string {
+  switch (value.kind) {
+    case 'unclosed':
+      return `the ${what}'s string literal is not closed`;
+    case 'interpolated':
+      return `the ${what} is the interpolated string \`${value.source}\``;
+    case 'expression':
+      return `the ${what} is the expression \`${value.source}\``;
+    case 'boolean':
+      return `the ${what} is the boolean \`${value.value}\``;
+    default:
+      return `no ${what} is given`;
+  }
+}
+
+function buildCall(text: string, args: Token[][], start: number, end: number): PebbleCall {
+  const bound = bindArguments(args);
+  const call: PebbleCall = { full: false, start, end };
+
+  const key = classifyArgument(text, bound.key);
+  if (key.kind === 'literal') call.key = key.literal;
+  else call.dynamicKey = describeDynamic('key', key);
+
+  const namespace = classifyArgument(text, bound.namespace);
+  if (namespace.kind === 'literal') call.namespace = namespace.literal;
+  else if (namespace.kind !== 'absent' && namespace.kind !== 'null') call.dynamicNamespace = describeDynamic('namespace', namespace);
+
+  const subkey = classifyArgument(text, bound.subkey);
+  if (subkey.kind === 'literal') {
+    if (subkey.literal.value !== '') call.subkey = subkey.literal;
+  } else if (subkey.kind !== 'absent' && subkey.kind !== 'null') {
+    call.dynamicSubkey = describeDynamic('sub-key', subkey);
+  }
+
+  const full = classifyArgument(text, bound.full);
+  call.full = full.kind === 'boolean' && full.value;
+  return call;
+}
+
+/** Splits the argument list after the `(` at `openIndex`; returns the args and the index of `)` (or -1). */
+function splitArguments(tokens: Token[], openIndex: number): { args: Token[][]; closeIndex: number } {
+  const args: Token[][] = [[]];
+  let depth = 0;
+  for (let k = openIndex + 1; k < tokens.length; k++) {
+    const token = tokens[k];
+    if (token.kind === 'punct') {
+      if (token.text === '(' || token.text === '[' || token.text === '{') depth++;
+      else if (token.text === ')' || token.text === ']' || token.text === '}') {
+        if (depth === 0 && token.text === ')') return { args, closeIndex: k };
+        depth = Math.max(0, depth - 1);
+      } else if (token.text === ',' && depth === 0) {
+        args.push([]);
+        continue;
+      }
+    }
+    args[args.length - 1].push(token);
+  }
+  return { args, closeIndex: -1 };
+}
+
+function collectCalls(text: string, lexed: LexResult, calls: PebbleCall[]): void {
+  const { tokens } = lexed;
+  for (let t = 0; t < tokens.length; t++) {
+    if (!isSecretCallAt(tokens, t)) continue;
+    const { args, closeIndex } = splitArguments(tokens, t + 1);
+    const end = closeIndex >= 0 ? tokens[closeIndex].end : lexed.end;
+    calls.push(buildCall(text, args, tokens[t].start, end));
+  }
+}
+
+/** The index after a `{% raw %}…{% endraw %}` block starting at `open`, or undefined when none starts there. */
+function rawBlockEnd(text: string, open: number): number | undefined {
+  RAW_START.lastIndex = open;
+  if (!RAW_START.test(text)) return undefined;
+  RAW_END.lastIndex = RAW_START.lastIndex;
+  const end = RAW_END.exec(text);
+  return end ? end.index + end[0].length : text.length;
+}
+
+export function scanPebble(text: string): PebbleCall[] {
+  const calls: PebbleCall[] = [];
+  if (typeof text !== 'string' || !text.includes('secret')) return calls;
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf('{', i);
+    if (open < 0 || open + 1 >= text.length) break;
+    const next = text[open + 1];
+    if (next === '#') {
+      const close = text.indexOf('#}', open + 2);
+      i = close < 0 ? text.length : close + 2;
+    } else if (next === '%' || next === '{') {
+      const rawEnd = next === '%' ? rawBlockEnd(text, open) : undefined;
+      if (rawEnd !== undefined) {
+        i = rawEnd;
+        continue;
+      }
+      const lexed = lexExpression(text, open + 2, text.length, next === '%' ? '%}' : '}}');
+      collectCalls(text, lexed, calls);
+      i = Math.max(lexed.resumeAt, open + 2);
+    } else {
+      i = open + 1;
+    }
+  }
+  return calls;
+}
+
+/** The nearest expression opener before `offset`, within the look-back window. */
+function openerBefore(text: string, offset: number): { start: number; close: CloseDelimiter } | undefined {
+  if (offset < 2) return undefined;
+  const print = text.lastIndexOf('{{', offset - 2);
+  const execute = text.lastIndexOf('{%', offset - 2);
+  const start = Math.max(print, execute);
+  if (start < 0 || start < offset - LOOKBACK) return undefined;
+  return { start, close: start === print ? '}}' : '%}' };
+}
+
+/** The argument frames open at the end of `tokens`; the innermost last. */
+function openFrames(tokens: Token[]): { secret: boolean; args: Token[][] }[] {
+  const frames: { secret: boolean; args: Token[][] }[] = [];
+  for (let t = 0; t < tokens.length; t++) {
+    const token = tokens[t];
+    const top = frames[frames.length - 1];
+    if (token.kind === 'punct') {
+      if (token.text === '(' || token.text === '[' || token.text === '{') {
+        top?.args[top.args.length - 1].push(token);
+        frames.push({ secret: token.text === '(' && t > 0 && isSecretCallAt(tokens, t - 1), args: [[]] });
+        continue;
+      }
+      if (token.text === ')' || token.text === ']' || token.text === '}') {
+        frames.pop();
+        frames[frames.length - 1]?.args.slice(-1)[0].push(token);
+        continue;
+      }
+      if (token.text === ',' && top) {
+        top.args.push([]);
+        continue;
+      }
+    }
+    top?.args[top.args.length - 1].push(token);
+  }
+  return frames;
+}
+
+/** Which argument the current (last) argument of a call is, if it is one we complete. */
+function currentArgument(args: Token[][], current: Token[]): 'key' | 'namespace' | 'subkey' | undefined {
+  if (current.length === 2 && current[0].kind === 'name' && isPunct(current[1], '=')) {
+    const name = current[0].text;
+    return name === 'key' || name === 'namespace' || name === 'subkey' ? name : undefined;
+  }
+  if (current.length !== 0) return undefined;
+  const named = args.slice(0, -1).some((arg) => arg.length >= 2 && arg[0].kind === 'name' && isPunct(arg[1], '='));
+  if (named) return undefined;
+  const position = args.length - 1;
+  return position === 0 ? 'key' : position === 1 ? 'namespace' : position === 2 ? 'subkey' : undefined;
+}
+
+/** Arguments after `from` up to the call's `)`, within the look-ahead window. */
+function followingArguments(text: string, from: number, close: CloseDelimiter): Token[][] {
+  const limit = Math.min(text.length, from + LOOKAHEAD);
+  const { tokens } = lexExpression(text, from, limit, close, true);
+  const { args } = splitArguments([{ kind: 'punct', start: from, end: from, text: '(' }, ...tokens], 0);
+  return args;
+}
+
+/** The closing quote of a literal being typed, on the same line and before any `}}` / `%}`. */
+function closingQuote(text: string, from: number, literal: Token): number | undefined {
+  const limit = Math.min(text.length, from + LOOKAHEAD);
+  for (let j = from; j < limit; j++) {
+    const ch = text[j];
+    if (ch === '\n' || ch === '\r') return undefined;
+    if ((ch === '}' || ch === '%') && text[j + 1] === '}') return undefined;
+    if (ch === '\\') {
+      if (literal.escapedQuote && text[j + 1] === '"') return j;
+      j++;
+      continue;
+    }
+    if (!literal.escapedQuote && ch === literal.quote) return j;
+  }
+  return undefined;
+}
+
+function keyCharsEnd(text: string, from: number): number {
+  let j = from;
+  const limit = Math.min(text.length, from + LOOKAHEAD);
+  while (j < limit && KEY_CHAR.test(text[j])) j++;
+  return j;
+}
+
+function literalOf(text: string, args: Token[][], name: ArgumentName): string | undefined {
+  const value = classifyArgument(text, bindArguments(args)[name]);
+  return value.kind === 'literal' ? value.literal.value : undefined;
+}
+
+export function completionContextAt(text: string, offset: number): CompletionContext | undefined {
+  if (typeof text !== 'string' || !Number.isInteger(offset) || offset < 0 || offset > text.length) return undefined;
+  const opener = openerBefore(text, offset);
+  if (!opener) return undefined;
+  const lexed = lexExpression(text, opener.start + 2, offset, opener.close, true);
+  if (lexed.closedByDelimiter) return undefined;
+  const literal = lexed.openString;
+  const before = literal ? lexed.tokens.slice(0, -1) : lexed.tokens;
+  const frame = openFrames(before).pop();
+  if (!frame?.secret) return undefined;
+  const current = frame.args[frame.args.length - 1];
+  const argument = currentArgument(frame.args, current);
+  if (!argument) return undefined;
+
+  let context: CompletionContext;
+  let following: Token[][];
+  if (literal) {
+    const contentStart = literal.contentStart ?? offset;
+    const quote = literal.quote ?? "'";
+    const close = closingQuote(text, offset, literal);
+    const replaceEnd = close ?? keyCharsEnd(text, offset);
+    const typed = literal.escapedQuote ? text.slice(contentStart, offset) : unescapeLiteral(text.slice(contentStart, offset), quote);
+    context = { argument, typed, replaceStart: contentStart, replaceEnd, quote };
+    const afterLiteral = close === undefined ? undefined : close + (literal.escapedQuote ? 2 : 1);
+    following = afterLiteral === undefined ? [] : followingArguments(text, afterLiteral, opener.close);
+    const placeholder: Token = { ...literal, end: afterLiteral ?? offset, contentEnd: replaceEnd, closed: true };
+    current.push(placeholder);
+    if (following.length > 0) current.push(...following[0]);
+  } else {
+    following = followingArguments(text, offset, opener.close);
+    if (following[0]?.length) return undefined;
+    context = { argument, typed: '', replaceStart: offset, replaceEnd: offset, quote: undefined };
+  }
+  const allArgs = [...frame.args, ...following.slice(1)];
+  if (argument !== 'key') {
+    const key = literalOf(text, allArgs, 'key');
+    if (key !== undefined) context.key = key;
+  }
+  if (argument !== 'namespace') {
+    const namespace = literalOf(text, allArgs, 'namespace');
+    if (namespace !== undefined) context.namespace = namespace;
+  }
+  return context;
+}
+
+export function secretSnippetContextAt(text: string, offset: number): { start: number; typed: string } | undefined {
+  if (typeof text !== 'string' || !Number.isInteger(offset) || offset < 0 || offset > text.length) return undefined;
+  const opener = openerBefore(text, offset);
+  if (!opener) return undefined;
+  const lexed = lexExpression(text, opener.start + 2, offset, opener.close, true);
+  if (lexed.closedByDelimiter || lexed.openString) return undefined;
+  const last = lexed.tokens[lexed.tokens.length - 1];
+  if (!last || last.kind !== 'name' || last.end !== offset) return undefined;
+  if (isPunct(lexed.tokens[lexed.tokens.length - 2], '.')) return undefined;
+  if (!'secret'.startsWith(last.text)) return undefined;
+  return { start: last.start, typed: last.text };
+}
