@@ -1,7 +1,63 @@
-import type * as vscode from 'vscode';
+/**
+ * activate(): builds the services, registers the editor features and pushes every disposable;
+ * nothing heavy happens here. Configuration loading, the workspace scan and the first diagnostics
+ * pass start right after activation, in the background.
+ *
+ * The Secrets view and the commands (engineer H2) plug in through
+ * `registerSecretsTree(context, services): vscode.TreeDataProvider<T>` (./secretsTree) and
+ * `registerCommands(context, services): void` (./commands); the API's `treeItems()` walks the
+ * returned provider with `snapshotTree` (./api).
+ */
+import * as vscode from 'vscode';
+import { snapshotTree, type KestraSecretsApi } from './api';
+import { registerCompletion } from './completion';
+import { SecretDiagnostics } from './diagnostics';
+import { registerHover } from './hover';
+import { createLogChannel, runInBackground } from './log';
+import { registerQuickFixes } from './quickFixes';
+import { ExtensionServices } from './services';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // Placeholder until the editor issue lands.
+export function activate(context: vscode.ExtensionContext): KestraSecretsApi {
+  const started = performance.now();
+  const log = createLogChannel();
+  const services = new ExtensionServices(context, log);
+  const diagnostics = new SecretDiagnostics(services);
+  context.subscriptions.push(
+    log,
+    services,
+    diagnostics,
+    registerCompletion(services),
+    registerHover(services),
+    registerQuickFixes(services, diagnostics),
+  );
+  const tree = registerViewAndCommands(context, services);
+
+  const background = new Promise<void>((resolve) => {
+    setTimeout(() => {
+      services.start();
+      runInBackground(log, 'Checking the workspace', () => diagnostics.start());
+      resolve();
+    }, 0);
+  });
+  const activationMs = performance.now() - started;
+  log.debug(`Activated in ${activationMs.toFixed(1)} ms`);
+
+  return {
+    activationMs,
+    async catalogReady() {
+      await background;
+      await Promise.all([services.ready(), services.flows.ready()]);
+      await diagnostics.settled();
+    },
+    treeItems: async () => (tree ? snapshotTree(tree) : []),
+  };
+}
+
+function registerViewAndCommands(
+  _context: vscode.ExtensionContext,
+  _services: ExtensionServices,
+): vscode.TreeDataProvider<unknown> | undefined {
+  return undefined;
 }
 
 export function deactivate(): void {}

@@ -240,3 +240,38 @@ function safeAnalyze(text: string): FlowAnalysis {
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+const NAMESPACE_LINE = /^namespace:[ \t]*(?:"([^"]*)"|'([^']*)'|([^\s#]+))/;
+const namespaceLines = new WeakMap<vscode.TextDocument, { version: number; line: number | undefined }>();
+
+/**
+ * A flow's namespace from a cheap scan of the document's top-level `namespace:` line, remembered
+ * per document so that a keystroke costs one line read (completion must not parse the document).
+ */
+export function quickNamespace(document: vscode.TextDocument): string | undefined {
+  const cached = namespaceLines.get(document);
+  if (cached?.version === document.version) return namespaceAtLine(document, cached.line);
+  if (cached?.line !== undefined && cached.line < document.lineCount) {
+    const namespace = namespaceAtLine(document, cached.line);
+    if (namespace !== undefined) {
+      namespaceLines.set(document, { version: document.version, line: cached.line });
+      return namespace;
+    }
+  }
+  let found: number | undefined;
+  for (let line = 0; line < document.lineCount; line++) {
+    if (document.lineAt(line).text.startsWith('namespace:')) {
+      found = line;
+      break;
+    }
+  }
+  namespaceLines.set(document, { version: document.version, line: found });
+  return namespaceAtLine(document, found);
+}
+
+function namespaceAtLine(document: vscode.TextDocument, line: number | undefined): string | undefined {
+  if (line === undefined || line >= document.lineCount) return undefined;
+  const match = NAMESPACE_LINE.exec(document.lineAt(line).text);
+  const namespace = match?.[1] ?? match?.[2] ?? match?.[3];
+  return namespace || undefined;
+}

@@ -169,7 +169,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
   }
 
   reload(): Promise<void> {
-    this.reloadQueue = this.reloadQueue.then(async () => {
+    this.reloadQueue = this.reloadQueue.catch(() => undefined).then(async () => {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: loading configuration') },
         () => this.rebuild(),

@@ -1,0 +1,191 @@
+/**
+ * Completion inside `secret('…')` literals: keys visible to the flow's namespace (own, then
+ * inherited; a `namespace='…'` argument respected), a secret's fields after `subkey='`, namespaces
+ * after `namespace='`, and a `secret('…')` snippet after `{{ sec`. Only a bounded window of text
+ * before the cursor is examined, so a keystroke costs the same in a 5,000-line flow.
+ */
+import * as vscode from 'vscode';
+import type { SecretCatalog } from '../core/catalog';
+import { findVisible, type VisibleSecret, type VisibleSecrets } from '../core/catalogTypes';
+import { LineIndex } from '../core/lineIndex';
+import { completionContextAt, secretSnippetContextAt, type CompletionContext } from '../core/pebble';
+import { rankByCloseness } from '../core/suggest';
+import { quickNamespace } from './flowIndex';
+import { appendSecret, newMarkdown } from './hover';
+import { describeError } from './log';
+import type { Services } from './services';
+
+export const TRIGGER_CHARACTERS = ["'", '"', '('];
+/** How many lines before the cursor the Pebble scanner may see. */
+const WINDOW_LINES = 50;
+/** The namespace used for stores where namespaces do not matter (Kestra OSS env secrets). */
+export const ANY_NAMESPACE = 'default';
+
+export interface TextWindow {
+  text: string;
+  /** The cursor's offset in `text`. */
+  offset: number;
+  positionAt(offset: number): vscode.Position;
+}
+
+/** The text from a few lines before the position to the end of its line. */
+export function textWindowAt(document: vscode.TextDocument, position: vscode.Position): TextWindow {
+  const firstLine = Math.max(0, position.line - WINDOW_LINES);
+  const start = new vscode.Position(firstLine, 0);
+  const before = document.getText(new vscode.Range(start, position));
+  const after = document.getText(new vscode.Range(position, document.lineAt(position.line).range.end));
+  const text = before + after;
+  let index: LineIndex | undefined;
+  return {
+    text,
+    offset: before.length,
+    positionAt(offset: number) {
+      index ??= new LineIndex(text);
+      const local = index.positionAt(offset);
+      return new vscode.Position(firstLine + local.line, local.character);
+    },
+  };
+}
+
+/** The namespace a reference resolves in, or undefined when it can't be known. */
+export function lookupNamespace(catalog: SecretCatalog, explicit: string | undefined, document: vscode.TextDocument): string | undefined {
+  const namespace = explicit ?? quickNamespace(document);
+  if (namespace !== undefined) return namespace;
+  return catalog.backendFor(ANY_NAMESPACE).namespaced ? undefined : ANY_NAMESPACE;
+}
+
+export function registerCompletion(services: Services): vscode.Disposable {
+  return vscode.languages.registerCompletionItemProvider(
+    { language: 'yaml' },
+    new SecretCompletionProvider(services),
+    ...TRIGGER_CHARACTERS,
+  );
+}
+
+export class SecretCompletionProvider implements vscode.CompletionItemProvider {
+  private readonly loggedFailures = new Set<string>();
+
+  constructor(private readonly services: Services) {}
+
+  async provideCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+  ): Promise<vscode.CompletionItem[] | undefined> {
+    try {
+      const window = textWindowAt(document, position);
+      const context = completionContextAt(window.text, window.offset);
+      if (context) return await this.literalItems(document, window, context);
+      const snippet = secretSnippetContextAt(window.text, window.offset);
+      if (snippet && snippet.typed.length > 0) return [snippetItem(window.positionAt(snippet.start), position)];
+      return undefined;
+    } catch (error) {
+      this.logOnce(describeError(error));
+      return undefined;
+    }
+  }
+
+  private async literalItems(
+    document: vscode.TextDocument,
+    window: TextWindow,
+    context: CompletionContext,
+  ): Promise<vscode.CompletionItem[] | undefined> {
+    await this.services.ready();
+    const catalog = this.services.catalog;
+    if (!catalog) return undefined;
+    const range = new vscode.Range(window.positionAt(context.replaceStart), window.positionAt(context.replaceEnd));
+    const wrap = (text: string) => (context.quote === undefined ? `'${text}'` : text);
+    if (context.argument === 'namespace') {
+      const namespaces = await this.knownNamespaces(catalog);
+      return ranked(context.typed, namespaces).map((namespace, index) =>
+        item(namespace, vscode.CompletionItemKind.Module, range, wrap(namespace), index),
+      );
+    }
+    const namespace = lookupNamespace(catalog, context.namespace, document);
+    if (namespace === undefined) return undefined;
+    const visible = await catalog.visible(namespace);
+    if (visible.error && !visible.stale) this.logOnce(visible.error);
+    if (context.argument === 'key') return keyItems(visible, context.typed, range, wrap);
+    return this.subkeyItems(catalog, visible, context, range, wrap);
+  }
+
+  private async subkeyItems(
+    catalog: SecretCatalog,
+    visible: VisibleSecrets,
+    context: CompletionContext,
+    range: vscode.Range,
+    wrap: (text: string) => string,
+  ): Promise<vscode.CompletionItem[] | undefined> {
+    if (context.key === undefined) return undefined;
+    const secret = findVisible(visible, context.key);
+    if (!secret) return undefined;
+    const subkeys = secret.subkeys ?? (await catalog.subkeys(secret.fromNamespace ?? visible.namespace, secret.key));
+    if (!subkeys) return undefined;
+    return ranked(context.typed, subkeys).map((subkey, index) => {
+      const completion = item(subkey, vscode.CompletionItemKind.Field, range, wrap(subkey), index);
+      completion.detail = vscode.l10n.t('field of {0}', secret.key);
+      return completion;
+    });
+  }
+
+  private async knownNamespaces(catalog: SecretCatalog): Promise<string[]> {
+    const fromStore = await catalog.namespaces().catch(() => [] as string[]);
+    return [...new Set([...fromStore, ...this.services.flows.namespaces()])];
+  }
+
+  private logOnce(message: string): void {
+    if (this.loggedFailures.has(message)) return;
+    this.loggedFailures.add(message);
+    this.services.log.warn(`Secret completion: ${message}`);
+  }
+}
+
+function keyItems(
+  visible: VisibleSecrets,
+  typed: string,
+  range: vscode.Range,
+  wrap: (text: string) => string,
+): vscode.CompletionItem[] {
+  const byKey = new Map(visible.secrets.map((secret) => [secret.key, secret]));
+  return ranked(typed, [...byKey.keys()]).map((key, index) => {
+    const secret = byKey.get(key) as VisibleSecret;
+    const completion = item(key, secret.inherited ? vscode.CompletionItemKind.Reference : vscode.CompletionItemKind.Constant, range, wrap(key), index);
+    completion.detail = secretDetail(secret, visible);
+    const documentation = newMarkdown();
+    appendSecret(documentation, secret, visible, secret.subkeys);
+    completion.documentation = documentation;
+    return completion;
+  });
+}
+
+/** Where a key resolves from, in a few words: the namespace (inherited or own) or the defining file. */
+function secretDetail(secret: VisibleSecret, visible: VisibleSecrets): string {
+  const lock = visible.readOnly ? ` · ${vscode.l10n.t('read-only')}` : '';
+  if (secret.fromNamespace === undefined) return `${secret.source ?? visible.backendLabel}${lock}`;
+  const origin = secret.inherited ? vscode.l10n.t('inherited from {0}', secret.fromNamespace) : secret.fromNamespace;
+  return `${origin} · ${visible.backendLabel}${lock}`;
+}
+
+function ranked(typed: string, candidates: string[]): string[] {
+  return rankByCloseness(typed, candidates);
+}
+
+function item(label: string, kind: vscode.CompletionItemKind, range: vscode.Range, insertText: string, rank: number): vscode.CompletionItem {
+  const completion = new vscode.CompletionItem(label, kind);
+  completion.range = range;
+  completion.insertText = insertText;
+  completion.filterText = label;
+  completion.sortText = String(rank).padStart(5, '0');
+  return completion;
+}
+
+function snippetItem(start: vscode.Position, position: vscode.Position): vscode.CompletionItem {
+  const completion = new vscode.CompletionItem("secret('…')", vscode.CompletionItemKind.Snippet);
+  completion.insertText = new vscode.SnippetString("secret('${1}')$0");
+  completion.range = new vscode.Range(start, position);
+  completion.filterText = 'secret';
+  completion.sortText = '00000';
+  completion.detail = vscode.l10n.t('Kestra secret reference');
+  completion.documentation = new vscode.MarkdownString(vscode.l10n.t('Inserts `secret(\'KEY\')` and lists the keys visible to this flow.'));
+  completion.command = { command: 'editor.action.triggerSuggest', title: vscode.l10n.t('Suggest secret keys') };
+  return completion;
+}

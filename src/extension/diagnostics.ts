@@ -1,0 +1,175 @@
+/**
+ * Problems for every flow in the workspace (not only open files) and for the store's own
+ * definitions (invalid base64 or colliding keys in encoded env files), from the core's checks.
+ * Whole-workspace passes run in chunks with yields so that typing is never blocked; a file's
+ * problems are re-checked shortly after it changes, all of them when the catalog changes.
+ */
+import * as vscode from 'vscode';
+import type { SecretCatalog } from '../core/catalog';
+import type { VisibleSecrets } from '../core/catalogTypes';
+import { checkFlow, referencedNamespaces, type VisibleLookup } from '../core/checks';
+import type { FlowAnalysis } from '../core/flow';
+import type { Problem } from '../core/types';
+import { problemUri, toDiagnostic, toVsRange } from './convert';
+import { yieldToEventLoop } from './flowIndex';
+import { describeError } from './log';
+import type { Services } from './services';
+import { affectsDiagnostics } from './settings';
+
+export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
+const CHUNK_SIZE = 50;
+
+export class SecretDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_COLLECTION);
+  /** The problems behind the diagnostics shown, per URI, for quick fixes. */
+  private readonly problems = new Map<string, Problem[]>();
+  private definitionUris = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [this.collection];
+  private generation = 0;
+  private lastPass: Promise<void> = Promise.resolve();
+  private readonly loggedErrors = new Set<string>();
+
+  constructor(private readonly services: Services) {}
+
+  /** Starts listening and schedules the first whole-workspace pass. */
+  start(): Promise<void> {
+    this.disposables.push(
+      this.services.flows.onDidUpdate((uris) => void this.checkFiles(uris)),
+      this.services.onDidChangeCatalog(() => void this.runFullPass()),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (affectsDiagnostics(event)) void this.runFullPass();
+      }),
+    );
+    return this.runFullPass();
+  }
+
+  /** Resolves when the latest whole-workspace pass has finished. */
+  settled(): Promise<void> {
+    return this.lastPass;
+  }
+
+  /** The problems shown in a file that intersect a range (for quick fixes). */
+  problemsAt(uri: vscode.Uri, range: vscode.Range): Problem[] {
+    return (this.problems.get(uri.toString()) ?? []).filter((problem) => toVsRange(problem.range).intersection(range) !== undefined);
+  }
+
+  dispose(): void {
+    this.generation++;
+    for (const disposable of this.disposables) disposable.dispose();
+    this.problems.clear();
+  }
+
+  private enabled(): boolean {
+    return this.services.settings().diagnosticsEnabled;
+  }
+
+  runFullPass(): Promise<void> {
+    const generation = ++this.generation;
+    this.lastPass = this.fullPass(generation).catch((error: unknown) =>
+      this.services.log.error(`Checking the workspace failed: ${describeError(error)}`),
+    );
+    return this.lastPass;
+  }
+
+  private async fullPass(generation: number): Promise<void> {
+    await Promise.all([this.services.ready(), this.services.flows.ready()]);
+    const catalog = this.services.catalog;
+    if (generation !== this.generation) return;
+    if (!this.enabled() || !catalog) {
+      this.clear();
+      return;
+    }
+    const started = performance.now();
+    const checked = new Set<string>();
+    const flows = this.services.flows.all();
+    for (let index = 0; index < flows.length; index += CHUNK_SIZE) {
+      for (const flow of flows.slice(index, index + CHUNK_SIZE)) {
+        const problems = await this.checkAnalysis(flow.uri, flow.analysis, catalog);
+        if (generation !== this.generation) return;
+        this.show(flow.uri, problems);
+        checked.add(flow.uri.toString());
+      }
+      await yieldToEventLoop();
+    }
+    for (const key of [...this.problems.keys()]) {
+      if (!checked.has(key) && !this.definitionUris.has(key)) this.forget(vscode.Uri.parse(key));
+    }
+    await this.showDefinitionProblems(catalog, generation);
+    this.services.log.debug(`Checked ${flows.length} flows in ${Math.round(performance.now() - started)} ms`);
+  }
+
+  private async checkFiles(uris: vscode.Uri[]): Promise<void> {
+    try {
+      await this.services.ready();
+      const catalog = this.services.catalog;
+      if (!this.enabled() || !catalog) return;
+      for (const uri of uris) {
+        const flow = this.services.flows.get(uri);
+        if (!flow) {
+          if (!this.definitionUris.has(uri.toString())) this.forget(uri);
+          continue;
+        }
+        this.show(uri, await this.checkAnalysis(uri, flow.analysis, catalog));
+      }
+    } catch (error) {
+      this.services.log.error(`Checking changed flows failed: ${describeError(error)}`);
+    }
+  }
+
+  private async checkAnalysis(uri: vscode.Uri, analysis: FlowAnalysis, catalog: SecretCatalog): Promise<Problem[]> {
+    const listings = new Map<string, VisibleSecrets>();
+    await Promise.all(
+      referencedNamespaces(analysis).map(async (namespace) => listings.set(namespace, await catalog.visible(namespace))),
+    );
+    const lookup: VisibleLookup = (namespace) => {
+      const visible = listings.get(namespace);
+      if (visible?.error) this.logOnce(visible.error);
+      return visible && !(visible.error && !visible.stale) ? visible : undefined;
+    };
+    return checkFlow(vscode.workspace.asRelativePath(uri), analysis, lookup);
+  }
+
+  private async showDefinitionProblems(catalog: SecretCatalog, generation: number): Promise<void> {
+    const problems = await catalog.definitionProblems();
+    if (generation !== this.generation) return;
+    const byUri = new Map<string, { uri: vscode.Uri; problems: Problem[] }>();
+    for (const problem of problems) {
+      const uri = problemUri(problem.file);
+      if (!uri) continue;
+      const group = byUri.get(uri.toString()) ?? { uri, problems: [] };
+      group.problems.push(problem);
+      byUri.set(uri.toString(), group);
+    }
+    for (const key of this.definitionUris) {
+      if (!byUri.has(key)) this.forget(vscode.Uri.parse(key));
+    }
+    this.definitionUris = new Set(byUri.keys());
+    for (const group of byUri.values()) this.show(group.uri, group.problems);
+  }
+
+  private show(uri: vscode.Uri, problems: Problem[]): void {
+    if (problems.length === 0) {
+      this.forget(uri);
+      return;
+    }
+    this.problems.set(uri.toString(), problems);
+    this.collection.set(uri, problems.map(toDiagnostic));
+  }
+
+  private forget(uri: vscode.Uri): void {
+    this.problems.delete(uri.toString());
+    this.collection.delete(uri);
+  }
+
+  private clear(): void {
+    this.problems.clear();
+    this.definitionUris.clear();
+    this.collection.clear();
+  }
+
+  private logOnce(message: string): void {
+    if (this.loggedErrors.has(message)) return;
+    this.loggedErrors.add(message);
+    this.services.log.warn(`${message} (references to it are not checked)`);
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Hover on a `secret(...)` reference: what the key resolves to (namespace, what it shadows,
+ * backend, read-only, tags, description, last change, where it is defined, subkeys) and never
+ * its value. Missing keys get a "did you mean"; dynamic keys an explanation.
+ */
+import * as vscode from 'vscode';
+import type { SecretCatalog } from '../core/catalog';
+import { findVisible, type VisibleSecret, type VisibleSecrets } from '../core/catalogTypes';
+import { completionContextAt, type CompletionContext } from '../core/pebble';
+import { closestMatches } from '../core/suggest';
+import type { SecretReference } from '../core/types';
+import { rangeContains, toVsRange } from './convert';
+import { quickNamespace } from './flowIndex';
+import { describeError } from './log';
+import type { Services } from './services';
+import { textWindowAt, type TextWindow } from './completion';
+
+/** The argument of a reference under the cursor, resolved to static values where possible. */
+interface HoverTarget {
+  argument: 'key' | 'subkey' | 'namespace' | 'call';
+  range: vscode.Range;
+  key?: string;
+  subkey?: string;
+  namespace?: string;
+  dynamic?: string;
+}
+
+export function registerHover(services: Services): vscode.Disposable {
+  return vscode.languages.registerHoverProvider({ language: 'yaml' }, new SecretHoverProvider(services));
+}
+
+export class SecretHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly services: Services) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
+    try {
+      const target = this.targetAt(document, position);
+      if (!target) return undefined;
+      const markdown = await this.describe(target);
+      return markdown ? new vscode.Hover(markdown, target.range) : undefined;
+    } catch (error) {
+      this.services.log.warn(`Hover failed: ${describeError(error)}`);
+      return undefined;
+    }
+  }
+
+  private targetAt(document: vscode.TextDocument, position: vscode.Position): HoverTarget | undefined {
+    const analysis = this.services.flows.analysisFor(document);
+    const flowNamespace = analysis.namespace ?? quickNamespace(document);
+    const reference = analysis.references.find((candidate) => rangeContains(candidate.callRange, position));
+    if (reference) return referenceTarget(reference, position, flowNamespace);
+    return literalTarget(textWindowAt(document, position), flowNamespace);
+  }
+
+  private async describe(target: HoverTarget): Promise<vscode.MarkdownString | undefined> {
+    const markdown = newMarkdown();
+    if (target.dynamic) {
+      markdown.appendMarkdown(`$(question) ${escapeMarkdown(vscode.l10n.t('This reference cannot be checked: {0}.', trimPeriod(target.dynamic)))}\n\n`);
+      markdown.appendMarkdown(escapeMarkdown(vscode.l10n.t('Kestra resolves it only when the flow runs.')));
+      return markdown;
+    }
+    const catalog = this.services.catalog;
+    if (!catalog) {
+      markdown.appendMarkdown(escapeMarkdown(this.services.configError ?? vscode.l10n.t('Kestra Secrets is loading.')));
+      return markdown;
+    }
+    if (target.namespace === undefined) {
+      if (catalog.backendFor('default').namespaced) {
+        markdown.appendMarkdown(escapeMarkdown(vscode.l10n.t('This file has no flow namespace, so the secret cannot be resolved.')));
+        return markdown;
+      }
+    }
+    const namespace = target.namespace ?? 'default';
+    const visible = await catalog.visible(namespace);
+    if (target.argument === 'namespace') return describeNamespace(markdown, visible);
+    if (target.key === undefined) return undefined;
+    const secret = findVisible(visible, target.key);
+    if (!secret) return describeMissing(markdown, target.key, visible);
+    if (target.argument === 'subkey' && target.subkey !== undefined) {
+      return describeSubkey(markdown, secret, target.subkey, await knownSubkeys(catalog, secret, namespace));
+    }
+    appendSecret(markdown, secret, visible, await knownSubkeys(catalog, secret, namespace));
+    return markdown;
+  }
+}
+
+function referenceTarget(reference: SecretReference, position: vscode.Position, flowNamespace: string | undefined): HoverTarget {
+  const namespace = reference.namespace ?? flowNamespace;
+  const base = { key: reference.key, subkey: reference.subkey, namespace };
+  if (rangeContains(reference.subkeyRange, position) && reference.subkeyRange) {
+    return { ...base, argument: 'subkey', range: toVsRange(reference.subkeyRange), dynamic: reference.dynamicKey };
+  }
+  if (rangeContains(reference.namespaceRange, position) && reference.namespaceRange) {
+    return { ...base, argument: 'namespace', range: toVsRange(reference.namespaceRange) };
+  }
+  const range = toVsRange(reference.keyRange ?? reference.callRange);
+  const dynamic = reference.dynamicKey ?? (reference.key !== undefined ? reference.dynamicNamespace : undefined);
+  return { ...base, argument: reference.keyRange && !dynamic ? 'key' : 'call', range, dynamic };
+}
+
+/** For half-typed YAML the parser may not see the call: read the literal under the cursor directly. */
+function literalTarget(window: TextWindow, flowNamespace: string | undefined): HoverTarget | undefined {
+  const context: CompletionContext | undefined = completionContextAt(window.text, window.offset);
+  if (!context || context.quote === undefined) return undefined;
+  const value = window.text.slice(context.replaceStart, context.replaceEnd);
+  if (value === '') return undefined;
+  const range = new vscode.Range(window.positionAt(context.replaceStart), window.positionAt(context.replaceEnd));
+  const namespace = context.namespace ?? flowNamespace;
+  switch (context.argument) {
+    case 'key':
+      return { argument: 'key', range, key: value, namespace };
+    case 'subkey':
+      return context.key === undefined ? undefined : { argument: 'subkey', range, key: context.key, subkey: value, namespace };
+    case 'namespace':
+      return { argument: 'namespace', range, namespace: value };
+  }
+}
+
+async function knownSubkeys(catalog: SecretCatalog, secret: VisibleSecret, namespace: string): Promise<string[] | undefined> {
+  if (secret.subkeys) return secret.subkeys;
+  if (secret.valueKind === 'not-json-object') return undefined;
+  try {
+    return await catalog.subkeys(secret.fromNamespace ?? namespace, secret.key);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeNamespace(markdown: vscode.MarkdownString, visible: VisibleSecrets): vscode.MarkdownString {
+  markdown.appendMarkdown(`$(symbol-namespace) **${escapeMarkdown(visible.namespace)}**\n\n`);
+  const own = visible.secrets.filter((secret) => !secret.inherited).length;
+  markdown.appendMarkdown(
+    escapeMarkdown(
+      vscode.l10n.t('{0} secrets visible ({1} own, {2} inherited) · {3}', visible.secrets.length, own, visible.secrets.length - own, visible.backendLabel),
+    ),
+  );
+  appendListingState(markdown, visible);
+  return markdown;
+}
+
+function describeMissing(markdown: vscode.MarkdownString, key: string, visible: VisibleSecrets): vscode.MarkdownString {
+  markdown.appendMarkdown(`$(warning) **${escapeMarkdown(key)}**\n\n`);
+  markdown.appendMarkdown(
+    escapeMarkdown(vscode.l10n.t('No secret with this key is visible to namespace {0} ({1}).', visible.namespace, visible.backendLabel)),
+  );
+  const suggestions = closestMatches(
+    key,
+    visible.secrets.map((secret) => secret.key),
+    { caseInsensitive: visible.caseInsensitive },
+  );
+  if (suggestions.length > 0) {
+    markdown.appendMarkdown(`\n\n${escapeMarkdown(vscode.l10n.t('Did you mean:'))} ${suggestions.map(code).join(', ')}`);
+  }
+  appendListingState(markdown, visible);
+  return markdown;
+}
+
+function describeSubkey(
+  markdown: vscode.MarkdownString,
+  secret: VisibleSecret,
+  subkey: string,
+  subkeys: string[] | undefined,
+): vscode.MarkdownString {
+  markdown.appendMarkdown(`$(symbol-field) **${escapeMarkdown(subkey)}** · ${escapeMarkdown(vscode.l10n.t('field of secret {0}', secret.key))}\n\n`);
+  if (secret.valueKind === 'not-json-object') {
+    markdown.appendMarkdown(escapeMarkdown(vscode.l10n.t('The secret is not a JSON object, so it has no fields.')));
+  } else if (!subkeys) {
+    markdown.appendMarkdown(
+      escapeMarkdown(
+        vscode.l10n.t('The fields of this secret are unknown: the store cannot list them without reading the value (see the setting kestraSecrets.readValuesForSubkeys).'),
+      ),
+    );
+  } else if (subkeys.includes(subkey)) {
+    markdown.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Fields:'))} ${subkeys.map(code).join(', ')}`);
+  } else {
+    markdown.appendMarkdown(`$(warning) ${escapeMarkdown(vscode.l10n.t('The secret has no field with this name.'))}`);
+    const suggestions = closestMatches(subkey, subkeys);
+    if (suggestions.length > 0) markdown.appendMarkdown(` ${escapeMarkdown(vscode.l10n.t('Did you mean:'))} ${suggestions.map(code).join(', ')}`);
+    markdown.appendMarkdown(`\n\n${escapeMarkdown(vscode.l10n.t('Fields:'))} ${subkeys.map(code).join(', ')}`);
+  }
+  return markdown;
+}
+
+/** Everything known about a secret, never its value. Shared with completion item documentation. */
+export function appendSecret(
+  markdown: vscode.MarkdownString,
+  secret: VisibleSecret,
+  visible: VisibleSecrets,
+  subkeys: string[] | undefined,
+): void {
+  const lock = visible.readOnly ? ` · $(lock) ${escapeMarkdown(vscode.l10n.t('read-only'))}` : '';
+  markdown.appendMarkdown(`$(key) **${escapeMarkdown(secret.key)}**${lock}\n\n`);
+  const lines: string[] = [];
+  const origin = resolutionLine(secret, visible);
+  if (origin) lines.push(origin);
+  lines.push(`${escapeMarkdown(vscode.l10n.t('Backend:'))} ${escapeMarkdown(visible.backendLabel)}`);
+  if (secret.description) lines.push(escapeMarkdown(secret.description));
+  const tags = Object.entries(secret.tags ?? {});
+  if (tags.length > 0) lines.push(`${escapeMarkdown(vscode.l10n.t('Tags:'))} ${tags.map(([name, value]) => code(`${name}=${value}`)).join(' ')}`);
+  if (secret.updated) lines.push(`${escapeMarkdown(vscode.l10n.t('Last changed:'))} ${escapeMarkdown(formatDate(secret.updated))}`);
+  const definedAt = definitionLink(secret);
+  if (definedAt) lines.push(`${escapeMarkdown(vscode.l10n.t('Defined in'))} ${definedAt}`);
+  if (subkeys && subkeys.length > 0) lines.push(`${escapeMarkdown(vscode.l10n.t('Fields:'))} ${subkeys.map(code).join(', ')}`);
+  else if (secret.valueKind === 'not-json-object') lines.push(escapeMarkdown(vscode.l10n.t('Not a JSON object (no fields).')));
+  markdown.appendMarkdown(lines.join('  \n'));
+  appendListingState(markdown, visible);
+}
+
+function resolutionLine(secret: VisibleSecret, visible: VisibleSecrets): string | undefined {
+  if (secret.fromNamespace === undefined) return undefined;
+  const from = secret.inherited
+    ? vscode.l10n.t('Inherited from namespace {0} (used by {1})', secret.fromNamespace, visible.namespace)
+    : vscode.l10n.t('Own secret of namespace {0}', secret.fromNamespace);
+  const shadows = secret.shadows.length > 0 ? ` · ${vscode.l10n.t('shadows the one in {0}', secret.shadows.join(', '))}` : '';
+  return escapeMarkdown(from + shadows);
+}
+
+function definitionLink(secret: VisibleSecret): string | undefined {
+  if (secret.location) {
+    const { file, line, character } = secret.location;
+    const uri = vscode.Uri.file(file).with({ fragment: `L${line + 1},${character + 1}` });
+    const label = `${vscode.workspace.asRelativePath(file)}:${line + 1}`;
+    return `[${escapeMarkdown(label)}](${uri.toString()})`;
+  }
+  return secret.source ? escapeMarkdown(secret.source) : undefined;
+}
+
+function appendListingState(markdown: vscode.MarkdownString, visible: VisibleSecrets): void {
+  if (visible.stale) {
+    markdown.appendMarkdown(`\n\n$(warning) ${escapeMarkdown(vscode.l10n.t('Last known listing: {0}', visible.error ?? ''))}`);
+  } else if (visible.error) {
+    markdown.appendMarkdown(`\n\n$(error) ${escapeMarkdown(visible.error)}`);
+  }
+}
+
+export function newMarkdown(): vscode.MarkdownString {
+  const markdown = new vscode.MarkdownString('', true);
+  markdown.isTrusted = false;
+  return markdown;
+}
+
+function formatDate(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+function trimPeriod(text: string): string {
+  return text.replace(/\.\s*$/, '');
+}
+
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, (char) => `\\${char}`);
+}

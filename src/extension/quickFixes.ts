@@ -1,0 +1,125 @@
+/**
+ * Quick fixes for the problems `diagnostics.ts` shows: "Change to 'X'" for each near miss, create
+ * the missing secret where the store is writable, add it to the workspace's `.env` and re-encode
+ * (env secrets), and re-encode an encoded env file whose value is not valid base64.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Problem } from '../core/types';
+import { lookupNamespace } from './completion';
+import { toVsRange } from './convert';
+import type { SecretDiagnostics } from './diagnostics';
+import type { AddToEnvFileArgs, CreateSecretArgs, Services } from './services';
+
+const MAX_ENV_FILE_FIXES = 3;
+
+export function registerQuickFixes(services: Services, diagnostics: SecretDiagnostics): vscode.Disposable {
+  return vscode.languages.registerCodeActionsProvider(
+    [{ language: 'yaml' }, { language: 'dotenv' }, { pattern: '**/*.env_encoded' }, { pattern: '**/.env*' }],
+    new SecretQuickFixes(services, diagnostics),
+    { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+  );
+}
+
+export class SecretQuickFixes implements vscode.CodeActionProvider {
+  constructor(
+    private readonly services: Services,
+    private readonly diagnostics: SecretDiagnostics,
+  ) {}
+
+  provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    for (const problem of this.diagnostics.problemsAt(document.uri, range)) {
+      const diagnostic = this.matchingDiagnostic(document.uri, problem);
+      switch (problem.code) {
+        case 'missing-secret':
+          actions.push(...renameActions(document, problem, diagnostic), ...this.createActions(document, problem, diagnostic));
+          break;
+        case 'missing-subkey':
+          actions.push(...renameActions(document, problem, diagnostic));
+          break;
+        case 'invalid-base64':
+        case 'key-collision':
+          actions.push(...reencodeActions(document, diagnostic));
+          break;
+      }
+    }
+    return actions;
+  }
+
+  private matchingDiagnostic(uri: vscode.Uri, problem: Problem): vscode.Diagnostic | undefined {
+    const range = toVsRange(problem.range);
+    return vscode.languages
+      .getDiagnostics(uri)
+      .find((diagnostic) => diagnostic.code === problem.code && diagnostic.range.isEqual(range) && diagnostic.message === problem.message);
+  }
+
+  private createActions(document: vscode.TextDocument, problem: Problem, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction[] {
+    const key = problem.data?.key;
+    const catalog = this.services.catalog;
+    if (!key || !catalog) return [];
+    const namespace = problem.data?.namespace ?? lookupNamespace(catalog, undefined, document);
+    if (!namespace) return [];
+    const backend = catalog.backendFor(namespace);
+    if (!backend.readOnly) {
+      const args: CreateSecretArgs = { namespace, key };
+      const title = backend.namespaced
+        ? vscode.l10n.t("Create secret '{0}' in {1}", key, namespace)
+        : vscode.l10n.t("Create secret '{0}' in {1}", key, backend.label);
+      return [commandAction(title, 'kestraSecrets.createSecret', args, diagnostic)];
+    }
+    if (backend.type === 'env') return this.envFileActions(key, diagnostic);
+    return [];
+  }
+
+  /** For Kestra's env secrets: the plain `.env` files whose encoded twin the backend reads. */
+  private envFileActions(key: string, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction[] {
+    const pairs: { envFile: string; encodedFile: string }[] = [];
+    for (const encodedFile of this.services.envSourceFiles()) {
+      const envFile = plainEnvFileFor(encodedFile);
+      if (envFile && pairs.length < MAX_ENV_FILE_FIXES) pairs.push({ envFile, encodedFile });
+    }
+    return pairs.map((pair) => {
+      const args: AddToEnvFileArgs = { key, envFile: pair.envFile, encodedFile: pair.encodedFile };
+      const title = vscode.l10n.t("Add '{0}' to {1} and re-encode", key, vscode.workspace.asRelativePath(pair.envFile));
+      return commandAction(title, 'kestraSecrets.addToEnvFile', args, diagnostic);
+    });
+  }
+}
+
+function renameActions(document: vscode.TextDocument, problem: Problem, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction[] {
+  const range = toVsRange(problem.range);
+  return (problem.data?.suggestions ?? []).map((suggestion, index) => {
+    const action = new vscode.CodeAction(vscode.l10n.t("Change to '{0}'", suggestion), vscode.CodeActionKind.QuickFix);
+    action.edit = new vscode.WorkspaceEdit();
+    action.edit.replace(document.uri, range, suggestion);
+    action.isPreferred = index === 0;
+    if (diagnostic) action.diagnostics = [diagnostic];
+    return action;
+  });
+}
+
+/** An encoded env file with a bad value is best regenerated from its plain `.env`, when there is one. */
+function reencodeActions(document: vscode.TextDocument, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction[] {
+  if (document.uri.scheme !== 'file') return [];
+  const envFile = plainEnvFileFor(document.uri.fsPath);
+  if (!envFile) return [];
+  const title = vscode.l10n.t('Re-encode from {0}', vscode.workspace.asRelativePath(envFile));
+  return [commandAction(title, 'kestraSecrets.encodeEnvFile', vscode.Uri.file(envFile), diagnostic)];
+}
+
+/** `.env_encoded` → `.env`, `prod.env_encoded` → `prod.env`, when that file exists. */
+export function plainEnvFileFor(encodedFile: string): string | undefined {
+  const base = path.basename(encodedFile);
+  if (!base.endsWith('_encoded')) return undefined;
+  const candidate = path.join(path.dirname(encodedFile), base.slice(0, -'_encoded'.length));
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+function commandAction(title: string, command: string, argument: unknown, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction {
+  const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+  action.command = { title, command, arguments: [argument] };
+  if (diagnostic) action.diagnostics = [diagnostic];
+  return action;
+}
