@@ -1,0 +1,18 @@
+// Where the real-VS-Code harness keeps its tools and its runs. Everything lives under .vscode-test/
+// (git-ignored) so that a run leaves nothing in /tmp or $HOME.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const harnessDir = join(repoRoot, '.vscode-test');
+export const codeServerVersion = '4.100.3';
+export const codeServerPrefix = join(harnessDir, 'code-server');
+export const codeServerPackage = join(codeServerPrefix, 'node_modules', 'code-server');
+export const codeServerEntry = join(codeServerPackage, 'out', 'node', 'entry.js');
+export const installedMarker = join(codeServerPrefix, `.installed-${codeServerVersion}`);
+export const installTmpDir = join(harnessDir, 'install-tmp');
+export const chromiumPath = process.env.KESTRA_SECRETS_CHROMIUM || '/usr/bin/chromium';
+export const integrationBundleDir = join(harnessDir, 'integration');
+export const testResultsDir = join(repoRoot, 'test-results');
+export const vsixPath = join(repoRoot, 'kestra-secrets.vsix');
+export const extensionId = 'kestra-secrets.kestra-secrets';
