@@ -73,6 +73,13 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     return this.scanned ?? this.start();
   }
 
+  /** Scans the workspace again (files unchanged on disk are not re-read) and drops deleted ones. */
+  async rescan(): Promise<void> {
+    await this.ready();
+    this.scanned = this.scanWorkspace();
+    await this.scanned;
+  }
+
   namespaces(): string[] {
     const namespaces = new Set<string>();
     for (const flow of this.entries.values()) {
@@ -94,10 +101,7 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   }
 
   analysisFor(document: vscode.TextDocument): FlowAnalysis {
-    const key = document.uri.toString();
-    const known = this.entries.get(key) ?? this.openNonFlows.get(key);
-    if (known && known.version === document.version) return known.analysis;
-    return this.indexDocument(document).analysis;
+    return this.indexIfChanged(document, true).analysis;
   }
 
   dispose(): void {
@@ -129,12 +133,14 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
       await Promise.all(
         batch.map((uri) => {
           const document = open.get(uri.toString());
-          return document ? this.indexDocument(document, false) : this.indexFromDisk(uri, false);
+          return document ? this.indexIfChanged(document, false) : this.indexFromDisk(uri, false);
         }),
       );
       await yieldToEventLoop();
     }
-    for (const document of open.values()) if (isFlowCandidate(document)) this.indexDocument(document, false);
+    for (const document of open.values()) if (isFlowCandidate(document)) this.indexIfChanged(document, false);
+    const present = new Set([...uris.map((uri) => uri.toString()), ...open.keys()]);
+    for (const flow of this.all()) if (!present.has(flow.uri.toString())) this.remove(flow.uri);
     this.log.debug(
       `Indexed ${this.entries.size} flows among ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`,
     );
@@ -142,7 +148,7 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   }
 
   private onOpen(document: vscode.TextDocument): void {
-    if (isFlowCandidate(document)) this.indexDocument(document);
+    if (isFlowCandidate(document)) this.indexIfChanged(document, true);
   }
 
   private onEdit(document: vscode.TextDocument): void {
@@ -174,11 +180,18 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     void this.indexFromDisk(uri, true);
   }
 
-  private indexDocument(document: vscode.TextDocument, notify = true): IndexedFlow {
+  private indexIfChanged(document: vscode.TextDocument, notify: boolean): IndexedFlow {
+    const key = document.uri.toString();
+    const known = this.entries.get(key) ?? this.openNonFlows.get(key);
+    if (known && known.version === document.version) return known;
+    return this.indexDocument(document, notify);
+  }
+
+  private indexDocument(document: vscode.TextDocument, notify: boolean): IndexedFlow {
     const text = document.getText();
     const flow: IndexedFlow = { uri: document.uri, version: document.version, analysis: safeAnalyze(text) };
     const key = document.uri.toString();
-    if (flow.analysis.isFlow || looksLikeFlow(text)) {
+    if (isFlowCandidate(document) && (flow.analysis.isFlow || looksLikeFlow(text))) {
       this.openNonFlows.delete(key);
       this.store(flow, notify);
     } else {
@@ -241,7 +254,7 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-const NAMESPACE_LINE = /^namespace:[ \t]*(?:"([^"]*)"|'([^']*)'|([^\s#]+))/;
+const NAMESPACE_LINE = /^namespace[ \t]*:[ \t]*(?:"([^"]*)"|'([^']*)'|([^\s#]+))/;
 const namespaceLines = new WeakMap<vscode.TextDocument, { version: number; line: number | undefined }>();
 
 /**
@@ -260,7 +273,7 @@ export function quickNamespace(document: vscode.TextDocument): string | undefine
   }
   let found: number | undefined;
   for (let line = 0; line < document.lineCount; line++) {
-    if (document.lineAt(line).text.startsWith('namespace:')) {
+    if (NAMESPACE_LINE.test(document.lineAt(line).text)) {
       found = line;
       break;
     }

@@ -90,6 +90,7 @@ export class SecretQuickFixes implements vscode.CodeActionProvider {
 
 function renameActions(document: vscode.TextDocument, problem: Problem, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction[] {
   const range = toVsRange(problem.range);
+  if (!range.isSingleLine) return [];
   return (problem.data?.suggestions ?? []).map((suggestion, index) => {
     const action = new vscode.CodeAction(vscode.l10n.t("Change to '{0}'", suggestion), vscode.CodeActionKind.QuickFix);
     action.edit = new vscode.WorkspaceEdit();

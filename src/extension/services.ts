@@ -106,6 +106,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private firstLoad: Promise<void> | undefined;
   private offeredServer = false;
+  private usesEnv = false;
   private disposed = false;
 
   readonly onDidChange = this.changeEmitter.event;
@@ -163,9 +164,15 @@ export class ExtensionServices implements Services, vscode.Disposable {
 
   async refresh(): Promise<void> {
     await this.reloadQueue;
-    this.catalog?.refresh();
-    this.catalogEmitter.fire();
-    this.changeEmitter.fire();
+    // The env backend keeps the files it parsed: re-reading them means rebuilding it.
+    if (this.usesEnv || !this.catalog) {
+      await this.reload();
+    } else {
+      this.catalog.refresh();
+      this.catalogEmitter.fire();
+      this.changeEmitter.fire();
+    }
+    await this.flows.rescan();
   }
 
   reload(): Promise<void> {
@@ -200,17 +207,18 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const trusted = this.workspaceTrusted();
     this.current = readSettings(trusted);
     const previous = this.catalog;
-    this.catalog = undefined;
     try {
       const resolved = await this.resolveConfiguration(this.current, trusted);
       const backendContext = await this.backendContext(resolved.config);
       this.catalog = new SecretCatalog(resolved.config, backendContext, { editorDefaultTtlMs: this.current.cacheTtlMs });
       this.configSource = resolved.source;
       this.configError = undefined;
+      this.usesEnv = usesEnvBackend(resolved.config);
       this.watchConfiguration(resolved);
       this.log.info(`Configuration from ${resolved.source}: ${describeBackends(resolved.config)}`);
       if (!trusted) this.log.info('Workspace not trusted: workspace configuration files and settings are ignored.');
     } catch (error) {
+      this.catalog = undefined;
       this.configError = describeError(error);
       this.configSource = this.current.configFile ?? CONFIG_FILE_NAME;
       this.log.error(`Configuration error: ${this.configError}`);
