@@ -1,0 +1,671 @@
+/**
+ * The `.env` codec. Parses Docker Compose's documented `env_file` syntax exactly as compose-go does
+ * (the file is usually handed to Compose), encodes it to Kestra's `SECRET_<KEY>=<base64>` form, and
+ * decodes such a file back to a `.env` that encodes to the same secrets.
+ *
+ * Where this deliberately differs from Compose: text after a closing quote that is not a comment is an
+ * error (Compose would start a new statement there), and a `KEY` line without `=` is skipped with a
+ * warning (Compose copies the variable from its own environment).
+ */
+import { encodeBase64, explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from './base64';
+import { LineIndex } from './lineIndex';
+
+// ---------------------------------------------------------------------------------------------
+// Interpolation
+// ---------------------------------------------------------------------------------------------
+/*
+ * Docker Compose variable interpolation (`$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
+ * `${VAR:+alt}`, `${VAR+alt}`, `${VAR:?message}`, `${VAR?message}`, `$$`), as compose-go's
+ * `template` package applies it to unquoted and double-quoted values and to Compose files.
+ * A `$` followed by anything else stays a literal `$`; a malformed `${…}` is an error.
+ */
+export class InterpolationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InterpolationError';
+  }
+}
+
+export interface Interpolated {
+  value: string;
+  /** Variables that were referenced but not set (Compose substitutes an empty string and warns). */
+  missing: string[];
+}
+
+export type VariableLookup = (name: string) => string | undefined;
+
+const DOLLAR = 36;
+const OPEN = 123;
+const CLOSE = 125;
+
+export function interpolate(template: string, lookup: VariableLookup): Interpolated {
+  const missing: string[] = [];
+  const value = substitute(template, lookup, missing);
+  return { value, missing };
+}
+
+function isNameStart(code: number): boolean {
+  return code === 95 || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+function isNameChar(code: number): boolean {
+  return isNameStart(code) || (code >= 48 && code <= 57);
+}
+
+function nameEnd(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && isNameChar(text.charCodeAt(end))) end++;
+  return end;
+}
+
+function substitute(text: string, lookup: VariableLookup, missing: string[]): string {
+  let out = '';
+  let index = 0;
+  while (index < text.length) {
+    const dollar = text.indexOf('$', index);
+    if (dollar < 0) return out + text.slice(index);
+    out += text.slice(index, dollar);
+    const next = text.charCodeAt(dollar + 1);
+    if (next === DOLLAR) {
+      out += '$';
+      index = dollar + 2;
+    } else if (isNameStart(next)) {
+      const end = nameEnd(text, dollar + 1);
+      out += resolve(text.slice(dollar + 1, end), lookup, missing);
+      index = end;
+    } else if (next === OPEN) {
+      const braced = substituteBraced(text, dollar, lookup, missing);
+      out += braced.value;
+      index = braced.end;
+    } else {
+      out += '$';
+      index = dollar + 1;
+    }
+  }
+  return out;
+}
+
+function resolve(name: string, lookup: VariableLookup, missing: string[]): string {
+  const value = lookup(name);
+  if (value === undefined) missing.push(name);
+  return value ?? '';
+}
+
+/** The message never quotes the text: it may be a secret value. */
+function invalid(): InterpolationError {
+  return new InterpolationError(
+    'invalid interpolation: "${" must be followed by NAME} or NAME:-default} (and so on); write $$ for a literal $',
+  );
+}
+
+const OPERATORS = [':-', ':+', ':?', '-', '+', '?'];
+
+/** `${…}` starting at `dollar`: the substituted value and the index just after the closing brace. */
+function substituteBraced(
+  text: string,
+  dollar: number,
+  lookup: VariableLookup,
+  missing: string[],
+): { value: string; end: number } {
+  const nameStart = dollar + 2;
+  if (!isNameStart(text.charCodeAt(nameStart))) throw invalid();
+  const end = nameEnd(text, nameStart);
+  const name = text.slice(nameStart, end);
+  if (text.charCodeAt(end) === CLOSE) return { value: resolve(name, lookup, missing), end: end + 1 };
+  const operator = OPERATORS.find((candidate) => text.startsWith(candidate, end));
+  if (!operator) throw invalid();
+  // compose-go's pattern takes `.*` (one line) up to the last `}`, then cuts at the matching brace.
+  const lineEnd = text.indexOf('\n', end);
+  const lastClose = text.lastIndexOf('}', (lineEnd < 0 ? text.length : lineEnd) - 1);
+  if (lastClose < end) throw invalid();
+  const close = matchingBrace(text, dollar, lastClose);
+  const argument = substitute(text.slice(end + operator.length, close), lookup, missing);
+  return { value: applyOperator(operator, name, argument, lookup(name)), end: close + 1 };
+}
+
+/** compose-go's getFirstBraceClosingIndex over text[from..to], falling back to `to`. */
+function matchingBrace(text: string, from: number, to: number): number {
+  let depth = 0;
+  for (let i = from; i <= to; i++) {
+    const code = text.charCodeAt(i);
+    if (code === CLOSE) {
+      depth--;
+      if (depth === 0) return i;
+    }
+    if (code === OPEN) {
+      depth++;
+      i++;
+    }
+  }
+  return to;
+}
+
+function applyOperator(operator: string, name: string, argument: string, value: string | undefined): string {
+  const isSet = value !== undefined;
+  const isNonEmpty = isSet && value !== '';
+  switch (operator) {
+    case ':-':
+      return isNonEmpty ? value : argument;
+    case '-':
+      return isSet ? value : argument;
+    case ':+':
+      return isNonEmpty ? argument : (value ?? '');
+    case '+':
+      return isSet ? argument : '';
+    default: {
+      const satisfied = operator === ':?' ? isNonEmpty : isSet;
+      if (!satisfied) {
+        throw new InterpolationError(`required variable ${name} is missing a value${argument ? `: ${argument}` : ''}`);
+      }
+      return value ?? '';
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing (Docker Compose env_file syntax, compose-go's dotenv parser)
+// ---------------------------------------------------------------------------------------------
+
+export interface EnvEntry {
+  key: string;
+  /** The value Docker Compose gives the variable (quotes, escapes and interpolation applied). */
+  value: string;
+  /** 0-based position of the key (after any `export `). */
+  line: number;
+  column: number;
+  /** Column just after the key, on `line`. */
+  keyEnd: number;
+  /** 0-based start of the value's source text (its opening quote when quoted). */
+  valueLine: number;
+  valueColumn: number;
+  /** 0-based end (exclusive) of the value's source text (after its closing quote when quoted). */
+  valueEndLine: number;
+  valueEndColumn: number;
+}
+
+/** A malformed file. `line`/`column` are 0-based; the message shows them 1-based: `FILE:LINE:COL: reason`. */
+export class DotenvSyntaxError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    /** What is wrong, without the position; never contains a value. */
+    readonly reason: string,
+  ) {
+    super(`${file}:${line + 1}:${column + 1}: ${reason}`);
+    this.name = 'DotenvSyntaxError';
+  }
+}
+
+export interface DotenvParseResult {
+  /** Every assignment in file order, duplicates included (the last one wins, as in Compose). */
+  entries: EnvEntry[];
+  /** `FILE:LINE:COL: warning: …` lines. */
+  warnings: string[];
+}
+
+export interface DotenvParseOptions {
+  /** Compose's environment for interpolation; it wins over variables defined earlier in the file. */
+  lookup?: VariableLookup;
+}
+
+const NEWLINE = 10;
+const HASH = 35;
+const BACKSLASH = 92;
+const EQUALS = 61;
+const COLON = 58;
+const SINGLE_QUOTE = 39;
+const DOUBLE_QUOTE = 34;
+
+/** Go's `unicode.IsSpace`. */
+function isGoSpace(code: number): boolean {
+  if (code <= 0xff) return code === 32 || (code >= 9 && code <= 13) || code === 0x85 || code === 0xa0;
+  return (
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
+
+/** compose-go's `isSpace`: blanks that are not a line feed. */
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9 || code === 11 || code === 12 || code === 13 || code === 0x85 || code === 0xa0;
+}
+
+const KEY_CHAR = /[\p{L}\p{N}_.\-[\]]/u;
+
+function isAsciiKeyChar(code: number): boolean {
+  return (
+    (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) ||
+    code === 95 || code === 46 || code === 45 || code === 91 || code === 93
+  );
+}
+
+function isKeyChar(char: string): boolean {
+  return KEY_CHAR.test(char);
+}
+
+function trimEndGoSpace(text: string): string {
+  let end = text.length;
+  while (end > 0 && isGoSpace(text.charCodeAt(end - 1))) end--;
+  return text.slice(0, end);
+}
+
+export function parseDotenv(text: string, file = '<stdin>', options: DotenvParseOptions = {}): DotenvParseResult {
+  return new DotenvParser(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file, options).parse();
+}
+
+class DotenvParser {
+  private readonly lines: LineIndex;
+  private readonly entries: EnvEntry[] = [];
+  private readonly warnings: string[] = [];
+  private readonly defined = new Map<string, string>();
+  private pos = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+    private readonly options: DotenvParseOptions,
+  ) {
+    this.lines = new LineIndex(text);
+  }
+
+  parse(): DotenvParseResult {
+    const { text } = this;
+    while (true) {
+      while (this.pos < text.length && isGoSpace(text.charCodeAt(this.pos))) this.pos++;
+      if (this.pos >= text.length) break;
+      if (text.charCodeAt(this.pos) === HASH) this.pos = this.lineEnd(this.pos);
+      else this.parseStatement();
+    }
+    return { entries: this.entries, warnings: this.warnings };
+  }
+
+  private lineEnd(from: number): number {
+    const end = this.text.indexOf('\n', from);
+    return end < 0 ? this.text.length : end;
+  }
+
+  private error(offset: number, reason: string): DotenvSyntaxError {
+    const at = this.lines.positionAt(offset);
+    return new DotenvSyntaxError(this.file, at.line, at.character, reason);
+  }
+
+  private warn(offset: number, message: string): void {
+    const at = this.lines.positionAt(offset);
+    this.warnings.push(`${this.file}:${at.line + 1}:${at.character + 1}: warning: ${message}`);
+  }
+
+  private skipExport(start: number): number {
+    const { text } = this;
+    if (!text.startsWith('export', start)) return start;
+    const after = text.charCodeAt(start + 6);
+    if (after !== 32 && after !== 9 && after !== 12 && after !== 13) return start;
+    let index = start + 6;
+    while (index < text.length && isBlank(text.charCodeAt(index))) index++;
+    return index;
+  }
+
+  private parseStatement(): void {
+    const { text } = this;
+    const keyStart = this.skipExport(this.pos);
+    let index = keyStart;
+    let separator = -1;
+    while (index < text.length) {
+      const code = text.charCodeAt(index);
+      if (code === NEWLINE) break;
+      if (code === EQUALS || code === COLON) {
+        separator = index;
+        break;
+      }
+      if (isBlank(code)) {
+        index++;
+        continue;
+      }
+      if (isAsciiKeyChar(code)) {
+        index++;
+        continue;
+      }
+      const char = String.fromCodePoint(text.codePointAt(index) ?? code);
+      if (code < 128 || !isKeyChar(char)) {
+        throw this.error(
+          index,
+          "unexpected character in a variable name (allowed: letters, digits, '_', '.', '-'); " +
+            'if this line continues a multi-line value, put the whole value in quotes',
+        );
+      }
+      index += char.length;
+    }
+    const key = trimEndGoSpace(text.slice(keyStart, separator < 0 ? index : separator));
+    if (/[\s\u0085]/.test(key)) {
+      throw this.error(keyStart, 'a variable name cannot contain spaces; expected KEY=VALUE');
+    }
+    if (separator < 0) {
+      if (key) {
+        this.warn(keyStart, `${key} has no '=': Docker Compose takes its value from its own environment; skipped`);
+      }
+      this.pos = index;
+      return;
+    }
+    if (!key) throw this.error(separator, "missing variable name before '='");
+    let valueStart = separator + 1;
+    while (valueStart < text.length && isBlank(text.charCodeAt(valueStart))) valueStart++;
+    const quote = text.charCodeAt(valueStart);
+    const parsed =
+      quote === SINGLE_QUOTE || quote === DOUBLE_QUOTE
+        ? this.parseQuotedValue(valueStart, quote)
+        : this.parseUnquotedValue(valueStart);
+    this.defined.set(key, parsed.value);
+    const keyAt = this.lines.positionAt(keyStart);
+    const valueAt = this.lines.positionAt(valueStart);
+    const valueEndAt = this.lines.positionAt(parsed.end);
+    this.entries.push({
+      key,
+      value: parsed.value,
+      line: keyAt.line,
+      column: keyAt.character,
+      keyEnd: keyAt.character + key.length,
+      valueLine: valueAt.line,
+      valueColumn: valueAt.character,
+      valueEndLine: valueEndAt.line,
+      valueEndColumn: valueEndAt.character,
+    });
+  }
+
+  private parseUnquotedValue(start: number): { value: string; end: number } {
+    const lineEnd = this.lineEnd(start);
+    let raw = this.text.slice(start, lineEnd);
+    const comment = raw.indexOf(' #');
+    if (comment >= 0) raw = raw.slice(0, comment);
+    raw = trimEndGoSpace(raw);
+    if (raw.charCodeAt(0) === HASH) {
+      this.warn(start, "the value starts with '#': Docker Compose takes it as the value, not as a comment");
+    }
+    this.pos = lineEnd;
+    return { value: this.interpolateAt(raw, start), end: start + raw.length };
+  }
+
+  private parseQuotedValue(start: number, quote: number): { value: string; end: number } {
+    const inner = this.readQuoted(start, quote);
+    const end = inner.end;
+    let index = end;
+    while (index < this.text.length && isBlank(this.text.charCodeAt(index))) index++;
+    if (this.text.charCodeAt(index) === HASH) {
+      index = this.lineEnd(index);
+    } else if (index < this.text.length && this.text.charCodeAt(index) !== NEWLINE) {
+      throw this.error(
+        index,
+        "unexpected text after the closing quote; put the whole value inside the quotes, or start a comment with '#'",
+      );
+    }
+    this.pos = index;
+    const value = quote === DOUBLE_QUOTE ? this.interpolateAt(expandEscapes(inner.text), start) : inner.text;
+    return { value, end };
+  }
+
+  /** compose-go's extractQuotedValue: `\<quote>` gives the quote, any other `\x` is kept as is. */
+  private readQuoted(start: number, quote: number): { text: string; end: number } {
+    const { text } = this;
+    let out = '';
+    let chunkStart = start + 1;
+    for (let index = start + 1; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      if (code === BACKSLASH) {
+        if (text.charCodeAt(index + 1) === quote) {
+          out += text.slice(chunkStart, index);
+          chunkStart = index + 1;
+        }
+        index++;
+      } else if (code === quote) {
+        return { text: out + text.slice(chunkStart, index), end: index + 1 };
+      }
+    }
+    const kind = quote === DOUBLE_QUOTE ? 'double' : 'single';
+    throw this.error(start, `unclosed ${kind} quote: the value starting here never ends`);
+  }
+
+  private interpolateAt(template: string, offset: number): string {
+    const lookup: VariableLookup = (name) => this.options.lookup?.(name) ?? this.defined.get(name);
+    try {
+      const result = interpolate(template, lookup);
+      for (const name of new Set(result.missing)) {
+        this.warn(
+          offset,
+          `$${name} is not set, so Docker Compose puts an empty string here; write $$ for a literal $ or use single quotes`,
+        );
+      }
+      return result.value;
+    } catch (error) {
+      if (error instanceof InterpolationError) throw this.error(offset, error.message);
+      throw error;
+    }
+  }
+}
+
+/**
+ * compose-go's expandEscapes for double-quoted values: `\a \b \f \n \r \t \v \\ \"`, `\$` (a literal
+ * `$`), octal `\0NNN`; any other backslash stays.
+ */
+function expandEscapes(text: string): string {
+  if (!text.includes('\\')) return text;
+  let out = '';
+  let index = 0;
+  while (index < text.length) {
+    const slash = text.indexOf('\\', index);
+    if (slash < 0 || slash === text.length - 1) return out + text.slice(index);
+    out += text.slice(index, slash);
+    const next = text[slash + 1];
+    const simple = SIMPLE_ESCAPES[next];
+    if (simple !== undefined) {
+      out += simple;
+      index = slash + 2;
+    } else if (next === '0') {
+      const digits = /^\d{0,3}/.exec(text.slice(slash + 2, slash + 5))?.[0] ?? '';
+      out += octalEscape(digits);
+      index = slash + 2 + digits.length;
+    } else {
+      out += '\\';
+      index = slash + 1;
+    }
+  }
+  return out;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  c: '\\c',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  $: '$$',
+  '"': '"',
+  '\\': '\\',
+};
+
+/** Go's UnquoteChar on `\NNN` after compose-go drops the `0`: a byte value as a code point, else kept. */
+function octalEscape(digits: string): string {
+  if (/^[0-7]{3}$/.test(digits)) {
+    const value = parseInt(digits, 8);
+    if (value <= 255) return String.fromCharCode(value);
+  }
+  return `\\${digits}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing values back (the decoder and the RAW encoder)
+// ---------------------------------------------------------------------------------------------
+
+/** Safe unquoted: no blank or quote or '#' first, no blank last, no control chars, '$', or ' #'. */
+function isPlainSafe(value: string): boolean {
+  if (value === '') return true;
+  if (/^[\s'"#]/u.test(value) || /\s$/u.test(value)) return false;
+  return !/[\p{Cc}$]|\s#|[^\S ]/u.test(value);
+}
+
+/**
+ * The shortest `.env` spelling of a value that Docker Compose reads back as exactly that value:
+ * plain when safe, single quotes when they suffice, else double quotes with escapes (`$` as `$$`).
+ */
+export function formatDotenvValue(value: string): string {
+  if (isPlainSafe(value)) return value;
+  if (!/['\\\n\r]/.test(value)) return `'${value}'`;
+  let out = '"';
+  for (const char of value) out += DOUBLE_QUOTED_ESCAPES[char] ?? char;
+  return `${out}"`;
+}
+
+const DOUBLE_QUOTED_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '"': '\\"',
+  '\n': '\\n',
+  '\r': '\\r',
+  $: '$$',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Encoding .env → SECRET_ file, decoding back
+// ---------------------------------------------------------------------------------------------
+
+export interface EncodeResult {
+  text: string;
+  count: number;
+  warnings: string[];
+}
+
+export interface EncodeOptions {
+  file?: string;
+  /** Write `SECRET_<KEY>=<value>` unencoded, for servers with `kestra.secret.encoding: RAW`. */
+  raw?: boolean;
+  lookup?: VariableLookup;
+}
+
+const SECRET_PREFIX = 'SECRET_';
+
+function warningAt(file: string, entry: EnvEntry, message: string): string {
+  return `${file}:${entry.line + 1}:${entry.column + 1}: warning: ${message}`;
+}
+
+/** The last definition of each key, in order of first appearance; warns about redefinitions. */
+function lastDefinitions(entries: EnvEntry[], file: string, warnings: string[], label = (key: string) => key): EnvEntry[] {
+  const byKey = new Map<string, EnvEntry>();
+  for (const entry of entries) {
+    const earlier = byKey.get(entry.key);
+    if (earlier) {
+      warnings.push(
+        warningAt(file, entry, `${label(entry.key)} is defined again (first on line ${earlier.line + 1}); the last definition wins, as in Docker Compose`),
+      );
+    }
+    byKey.set(entry.key, entry);
+  }
+  return [...byKey.values()];
+}
+
+/** Warns where two names differ only in case: Kestra upper-cases keys and then fails to start. */
+function warnCaseCollisions(entries: EnvEntry[], file: string, warnings: string[], kestraKey: (key: string) => string): void {
+  const seen = new Map<string, EnvEntry>();
+  for (const entry of entries) {
+    const upper = kestraKey(entry.key).toUpperCase();
+    const first = seen.get(upper);
+    if (first) {
+      warnings.push(
+        warningAt(
+          file,
+          entry,
+          `${entry.key} and ${first.key} (line ${first.line + 1}) both become the Kestra secret '${upper}' once upper-cased; ` +
+            'Kestra fails to start with both. Rename or remove one',
+        ),
+      );
+    } else {
+      seen.set(upper, entry);
+    }
+  }
+}
+
+export function encodeDotenv(text: string, options: EncodeOptions = {}): EncodeResult {
+  const file = options.file ?? '<stdin>';
+  const { entries, warnings } = parseDotenv(text, file, { lookup: options.lookup });
+  const unique = lastDefinitions(entries, file, warnings);
+  warnCaseCollisions(unique, file, warnings, (key) => key);
+  let out = '';
+  for (const entry of unique) {
+    if (entry.key.startsWith(SECRET_PREFIX)) {
+      warnings.push(
+        warningAt(file, entry, `${entry.key} already starts with SECRET_; it is written as SECRET_${entry.key}, so the flow must use secret('${entry.key}')`),
+      );
+    }
+    out += `${SECRET_PREFIX}${entry.key}=${options.raw ? rawValue(entry, file) : encodeBase64(entry.value)}\n`;
+  }
+  return { text: out, count: unique.length, warnings };
+}
+
+function rawValue(entry: EnvEntry, file: string): string {
+  if (/[\n\r]/.test(entry.value)) {
+    throw new DotenvSyntaxError(
+      file,
+      entry.valueLine,
+      entry.valueColumn,
+      `the value of ${entry.key} spans several lines, which RAW encoding cannot write on one line; encode it in base64 (without --raw)`,
+    );
+  }
+  return formatDotenvValue(entry.value);
+}
+
+export interface DecodeOptions {
+  file?: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads `SECRET_X=<base64>` lines (Compose syntax) back into a `.env` that encodes to the same secrets. */
+export function decodeEncodedEnv(text: string, options: DecodeOptions = {}): EncodeResult {
+  const file = options.file ?? '<stdin>';
+  const { entries, warnings } = parseDotenv(text, file);
+  const secrets: EnvEntry[] = [];
+  for (const entry of entries) {
+    if (!entry.key.startsWith(SECRET_PREFIX)) {
+      warnings.push(warningAt(file, entry, `${entry.key} does not start with SECRET_, so Kestra ignores it; skipped`));
+    } else if (entry.key === SECRET_PREFIX) {
+      warnings.push(warningAt(file, entry, 'SECRET_ alone gives an empty key, which a .env file cannot hold; skipped'));
+    } else {
+      secrets.push(entry);
+    }
+  }
+  const unique = lastDefinitions(secrets, file, warnings);
+  warnCaseCollisions(unique, file, warnings, (key) => key.slice(SECRET_PREFIX.length));
+  let out = '';
+  for (const entry of unique) {
+    const key = entry.key.slice(SECRET_PREFIX.length);
+    out += `${key}=${formatDotenvValue(decodeSecretValue(entry, file, warnings))}\n`;
+  }
+  return { text: out, count: unique.length, warnings };
+}
+
+function decodeSecretValue(entry: EnvEntry, file: string, warnings: string[]): string {
+  const cleaned = removeJavaLineBreaks(entry.value);
+  const bytes = strictBase64Decode(cleaned);
+  if (!bytes) {
+    const reason = explainBase64Error(cleaned) ?? 'not base64';
+    throw new DotenvSyntaxError(
+      file,
+      entry.valueLine,
+      entry.valueColumn,
+      `${entry.key} is not valid base64, so Kestra drops it: ${reason}`,
+    );
+  }
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    warnings.push(
+      warningAt(file, entry, `${entry.key} does not decode to UTF-8 text; Kestra replaces the invalid bytes with U+FFFD, and so does this file`),
+    );
+    return utf8.decode(bytes);
+  }
+}
