@@ -6,8 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { SecretBackend } from '../backends/backend';
 import type { Problem } from '../core/types';
 import { lookupNamespace } from './completion';
+import type { SecretCatalog } from '../core/catalog';
 import { toVsRange } from './convert';
 import type { SecretDiagnostics } from './diagnostics';
 import type { AddToEnvFileArgs, CreateSecretArgs, Services } from './services';
@@ -59,9 +61,14 @@ export class SecretQuickFixes implements vscode.CodeActionProvider {
     const key = problem.data?.key;
     const catalog = this.services.catalog;
     if (!key || !catalog) return [];
-    const namespace = problem.data?.namespace ?? lookupNamespace(catalog, undefined, document);
+    const namespace = problem.data?.namespace ?? safeLookupNamespace(catalog, document);
     if (!namespace) return [];
-    const backend = catalog.backendFor(namespace);
+    let backend: SecretBackend;
+    try {
+      backend = catalog.backendFor(namespace);
+    } catch {
+      return [];
+    }
     if (!backend.readOnly) {
       const args: CreateSecretArgs = { namespace, key };
       const title = backend.namespaced
@@ -123,4 +130,12 @@ function commandAction(title: string, command: string, argument: unknown, diagno
   action.command = { title, command, arguments: [argument] };
   if (diagnostic) action.diagnostics = [diagnostic];
   return action;
+}
+
+function safeLookupNamespace(catalog: SecretCatalog, document: vscode.TextDocument): string | undefined {
+  try {
+    return lookupNamespace(catalog, undefined, document);
+  } catch {
+    return undefined;
+  }
 }

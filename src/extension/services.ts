@@ -104,7 +104,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
   private current: EditorSettings;
   private reloadQueue: Promise<void> = Promise.resolve();
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
-  private firstLoad: Promise<void> | undefined;
+  private readonly firstLoad: Promise<void>;
+  private firstLoadDone: () => void = () => undefined;
   private offeredServer = false;
   private usesEnv = false;
   private disposed = false;
@@ -118,6 +119,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.secretStorage = context.secrets;
+    this.firstLoad = new Promise((resolve) => (this.firstLoadDone = resolve));
     this.current = readSettings(this.workspaceTrusted());
     this.flows = new WorkspaceFlowIndex(log);
     this.disposables.push(this.flows, this.flows.onDidChange(() => this.changeEmitter.fire()));
@@ -135,7 +137,9 @@ export class ExtensionServices implements Services, vscode.Disposable {
         if (event.key.startsWith(`${SECTION}.credentials.`)) this.scheduleReload();
       }),
     );
-    this.firstLoad = this.reload();
+    void this.reload()
+      .catch((error: unknown) => this.log.error(`Loading the configuration failed: ${describeError(error)}`))
+      .finally(this.firstLoadDone);
     runInBackground(this.log, 'Indexing the workspace flows', async () => {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: indexing flows') },
@@ -146,7 +150,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
 
   /** Resolves once the first configuration load has finished (successfully or not). */
   ready(): Promise<void> {
-    return this.firstLoad ?? Promise.resolve();
+    return this.firstLoad;
   }
 
   settings(): EditorSettings {
@@ -169,8 +173,6 @@ export class ExtensionServices implements Services, vscode.Disposable {
       await this.reload();
     } else {
       this.catalog.refresh();
-      this.catalogEmitter.fire();
-      this.changeEmitter.fire();
     }
     await this.flows.rescan();
   }
@@ -194,6 +196,13 @@ export class ExtensionServices implements Services, vscode.Disposable {
     for (const disposable of this.disposables) disposable.dispose();
   }
 
+  /** After a rebuild, a refresh or a write through the catalog. */
+  private catalogChanged(): void {
+    if (this.disposed) return;
+    this.catalogEmitter.fire();
+    this.changeEmitter.fire();
+  }
+
   private scheduleReload(): void {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => {
@@ -210,7 +219,9 @@ export class ExtensionServices implements Services, vscode.Disposable {
     try {
       const resolved = await this.resolveConfiguration(this.current, trusted);
       const backendContext = await this.backendContext(resolved.config);
-      this.catalog = new SecretCatalog(resolved.config, backendContext, { editorDefaultTtlMs: this.current.cacheTtlMs });
+      const catalog = new SecretCatalog(resolved.config, backendContext, { editorDefaultTtlMs: this.current.cacheTtlMs });
+      catalog.onDidChange(() => this.catalogChanged());
+      this.catalog = catalog;
       this.configSource = resolved.source;
       this.configError = undefined;
       this.usesEnv = usesEnvBackend(resolved.config);
@@ -226,8 +237,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
     } finally {
       previous?.dispose();
     }
-    this.catalogEmitter.fire();
-    this.changeEmitter.fire();
+    this.catalogChanged();
     if (!this.configError) this.offerKestraExtensionServer();
   }
 
