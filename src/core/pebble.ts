@@ -243,8 +243,14 @@ type ArgumentValue =
   | { kind: 'interpolated'; source: string }
   | { kind: 'expression'; source: string };
 
+/** Longest expression quoted in a "dynamic" explanation. */
+const MAX_QUOTED_SOURCE = 80;
+
 function sourceOf(text: string, tokens: Token[]): string {
-  return text.slice(tokens[0].start, tokens[tokens.length - 1].end).replace(/\s+/g, ' ');
+  const start = tokens[0].start;
+  const end = tokens[tokens.length - 1].end;
+  const quoted = text.slice(start, Math.min(end, start + MAX_QUOTED_SOURCE)).replace(/\s+/g, ' ');
+  return end - start > MAX_QUOTED_SOURCE ? `${quoted}…` : quoted;
 }
 
 function classifyArgument(text: string, tokens: Token[] | undefined): ArgumentValue {
@@ -326,34 +332,71 @@ function buildCall(text: string, args: Token[][], start: number, end: number): P
   return call;
 }
 
-/** Splits the argument list after the `(` at `openIndex`; returns the args and the index of `)` (or -1). */
-function splitArguments(tokens: Token[], openIndex: number): { args: Token[][]; closeIndex: number } {
-  const args: Token[][] = [[]];
-  let depth = 0;
-  for (let k = openIndex + 1; k < tokens.length; k++) {
-    const token = tokens[k];
+interface Frame {
+  /** Start of `secret` when this frame is a secret call's argument list. */
+  secretStart?: number;
+  /** Where the call's PebbleCall goes in the output. */
+  slot?: number;
+  args: Token[][];
+}
+
+const OPENERS = new Set(['(', '[', '{']);
+const CLOSERS = new Set([')', ']', '}']);
+
+/**
+ * One pass over the tokens keeping a stack of bracket frames; a nested bracket adds only its
+ * opening and closing tokens to the enclosing argument. Returns the frames still open at the end
+ * (the root frame first).
+ */
+function walkFrames(tokens: Token[], onOpened?: (frame: Frame) => void, onClosed?: (frame: Frame, end: number) => void): Frame[] {
+  const frames: Frame[] = [{ args: [[]] }];
+  const currentArg = (): Token[] => {
+    const top = frames[frames.length - 1];
+    return top.args[top.args.length - 1];
+  };
+  for (let t = 0; t < tokens.length; t++) {
+    const token = tokens[t];
     if (token.kind === 'punct') {
-      if (token.text === '(' || token.text === '[' || token.text === '{') depth++;
-      else if (token.text === ')' || token.text === ']' || token.text === '}') {
-        if (depth === 0 && token.text === ')') return { args, closeIndex: k };
-        depth = Math.max(0, depth - 1);
-      } else if (token.text === ',' && depth === 0) {
-        args.push([]);
+      if (OPENERS.has(token.text)) {
+        currentArg().push(token);
+        const secret = token.text === '(' && t > 0 && isSecretCallAt(tokens, t - 1);
+        const frame: Frame = { args: [[]], secretStart: secret ? tokens[t - 1].start : undefined };
+        frames.push(frame);
+        onOpened?.(frame);
+        continue;
+      }
+      if (CLOSERS.has(token.text) && frames.length > 1) {
+        onClosed?.(frames.pop() as Frame, token.end);
+        currentArg().push(token);
+        continue;
+      }
+      if (token.text === ',' && frames.length > 1) {
+        frames[frames.length - 1].args.push([]);
         continue;
       }
     }
-    args[args.length - 1].push(token);
+    currentArg().push(token);
   }
-  return { args, closeIndex: -1 };
+  return frames;
 }
 
 function collectCalls(text: string, lexed: LexResult, calls: PebbleCall[]): void {
   const { tokens } = lexed;
-  for (let t = 0; t < tokens.length; t++) {
-    if (!isSecretCallAt(tokens, t)) continue;
-    const { args, closeIndex } = splitArguments(tokens, t + 1);
-    const end = closeIndex >= 0 ? tokens[closeIndex].end : lexed.end;
-    calls.push(buildCall(text, args, tokens[t].start, end));
+  const finish = (frame: Frame, end: number): void => {
+    if (frame.slot !== undefined && frame.secretStart !== undefined) calls[frame.slot] = buildCall(text, frame.args, frame.secretStart, end);
+  };
+  // Reserve each call's slot when its `(` is seen so calls come out in source order.
+  const reserve = (frame: Frame): void => {
+    if (frame.secretStart === undefined) return;
+    frame.slot = calls.length;
+    calls.push({ full: false, start: frame.secretStart, end: frame.secretStart });
+  };
+  const frames = walkFrames(tokens, reserve, finish);
+  const last = tokens[tokens.length - 1];
+  while (frames.length > 1) {
+    finish(frames.pop() as Frame, lexed.end);
+    const top = frames[frames.length - 1];
+    top.args[top.args.length - 1].push(last);
   }
 }
 
@@ -395,39 +438,14 @@ export function scanPebble(text: string): PebbleCall[] {
 
 /** The nearest expression opener before `offset`, within the look-back window. */
 function openerBefore(text: string, offset: number): { start: number; close: CloseDelimiter } | undefined {
-  if (offset < 2) return undefined;
-  const print = text.lastIndexOf('{{', offset - 2);
-  const execute = text.lastIndexOf('{%', offset - 2);
-  const start = Math.max(print, execute);
-  if (start < 0 || start < offset - LOOKBACK) return undefined;
-  return { start, close: start === print ? '}}' : '%}' };
-}
-
-/** The argument frames open at the end of `tokens`; the innermost last. */
-function openFrames(tokens: Token[]): { secret: boolean; args: Token[][] }[] {
-  const frames: { secret: boolean; args: Token[][] }[] = [];
-  for (let t = 0; t < tokens.length; t++) {
-    const token = tokens[t];
-    const top = frames[frames.length - 1];
-    if (token.kind === 'punct') {
-      if (token.text === '(' || token.text === '[' || token.text === '{') {
-        top?.args[top.args.length - 1].push(token);
-        frames.push({ secret: token.text === '(' && t > 0 && isSecretCallAt(tokens, t - 1), args: [[]] });
-        continue;
-      }
-      if (token.text === ')' || token.text === ']' || token.text === '}') {
-        frames.pop();
-        frames[frames.length - 1]?.args.slice(-1)[0].push(token);
-        continue;
-      }
-      if (token.text === ',' && top) {
-        top.args.push([]);
-        continue;
-      }
-    }
-    top?.args[top.args.length - 1].push(token);
+  const stop = Math.max(0, offset - LOOKBACK);
+  for (let i = offset - 2; i >= stop; i--) {
+    if (text.charCodeAt(i) !== 123 /* { */) continue;
+    const next = text[i + 1];
+    if (next === '{') return { start: i, close: '}}' };
+    if (next === '%') return { start: i, close: '%}' };
   }
-  return frames;
+  return undefined;
 }
 
 /** Which argument the current (last) argument of a call is, if it is one we complete. */
@@ -447,7 +465,21 @@ function currentArgument(args: Token[][], current: Token[]): 'key' | 'namespace'
 function followingArguments(text: string, from: number, close: CloseDelimiter): Token[][] {
   const limit = Math.min(text.length, from + LOOKAHEAD);
   const { tokens } = lexExpression(text, from, limit, close, true);
-  const { args } = splitArguments([{ kind: 'punct', start: from, end: from, text: '(' }, ...tokens], 0);
+  const args: Token[][] = [[]];
+  let depth = 0;
+  for (const token of tokens) {
+    if (token.kind === 'punct') {
+      if (OPENERS.has(token.text)) depth++;
+      else if (CLOSERS.has(token.text)) {
+        if (depth === 0) break;
+        depth--;
+      } else if (token.text === ',' && depth === 0) {
+        args.push([]);
+        continue;
+      }
+    }
+    args[args.length - 1].push(token);
+  }
   return args;
 }
 
@@ -488,8 +520,9 @@ export function completionContextAt(text: string, offset: number): CompletionCon
   if (lexed.closedByDelimiter) return undefined;
   const literal = lexed.openString;
   const before = literal ? lexed.tokens.slice(0, -1) : lexed.tokens;
-  const frame = openFrames(before).pop();
-  if (!frame?.secret) return undefined;
+  const frames = walkFrames(before);
+  const frame = frames[frames.length - 1];
+  if (frames.length < 2 || frame.secretStart === undefined) return undefined;
   const current = frame.args[frame.args.length - 1];
   const argument = currentArgument(frame.args, current);
   if (!argument) return undefined;
