@@ -76,6 +76,7 @@ export async function startAwsSecretsManager(options: FakeAwsOptions = {}): Prom
   const now = () => Date.now() / 1000;
 
   const makeSecret = (name: string, value: string | undefined, tags: Record<string, string>, description?: string): FakeAwsSecret => {
+    listingCache.clear();
     const suffix = randomBytes(3).toString('hex');
     const secret: FakeAwsSecret = {
       arn: `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${suffix}`,
@@ -119,12 +120,17 @@ export async function startAwsSecretsManager(options: FakeAwsOptions = {}): Prom
     SecretVersionsToStages: { [secret.versionId]: ['AWSCURRENT'] },
   });
 
+  /** Listings by filter, so paging through 10,000 secrets doesn't refilter them per page; cleared on writes. */
+  const listingCache = new Map<string, FakeAwsSecret[]>();
   const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
     ListSecrets(body) {
       const max = body.MaxResults === undefined ? PAGE_MAX : Number(body.MaxResults);
       if (!Number.isInteger(max) || max < 1 || max > PAGE_MAX) throw new AwsFailure(400, 'ValidationException', '1 validation error detected: Value at \'maxResults\' failed to satisfy constraint: Member must have value less than or equal to 100');
       const filters = (body.Filters as { Key: string; Values: string[] }[] | undefined) ?? [];
-      const matching = [...secrets.values()].filter((secret) => (body.IncludePlannedDeletion || !secret.deleted) && filters.every((filter) => matchesFilter(secret, filter)));
+      const cacheKey = JSON.stringify([filters, Boolean(body.IncludePlannedDeletion)]);
+      const cached = listingCache.get(cacheKey);
+      const matching = cached ?? [...secrets.values()].filter((secret) => (body.IncludePlannedDeletion || !secret.deleted) && filters.every((filter) => matchesFilter(secret, filter)));
+      listingCache.set(cacheKey, matching);
       const start = body.NextToken === undefined ? 0 : decodeToken(body.NextToken);
       const page = matching.slice(start, start + max);
       const next = start + max < matching.length ? Buffer.from(JSON.stringify({ offset: start + max })).toString('base64') : undefined;
@@ -252,6 +258,7 @@ export async function startAwsSecretsManager(options: FakeAwsOptions = {}): Prom
     if (fault?.kind === 'access-denied') return fail(response, new AwsFailure(400, 'AccessDeniedException', `User: arn:aws:iam::${accountId}:user/fake is not authorized to perform: secretsmanager:${target}`));
 
     const operation = operations[target];
+    if (target !== 'ListSecrets') listingCache.clear();
     if (!operation) return fail(response, new AwsFailure(400, 'UnknownOperationException', `Unknown operation ${targetHeader}`));
     try {
       reply(response, 200, operation(body));
