@@ -154,6 +154,10 @@ describe('Kestra server backend', () => {
         display: 'https://kestra.example.com/proxy',
         plainHttpRemote: false,
       });
+      assert.equal((parseServerUrl('http://kestra.example.com:8080') as { plainHttpRemote: boolean }).plainHttpRemote, true);
+      assert.equal((parseServerUrl('http://localhost:8080/api/v1') as { base: string }).base, 'http://localhost:8080');
+      assert.deepEqual(parseServerUrl('ftp://host'), { problem: 'server.url must be an http:// or https:// URL.' });
+      assert.deepEqual(parseServerUrl('not a url'), { problem: 'server.url is not a valid URL.' });
     });
 
     it('uses the configured tenant in every path', async () => {
