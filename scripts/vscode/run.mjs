@@ -1,0 +1,171 @@
+// `npm run test:integration`: the integration suite inside a real VS Code (code-server + headless Chromium),
+// then the UI checks in a fresh server with the packaged .vsix installed.
+// Options: --skip-ui, --skip-integration, --no-build (reuse dist/ and kestra-secrets.vsix),
+//          --no-package (reuse kestra-secrets.vsix), --keep (keep .vscode-test/run-*),
+//          --grep <pattern> (integration tests only).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildIntegrationTests } from './build-tests.mjs';
+import { ensureInstalled } from './install.mjs';
+import { repoRoot, testResultsDir, vsixPath } from './paths.mjs';
+import {
+  copyWorkspace, createRunDir, delay, launchBrowser, removeRunDir, startCodeServer, workbenchUrl, writeUserSettings,
+} from './server.mjs';
+import { scanForCanary, testWorkspace, workspaceCanaries } from './workspace.mjs';
+
+const INTEGRATION_TIMEOUT_MS = 4 * 60_000;
+const OVERALL_TIMEOUT_MS = 10 * 60_000;
+
+const cleanups = new Set();
+
+function log(message) {
+  console.log(`[test:integration] ${message}`);
+}
+
+function parseArgs(argv) {
+  const grepIndex = argv.indexOf('--grep');
+  return {
+    skipUi: argv.includes('--skip-ui'),
+    skipIntegration: argv.includes('--skip-integration'),
+    noBuild: argv.includes('--no-build'),
+    noPackage: argv.includes('--no-package') || argv.includes('--no-build'),
+    keep: argv.includes('--keep'),
+    grep: grepIndex >= 0 ? argv[grepIndex + 1] : undefined,
+  };
+}
+
+function npmRun(script, extraArgs = []) {
+  const started = Date.now();
+  const result = spawnSync('npm', ['run', '--silent', script, ...(extraArgs.length ? ['--', ...extraArgs] : [])], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) throw new Error(`npm run ${script} failed with exit code ${result.status}`);
+  log(`npm run ${script}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Builds the extension and packages the .vsix the UI checks install (and the size budget applies to). */
+export function buildAndPackage({ noBuild = false, noPackage = false, skipUi = false } = {}) {
+  if (!noBuild) npmRun('build');
+  if (skipUi || (noPackage && existsSync(vsixPath))) return;
+  // No stdin: vsce's questions (missing repository/licence) must fail instead of waiting forever.
+  npmRun('package', ['--allow-missing-repository', '--skip-license']);
+  const sizeMb = statSync(vsixPath).size / (1024 * 1024);
+  log(`${vsixPath}: ${sizeMb.toFixed(2)} MB`);
+}
+
+/** Registers a cleanup that also runs on Ctrl+C, the overall timeout, or an error. */
+export function onCleanup(cleanup) {
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+export async function runCleanups() {
+  for (const cleanup of [...cleanups].reverse()) {
+    cleanups.delete(cleanup);
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error(`[test:integration] cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+async function runIntegrationSuite({ keep, grep }) {
+  const bundleDir = await buildIntegrationTests();
+  const run = createRunDir('integration');
+  if (!keep) onCleanup(() => removeRunDir(run));
+  writeUserSettings(run);
+  const workspace = copyWorkspace(run, testWorkspace);
+  const env = { KESTRA_SECRETS_TEST_RESULTS: run.resultsDir, KESTRA_SECRETS_REPO: repoRoot };
+  if (grep) env.KESTRA_SECRETS_TEST_GREP = grep;
+  const server = await startCodeServer(run, { folder: workspace, env });
+  const stopServer = onCleanup(() => server.stop());
+  const browser = await launchBrowser(run);
+  const closeBrowser = onCleanup(() => browser.close());
+
+  const exitCode = new Promise((resolve) => {
+    browser.page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code))).catch(() => undefined);
+  });
+  const pageErrors = [];
+  browser.page.on('pageerror', (error) => pageErrors.push(error.message));
+  const started = Date.now();
+  await browser.page.goto(workbenchUrl(server, workspace, {
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath: join(bundleDir, 'index.js'),
+  }));
+  const code = await Promise.race([exitCode, delay(INTEGRATION_TIMEOUT_MS).then(() => 'timeout')]);
+  log(`extension host test run finished in ${((Date.now() - started) / 1000).toFixed(1)} s with ${code === 'timeout' ? 'a timeout' : `exit code ${code}`}`);
+  await browser.close();
+  closeBrowser();
+  await server.stop();
+  stopServer();
+
+  printMochaReport(run.resultsDir);
+  const results = readResults(run.resultsDir);
+  const leaks = scanForCanary([run.userDataDir, workspace], workspaceCanaries(testWorkspace), allowedCanaryFiles(workspace));
+  for (const leak of leaks) console.error(`[test:integration] CANARY LEAK: ${leak}`);
+  if (code === 'timeout') {
+    console.error(server.output().split('\n').slice(-40).join('\n'));
+    if (pageErrors.length) console.error(`page errors:\n${pageErrors.join('\n')}`);
+  }
+  return { ok: code === 0 && results?.failures === 0 && leaks.length === 0, results, leaks };
+}
+
+/** Files of the workspace copy that legitimately hold the canary: the fixtures and what the suite asked to write. */
+function allowedCanaryFiles(workspace) {
+  return (path) =>
+    path.startsWith(workspace) && /(^|\/)\.env(_encoded)?(\.[\w-]+)?$|(^|\/)encode\/|(^|\/)expected\//.test(path.slice(workspace.length));
+}
+
+function printMochaReport(resultsDir) {
+  const report = join(resultsDir, 'mocha.log');
+  if (existsSync(report)) process.stdout.write(readFileSync(report, 'utf8'));
+  else console.error('[test:integration] the extension host wrote no mocha report (did the suite load?)');
+}
+
+function readResults(resultsDir) {
+  const file = join(resultsDir, 'results.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const overall = setTimeout(() => {
+    console.error(`[test:integration] overall timeout of ${OVERALL_TIMEOUT_MS / 60_000} min reached`);
+    void runCleanups().finally(() => process.exit(124));
+  }, OVERALL_TIMEOUT_MS);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => void runCleanups().finally(() => process.exit(130)));
+  }
+  const started = Date.now();
+  let ok = true;
+  try {
+    ensureInstalled();
+    mkdirSync(testResultsDir, { recursive: true });
+    buildAndPackage(options);
+    if (!options.skipIntegration) {
+      const integration = await runIntegrationSuite(options);
+      ok &&= integration.ok;
+    }
+    if (!options.skipUi) {
+      const { runUiChecks } = await import('../../test/ui/ui.mjs');
+      const ui = await runUiChecks({ keep: options.keep, onCleanup });
+      ok &&= ui.ok;
+    }
+  } catch (error) {
+    ok = false;
+    console.error(`[test:integration] ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  } finally {
+    await runCleanups();
+    clearTimeout(overall);
+  }
+  log(`${ok ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  process.exit(ok ? 0 : 1);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await main();
+}
