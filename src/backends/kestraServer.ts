@@ -9,8 +9,10 @@
  *   `/api/v1/{tenant}`, then under `/api/v1` (servers older than 0.23). Only 404 moves to the next one.
  * - With the per-namespace endpoint, a 404 after detection means "no such namespace": an empty listing.
  * - `readOnly` (the getter) is true until a listing says otherwise, so nothing offers a write before
- *   we know; it follows the first successful listing. A write first lists its namespace when that
- *   namespace's read-only state is unknown (a read, never a write), then refuses or proceeds.
+ *   we know. Namespaces with a dedicated secret manager can differ, so each listing's flag is kept per
+ *   namespace (`readOnlyFor`) and the getter turns false once any listing reports a writable store.
+ *   A write first lists its namespace when that namespace's state is unknown (a read, never a
+ *   write), then refuses or proceeds.
  * - A listing whose results carry no `namespace` and which is read-only is the OSS env backend:
  *   namespace-less, case-insensitive keys.
  * - Results of another namespace than the one asked are dropped (EE filter semantics are unverified).
@@ -350,7 +352,7 @@ class KestraServer implements KestraServerBackend {
     else if (first.results.some((secret) => secret.namespace !== undefined)) this.edition = 'ee';
     if (first.readOnly === undefined) return;
     this.readOnlyByNamespace.set(namespace, first.readOnly);
-    this.serverReadOnly ??= first.readOnly;
+    this.serverReadOnly = this.serverReadOnly === false ? false : first.readOnly;
   }
 
   private toMeta(secret: WireSecret): SecretMeta {

@@ -194,6 +194,21 @@ describe('Kestra server backend', () => {
       assert.equal(backend.readOnlyFor('n'), false);
     });
 
+    it('keeps the read-only state per namespace (dedicated secret managers differ)', async () => {
+      const { server, backend } = await start({ edition: 'ee', readOnly: true, secrets: [ee('locked', 'K'), ee('open', 'K')] });
+      await backend.list('locked');
+      assert.equal(backend.readOnly, true);
+      server.setReadOnly(false);
+      await backend.list('open');
+      assert.equal(backend.readOnly, false);
+      assert.equal(backend.readOnlyFor('locked'), true);
+      assert.equal(backend.readOnlyFor('open'), false);
+      await expectBackendError(backend.delete('locked', 'K'), 'read-only');
+      assert.equal(server.writeCount, 0);
+      await backend.delete('open', 'K');
+      assert.equal(server.writeCount, 1);
+    });
+
     it('EE read-only: put, delete and updateMetadata throw read-only and send zero write requests', async () => {
       const { server, backend } = await start({ edition: 'ee', readOnly: true, secrets: [ee('n', 'K')] });
       await expectBackendError(backend.put('n', 'NEW', 'value'), 'read-only');
