@@ -1,0 +1,395 @@
+/**
+ * Kestra's open-source secret backend: environment variables named `SECRET_<KEY>` with base64 values
+ * (kestra-semantics.md §2). The variables are gathered from where a Kestra server would get them in
+ * this workspace — the `env_file` and `environment` entries of the Kestra services in its Compose
+ * files, the encoded env files named in the configuration, and (opt-in) the process environment —
+ * and decoded exactly as Kestra's SecretService does. Read-only: Kestra cannot write env variables.
+ */
+import { promises as fsp } from 'node:fs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../core/base64';
+import { findComposeFiles, readComposeFile, type ComposeSecretSource } from '../core/compose';
+import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
+import type { Problem, Range } from '../core/types';
+import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from './backend';
+
+const SECRET_PREFIX = 'SECRET_';
+const LABEL = 'Kestra env secrets (SECRET_ variables)';
+
+/** Where a definition comes from; a higher rank wins, as Compose layers them. */
+const enum Rank {
+  ProcessEnv = 0,
+  ConfiguredFile = 1,
+  ComposeEnvFile = 2,
+  ComposeEnvironment = 3,
+}
+
+interface Definition {
+  /** The variable's full name, `SECRET_…`. */
+  name: string;
+  /** Kestra's key: the name without the prefix, upper-cased. */
+  key: string;
+  /** The raw (encoded) value; undefined when it is unknown here. */
+  value: string | undefined;
+  rank: Rank;
+  /** Reading order; a later definition wins over an earlier one of the same rank. */
+  order: number;
+  /** The environment (container, file, process) the variable lives in, for collision checks. */
+  group: string;
+  source: string;
+  file?: string;
+  nameRange?: Range;
+  valueRange?: Range;
+}
+
+interface EnvSecret {
+  definition: Definition;
+  /** Decoded value; undefined when unknown here. */
+  value: string | undefined;
+}
+
+interface LoadedState {
+  secrets: Map<string, EnvSecret>;
+  problems: Problem[];
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+function decodeSecret(raw: string): string | undefined {
+  const bytes = strictBase64Decode(removeJavaLineBreaks(raw));
+  return bytes && utf8.decode(bytes);
+}
+
+function lineRange(line: number, start: number, end: number): Range {
+  return { start: { line, character: start }, end: { line, character: end } };
+}
+
+/** `examples/oss-compose/.env_encoded:3`, relative to the workspace folder holding the file. */
+function describeLocation(roots: string[], file: string, line: number): string {
+  for (const root of roots) {
+    const relative = path.relative(root, file);
+    if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) {
+      return `${relative.split(path.sep).join('/')}:${line + 1}`;
+    }
+  }
+  return `${file}:${line + 1}`;
+}
+
+/** Files the env backend reads (Compose files, their project `.env` and `env_file`s, configured files). */
+export function describeEnvSources(ctx: BackendContext): string[] {
+  const files = new Set<string>();
+  for (const composeFile of ctx.workspaceRoots.flatMap((root) => findComposeFiles(root))) {
+    files.add(composeFile);
+    files.add(path.join(path.dirname(composeFile), '.env'));
+    let text: string;
+    try {
+      text = fs.readFileSync(composeFile, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const source of readComposeFile(composeFile, text, { env: ctx.env })) {
+      for (const envFile of source.envFiles) files.add(envFile.path);
+    }
+  }
+  for (const file of ctx.envFiles) files.add(path.resolve(file));
+  return [...files];
+}
+
+class EnvDefinitionCollector {
+  readonly definitions: Definition[] = [];
+  readonly problems: Problem[] = [];
+  private readonly parsedFiles = new Map<string, EnvEntry[] | undefined>();
+  private order = 0;
+
+  constructor(private readonly ctx: BackendContext) {}
+
+  async collect(): Promise<void> {
+    for (const composeFile of this.ctx.workspaceRoots.flatMap((root) => findComposeFiles(root))) {
+      await this.collectCompose(composeFile);
+    }
+    for (const file of this.ctx.envFiles) {
+      const absolute = path.resolve(file);
+      await this.collectEnvFile(absolute, Rank.ConfiguredFile, `file:${absolute}`, true);
+    }
+    if (this.ctx.includeProcessEnv) this.collectProcessEnv();
+  }
+
+  private add(definition: Omit<Definition, 'key' | 'order'>): void {
+    const key = definition.name.slice(SECRET_PREFIX.length).toUpperCase();
+    this.definitions.push({ ...definition, key, order: this.order++ });
+  }
+
+  private async collectCompose(composeFile: string): Promise<void> {
+    let sources: ComposeSecretSource[];
+    try {
+      sources = readComposeFile(composeFile, await fsp.readFile(composeFile, 'utf8'), { env: this.ctx.env });
+    } catch (error) {
+      this.ctx.log.warn(`env secrets: cannot read ${composeFile}: ${(error as Error).message}`);
+      return;
+    }
+    for (const source of sources) {
+      const group = `compose:${composeFile}#${source.service}`;
+      for (const envFile of source.envFiles) {
+        await this.collectEnvFile(envFile.path, Rank.ComposeEnvFile, group, envFile.required);
+      }
+      for (const entry of source.environment) {
+        if (!entry.name.startsWith(SECRET_PREFIX)) continue;
+        this.add({
+          name: entry.name,
+          value: entry.value,
+          rank: Rank.ComposeEnvironment,
+          group,
+          source: `${describeLocation(this.ctx.workspaceRoots, composeFile, entry.line)} (service ${source.service})`,
+          file: composeFile,
+          nameRange: lineRange(entry.line, entry.column, entry.column + entry.name.length),
+          valueRange: entry.valueRange,
+        });
+      }
+    }
+    this.ctx.log.debug(`env secrets: ${composeFile}: ${sources.length} Kestra service(s)`);
+  }
+
+  private async readEnvFile(file: string, required: boolean): Promise<EnvEntry[] | undefined> {
+    if (this.parsedFiles.has(file)) return this.parsedFiles.get(file);
+    let entries: EnvEntry[] | undefined;
+    try {
+      entries = parseDotenv(await fsp.readFile(file, 'utf8'), file).entries;
+    } catch (error) {
+      if (error instanceof DotenvSyntaxError) {
+        this.problems.push({
+          file,
+          range: lineRange(error.line, error.column, error.column + 1),
+          severity: 'error',
+          code: 'backend-error',
+          message: `${error.reason}. Docker Compose cannot read this file, so none of its secrets reach Kestra.`,
+        });
+      } else if (required) {
+        this.ctx.log.warn(`env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+    }
+    this.parsedFiles.set(file, entries);
+    return entries;
+  }
+
+  private async collectEnvFile(file: string, rank: Rank, group: string, required: boolean): Promise<void> {
+    const entries = await this.readEnvFile(file, required);
+    for (const entry of entries ?? []) {
+      if (!entry.key.startsWith(SECRET_PREFIX)) continue;
+      this.add({
+        name: entry.key,
+        value: entry.value,
+        rank,
+        group,
+        source: describeLocation(this.ctx.workspaceRoots, file, entry.line),
+        file,
+        nameRange: lineRange(entry.line, entry.column, entry.keyEnd),
+        valueRange: {
+          start: { line: entry.valueLine, character: entry.valueColumn },
+          end: { line: entry.valueEndLine, character: entry.valueEndColumn },
+        },
+      });
+    }
+  }
+
+  private collectProcessEnv(): void {
+    for (const [name, value] of Object.entries(this.ctx.env)) {
+      if (name.startsWith(SECRET_PREFIX) && value !== undefined) {
+        this.add({ name, value, rank: Rank.ProcessEnv, group: 'process', source: 'process environment' });
+      }
+    }
+  }
+}
+
+function problemKey(problem: Problem): string {
+  return `${problem.code}|${problem.file}|${problem.range.start.line}|${problem.range.start.character}`;
+}
+
+function invalidBase64Problems(definitions: Definition[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const definition of definitions) {
+    if (definition.value === undefined || !definition.file) continue;
+    const reason = explainBase64Error(removeJavaLineBreaks(definition.value));
+    if (!reason) continue;
+    problems.push({
+      file: definition.file,
+      range: definition.valueRange ?? definition.nameRange ?? lineRange(0, 0, 0),
+      severity: 'error',
+      code: 'invalid-base64',
+      message: `Secret '${definition.key}' is not valid base64, so Kestra drops it: ${reason}.`,
+      data: { key: definition.key },
+    });
+  }
+  return problems;
+}
+
+/** Kestra's Collectors.toMap fails when two names of one environment upper-case to the same key. */
+function collisionProblems(definitions: Definition[]): Problem[] {
+  const namesByGroupKey = new Map<string, Definition[]>();
+  for (const definition of definitions) {
+    const groupKey = `${definition.group}\u0000${definition.key}`;
+    namesByGroupKey.set(groupKey, [...(namesByGroupKey.get(groupKey) ?? []), definition]);
+  }
+  const problems: Problem[] = [];
+  for (const group of namesByGroupKey.values()) {
+    const names = [...new Set(group.map((definition) => definition.name))];
+    if (names.length < 2) continue;
+    for (const definition of group) {
+      if (!definition.file || !definition.nameRange) continue;
+      const others = names.filter((name) => name !== definition.name).join(', ');
+      problems.push({
+        file: definition.file,
+        range: definition.nameRange,
+        severity: 'error',
+        code: 'key-collision',
+        message:
+          `${definition.name} and ${others} both give the secret key '${definition.key}' once upper-cased; ` +
+          'Kestra fails to start with a duplicate key. Keep only one spelling.',
+        data: { key: definition.key },
+      });
+    }
+  }
+  return problems;
+}
+
+/** The winning definition of each key, decoded; undecodable values are dropped, as Kestra does. */
+function mergeSecrets(definitions: Definition[]): Map<string, EnvSecret> {
+  const winners = new Map<string, Definition>();
+  for (const definition of definitions) {
+    const current = winners.get(definition.key);
+    if (!current || definition.rank > current.rank || (definition.rank === current.rank && definition.order > current.order)) {
+      winners.set(definition.key, definition);
+    }
+  }
+  const secrets = new Map<string, EnvSecret>();
+  for (const [key, definition] of winners) {
+    if (definition.value === undefined) {
+      secrets.set(key, { definition, value: undefined });
+      continue;
+    }
+    const value = decodeSecret(definition.value);
+    if (value !== undefined) secrets.set(key, { definition, value });
+  }
+  return secrets;
+}
+
+function topLevelFields(value: string): string[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toMeta(key: string, secret: EnvSecret): SecretMeta {
+  const { definition } = secret;
+  const meta: SecretMeta = { key, source: definition.source, valueKind: 'unknown' };
+  if (definition.file && definition.nameRange) {
+    meta.location = { file: definition.file, line: definition.nameRange.start.line, character: definition.nameRange.start.character };
+  }
+  if (secret.value !== undefined) {
+    meta.subkeys = topLevelFields(secret.value);
+    meta.valueKind = meta.subkeys ? 'json-object' : 'not-json-object';
+  }
+  return meta;
+}
+
+class EnvSecretBackend implements SecretBackend {
+  readonly type = 'env' as const;
+  readonly label = LABEL;
+  readonly readOnly = true;
+  readonly namespaced = false;
+  readonly caseInsensitiveKeys = true;
+  readonly canReveal = true;
+  private state: Promise<LoadedState> | undefined;
+
+  constructor(private readonly ctx: BackendContext) {}
+
+  private load(): Promise<LoadedState> {
+    this.state ??= this.readState();
+    return this.state;
+  }
+
+  private async readState(): Promise<LoadedState> {
+    const collector = new EnvDefinitionCollector(this.ctx);
+    await collector.collect();
+    const { definitions } = collector;
+    const seen = new Set<string>();
+    const problems = [...collector.problems, ...invalidBase64Problems(definitions), ...collisionProblems(definitions)].filter(
+      (problem) => !seen.has(problemKey(problem)) && seen.add(problemKey(problem)),
+    );
+    const secrets = mergeSecrets(definitions);
+    this.ctx.log.debug(`env secrets: ${definitions.length} SECRET_ definitions, ${secrets.size} usable keys`);
+    return { secrets, problems };
+  }
+
+  private async find(key: string): Promise<EnvSecret | undefined> {
+    return (await this.load()).secrets.get(key.toUpperCase());
+  }
+
+  async listNamespaces(): Promise<string[]> {
+    return [];
+  }
+
+  async list(_namespace: string): Promise<SecretMeta[]> {
+    const { secrets } = await this.load();
+    return [...secrets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, secret]) => toMeta(key, secret));
+  }
+
+  async subkeys(_namespace: string, key: string): Promise<string[] | undefined> {
+    const secret = await this.find(key);
+    return secret?.value === undefined ? undefined : topLevelFields(secret.value);
+  }
+
+  async reveal(_namespace: string, key: string): Promise<string> {
+    const secret = await this.find(key);
+    const operation = `reveal '${key}'`;
+    if (!secret) {
+      throw new BackendError(
+        'not-found',
+        LABEL,
+        operation,
+        `no usable ${SECRET_PREFIX}${key.toUpperCase()} variable is defined in this workspace.`,
+        'Add it to the .env file, run `kestra-secrets encode`, and restart Kestra.',
+      );
+    }
+    if (secret.value === undefined) {
+      throw new BackendError(
+        'unsupported',
+        LABEL,
+        operation,
+        `the value of ${secret.definition.name} (${secret.definition.source}) comes from the environment docker compose runs in, which is not known here.`,
+      );
+    }
+    return secret.value;
+  }
+
+  async put(_namespace: string, key: string): Promise<void> {
+    throw this.readOnlyFailure(`write '${key}'`);
+  }
+
+  async delete(_namespace: string, key: string): Promise<void> {
+    throw this.readOnlyFailure(`delete '${key}'`);
+  }
+
+  private readOnlyFailure(operation: string): BackendError {
+    return new BackendError(
+      'read-only',
+      LABEL,
+      operation,
+      'Kestra reads SECRET_ environment variables only at startup and cannot change them.',
+      'Edit the .env file, run `kestra-secrets encode`, and restart Kestra.',
+    );
+  }
+
+  async definitionProblems(): Promise<Problem[]> {
+    return (await this.load()).problems;
+  }
+
+  dispose(): void {
+    this.state = undefined;
+  }
+}
+
+export const createEnvBackend: BackendFactory = (_config, context) => new EnvSecretBackend(context);
