@@ -362,3 +362,40 @@ describe('analyzeFlow: properties', () => {
     assert.ok(elapsedMs < 1000, `took ${elapsedMs.toFixed(0)} ms of CPU`);
   });
 });
+
+describe('LineIndex', () => {
+  it('converts offsets and positions across \\n, \\r\\n and lone \\r', () => {
+    const text = 'ab\ncd\r\nef\rgh';
+    const lines = new LineIndex(text);
+    assert.equal(lines.lineCount, 4);
+    const expected: [number, number, number][] = [
+      [0, 0, 0], [2, 0, 2], [3, 1, 0], [5, 1, 2], [7, 2, 0], [9, 2, 2], [10, 3, 0], [12, 3, 2],
+    ];
+    for (const [offset, line, character] of expected) {
+      assert.deepEqual(lines.positionAt(offset), { line, character }, `offset ${offset}`);
+      assert.equal(lines.offsetAt({ line, character }), offset);
+    }
+  });
+
+  it('clamps out-of-range offsets and positions', () => {
+    const lines = new LineIndex('ab\r\ncd');
+    assert.deepEqual(lines.positionAt(-5), { line: 0, character: 0 });
+    assert.deepEqual(lines.positionAt(99), { line: 1, character: 2 });
+    assert.equal(lines.offsetAt({ line: 0, character: 99 }), 2);
+    assert.equal(lines.offsetAt({ line: 9, character: 0 }), 6);
+    assert.equal(lines.offsetAt({ line: -1, character: 3 }), 0);
+  });
+
+  it('round-trips every offset of arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'é', '\n', '\r', '\r\n', '😀'), { maxLength: 30 }).map((parts) => parts.join('')), (text) => {
+        const lines = new LineIndex(text);
+        for (let offset = 0; offset <= text.length; offset++) {
+          const position = lines.positionAt(offset);
+          const insideCrlf = text[offset - 1] === '\r' && text[offset] === '\n';
+          if (!insideCrlf) assert.equal(lines.offsetAt(position), offset);
+        }
+      }),
+    );
+  });
+});
