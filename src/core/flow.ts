@@ -53,7 +53,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
     for (const error of document.errors) {
       hasErrors = true;
       const [start, end] = error.pos;
-      analysis.errors.push({ message: error.message, range: range(start, Math.max(start, end)) });
+      analysis.errors.push({ message: withoutSource(error.message), range: range(start, Math.max(start, end)) });
     }
     const documentHeader = flowHeaderOf(document);
     if (!documentHeader) continue;
@@ -71,6 +71,16 @@ export function analyzeFlow(text: string): FlowAnalysis {
     if (header.namespaceSpan) analysis.namespaceRange = range(...header.namespaceSpan);
   }
   return analysis;
+}
+
+/**
+ * The parser quotes source text in a few messages (an invalid escape, an unexpected token); that
+ * text could be part of a secret written inline, so only the description is kept.
+ */
+function withoutSource(message: string): string {
+  return message
+    .replace(/^(Invalid escape sequence|Not a YAML token|Block scalar header includes extra characters)\b.*$/s, '$1')
+    .replace(/: ".*"$/s, '');
 }
 
 function truthy(value: unknown): boolean {

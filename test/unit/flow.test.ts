@@ -399,3 +399,16 @@ describe('LineIndex', () => {
     );
   });
 });
+
+describe('analyzeFlow: error messages', () => {
+  it('never quotes source text from the file in a parse error', () => {
+    const text = flow('    password: "p\\qssw0rd-inline"\n    other: "\\xZZsecretvalue"\n');
+    const analysis = analyzeFlow(text);
+    assert.ok(analysis.errors.length >= 2);
+    for (const error of analysis.errors) {
+      assert.ok(!/qss|ZZ|secretvalue/.test(error.message), error.message);
+    }
+    assert.equal(analysis.errors[0].message, 'Invalid escape sequence');
+    assert.deepEqual(analysis.errors[0].range.start, { line: 5, character: 16 });
+  });
+});
