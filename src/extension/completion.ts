@@ -108,6 +108,16 @@ export class SecretCompletionProvider implements vscode.CompletionItemProvider {
     return this.subkeyItems(catalog, visible, context, range, wrap);
   }
 
+  resolveCompletionItem(completion: vscode.CompletionItem): vscode.CompletionItem {
+    const pending = pendingDocumentation.get(completion);
+    if (pending && completion.documentation === undefined) {
+      const documentation = newMarkdown();
+      appendSecret(documentation, pending.secret, pending.visible, pending.secret.subkeys);
+      completion.documentation = documentation;
+    }
+    return completion;
+  }
+
   private async subkeyItems(
     catalog: SecretCatalog,
     visible: VisibleSecrets,
@@ -139,6 +149,9 @@ export class SecretCompletionProvider implements vscode.CompletionItemProvider {
   }
 }
 
+/** Documentation is built only for the item the user looks at (resolveCompletionItem). */
+const pendingDocumentation = new WeakMap<vscode.CompletionItem, { secret: VisibleSecret; visible: VisibleSecrets }>();
+
 function keyItems(
   visible: VisibleSecrets,
   typed: string,
@@ -150,19 +163,16 @@ function keyItems(
     const secret = byKey.get(key) as VisibleSecret;
     const completion = item(key, secret.inherited ? vscode.CompletionItemKind.Reference : vscode.CompletionItemKind.Constant, range, wrap(key), index);
     completion.detail = secretDetail(secret, visible);
-    const documentation = newMarkdown();
-    appendSecret(documentation, secret, visible, secret.subkeys);
-    completion.documentation = documentation;
+    pendingDocumentation.set(completion, { secret, visible });
     return completion;
   });
 }
 
 /** Where a key resolves from, in a few words: the namespace (inherited or own) or the defining file. */
 function secretDetail(secret: VisibleSecret, visible: VisibleSecrets): string {
-  const lock = visible.readOnly ? ` · ${vscode.l10n.t('read-only')}` : '';
-  if (secret.fromNamespace === undefined) return `${secret.source ?? visible.backendLabel}${lock}`;
+  if (secret.fromNamespace === undefined) return secret.source ?? visible.backendLabel;
   const origin = secret.inherited ? vscode.l10n.t('inherited from {0}', secret.fromNamespace) : secret.fromNamespace;
-  return `${origin} · ${visible.backendLabel}${lock}`;
+  return `${origin} · ${visible.backendLabel}`;
 }
 
 function ranked(typed: string, candidates: string[]): string[] {

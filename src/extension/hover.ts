@@ -217,8 +217,8 @@ function resolutionLine(secret: VisibleSecret, visible: VisibleSecrets): string 
 
 function definitionLink(secret: VisibleSecret): string | undefined {
   if (secret.location) {
-    const { file, line, character } = secret.location;
-    const uri = vscode.Uri.file(file).with({ fragment: `L${line + 1},${character + 1}` });
+    const { file, line } = secret.location;
+    const uri = vscode.Uri.file(file).with({ fragment: `L${line + 1}` });
     const label = `${vscode.workspace.asRelativePath(file)}:${line + 1}`;
     return `[${escapeMarkdown(label)}](${uri.toString()})`;
   }
