@@ -19,6 +19,7 @@ import {
   belongsTo,
   describeFailure,
   identityOf,
+  jsonObjectKeys,
   kestraTags,
   kindForStatus,
   networkFailureKind,
@@ -280,16 +281,6 @@ function toMeta(secret: Located): SecretMeta {
     updated: entry.LastChangedDate?.toISOString(),
     valueKind: 'unknown',
   };
-}
-
-/** The field names of a JSON object value; [] for any other value (no subkey can resolve). */
-function jsonObjectKeys(value: string): string[] {
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : [];
-  } catch {
-    return [];
-  }
 }
 
 const filterOf = (Key: NonNullable<Filter['Key']>, value: string | undefined): Filter[] => (value !== undefined && FILTER_VALUE.test(value) ? [{ Key, Values: [value] }] : []);

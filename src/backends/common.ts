@@ -148,3 +148,13 @@ export function requestTimeoutMs(env: NodeJS.ProcessEnv): number {
   const fromEnv = Number(env.KESTRA_SECRETS_TIMEOUT_MS);
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 10_000;
 }
+
+/** The field names of a JSON object value; [] for any other value (no subkey can resolve). */
+export function jsonObjectKeys(value: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : [];
+  } catch {
+    return [];
+  }
+}
