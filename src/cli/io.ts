@@ -1,0 +1,111 @@
+/**
+ * CLI plumbing shared by the commands: the injectable streams, reading a FILE or `-` (stdin), and
+ * writing an output atomically (temp file in the same folder, then rename) without overwriting an
+ * existing file unless asked to.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+
+export interface CliIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+}
+
+/** A failure to report as `kestra-secrets: <message>` with this exit code (1 failure, 2 bad usage). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const STDIO = '-';
+
+export interface TextInput {
+  text: string;
+  /** How messages name the input: the path as given, or `<stdin>`. */
+  displayName: string;
+  /** Absolute path, undefined for stdin. */
+  path?: string;
+}
+
+export async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder';
+    default:
+      return code ?? (error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Reads FILE (relative to io.cwd) or `-` for stdin. A missing file is bad usage (exit 2). */
+export async function readTextInput(spec: string, io: CliIo): Promise<TextInput> {
+  if (spec === STDIO) return { text: await readStream(io.stdin), displayName: '<stdin>' };
+  const absolute = path.resolve(io.cwd, spec);
+  try {
+    return { text: await fsp.readFile(absolute, 'utf8'), displayName: spec, path: absolute };
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new CliError(`cannot read ${spec}: ${describeFsError(error)}`, missing ? 2 : 1);
+  }
+}
+
+export interface WriteOptions {
+  force: boolean;
+  /** Permissions of a new file; default 0o600, as outputs hold secrets. */
+  mode?: number;
+}
+
+/**
+ * Writes `text` to OUT (relative to io.cwd) or to stdout for `-`. The file appears complete or not
+ * at all; an existing file is replaced only with `force`.
+ */
+export async function writeTextOutput(target: string, text: string, io: CliIo, options: WriteOptions): Promise<void> {
+  if (target === STDIO) {
+    io.stdout.write(text);
+    return;
+  }
+  const absolute = path.resolve(io.cwd, target);
+  const existing = await fsp.lstat(absolute).catch(() => undefined);
+  if (existing?.isDirectory()) throw new CliError(`cannot write ${target}: it is a folder`, 1);
+  if (existing && !options.force) {
+    throw new CliError(`${target} already exists; nothing was written. Use --force to overwrite it`, 1);
+  }
+  const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await fsp.writeFile(temporary, text, { mode: existing ? existing.mode & 0o777 : (options.mode ?? 0o600), flag: 'wx' });
+    await fsp.rename(temporary, absolute);
+  } catch (error) {
+    await fsp.rm(temporary, { force: true }).catch(() => undefined);
+    throw new CliError(`cannot write ${target}: ${describeFsError(error)}`, 1);
+  }
+}
+
+/** Runs a command body, turning CliError into its message and exit code. */
+export async function reportCliErrors(io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    io.stderr.write(`kestra-secrets: ${error.message}\n`);
+    return error.exitCode;
+  }
+}
