@@ -105,13 +105,21 @@ async function runIntegrationSuite({ keep, grep }) {
 
   printMochaReport(run.resultsDir);
   const results = readResults(run.resultsDir);
-  const leaks = scanForCanary([run.userDataDir, workspace], workspaceCanaries(testWorkspace), allowedCanaryFiles(workspace));
+  const leaks = canaryLeaks(run, workspace);
   for (const leak of leaks) console.error(`[test:integration] CANARY LEAK: ${leak}`);
   if (code === 'timeout') {
     console.error(server.output().split('\n').slice(-40).join('\n'));
     if (pageErrors.length) console.error(`page errors:\n${pageErrors.join('\n')}`);
   }
   return { ok: code === 0 && results?.failures === 0 && leaks.length === 0, results, leaks };
+}
+
+/** Scans the user data (logs of every output channel included) and the workspace copy for the canary. */
+export function canaryLeaks(run, workspace) {
+  const canaries = workspaceCanaries(testWorkspace);
+  // Positive control: the scan must see the canary where the fixtures put it, or it proves nothing.
+  if (scanForCanary([workspace], canaries).length === 0) return ['the canary scan found nothing, not even in the fixtures'];
+  return scanForCanary([run.userDataDir, workspace], canaries, allowedCanaryFiles(workspace));
 }
 
 /** Files of the workspace copy that legitimately hold the canary: the fixtures and what the suite asked to write. */

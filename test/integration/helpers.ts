@@ -1,0 +1,141 @@
+/**
+ * Shared by the integration suites: the extension's API, the test workspace (test/workspaces/oss, opened
+ * as a copy), positions of text in its files, and the canary that must never leak.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'kestra-secrets.kestra-secrets';
+
+/** The API `activate()` returns (src/extension/api.ts), restated so the suites stay bundle-independent. */
+export interface TreeItemSnapshot {
+  label: string;
+  description?: string;
+  tooltip?: string;
+  contextValue?: string;
+  icon?: string;
+  children: TreeItemSnapshot[];
+}
+
+export interface KestraSecretsApi {
+  readonly activationMs: number;
+  catalogReady(): Promise<void>;
+  treeItems(): Promise<TreeItemSnapshot[]>;
+}
+
+/**
+ * The keys Kestra OSS would load from the workspace: every `SECRET_*` of `.env_encoded` and of the Compose
+ * file's `environment`, upper-cased, except SECRET_BROKEN_VALUE whose value is not base64 (Kestra drops it).
+ */
+export const VISIBLE_KEYS = ['API_TOKEN', 'DB_CREDENTIALS', 'DB_PASSWORD', 'SLACK_CHANNEL', 'SMTP_CONFIG'];
+/** The top-level fields of the JSON secret DB_CREDENTIALS (the canary). */
+export const CANARY_FIELDS = ['password', 'user'];
+
+export function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the integration suite needs the test workspace (test/workspaces/oss) open');
+  return folder.uri.fsPath;
+}
+
+export function workspaceUri(relative: string): vscode.Uri {
+  return vscode.Uri.file(path.join(workspaceRoot(), relative));
+}
+
+/** The repository (for the CLI): given by the runner, else two levels above the bundled suites. */
+export function repoRoot(): string {
+  return process.env.KESTRA_SECRETS_REPO ?? path.resolve(__dirname, '..', '..');
+}
+
+let api: KestraSecretsApi | undefined;
+
+/** Activates the extension (as opening a YAML file would) and waits for its first full pass. */
+export async function activatedApi(): Promise<KestraSecretsApi> {
+  if (api) return api;
+  const extension = vscode.extensions.getExtension<KestraSecretsApi>(EXTENSION_ID);
+  assert.ok(extension, `extension ${EXTENSION_ID} is not installed in this VS Code`);
+  const exported = await extension.activate();
+  assert.ok(exported && typeof exported.catalogReady === 'function', 'activate() must return the Kestra Secrets API');
+  await exported.catalogReady();
+  api = exported;
+  return exported;
+}
+
+/** The canary strings: the JSON value of the `.env` entry holding "CANARY", its string fields, its base64. */
+export function canaries(): string[] {
+  const env = fs.readFileSync(path.join(workspaceRoot(), '.env'), 'utf8');
+  const line = env.split(/\r?\n/).find((entry) => entry.includes('CANARY'));
+  assert.ok(line, '.env of the test workspace must hold the canary');
+  const value = line.slice(line.indexOf('=') + 1);
+  const fields = Object.values(JSON.parse(value) as Record<string, unknown>).filter((field): field is string => typeof field === 'string');
+  return [value, ...fields, Buffer.from(value, 'utf8').toString('base64')];
+}
+
+export function assertNoCanary(text: string | undefined, where: string): void {
+  if (text === undefined) return;
+  for (const canary of canaries()) {
+    assert.ok(!text.includes(canary), `${where} shows (part of) the canary secret value`);
+  }
+}
+
+export async function openDocument(relative: string): Promise<vscode.TextDocument> {
+  const document = await vscode.workspace.openTextDocument(workspaceUri(relative));
+  await vscode.window.showTextDocument(document, { preview: false });
+  return document;
+}
+
+/** The position of the `occurrence`-th `needle` in the document, plus `offset` characters. */
+export function positionOf(document: vscode.TextDocument, needle: string, offset = 0, occurrence = 1): vscode.Position {
+  const text = document.getText();
+  let index = -1;
+  for (let seen = 0; seen < occurrence; seen++) {
+    index = text.indexOf(needle, index + 1);
+    assert.ok(index >= 0, `'${needle}' (occurrence ${seen + 1}) not found in ${document.uri.fsPath}`);
+  }
+  return document.positionAt(index + offset);
+}
+
+/** Polls until `check` returns a value other than undefined, or fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function diagnosticCode(diagnostic: vscode.Diagnostic): string | undefined {
+  const code = diagnostic.code;
+  if (code === undefined) return undefined;
+  return typeof code === 'object' ? String(code.value) : String(code);
+}
+
+/** Our diagnostics only (other extensions may report on the same files). */
+export function secretDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((diagnostic) => /kestra/i.test(diagnostic.source ?? ''));
+}
+
+/** Undoes unsaved edits so that no suite leaves a dirty editor (and nothing is ever saved). */
+export async function revertAndClose(document: vscode.TextDocument): Promise<void> {
+  if (document.isDirty) {
+    await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  }
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+export function flattenTree(items: TreeItemSnapshot[]): TreeItemSnapshot[] {
+  return items.flatMap((item) => [item, ...flattenTree(item.children)]);
+}
+
+/** The hovers' text as a reader sees it: Markdown backslash escapes removed. */
+export function hoverText(hovers: vscode.Hover[]): string {
+  return hovers
+    .flatMap((hover) => hover.contents)
+    .map((content) => (typeof content === 'string' ? content : content.value))
+    .join('\n')
+    .replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1');
+}

@@ -1,8 +1,0 @@
-import { strict as assert } from 'node:assert';
-import * as vscode from 'vscode';
-
-describe('smoke', () => {
-  it('runs inside VS Code', () => {
-    assert.match(vscode.version, /^1\./);
-  });
-});
