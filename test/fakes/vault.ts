@@ -119,7 +119,7 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
     const method = request.method === 'GET' && url.searchParams.get('list') && ['true', '1'].includes(url.searchParams.get('list') as string) ? 'LIST' : (request.method ?? 'GET');
     const namespace = String(request.headers['x-vault-namespace'] ?? '').replace(/^\/|\/$/g, '');
     const token = typeof request.headers['x-vault-token'] === 'string' ? request.headers['x-vault-token'] : undefined;
-    const path = url.pathname.replace(/^\/v1\//, '');
+    const path = url.pathname.replace(/^\/v1\//, '').split('/').map(decodeURIComponent).join('/');
     requests.push({ method, path, namespace, token });
     let body: Record<string, unknown> = {};
     try {
@@ -138,7 +138,7 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
 
     const userpass = /^auth\/userpass\/login\/([^/]+)$/.exec(path);
     if (userpass && method === 'POST') {
-      const user = options.userpass?.[decodeURIComponent(userpass[1] as string)];
+      const user = options.userpass?.[userpass[1] as string];
       if (!user || user.password !== body.password) return errors(response, 400, 'invalid username or password');
       return send(response, 200, envelope(null, issueToken(user.token, ['default'])));
     }

@@ -1,0 +1,226 @@
+import { strict as assert } from 'node:assert';
+import * as net from 'node:net';
+import { BackendError, type BackendContext, type SecretBackend } from '../../src/backends/backend';
+import { createVaultBackend } from '../../src/backends/vault';
+import type { SecretBackendConfig, VaultOptions } from '../../src/core/configTypes';
+import type { Logger } from '../../src/core/log';
+import { startVault, type FakeVault, type FakeVaultOptions } from '../fakes/vault';
+
+const CANARY = 'CANARY-vault-4b1e-do-not-leak';
+
+function recordingLogger(lines: string[]): Logger {
+  const record = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
+  return { trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+}
+
+const fakeOptions: FakeVaultOptions = {
+  tokens: {
+    'reader-token': { paths: ['secret/metadata/app1', 'secret/subkeys/app1', 'secret/data/app1'], readOnly: true },
+    'no-subkeys-token': { paths: ['secret/metadata/app1'] },
+  },
+  userpass: { kestra: { password: 'userpass-password' } },
+  approle: { mount: 'kestra-approle', roles: { 'role-id-1': { secretId: 'secret-id-1' } } },
+  mounts: { '': ['secret', 'kv'], 'team-a': ['secret'] },
+};
+
+describe('Vault backend against the fake', () => {
+  let fake: FakeVault;
+  let logLines: string[];
+  const backends: SecretBackend[] = [];
+
+  const config = (overrides: Partial<SecretBackendConfig> = {}, vault: Partial<VaultOptions> = {}): SecretBackendConfig => ({
+    type: 'vault',
+    readOnly: false,
+    tags: {},
+    cache: { enabled: false, maximumSize: 1000, expireAfterWriteMs: 60_000 },
+    vault: { address: fake.url, rootEngine: 'secret', engineVersion: 2, token: { token: fake.rootToken }, ...vault },
+    ...overrides,
+  });
+  const context = (overrides: Partial<BackendContext> = {}): BackendContext => ({
+    log: recordingLogger(logLines),
+    tenant: 'main',
+    readValuesForSubkeys: false,
+    workspaceRoots: [],
+    envFiles: [],
+    env: { KESTRA_SECRETS_TIMEOUT_MS: '2000' },
+    ...overrides,
+  });
+  const backend = (cfg: SecretBackendConfig, ctx: BackendContext = context()) => {
+    const created = createVaultBackend(cfg, ctx);
+    backends.push(created);
+    return created;
+  };
+  const keys = (metas: { key: string }[]) => metas.map((meta) => meta.key).sort();
+
+  beforeEach(async () => {
+    fake = await startVault(fakeOptions);
+    logLines = [];
+    fake.seed('app1/db', { DATABASE_USERNAME: 'u', DATABASE_PASSWORD: 'p' });
+    fake.seed('app1/api', { keys: { a: 1 }, API_TOKEN: 't' });
+    fake.seed('app1/nested/deeper', { x: 'y' });
+    fake.seed('app2/config', { c: 'd' });
+    fake.seed('main/company/ROOT_KEY', { value: 'r' });
+    fake.seed('main/company/team/DB_PASSWORD', { value: 'pw' });
+    fake.seed('main/company/team/JSON_CREDS', { value: '{"user":"u","password":"p"}' });
+    fake.seed('acme/company/OTHER_TENANT', { value: 'x' });
+  });
+  afterEach(async () => {
+    for (const created of backends.splice(0)) created.dispose();
+    await fake.close();
+  });
+
+  describe('read-only mode (secret-path-prefix)', () => {
+    const readOnlyConfig = (vault: Partial<VaultOptions> = {}) => config({ readOnly: true }, { secretPathPrefix: 'app1', ...vault });
+
+    it('lists the children of the prefix in every namespace, with fields as subkeys, and writes nothing', async () => {
+      const vault = backend(readOnlyConfig());
+      assert.equal(vault.namespaced, false);
+      assert.deepEqual(await vault.listNamespaces(), []);
+      const listed = await vault.list('company.team');
+      assert.deepEqual(keys(listed), ['api', 'db']);
+      const db = listed.find((meta) => meta.key === 'db')!;
+      assert.deepEqual(db.subkeys?.sort(), ['DATABASE_PASSWORD', 'DATABASE_USERNAME']);
+      assert.equal(db.namespace, undefined);
+      assert.equal(db.valueKind, 'json-object');
+      assert.match(db.updated ?? '', /^\d{4}-/);
+      assert.deepEqual(keys(await vault.list('anything.else')), ['api', 'db']);
+      assert.deepEqual((await vault.subkeys('x', 'api'))?.sort(), ['API_TOKEN', 'keys']);
+      assert.ok(!fake.requests.some((request) => request.path.startsWith('secret/data/')), 'listing and subkeys never read values');
+      await assert.rejects(vault.put('ns', 'db', 'v'), (error: BackendError) => error.kind === 'read-only');
+      await assert.rejects(vault.delete('ns', 'db'), (error: BackendError) => error.kind === 'read-only');
+      assert.equal(JSON.parse(await vault.reveal('ns', 'db')).DATABASE_USERNAME, 'u');
+      assert.equal(fake.writeRequests(), 0);
+    });
+
+    it('works with a token limited to the prefix, and without subkeys permission', async () => {
+      const reader = backend(readOnlyConfig({ token: { token: 'reader-token' } }));
+      assert.deepEqual(keys(await reader.list('ns')), ['api', 'db']);
+      const noSubkeys = backend(readOnlyConfig({ token: { token: 'no-subkeys-token' } }));
+      const listed = await noSubkeys.list('ns');
+      assert.deepEqual(keys(listed), ['api', 'db']);
+      assert.equal(listed[0]!.subkeys, undefined);
+      const outside = backend(readOnlyConfig({ token: { token: 'reader-token' }, secretPathPrefix: 'app2' }));
+      await assert.rejects(outside.list('ns'), (error: BackendError) => error.kind === 'permission' && /policy/.test(error.message) && !/\n/.test(error.message));
+      assert.equal(fake.writeRequests(), 0);
+    });
+
+    it('uses another root engine and a Vault namespace', async () => {
+      fake.seed('app1/only-in-kv', { a: 'b' }, { mount: 'kv' });
+      fake.seed('app1/team-a-secret', { a: 'b' }, { namespace: 'team-a' });
+      assert.deepEqual(keys(await backend(readOnlyConfig({ rootEngine: 'kv' })).list('ns')), ['only-in-kv']);
+      assert.deepEqual(keys(await backend(readOnlyConfig({ namespace: 'team-a' })).list('ns')), ['team-a-secret']);
+      assert.ok(fake.requests.some((request) => request.namespace === 'team-a'));
+    });
+  });
+
+  describe('managed mode (<root-engine>/<tenant>/<namespace parts>/<KEY>)', () => {
+    it('lists namespaces and own keys of the tenant', async () => {
+      const vault = backend(config());
+      assert.equal(vault.namespaced, true);
+      assert.deepEqual(await vault.listNamespaces(), ['company', 'company.team']);
+      assert.deepEqual(keys(await vault.list('company.team')), ['DB_PASSWORD', 'JSON_CREDS']);
+      assert.deepEqual(keys(await vault.list('company')), ['ROOT_KEY']);
+      assert.deepEqual(await vault.list('nothing.here'), []);
+      assert.deepEqual(await backend(config(), context({ tenant: 'acme' })).listNamespaces(), ['company']);
+    });
+
+    it('creates with a value field and Kestra metadata, reveals, deletes', async () => {
+      const vault = backend(config({ tags: { team: 'data' } }));
+      await vault.put('company.team', 'NEW_KEY', 'new-value', { description: 'desc' });
+      assert.deepEqual(fake.read('main/company/team/NEW_KEY'), { value: 'new-value' });
+      assert.equal(await vault.reveal('company.team', 'NEW_KEY'), 'new-value');
+      const meta = fake.requests.find((request) => request.method === 'POST' && request.path === 'secret/metadata/main/company/team/NEW_KEY');
+      assert.ok(meta, 'custom metadata written');
+      const metadata = (await (await fetch(`${fake.url}/v1/secret/metadata/main/company/team/NEW_KEY`, { headers: { 'X-Vault-Token': fake.rootToken } })).json()) as { data: { custom_metadata: Record<string, string> } };
+      assert.deepEqual(metadata.data.custom_metadata, { team: 'data', namespace: 'company.team', key: 'NEW_KEY', prefix: 'kestra', tenant: 'main', description: 'desc' });
+      assert.deepEqual(keys(await vault.list('company.team')), ['DB_PASSWORD', 'JSON_CREDS', 'NEW_KEY']);
+      await vault.delete('company.team', 'NEW_KEY');
+      assert.equal(fake.read('main/company/team/NEW_KEY'), undefined);
+      assert.deepEqual(keys(await vault.list('company.team')), ['DB_PASSWORD', 'JSON_CREDS']);
+      await assert.rejects(vault.reveal('company.team', 'NEW_KEY'), (error: BackendError) => error.kind === 'not-found');
+    });
+
+    it('learns subkeys of a value-field secret only when reading values is allowed', async () => {
+      assert.equal(await backend(config()).subkeys('company.team', 'JSON_CREDS'), undefined);
+      assert.deepEqual(await backend(config(), context({ readValuesForSubkeys: true })).subkeys('company.team', 'JSON_CREDS'), ['user', 'password']);
+      fake.seed('main/company/MULTI', { a: '1', b: '2' });
+      assert.deepEqual(await backend(config()).subkeys('company', 'MULTI'), ['a', 'b']);
+    });
+  });
+
+  describe('authentication', () => {
+    it('takes the token from SecretStorage or VAULT_TOKEN when the configuration has none', async () => {
+      const fromStorage = backend(config({}, { token: undefined }), context({ credentials: { token: fake.rootToken } }));
+      assert.deepEqual(keys(await fromStorage.list('company')), ['ROOT_KEY']);
+      const fromEnv = backend(config({}, { token: undefined }), context({ env: { VAULT_TOKEN: fake.rootToken } }));
+      assert.deepEqual(keys(await fromEnv.list('company')), ['ROOT_KEY']);
+      const none = backend(config({}, { token: undefined }));
+      await assert.rejects(none.list('company'), (error: BackendError) => error.kind === 'auth' && /VAULT_TOKEN/.test(error.message));
+      const wrong = backend(config({}, { token: { token: 'not-a-token' } }));
+      await assert.rejects(wrong.list('company'), (error: BackendError) => error.kind === 'permission');
+    });
+
+    it('logs in with userpass', async () => {
+      const vault = backend(config({}, { token: undefined, password: { user: 'kestra', password: 'userpass-password' } }));
+      assert.deepEqual(keys(await vault.list('company')), ['ROOT_KEY']);
+      assert.ok(fake.requests.some((request) => request.path === 'auth/userpass/login/kestra'));
+      const bad = backend(config({}, { token: undefined, password: { user: 'kestra', password: 'wrong' } }));
+      await assert.rejects(bad.list('company'), (error: BackendError) => error.kind === 'auth' && /userpass/.test(error.message));
+    });
+
+    it('logs in with AppRole on a custom path, taking the secret id from SecretStorage', async () => {
+      const vault = backend(config({}, { token: undefined, appRole: { path: 'kestra-approle', roleId: 'role-id-1' } }), context({ credentials: { secretId: 'secret-id-1' } }));
+      assert.deepEqual(keys(await vault.list('company')), ['ROOT_KEY']);
+      const bad = backend(config({}, { token: undefined, appRole: { path: 'kestra-approle', roleId: 'role-id-1', secretId: 'nope' } }));
+      await assert.rejects(bad.list('company'), (error: BackendError) => error.kind === 'auth' && /AppRole/.test(error.message));
+    });
+  });
+
+  describe('faults', () => {
+    it('retries 5xx and 429, honouring Retry-After', async () => {
+      fake.inject({ kind: 'status', status: 503, count: 1 });
+      fake.inject({ kind: 'status', status: 429, count: 1, retryAfter: '1' });
+      const started = Date.now();
+      assert.deepEqual(keys(await backend(config()).list('company')), ['ROOT_KEY']);
+      assert.ok(Date.now() - started >= 900, 'waited for Retry-After');
+      fake.inject({ kind: 'status', status: 500, count: 5 });
+      await assert.rejects(backend(config()).list('company'), (error: BackendError) => error.kind === 'server' && error.operation === 'list secrets of company');
+    });
+
+    it('bounds a hanging Vault by the timeout', async () => {
+      fake.inject({ kind: 'hang', count: 5 });
+      const started = Date.now();
+      const vault = backend(config(), context({ env: { KESTRA_SECRETS_TIMEOUT_MS: '300' } }));
+      await assert.rejects(vault.list('company'), (error: BackendError) => error.kind === 'timeout' && error.message.includes(fake.url));
+      assert.ok(Date.now() - started < 2000);
+    });
+
+    it('reports connection refused as unreachable with the address', async () => {
+      const closed = net.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as net.AddressInfo).port;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const vault = backend(config({}, { address: `http://127.0.0.1:${port}` }));
+      assert.equal(vault.label, `HashiCorp Vault (127.0.0.1:${port})`);
+      await assert.rejects(vault.list('company'), (error: BackendError) => error.kind === 'unreachable' && error.message.includes(`http://127.0.0.1:${port}`));
+    });
+  });
+
+  it('never lets a value reach errors, labels, metadata or log lines', async () => {
+    fake.seed('app1/canary', { API_TOKEN: CANARY, other: CANARY });
+    fake.seed('main/company/CANARY', { value: JSON.stringify({ token: CANARY }) });
+    const seen: string[] = [];
+    const readOnly = backend(config({ readOnly: true }, { secretPathPrefix: 'app1' }), context({ readValuesForSubkeys: true }));
+    const managed = backend(config({ tags: { owner: 'ops' } }), context({ readValuesForSubkeys: true }));
+    seen.push(readOnly.label, managed.label);
+    seen.push(JSON.stringify(await readOnly.list('ns')), JSON.stringify(await managed.list('company')), JSON.stringify(await managed.subkeys('company', 'CANARY')));
+    await readOnly.put('ns', 'canary', CANARY).catch((error: Error) => seen.push(error.message));
+    fake.inject({ kind: 'status', status: 500, count: 5 });
+    await managed.put('company', 'CANARY', CANARY).catch((error: Error) => seen.push(error.message));
+    const userpass = backend(config({}, { token: undefined, password: { user: 'kestra', password: CANARY } }));
+    await userpass.list('company').catch((error: Error) => seen.push(error.message));
+    assert.ok(seen.length >= 8);
+    for (const text of [...seen, ...logLines]) assert.ok(!text.includes(CANARY), `leaked in: ${text.slice(0, 160)}`);
+    assert.ok(logLines.some((line) => line.startsWith('warn ')));
+  });
+});
