@@ -14,7 +14,7 @@
  * - Error messages name the key path and never contain a string value (it could be a credential).
  */
 import { promises as fs } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Pair, type Scalar } from 'yaml';
 import type {
   AwsOptions,
   AzureOptions,
@@ -30,6 +30,9 @@ import { isAncestorOrSelf, isValidNamespace, namespaceChain } from './namespaces
 import { closestMatches } from './suggest';
 
 export class ConfigError extends Error {
+  /** Where the problem is in a configuration file (1-based), when it came from one and the key was found. */
+  location?: { file: string; line: number; column: number };
+
   constructor(
     /** The key path the problem is at, e.g. `kestra.secret.vault.address`. */
     readonly path: string,
@@ -65,7 +68,13 @@ export function defaultConfig(): KestraSecretsConfig {
 }
 
 export function parseConfigText(text: string, options: ConfigOptions): KestraSecretsConfig {
-  return configFromObject(parseYaml(text, options.source), options);
+  const parsed = parseYaml(text, options.source);
+  try {
+    return configFromObject(parsed.value, options);
+  } catch (error) {
+    if (error instanceof ConfigError) error.location = locate(parsed, error.path, options.source);
+    throw error;
+  }
 }
 
 /** A parsed configuration document: `{ kestra: { secret }, namespaces, server }`; other keys are ignored. */
@@ -487,7 +496,13 @@ function parseIsoDurationMs(text: string): number | undefined {
 // ---------------------------------------------------------------------------------------------------
 // YAML and value-shape helpers
 
-function parseYaml(text: string, source: string): unknown {
+interface ParsedYaml {
+  value: unknown;
+  document: Document.Parsed;
+  lineCounter: LineCounter;
+}
+
+function parseYaml(text: string, source: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { merge: true, prettyErrors: false, lineCounter });
   const [error] = document.errors;
@@ -495,10 +510,43 @@ function parseYaml(text: string, source: string): unknown {
     // Only the first line of the parser's message: later lines quote the source, which may hold credentials.
     const reason = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     const position = lineCounter.linePos(error.pos[0]);
-    const where = ` at line ${position.line}, column ${position.col}`;
-    throw new ConfigError('', `${source}: invalid YAML${where}: ${reason}`);
+    const configError = new ConfigError('', `${source}: invalid YAML at line ${position.line}, column ${position.col}: ${reason}`);
+    configError.location = { file: source, line: position.line, column: position.col };
+    throw configError;
   }
-  return document.toJS({ maxAliasCount: 1000 });
+  return { value: document.toJS({ maxAliasCount: 1000 }), document, lineCounter };
+}
+
+/**
+ * The position of the key at `path` (e.g. `namespaces.company.team.type`) in the document. Keys may
+ * contain dots (namespace names), so each step takes the longest key matching the rest of the path.
+ */
+function locate(parsed: ParsedYaml, path: string, file: string): ConfigError['location'] {
+  let node: unknown = parsed.document.contents;
+  let rest = path;
+  let offset: number | undefined;
+  while (rest !== '' && isMap(node)) {
+    const pair = longestMatchingPair(node.items, rest);
+    if (!pair) break;
+    const key = String((pair.key as Scalar).value);
+    offset = (pair.key as Scalar).range?.[0];
+    rest = rest === key ? '' : rest.slice(key.length + 1);
+    node = pair.value;
+  }
+  if (offset === undefined) return undefined;
+  const position = parsed.lineCounter.linePos(offset);
+  return { file, line: position.line, column: position.col };
+}
+
+function longestMatchingPair(pairs: Pair[], rest: string): Pair | undefined {
+  let best: Pair | undefined;
+  for (const pair of pairs) {
+    if (!isScalar(pair.key)) continue;
+    const key = String(pair.key.value);
+    const matches = rest === key || rest.startsWith(`${key}.`);
+    if (matches && (!best || key.length > String((best.key as Scalar).value).length)) best = pair;
+  }
+  return best;
 }
 
 function isUnset(value: unknown): boolean {

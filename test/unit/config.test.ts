@@ -132,6 +132,17 @@ describe('config', () => {
       });
     });
 
+    it('errors from a file carry the key\'s position, even under dotted namespace keys', () => {
+      const text = ['kestra:', '  secret:', '    type: vault', '    vault:', '      secret-path-prefx: app1', 'namespaces:', '  company.team:', '    type: env', '    readOnli: true'].join('\n');
+      const error = configError(() => parse(text));
+      assert.deepEqual(error.location, { file: 'test.yml', line: 5, column: 7 });
+      const nsError = configError(() => parse(text.replace('secret-path-prefx', 'secret-path-prefix')));
+      assert.equal(nsError.path, 'namespaces.company.team.readOnli');
+      assert.deepEqual(nsError.location, { file: 'test.yml', line: 9, column: 5 });
+      const yamlError = configError(() => parse('kestra:\n  secret: [\n'));
+      assert.equal(yamlError.location?.file, 'test.yml');
+    });
+
     it('a typo in the file is reported with its path and a suggestion', async () => {
       await assert.rejects(loadConfigFile(path.join(fixtures, 'typo.yml'), {}), {
         name: 'ConfigError',
