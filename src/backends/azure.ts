@@ -25,6 +25,7 @@ import {
   DEFAULT_PREFIX,
   belongsTo,
   describeFailure,
+  jsonObjectKeys,
   identityOf,
   kestraTags,
   kindForStatus,
@@ -96,12 +97,7 @@ class AzureKeyVaultBackend implements SecretBackend {
   async subkeys(namespace: string, key: string): Promise<string[] | undefined> {
     if (!this.context.readValuesForSubkeys) return undefined;
     const value = await this.readValue(await this.find(namespace, key, 'read subkeys'), 'read subkeys');
-    try {
-      const parsed: unknown = JSON.parse(value);
-      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : undefined;
-    } catch {
-      return undefined;
-    }
+    return jsonObjectKeys(value);
   }
 
   async reveal(namespace: string, key: string): Promise<string> {

@@ -26,6 +26,7 @@ import {
   TAG_PREFIX,
   TAG_TENANT,
   describeFailure,
+  jsonObjectKeys,
   expectedPrefixTag,
   identityOf,
   kestraTags,
@@ -103,12 +104,7 @@ class GoogleSecretManagerBackend implements SecretBackend {
   async subkeys(namespace: string, key: string): Promise<string[] | undefined> {
     if (!this.context.readValuesForSubkeys) return undefined;
     const value = await this.access(await this.find(namespace, key, 'read subkeys'), 'read subkeys');
-    try {
-      const parsed: unknown = JSON.parse(value);
-      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : undefined;
-    } catch {
-      return undefined;
-    }
+    return jsonObjectKeys(value);
   }
 
   async reveal(namespace: string, key: string): Promise<string> {
