@@ -4,22 +4,22 @@
  * stay in their own lazily loaded chunks (see ./sdk.ts).
  */
 import type { ServerOptions, SecretBackendConfig } from '../core/configTypes';
-import { BackendError, type BackendContext, type BackendFactory, type SecretBackend } from './backend';
+import { BackendError, type BackendContext, type SecretBackend } from './backend';
 
 export type { ServerBackendFactory } from './kestraServer';
 
 export function createBackend(config: SecretBackendConfig, context: BackendContext, server?: ServerOptions): SecretBackend {
   switch (config.type) {
     case 'env':
-      return (require('./env') as { createEnvBackend: BackendFactory }).createEnvBackend(config, context);
+      return (require('./env') as typeof import('./env')).createEnvBackend(config, context);
     case 'aws-secret-manager':
-      return (require('./aws') as { createAwsBackend: BackendFactory }).createAwsBackend(config, context);
+      return (require('./aws') as typeof import('./aws')).createAwsBackend(config, context);
     case 'azure-key-vault':
-      return (require('./azure') as { createAzureBackend: BackendFactory }).createAzureBackend(config, context);
+      return (require('./azure') as typeof import('./azure')).createAzureBackend(config, context);
     case 'google-secret-manager':
-      return (require('./google') as { createGoogleBackend: BackendFactory }).createGoogleBackend(config, context);
+      return (require('./google') as typeof import('./google')).createGoogleBackend(config, context);
     case 'vault':
-      return (require('./vault') as { createVaultBackend: BackendFactory }).createVaultBackend(config, context);
+      return (require('./vault') as typeof import('./vault')).createVaultBackend(config, context);
     case 'kestra-server':
       if (!server) throw missingServer();
       return (require('./kestraServer') as typeof import('./kestraServer')).createKestraServerBackend(config, context, server);

@@ -26,7 +26,7 @@ import type {
   ServerOptions,
   VaultOptions,
 } from './configTypes';
-import { isAncestorOrSelf, isValidNamespace, namespaceChain } from './namespaces';
+import { isValidNamespace, namespaceChain } from './namespaces';
 import { closestMatches } from './suggest';
 
 export class ConfigError extends Error {
@@ -119,7 +119,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
 export function backendForNamespace(config: KestraSecretsConfig, namespace: string): { config: SecretBackendConfig; scope: string | undefined } {
   for (const candidate of namespaceChain(namespace)) {
     const entry = config.namespaces[candidate];
-    if (entry && isAncestorOrSelf(candidate, namespace)) return { config: entry, scope: candidate };
+    if (entry) return { config: entry, scope: candidate };
   }
   return { config: config.secret, scope: undefined };
 }
