@@ -185,7 +185,7 @@ function lexExpression(text: string, from: number, limit: number, close: CloseDe
         return { tokens, end: i, resumeAt: i + 2, closedByDelimiter: true };
       }
     }
-    if (ch === "'" || ch === '"' || (escapedQuotes && ch === '\\' && text[i + 1] === '"')) {
+    if (ch === "'" || ch === '"' || (escapedQuotes && ch === '\\' && text[i + 1] === '"' && i + 2 <= limit)) {
       const token = lexString(text, i, limit, ch === '\\');
       tokens.push(token);
       if (!token.closed) return { tokens, end: limit, resumeAt: limit, closedByDelimiter: false, openString: token };

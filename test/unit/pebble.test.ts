@@ -6,6 +6,12 @@ import type { Literal, PebbleCall } from '../../src/core/pebble';
 /** Arbitrary UTF-16 strings, lone surrogates included (fast to generate). */
 const anyText = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 60 }).map((codes) => String.fromCharCode(...codes));
 
+const pebbleAlphabet = fc.constantFrom(...'{}%#-()\'",=.|~ \n\\secrtkyunamspbfl_0ABxK#'.split(''));
+/** Text made of Pebble-ish fragments, to reach the scanner's deeper states. */
+const pebbleish = fc
+  .array(fc.oneof(pebbleAlphabet, fc.constantFrom('{{', '}}', '{%', '%}', 'secret(', "'K'", 'key=', 'subkey=', 'raw', 'endraw', '\\"')), { maxLength: 80 })
+  .map((parts) => parts.join(''));
+
 /** The source text a literal covers (its content inside the quotes). */
 function sliceOf(text: string, literal: Literal | undefined): string | undefined {
   return literal ? text.slice(literal.start, literal.end) : undefined;
@@ -165,8 +171,6 @@ describe('scanPebble', () => {
   });
 
   it('never throws and returns well-formed calls on arbitrary input', () => {
-    const alphabet = fc.constantFrom(...'{}%#-()\'",=.|~ \n\\secrtkyunamspbfl_0ABxK#'.split(''));
-    const pebbleish = fc.array(fc.oneof(alphabet, fc.constantFrom('{{', '}}', '{%', '%}', 'secret(', "'K'", 'key=', 'raw', 'endraw')), { maxLength: 80 }).map((parts) => parts.join(''));
     fc.assert(
       fc.property(fc.oneof(anyText, pebbleish), (text) => {
         for (const call of scanPebble(text)) {
@@ -303,7 +307,7 @@ describe('completionContextAt', () => {
 
   it('never throws on arbitrary input and offsets', () => {
     fc.assert(
-      fc.property(fc.oneof(anyText, fc.string()), fc.nat(), (text, n) => {
+      fc.property(fc.oneof(anyText, fc.string(), pebbleish), fc.nat(), (text, n) => {
         const offset = text.length === 0 ? 0 : n % (text.length + 1);
         const context = completionContextAt(text, offset);
         if (context) {
@@ -314,6 +318,28 @@ describe('completionContextAt', () => {
       { numRuns: 1500 },
     );
     assert.equal(completionContextAt('abc', -1), undefined);
+  });
+
+  it('finds the typed prefix of generated calls at every cursor position inside the key', () => {
+    const keyArb = fc.stringMatching(/^[A-Za-z0-9_.\-]{0,12}$/);
+    fc.assert(
+      fc.property(keyArb, fc.constantFrom("'", '"'), fc.constantFrom('', ' ', '\n '), fc.boolean(), fc.boolean(), (key, quote, space, closed, subkey) => {
+        const head = subkey ? `${quote}K${quote},${space}subkey=${space}` : '';
+        const before = `msg: "{{${space}secret(${space}${head}${quote}`;
+        const text = `${before}${key}${closed ? `${quote}) }}` : ''}`;
+        for (let cut = 0; cut <= key.length; cut++) {
+          const context = completionContextAt(text, before.length + cut);
+          assert.ok(context, text);
+          assert.equal(context.argument, subkey ? 'subkey' : 'key');
+          assert.equal(context.typed, key.slice(0, cut));
+          assert.equal(context.replaceStart, before.length);
+          assert.equal(context.replaceEnd, before.length + key.length);
+          assert.equal(context.quote, quote);
+          assert.equal(context.key, subkey ? 'K' : undefined);
+        }
+      }),
+      { numRuns: 300 },
+    );
     assert.equal(completionContextAt('abc', 99), undefined);
   });
 });
