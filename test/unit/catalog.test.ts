@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { BackendError, type BackendContext, type SecretBackend, type SecretMeta, type WriteOptions } from '../../src/backends/backend';
 import { SecretCatalog, type SecretCatalogOptions } from '../../src/core/catalog';
 import { findVisible } from '../../src/core/catalogTypes';
@@ -154,6 +155,29 @@ describe('SecretCatalog', () => {
         ],
       );
       assert.deepEqual(vault.calls.list.sort(), ['a', 'a.b', 'a.b.c']);
+    });
+
+    it('fuzz: nearest definition wins and farther ones are its shadows, for any store content', async () => {
+      const namespaces = ['a', 'a.b', 'a.b.c', 'a.x', 'b'];
+      const secret = fc.record({ key: fc.constantFrom('K1', 'K2', 'k1', 'K3'), namespace: fc.constantFrom(...namespaces) });
+      await fc.assert(
+        fc.asyncProperty(fc.uniqueArray(secret, { selector: (s) => `${s.namespace}/${s.key}` }), fc.constantFrom(...namespaces), async (secrets, asking) => {
+          const vault = new MemoryStore('vault', 'Vault', false, true);
+          for (const { key, namespace } of secrets) vault.add(key, namespace);
+          const { catalog } = catalogWith(configOf(vaultGlobal), { vault });
+          const visible = await catalog.visible(asking);
+          const chain = asking.split('.').map((_, index, parts) => parts.slice(0, parts.length - index).join('.'));
+          const expectedKeys = [...new Set(secrets.filter((s) => chain.includes(s.namespace)).map((s) => s.key))].sort();
+          assert.deepEqual(visible.secrets.map((s) => s.key), expectedKeys);
+          for (const found of visible.secrets) {
+            const definedAt = chain.filter((level) => secrets.some((s) => s.key === found.key && s.namespace === level));
+            assert.equal(found.fromNamespace, definedAt[0]);
+            assert.deepEqual(found.shadows, definedAt.slice(1));
+            assert.equal(found.inherited, definedAt[0] !== asking);
+          }
+        }),
+        { numRuns: 200 },
+      );
     });
 
     it('a namespace-less store shows all its keys to every namespace', async () => {
@@ -458,6 +482,31 @@ describe('SecretCatalog', () => {
       assert.deepEqual((await catalog.visible('a.b')).secrets, []);
       assert.equal(changes, 2);
       assert.deepEqual(await catalog.namespaces(), []);
+    });
+  });
+
+  describe('the default factory (createBackend)', () => {
+    it('builds the real env backend: SECRET_ variables, namespace-less, read-only', async () => {
+      const context = { ...contextWith(), env: { SECRET_DB_PASSWORD: Buffer.from('CANARY-VALUE').toString('base64'), OTHER: 'x' }, includeProcessEnv: true };
+      const catalog = new SecretCatalog(configOf({}), context);
+      const visible = await catalog.visible('company.team');
+      assert.equal(visible.backendType, 'env');
+      assert.equal(visible.readOnly, true);
+      assert.equal(visible.caseInsensitive, true);
+      assert.deepEqual(visible.secrets.map((secret) => [secret.key, secret.fromNamespace, secret.inherited]), [['DB_PASSWORD', undefined, false]]);
+      assert.doesNotMatch(JSON.stringify(visible), /CANARY/);
+      await assert.rejects(catalog.put('company.team', 'NEW', 'v'), { kind: 'read-only' });
+      catalog.dispose();
+    });
+
+    it('a kestra-server entry without a server block is a clear listing error', async () => {
+      const config = configOf({});
+      config.namespaces['remote'] = { ...config.secret, type: 'kestra-server', readOnly: false };
+      const catalog = new SecretCatalog(config, contextWith());
+      const visible = await catalog.visible('remote.x');
+      assert.deepEqual(visible.secrets, []);
+      assert.match(visible.error ?? '', /^Kestra server: connect failed: no server is configured\. Set `server: \{ url, tenant \}`/);
+      catalog.dispose();
     });
   });
 
