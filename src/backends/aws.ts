@@ -191,6 +191,8 @@ class AwsSecretsManagerBackend implements SecretBackend {
     if (this.client) return this.client;
     const aws = this.config.aws ?? {};
     const timeout = requestTimeoutMs(this.context.env);
+    // The SDK warns on every Node < 22 (VS Code ships Node 20) on stderr, which users can't act on.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new sdk.SecretsManagerClient({
       region: this.region,
       endpoint: aws.endpointOverride || undefined,

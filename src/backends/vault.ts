@@ -194,6 +194,9 @@ class VaultBackend implements SecretBackend {
 
   private getClient(): VaultClient {
     if (this.client) return this.client;
+    if (this.options.engineVersion && this.options.engineVersion !== 2) {
+      throw new BackendError('unsupported', this.label, 'connect', `KV engine version ${this.options.engineVersion} is not supported.`, 'Kestra supports the KV secrets engine version 2 only; set `engine-version: 2`.');
+    }
     const sdk = loadSdk<VaultSdk>('vault');
     const timeoutMs = requestTimeoutMs(this.context.env);
     const client = sdk.createVaultClient({
@@ -252,9 +255,20 @@ class VaultBackend implements SecretBackend {
       return await this.request(operation, () => run(client), values);
     } catch (error) {
       if (!(error instanceof BackendError) || error.kind !== 'permission' || !this.usesLogin) throw error;
+      if (await this.tokenStillValid(client)) throw error;
       this.login = undefined;
       await this.authenticate(client);
       return this.request(operation, () => run(client), values);
+    }
+  }
+
+  /** Distinguishes a policy denial (token fine) from an expired login token. */
+  private async tokenStillValid(client: VaultClient): Promise<boolean> {
+    try {
+      await client.tokenLookupSelf();
+      return true;
+    } catch {
+      return false;
     }
   }
 

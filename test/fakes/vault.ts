@@ -50,6 +50,8 @@ export interface FakeVault {
   seed(path: string, data: Record<string, unknown>, options?: { mount?: string; namespace?: string }): void;
   read(path: string, options?: { mount?: string; namespace?: string }): Record<string, unknown> | undefined;
   writeRequests(): number;
+  /** Revokes every token issued by a login (as their TTL running out would). */
+  revokeLoginTokens(): void;
   inject(fault: VaultFault): void;
   close(): Promise<void>;
 }
@@ -238,6 +240,9 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
       const entry = store(where.namespace ?? '', where.mount ?? 'secret').get(path);
       const latest = entry?.versions[entry.versions.length - 1];
       return latest && !latest.deleted ? latest.data : undefined;
+    },
+    revokeLoginTokens: () => {
+      for (const token of tokens.keys()) if (token.startsWith('hvs.')) tokens.delete(token);
     },
     writeRequests: () => requests.filter((entry) => WRITE_METHODS.has(entry.method) && !entry.path.startsWith('auth/')).length,
     inject: (fault) => void faults.push({ ...fault }),

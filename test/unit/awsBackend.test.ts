@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
+import fc from 'fast-check';
 import { BackendError, type BackendContext, type SecretBackend } from '../../src/backends/backend';
 import { createAwsBackend, serverFilters } from '../../src/backends/aws';
+import { hasAllTags, hasAnyTag, identityOf, keyFromPrefixedName, scrub } from '../../src/backends/common';
 import type { SecretBackendConfig } from '../../src/core/configTypes';
 import type { Logger } from '../../src/core/log';
 import { startAwsSecretsManager, type FakeAwsSecretsManager } from '../fakes/awsSecretsManager';
@@ -250,5 +252,41 @@ describe('AWS Secrets Manager backend against the fake', () => {
     assert.ok(seen.length >= 6);
     for (const text of [...seen, ...logLines]) assert.ok(!text.includes(CANARY), `leaked in: ${text.slice(0, 120)}`);
     assert.ok(logLines.some((line) => line.startsWith('warn ')), 'failures are logged (without values)');
+  });
+});
+
+describe('cloud backend identity rules (common.ts)', () => {
+  const base: SecretBackendConfig = { type: 'aws-secret-manager', readOnly: true, tags: {}, cache: { enabled: false, maximumSize: 1, expireAfterWriteMs: 0 } };
+  const tagMaps = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 5 });
+
+  it('filter-on-prefix: stripping then re-adding the prefix gives the name back', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 8 }), fc.string({ minLength: 1, maxLength: 12 }), (prefix, rest) => {
+        assert.equal(prefix + keyFromPrefixedName(prefix + rest, { prefix, keepPrefix: false }), prefix + rest);
+        assert.equal(keyFromPrefixedName(prefix + rest, { prefix, keepPrefix: true }), prefix + rest);
+      }),
+    );
+  });
+
+  it('a secret always carries its own tags, and any excluded tag it carries hides it', () => {
+    fc.assert(
+      fc.property(tagMaps, (tags) => {
+        assert.ok(hasAllTags(tags, tags));
+        assert.equal(hasAnyTag(tags, tags), Object.keys(tags).length > 0);
+        const tagged = { ...tags, namespace: 'ns', key: 'K' };
+        assert.deepEqual(identityOf('n', tagged, base, 'main'), { key: 'K', namespace: 'ns' });
+        assert.equal(identityOf('n', tagged, { ...base, excludedTags: { namespace: 'ns' } }, 'main'), undefined);
+        assert.equal(identityOf('n', { ...tagged, tenant: 'other' }, base, 'main'), undefined);
+      }),
+    );
+  });
+
+  it('scrub removes every occurrence of a value from a message', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string({ minLength: 3, maxLength: 20 }), fc.string(), (before, value, after) => {
+        fc.pre(!value.includes('*'));
+        assert.ok(!scrub(`${before}${value}${after}${value}`, [value]).includes(value));
+      }),
+    );
   });
 });

@@ -168,6 +168,25 @@ describe('Vault backend against the fake', () => {
       await assert.rejects(bad.list('company'), (error: BackendError) => error.kind === 'auth' && /userpass/.test(error.message));
     });
 
+    it('logs in again when a login token expires, but not when a policy denies a path', async () => {
+      const logins = () => fake.requests.filter((request) => request.path.startsWith('auth/userpass/login/')).length;
+      const vault = backend(config({}, { token: undefined, password: { user: 'kestra', password: 'userpass-password' } }));
+      assert.deepEqual(keys(await vault.list('company')), ['ROOT_KEY']);
+      fake.revokeLoginTokens();
+      assert.deepEqual(keys(await vault.list('company')), ['ROOT_KEY']);
+      assert.equal(logins(), 2);
+      await fake.close();
+      fake = await startVault({ ...fakeOptions, userpass: { limited: { password: 'pw', token: { paths: ['secret/metadata/app1'] } } } });
+      const limited = backend(config({}, { token: undefined, password: { user: 'limited', password: 'pw' } }));
+      await assert.rejects(limited.list('company'), (error: BackendError) => error.kind === 'permission');
+      assert.equal(fake.requests.filter((request) => request.path === 'auth/userpass/login/limited').length, 1);
+    });
+
+    it('refuses KV version 1 with a clear message', async () => {
+      await assert.rejects(backend(config({}, { engineVersion: 1 })).list('company'), (error: BackendError) => error.kind === 'unsupported' && /engine-version: 2/.test(error.message));
+      assert.equal(fake.requests.length, 0);
+    });
+
     it('logs in with AppRole on a custom path, taking the secret id from SecretStorage', async () => {
       const vault = backend(config({}, { token: undefined, appRole: { path: 'kestra-approle', roleId: 'role-id-1' } }), context({ credentials: { secretId: 'secret-id-1' } }));
       assert.deepEqual(keys(await vault.list('company')), ['ROOT_KEY']);
