@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../core/base64';
-import { findComposeFiles, readComposeFile, type ComposeSecretSource } from '../core/compose';
+import { findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
 import type { Problem, Range } from '../core/types';
 import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from './backend';
@@ -100,6 +100,7 @@ class EnvDefinitionCollector {
   readonly definitions: Definition[] = [];
   readonly problems: Problem[] = [];
   private readonly parsedFiles = new Map<string, EnvEntry[] | undefined>();
+  private readonly malformedFiles = new Set<string>();
   private order = 0;
 
   constructor(private readonly ctx: BackendContext) {}
@@ -131,7 +132,8 @@ class EnvDefinitionCollector {
     for (const source of sources) {
       const group = `compose:${composeFile}#${source.service}`;
       for (const envFile of source.envFiles) {
-        await this.collectEnvFile(envFile.path, Rank.ComposeEnvFile, group, envFile.required);
+        const found = await this.collectEnvFile(envFile.path, Rank.ComposeEnvFile, group, envFile.required);
+        if (!found && envFile.required) this.reportMissingEnvFile(composeFile, envFile);
       }
       for (const entry of source.environment) {
         if (!entry.name.startsWith(SECRET_PREFIX)) continue;
@@ -150,6 +152,21 @@ class EnvDefinitionCollector {
     this.ctx.log.debug(`env secrets: ${composeFile}: ${sources.length} Kestra service(s)`);
   }
 
+  private reportMissingEnvFile(composeFile: string, envFile: ComposeEnvFile): void {
+    const line = envFile.line ?? 0;
+    const column = envFile.column ?? 0;
+    const relative = path.relative(path.dirname(composeFile), envFile.path).split(path.sep).join('/');
+    this.problems.push({
+      file: composeFile,
+      range: lineRange(line, column, column + relative.length),
+      severity: 'warning',
+      code: 'backend-error',
+      message:
+        `env_file ${relative} cannot be read, so Docker Compose refuses to start and none of its secrets are known. ` +
+        'Create it with `kestra-secrets encode`, or mark it `required: false`.',
+    });
+  }
+
   private async readEnvFile(file: string, required: boolean): Promise<EnvEntry[] | undefined> {
     if (this.parsedFiles.has(file)) return this.parsedFiles.get(file);
     let entries: EnvEntry[] | undefined;
@@ -157,6 +174,7 @@ class EnvDefinitionCollector {
       entries = parseDotenv(await fsp.readFile(file, 'utf8'), file).entries;
     } catch (error) {
       if (error instanceof DotenvSyntaxError) {
+        this.malformedFiles.add(file);
         this.problems.push({
           file,
           range: lineRange(error.line, error.column, error.column + 1),
@@ -172,8 +190,10 @@ class EnvDefinitionCollector {
     return entries;
   }
 
-  private async collectEnvFile(file: string, rank: Rank, group: string, required: boolean): Promise<void> {
+  /** False when the file cannot be read at all (a malformed file is reported separately). */
+  private async collectEnvFile(file: string, rank: Rank, group: string, required: boolean): Promise<boolean> {
     const entries = await this.readEnvFile(file, required);
+    if (entries === undefined) return this.malformedFiles.has(file);
     for (const entry of entries ?? []) {
       if (!entry.key.startsWith(SECRET_PREFIX)) continue;
       this.add({
@@ -190,6 +210,7 @@ class EnvDefinitionCollector {
         },
       });
     }
+    return true;
   }
 
   private collectProcessEnv(): void {

@@ -28,7 +28,15 @@ export interface ComposeSecretSource {
   /** The service's `environment`, later entries winning over earlier ones of the same name. */
   environment: ComposeEnvironmentEntry[];
   /** Absolute paths, in Compose's order (a later file wins over an earlier one). */
-  envFiles: { path: string; required: boolean }[];
+  envFiles: ComposeEnvFile[];
+}
+
+export interface ComposeEnvFile {
+  path: string;
+  required: boolean;
+  /** 0-based position of the path in the Compose file. */
+  line?: number;
+  column?: number;
 }
 
 export interface ComposeReadOptions {
@@ -222,15 +230,17 @@ class ComposeReader {
     return { name: text.slice(0, equals), value, line: at.line, column: at.character, valueRange };
   }
 
-  private envFiles(node: Node | undefined): { path: string; required: boolean }[] {
+  private envFiles(node: Node | undefined): ComposeEnvFile[] {
     const items = isSeq(node) ? node.items.map((item) => this.resolve(item as Node)) : [node];
-    const files: { path: string; required: boolean }[] = [];
+    const files: ComposeEnvFile[] = [];
     for (const item of items) {
-      const raw = isMap(item) ? this.scalarText(this.get(item, 'path')) : this.scalarText(item);
+      const pathNode = isMap(item) ? this.get(item, 'path') : item;
+      const raw = this.scalarText(pathNode);
       const interpolated = raw === undefined ? undefined : this.interpolateValue(raw);
-      if (interpolated === undefined) continue;
+      if (interpolated === undefined || !isScalar(pathNode)) continue;
       const required = isMap(item) ? this.scalarText(this.get(item, 'required')) !== 'false' : true;
-      files.push({ path: path.resolve(this.folder, interpolated), required });
+      const at = this.lines.positionAt(this.contentStart(pathNode));
+      files.push({ path: path.resolve(this.folder, interpolated), required, line: at.line, column: at.character });
     }
     return files;
   }

@@ -95,10 +95,10 @@ describe('readComposeFile', () => {
 
   it('resolves env_file paths (string, list, {path, required}) against the Compose folder', () => {
     assert.deepEqual(sources[0].envFiles, [
-      { path: path.join(path.sep, 'work', 'app', '.env_encoded'), required: true },
-      { path: path.join(path.sep, 'work', 'app', 'optional.env'), required: false },
+      { path: path.join(path.sep, 'work', 'app', '.env_encoded'), required: true, line: 10, column: 8 },
+      { path: path.join(path.sep, 'work', 'app', 'optional.env'), required: false, line: 11, column: 14 },
     ]);
-    assert.deepEqual(sources[1].envFiles, [{ path: path.join(path.sep, 'work', 'shared', 'worker.env'), required: true }]);
+    assert.deepEqual(sources[1].envFiles, [{ path: path.join(path.sep, 'work', 'shared', 'worker.env'), required: true, line: 25, column: 14 }]);
     assert.deepEqual(sources[2].envFiles, []);
   });
 

@@ -181,6 +181,17 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     assert.match(broken.message, /unclosed double quote/);
   });
 
+  it('warns at the env_file entry when a required env file is missing', async () => {
+    fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
+    const problems = await createEnvBackend(config, context).definitionProblems();
+    const missing = problems.filter((problem) => problem.code === 'backend-error');
+    assert.equal(missing.length, 1);
+    assert.equal(missing[0].file, path.join(root, 'deploy', 'docker-compose.yml'));
+    assert.equal(missing[0].severity, 'warning');
+    assert.deepEqual(missing[0].range, { start: { line: 3, character: 14 }, end: { line: 3, character: 26 } });
+    assert.match(missing[0].message, /^env_file \.env_encoded cannot be read/);
+  });
+
   it('refuses writes as read-only, without touching anything', async () => {
     const backend = createEnvBackend(config, context);
     await assert.rejects(backend.put('x', 'NEW', 'value'), (error: unknown) => error instanceof BackendError && error.kind === 'read-only');
