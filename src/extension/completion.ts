@@ -72,9 +72,14 @@ export class SecretCompletionProvider implements vscode.CompletionItemProvider {
     position: vscode.Position,
   ): Promise<vscode.CompletionItem[] | undefined> {
     try {
+      const started = performance.now();
       const window = textWindowAt(document, position);
       const context = completionContextAt(window.text, window.offset);
-      if (context) return await this.literalItems(document, window, context);
+      if (context) {
+        const items = await this.literalItems(document, window, context);
+        this.services.log.trace(`Completion: ${items?.length ?? 0} items in ${(performance.now() - started).toFixed(2)} ms`);
+        return items;
+      }
       const snippet = secretSnippetContextAt(window.text, window.offset);
       if (snippet && snippet.typed.length > 0) return [snippetItem(window.positionAt(snippet.start), position)];
       return undefined;

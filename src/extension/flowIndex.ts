@@ -35,6 +35,8 @@ const FLOW_GLOB = '**/*.{yml,yaml}';
 const EXCLUDE_GLOB = '**/{node_modules,.git,.vscode-test}/**';
 const BATCH_SIZE = 64;
 const EDIT_DEBOUNCE_MS = 300;
+/** Background work yields to the event loop once it has run this long. */
+const SLICE_MS = 12;
 const CHANGE_DEBOUNCE_MS = 100;
 const INDEXED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
 
@@ -50,6 +52,9 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   private readonly updateEmitter = new vscode.EventEmitter<vscode.Uri[]>();
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.updateEmitter];
   private readonly editTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** How long the last analysis of each open document took: big flows are re-analysed less often while typing. */
+  private readonly analysisCost = new Map<string, number>();
+  private sliceStart = performance.now();
   private pendingUpdates = new Map<string, vscode.Uri>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private scanned: Promise<void> | undefined;
@@ -160,13 +165,14 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
       setTimeout(() => {
         this.editTimers.delete(key);
         if (!document.isClosed) this.analysisFor(document);
-      }, EDIT_DEBOUNCE_MS),
+      }, Math.max(EDIT_DEBOUNCE_MS, 3 * (this.analysisCost.get(key) ?? 0))),
     );
   }
 
   private onClose(document: vscode.TextDocument): void {
     const key = document.uri.toString();
     this.openNonFlows.delete(key);
+    this.analysisCost.delete(key);
     clearTimeout(this.editTimers.get(key));
     this.editTimers.delete(key);
     if (!this.entries.has(key)) return;
@@ -189,8 +195,10 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
 
   private indexDocument(document: vscode.TextDocument, notify: boolean): IndexedFlow {
     const text = document.getText();
+    const started = performance.now();
     const flow: IndexedFlow = { uri: document.uri, version: document.version, analysis: safeAnalyze(text) };
     const key = document.uri.toString();
+    this.analysisCost.set(key, performance.now() - started);
     if (isFlowCandidate(document) && (flow.analysis.isFlow || looksLikeFlow(text))) {
       this.openNonFlows.delete(key);
       this.store(flow, notify);
@@ -211,11 +219,19 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
         if (this.entries.has(uri.toString())) this.remove(uri);
         return;
       }
+      await this.yieldIfBusy();
       this.store({ uri, version: stamp, analysis: safeAnalyze(text) }, notify);
     } catch (error) {
       if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') this.remove(uri);
       else this.log.warn(`Could not read ${vscode.workspace.asRelativePath(uri)}: ${describeError(error)}`);
     }
+  }
+
+  /** Keeps background analysis in short slices so that the extension host stays responsive. */
+  private async yieldIfBusy(): Promise<void> {
+    if (performance.now() - this.sliceStart < SLICE_MS) return;
+    await yieldToEventLoop();
+    this.sliceStart = performance.now();
   }
 
   private store(flow: IndexedFlow, notify: boolean): void {

@@ -55,7 +55,7 @@ export class SecretHoverProvider implements vscode.HoverProvider {
   private async describe(target: HoverTarget): Promise<vscode.MarkdownString | undefined> {
     const markdown = newMarkdown();
     if (target.dynamic) {
-      markdown.appendMarkdown(`$(question) ${escapeMarkdown(vscode.l10n.t('This reference cannot be checked: {0}.', trimPeriod(target.dynamic)))}\n\n`);
+      markdown.appendMarkdown(`$(question) ${escapeOutsideCode(vscode.l10n.t('This reference cannot be checked: {0}.', trimPeriod(target.dynamic)))}\n\n`);
       markdown.appendMarkdown(escapeMarkdown(vscode.l10n.t('Kestra resolves it only when the flow runs.')));
       return markdown;
     }
@@ -250,6 +250,14 @@ function trimPeriod(text: string): string {
 
 function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
+}
+
+/** Escapes Markdown except inside `code spans` (which the core uses for expressions). */
+function escapeOutsideCode(text: string): string {
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? part : escapeMarkdown(part)))
+    .join('');
 }
 
 export function escapeMarkdown(text: string): string {

@@ -298,6 +298,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
   }
 
   private async storedCredentials(backendType: string): Promise<Record<string, string> | undefined> {
+    if (backendType === 'env') return undefined;
     const stored = await this.secretStorage.get(credentialsStorageKey(backendType));
     if (!stored) return undefined;
     try {
