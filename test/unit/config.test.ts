@@ -52,6 +52,11 @@ describe('config', () => {
       assert.equal(parse('kestra: { repository: { type: postgres } }').source, 'test.yml');
     });
 
+    it('placeholders and odd values outside kestra.secret are never looked at', () => {
+      const config = parse('datasources: { url: "${UNSET_DB_URL}" }\nkestra:\n  encryption: { secret-key: "${UNSET_KEY}" }\n  secret:\n');
+      assert.equal(config.secret.type, 'env');
+    });
+
     it('env is always read-only, even when configured otherwise', () => {
       assert.equal(secretBlock({ type: 'env', 'read-only': false }).readOnly, true);
     });
