@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SecretBackendConfig } from '../core/configTypes';
-import { withRetry } from '../core/retry';
+import { parseRetryAfter, withRetry } from '../core/retry';
 import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './backend';
 import {
   DEFAULT_PREFIX,
@@ -194,7 +194,6 @@ class AzureKeyVaultBackend implements SecretBackend {
    * whole operation, waits included.
    */
   private async call<T>(operation: string, secretValue: string | undefined, run: (client: Client, abortSignal: AbortSignal) => Promise<T>, budgetMs?: number): Promise<T> {
-    const client = this.connect();
     let abortSignal = AbortSignal.timeout(0);
     // The SDK does not retry an attempt that timed out; a read gets one more chance.
     const idempotent = secretValue === undefined && operation !== 'delete';
@@ -202,7 +201,7 @@ class AzureKeyVaultBackend implements SecretBackend {
       return await withRetry(
         () => {
           abortSignal = AbortSignal.timeout(budgetMs ?? this.timeoutMs * (SDK_RETRIES + 1) + 5000);
-          return run(client, abortSignal);
+          return run(this.connect(), abortSignal);
         },
         {
           attempts: idempotent ? 2 : 1,
@@ -265,7 +264,10 @@ class AzureKeyVaultBackend implements SecretBackend {
     if (statusCode === 403) {
       return new BackendError('permission', this.label, operation, `access denied (${detail})`, 'Grant the identity the Key Vault Secrets User role (Get, List) or Secrets Officer (Set, Delete) on the vault, or add it to the access policy.');
     }
-    if (statusCode === 429) return new BackendError('throttled', this.label, operation, `throttled by the vault (${detail})`, 'Wait a moment and refresh.');
+    if (statusCode === 429) {
+      const retryAfter = (error as { response?: { headers?: { get(name: string): string | undefined } } }).response?.headers?.get('retry-after');
+      return new BackendError('throttled', this.label, operation, `throttled by the vault (${detail})`, 'Wait a moment and refresh.', parseRetryAfter(retryAfter));
+    }
     const network = networkFailureKind(error);
     if (aborted || network === 'timeout') {
       return new BackendError('timeout', this.label, operation, `no answer from ${this.vaultUrl} in time.`, 'Check the network (VPN, proxy, firewall) and refresh.');

@@ -216,6 +216,14 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       assert.equal(listCalls(), 4);
     });
 
+    it('reports lasting throttling as throttled, after the SDK\'s bounded retries', async () => {
+      const azure = await backend(config());
+      fake.inject({ kind: 'status', status: 429, count: 20, retryAfterSeconds: 0 });
+      const failure = await azure.failure('list', 'ns');
+      assert.equal(failure.kind, 'throttled');
+      assert.equal(listCalls(), 4);
+    });
+
     it('bounds a hanging request by the request timeout and retries it', async () => {
       const azure = await backend(config());
       fake.inject({ kind: 'hang', count: 1 });
