@@ -15,7 +15,7 @@ import type { Problem, Range } from '../core/types';
 import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from './backend';
 
 const SECRET_PREFIX = 'SECRET_';
-const LABEL = 'Kestra env secrets (SECRET_ variables)';
+const LABEL = 'Kestra SECRET_ environment variables';
 
 /** Where a definition comes from; a higher rank wins, as Compose layers them. */
 const enum Rank {
@@ -111,7 +111,9 @@ class EnvDefinitionCollector {
     }
     for (const file of this.ctx.envFiles) {
       const absolute = path.resolve(file);
-      await this.collectEnvFile(absolute, Rank.ConfiguredFile, `file:${absolute}`, true);
+      if (!(await this.collectEnvFile(absolute, Rank.ConfiguredFile, `file:${absolute}`, true))) {
+        this.ctx.log.warn(`env secrets: the configured env file ${absolute} cannot be read; its secrets are unknown`);
+      }
     }
     if (this.ctx.includeProcessEnv) this.collectProcessEnv();
   }
@@ -182,8 +184,9 @@ class EnvDefinitionCollector {
           code: 'backend-error',
           message: `${error.reason}. Docker Compose cannot read this file, so none of its secrets reach Kestra.`,
         });
-      } else if (required) {
-        this.ctx.log.warn(`env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      } else {
+        const level = required ? 'info' : 'debug';
+        this.ctx.log[level](`env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
       }
     }
     this.parsedFiles.set(file, entries);
