@@ -54,8 +54,11 @@ interface Token {
   contentEnd?: number;
   closed?: boolean;
   interpolated?: boolean;
-  /** The string is delimited by `\"` (a Pebble string inside a YAML double-quoted scalar). */
-  escapedQuote?: boolean;
+  /**
+   * How the string is delimited in the text: `'` or `"`, or in raw YAML source `\"` (inside a
+   * double-quoted scalar) or `''` (inside a single-quoted scalar).
+   */
+  delimiter?: string;
 }
 
 interface LexResult {
@@ -135,23 +138,23 @@ function skipSimpleString(text: string, i: number, limit: number): number {
   return limit;
 }
 
-function lexString(text: string, i: number, limit: number, escapedQuote: boolean): Token {
-  const quote = (escapedQuote ? '"' : text[i]) as "'" | '"';
-  const contentStart = i + (escapedQuote ? 2 : 1);
+function lexString(text: string, i: number, limit: number, delimiter: string): Token {
+  const quote = delimiter[delimiter.length - 1] as "'" | '"';
+  const contentStart = i + delimiter.length;
+  const doubled = delimiter.length === 2;
+  const base = { kind: 'string' as const, start: i, text: '', quote, contentStart, delimiter };
   let interpolated = false;
   let j = contentStart;
   while (j < limit) {
+    if (text.startsWith(delimiter, j) && (!doubled || j + 2 <= limit)) {
+      return { ...base, end: j + delimiter.length, contentEnd: j, closed: true, interpolated };
+    }
     const ch = text[j];
     if (ch === '\\') {
-      if (escapedQuote && text[j + 1] === '"') {
-        return { kind: 'string', start: i, end: j + 2, text: '', quote, contentStart, contentEnd: j, closed: true, interpolated, escapedQuote };
-      }
       j += 2;
       continue;
     }
-    if (ch === quote && !escapedQuote) {
-      return { kind: 'string', start: i, end: j + 1, text: '', quote, contentStart, contentEnd: j, closed: true, interpolated };
-    }
+    if (!doubled && ch === quote) return { ...base, end: j + 1, contentEnd: j, closed: true, interpolated };
     if (quote === '"' && ch === '#' && text[j + 1] === '{') {
       interpolated = true;
       j = skipInterpolation(text, j, limit);
@@ -159,14 +162,28 @@ function lexString(text: string, i: number, limit: number, escapedQuote: boolean
     }
     j++;
   }
-  return { kind: 'string', start: i, end: limit, text: '', quote, contentStart, contentEnd: limit, closed: false, interpolated, escapedQuote };
+  return { ...base, end: limit, contentEnd: limit, closed: false, interpolated };
+}
+
+/** How Pebble quotes appear in the text being lexed. */
+type Quoting = 'pebble' | 'yaml-double' | 'yaml-single';
+
+/** The string delimiter starting at `i`, if any, for this quoting. */
+function stringDelimiterAt(text: string, i: number, limit: number, quoting: Quoting): string | undefined {
+  const ch = text[i];
+  if (quoting === 'yaml-single') {
+    if (ch === "'") return text[i + 1] === "'" && i + 2 <= limit ? "''" : undefined;
+  } else if (ch === "'") return ch;
+  if (ch === '"') return ch;
+  if (quoting === 'yaml-double' && ch === '\\' && text[i + 1] === '"' && i + 2 <= limit) return '\\"';
+  return undefined;
 }
 
 /**
  * Lexes one expression from `from` until its close delimiter (outside strings and `{ }` maps)
- * or `limit`. `escapedQuotes` treats `\"` as a string delimiter (raw YAML double-quoted source).
+ * or `limit`. `quoting` says how Pebble quotes are written (raw YAML source escapes them).
  */
-function lexExpression(text: string, from: number, limit: number, close: CloseDelimiter, escapedQuotes = false): LexResult {
+function lexExpression(text: string, from: number, limit: number, close: CloseDelimiter, quoting: Quoting = 'pebble'): LexResult {
   const tokens: Token[] = [];
   let braceDepth = 0;
   let i = from;
@@ -185,8 +202,9 @@ function lexExpression(text: string, from: number, limit: number, close: CloseDe
         return { tokens, end: i, resumeAt: i + 2, closedByDelimiter: true };
       }
     }
-    if (ch === "'" || ch === '"' || (escapedQuotes && ch === '\\' && text[i + 1] === '"' && i + 2 <= limit)) {
-      const token = lexString(text, i, limit, ch === '\\');
+    const delimiter = stringDelimiterAt(text, i, limit, quoting);
+    if (delimiter) {
+      const token = lexString(text, i, limit, delimiter);
       tokens.push(token);
       if (!token.closed) return { tokens, end: limit, resumeAt: limit, closedByDelimiter: false, openString: token };
       i = token.end;
@@ -462,9 +480,9 @@ function currentArgument(args: Token[][], current: Token[]): 'key' | 'namespace'
 }
 
 /** Arguments after `from` up to the call's `)`, within the look-ahead window. */
-function followingArguments(text: string, from: number, close: CloseDelimiter): Token[][] {
+function followingArguments(text: string, from: number, close: CloseDelimiter, quoting: Quoting): Token[][] {
   const limit = Math.min(text.length, from + LOOKAHEAD);
-  const { tokens } = lexExpression(text, from, limit, close, true);
+  const { tokens } = lexExpression(text, from, limit, close, quoting);
   const args: Token[][] = [[]];
   let depth = 0;
   for (const token of tokens) {
@@ -490,14 +508,23 @@ function closingQuote(text: string, from: number, literal: Token): number | unde
     const ch = text[j];
     if (ch === '\n' || ch === '\r') return undefined;
     if ((ch === '}' || ch === '%') && text[j + 1] === '}') return undefined;
-    if (ch === '\\') {
-      if (literal.escapedQuote && text[j + 1] === '"') return j;
-      j++;
-      continue;
-    }
-    if (!literal.escapedQuote && ch === literal.quote) return j;
+    const delimiter = literal.delimiter ?? ch;
+    if (text.startsWith(delimiter, j)) return j;
+    if (ch === '\\') j++;
   }
   return undefined;
+}
+
+/**
+ * How quotes are written around the expression opened at `openerStart` in raw source: inside a
+ * YAML single-quoted scalar (`'…{{ secret(''K'') }}'`), a Pebble `'` is written `''`, and inside a
+ * double-quoted one a Pebble `"` is written `\"` (recognised everywhere, as it can't mean anything else).
+ */
+function quotingAt(text: string, openerStart: number): Quoting {
+  let lineStart = openerStart;
+  while (lineStart > 0 && text[lineStart - 1] !== '\n' && text[lineStart - 1] !== '\r' && openerStart - lineStart < LOOKBACK) lineStart--;
+  const prefix = text.slice(lineStart, openerStart);
+  return /(?:^|[\s:,[{-])'(?:[^']|'')*$/.test(prefix) ? 'yaml-single' : 'yaml-double';
 }
 
 function keyCharsEnd(text: string, from: number): number {
@@ -516,7 +543,8 @@ export function completionContextAt(text: string, offset: number): CompletionCon
   if (typeof text !== 'string' || !Number.isInteger(offset) || offset < 0 || offset > text.length) return undefined;
   const opener = openerBefore(text, offset);
   if (!opener) return undefined;
-  const lexed = lexExpression(text, opener.start + 2, offset, opener.close, true);
+  const quoting = quotingAt(text, opener.start);
+  const lexed = lexExpression(text, opener.start + 2, offset, opener.close, quoting);
   if (lexed.closedByDelimiter) return undefined;
   const literal = lexed.openString;
   const before = literal ? lexed.tokens.slice(0, -1) : lexed.tokens;
@@ -534,15 +562,17 @@ export function completionContextAt(text: string, offset: number): CompletionCon
     const quote = literal.quote ?? "'";
     const close = closingQuote(text, offset, literal);
     const replaceEnd = close ?? keyCharsEnd(text, offset);
-    const typed = literal.escapedQuote ? text.slice(contentStart, offset) : unescapeLiteral(text.slice(contentStart, offset), quote);
+    const delimiter = literal.delimiter ?? quote;
+    const rawTyped = text.slice(contentStart, offset);
+    const typed = delimiter.length === 1 ? unescapeLiteral(rawTyped, quote) : rawTyped;
     context = { argument, typed, replaceStart: contentStart, replaceEnd, quote };
-    const afterLiteral = close === undefined ? undefined : close + (literal.escapedQuote ? 2 : 1);
-    following = afterLiteral === undefined ? [] : followingArguments(text, afterLiteral, opener.close);
+    const afterLiteral = close === undefined ? undefined : close + delimiter.length;
+    following = afterLiteral === undefined ? [] : followingArguments(text, afterLiteral, opener.close, quoting);
     const placeholder: Token = { ...literal, end: afterLiteral ?? offset, contentEnd: replaceEnd, closed: true };
     current.push(placeholder);
     if (following.length > 0) current.push(...following[0]);
   } else {
-    following = followingArguments(text, offset, opener.close);
+    following = followingArguments(text, offset, opener.close, quoting);
     if (following[0]?.length) return undefined;
     context = { argument, typed: '', replaceStart: offset, replaceEnd: offset, quote: undefined };
   }
@@ -562,7 +592,7 @@ export function secretSnippetContextAt(text: string, offset: number): { start: n
   if (typeof text !== 'string' || !Number.isInteger(offset) || offset < 0 || offset > text.length) return undefined;
   const opener = openerBefore(text, offset);
   if (!opener) return undefined;
-  const lexed = lexExpression(text, opener.start + 2, offset, opener.close, true);
+  const lexed = lexExpression(text, opener.start + 2, offset, opener.close, quotingAt(text, opener.start));
   if (lexed.closedByDelimiter || lexed.openString) return undefined;
   const last = lexed.tokens[lexed.tokens.length - 1];
   if (!last || last.kind !== 'name' || last.end !== offset) return undefined;

@@ -251,6 +251,20 @@ describe('completionContextAt', () => {
     assert.equal(escaped.text.slice(context!.replaceStart, context!.replaceEnd), 'ABC');
   });
 
+  it("supports Pebble quotes written '' inside a YAML single-quoted scalar", () => {
+    const { text, offset } = at("    message: 'Hi {{ secret(''DB_|PASS'') }}'");
+    const context = completionContextAt(text, offset);
+    assert.equal(context?.argument, 'key');
+    assert.equal(context?.typed, 'DB_');
+    assert.equal(context?.quote, "'");
+    assert.equal(text.slice(context!.replaceStart, context!.replaceEnd), 'DB_PASS');
+    const subkey = at("    message: '{{ secret(''CREDS'', subkey=''u|'') }}'");
+    const subkeyContext = completionContextAt(subkey.text, subkey.offset);
+    assert.equal(subkeyContext?.argument, 'subkey');
+    assert.equal(subkeyContext?.key, 'CREDS');
+    assert.equal(subkeyContext?.typed, 'u');
+  });
+
   it('completes the key with no quote typed yet', () => {
     const { text, offset } = at('{{ secret(| }}');
     assert.deepEqual(completionContextAt(text, offset), { argument: 'key', typed: '', replaceStart: offset, replaceEnd: offset, quote: undefined });
