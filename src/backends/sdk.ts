@@ -14,7 +14,9 @@ export function loadSdk<T>(name: SdkName): T {
   const cached = loaded.get(name);
   if (cached) return cached as T;
   const chunk = path.join(__dirname, 'sdk', `${name}.js`);
-  const sdk = fs.existsSync(chunk) ? require(chunk) : require(`../sdk/${name}`);
+  // A variable, not a template literal: esbuild would bundle every src/sdk module into the caller.
+  const fromSources = `../sdk/${name}`;
+  const sdk = fs.existsSync(chunk) ? require(chunk) : require(fromSources);
   loaded.set(name, sdk);
   return sdk as T;
 }

@@ -86,7 +86,8 @@ export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<K
   if (options.server) {
     if (!/^https?:\/\//.test(options.server)) throw new ConfigError('--server', `--server: expected an http(s) URL, got '${options.server}'`);
     config.server = { url: options.server, tenant: options.tenant ?? config.server?.tenant ?? 'main' };
-    config.secret = { ...config.secret, type: 'kestra-server' };
+    // The server reports its own read-only state; the env default's `readOnly: true` must not leak in.
+    config.secret = { ...config.secret, type: 'kestra-server', readOnly: false };
   } else if (options.tenant && config.server) {
     config.server.tenant = options.tenant;
   }
