@@ -10,11 +10,13 @@
  */
 import * as vscode from 'vscode';
 import { snapshotTree, type KestraSecretsApi } from './api';
+import { registerCommands } from './commands';
 import { registerCompletion } from './completion';
 import { SecretDiagnostics } from './diagnostics';
 import { registerHover } from './hover';
 import { createLogChannel, runInBackground } from './log';
 import { registerQuickFixes } from './quickFixes';
+import { registerSecretsTree, type SecretsNode } from './secretsTree';
 import { ExtensionServices } from './services';
 
 export function activate(context: vscode.ExtensionContext): KestraSecretsApi {
@@ -53,11 +55,10 @@ export function activate(context: vscode.ExtensionContext): KestraSecretsApi {
   };
 }
 
-function registerViewAndCommands(
-  _context: vscode.ExtensionContext,
-  _services: ExtensionServices,
-): vscode.TreeDataProvider<unknown> | undefined {
-  return undefined;
+function registerViewAndCommands(context: vscode.ExtensionContext, services: ExtensionServices): vscode.TreeDataProvider<SecretsNode> {
+  const tree = registerSecretsTree(context, services);
+  registerCommands(context, services, tree);
+  return tree;
 }
 
 export function deactivate(): void {}
