@@ -1,0 +1,322 @@
+// UI-level checks through the browser, in code-server with the packaged .vsix installed: what a person sees.
+// Suggest rows, hover text, Problems panel rows (and a quick fix that clears one), the Secrets view with lock
+// icons and no write action. Screenshots go to test-results/ (tree.png, completion.png, hover.png, problems.png).
+// Run alone: node test/ui/ui.mjs [--keep]   (after `npm run build && npm run package`)
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { extensionId, testResultsDir, vsixPath } from '../../scripts/vscode/paths.mjs';
+import {
+  copyWorkspace, createRunDir, delay, installVsix, launchBrowser, removeRunDir, startCodeServer, workbenchUrl, writeUserSettings,
+} from '../../scripts/vscode/server.mjs';
+import { scanForCanary, testWorkspace, workspaceCanaries } from '../../scripts/vscode/workspace.mjs';
+
+/** The keys Kestra OSS loads from the test workspace (see test/integration/helpers.ts). */
+const VISIBLE_KEYS = ['API_TOKEN', 'DB_CREDENTIALS', 'DB_PASSWORD', 'SLACK_CHANNEL', 'SMTP_CONFIG'];
+const SELECTORS = {
+  workbench: '.monaco-workbench',
+  editor: '.editor-instance .monaco-editor .view-lines',
+  suggestRows: '.editor-widget.suggest-widget.visible .monaco-list-row',
+  hover: '.monaco-hover:not(.hidden) .monaco-hover-content',
+  problemRows: '.markers-panel .monaco-list-row',
+  activityBarItem: '.part.activitybar .action-item a.action-label[aria-label^="Kestra Secrets"]',
+  treeRows: '.part.sidebar .customview-tree .monaco-list-row',
+  lockIcons: '.part.sidebar .customview-tree .custom-view-tree-node-item-icon.codicon-lock',
+  quickInput: '.quick-input-widget .quick-input-box input',
+  quickInputRows: '.quick-input-widget .quick-input-list .monaco-list-row',
+  quickFixRows: '.action-widget .monaco-list-row.action',
+};
+
+function log(message) {
+  console.log(`[ui] ${message}`);
+}
+
+/** Waits until the extension host logged our activation (activation is not in the DOM). */
+async function waitForActivation(run, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  const logsDir = join(run.userDataDir, 'logs');
+  while (Date.now() < deadline) {
+    for (const session of existsSync(logsDir) ? readdirSync(logsDir) : []) {
+      for (const host of readdirSync(join(logsDir, session)).filter((name) => name.startsWith('exthost'))) {
+        const file = join(logsDir, session, host, 'remoteexthost.log');
+        if (existsSync(file) && readFileSync(file, 'utf8').includes(`_doActivateExtension ${extensionId}`)) return;
+      }
+    }
+    await delay(250);
+  }
+  throw new Error(`${extensionId} was not activated within ${timeoutMs / 1000} s`);
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator(SELECTORS.quickInput);
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator(SELECTORS.quickInputRows).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(page, relativePath) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator(SELECTORS.quickInput);
+  await input.waitFor({ state: 'visible' });
+  await input.fill(relativePath);
+  await page.locator(SELECTORS.quickInputRows).first().waitFor({ state: 'visible' });
+  await delay(300);
+  await page.keyboard.press('Enter');
+  const name = relativePath.split('/').pop();
+  await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ state: 'visible', timeout: 15_000 });
+  await page.locator(SELECTORS.editor).first().click();
+}
+
+/** Moves the cursor with "Go to Line/Column" (Ctrl+G), 1-based like the editor shows. */
+async function goTo(page, line, column) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator(SELECTORS.quickInput);
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await delay(200);
+}
+
+function lineAndColumnOf(workspace, relativePath, needle, offset = 0) {
+  const lines = readFileSync(join(workspace, relativePath), 'utf8').split('\n');
+  const index = lines.findIndex((line) => line.includes(needle));
+  assert.ok(index >= 0, `${needle} not in ${relativePath}`);
+  return { line: index + 1, column: lines[index].indexOf(needle) + offset + 1 };
+}
+
+async function texts(locator) {
+  return (await locator.allInnerTexts()).map((text) => text.trim());
+}
+
+async function screenshot(page, name) {
+  mkdirSync(testResultsDir, { recursive: true });
+  const path = join(testResultsDir, name);
+  await page.screenshot({ path });
+  log(`screenshot ${path}`);
+}
+
+function assertNoCanaryOnScreen(pageText, where) {
+  for (const canary of workspaceCanaries(testWorkspace)) {
+    assert.ok(!pageText.includes(canary), `${where} shows (part of) the canary secret value`);
+  }
+}
+
+const checks = [
+  {
+    name: "typing {{ secret(' lists exactly the visible keys in the suggest widget",
+    async run({ page }) {
+      await openFile(page, 'flows/company.team/typing.yml');
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type(`    description: "{{ secret('`, { delay: 30 });
+      const rows = page.locator(SELECTORS.suggestRows);
+      await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+      await delay(500);
+      const labels = await texts(page.locator(`${SELECTORS.suggestRows} .label-name`));
+      await screenshot(page, 'completion.png');
+      assert.deepEqual([...labels].sort(), [...VISIBLE_KEYS].sort());
+      assertNoCanaryOnScreen(await page.locator('body').innerText(), 'the suggest widget');
+      await page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: "subkey=' lists the fields of the JSON secret",
+    async run({ page }) {
+      await page.keyboard.type(`DB_CREDENTIALS', subkey='`, { delay: 30 });
+      const rows = page.locator(SELECTORS.suggestRows);
+      await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+      await delay(300);
+      const labels = await texts(page.locator(`${SELECTORS.suggestRows} .label-name`));
+      assert.deepEqual([...labels].sort(), ['password', 'user']);
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'File: Revert File');
+      await delay(300);
+    },
+  },
+  {
+    name: 'hover shows the metadata of a secret, never its value',
+    async run({ page, workspace }) {
+      await openFile(page, 'flows/company.team/etl.yml');
+      const { line, column } = lineAndColumnOf(workspace, 'flows/company.team/etl.yml', "secret('DB_CREDENTIALS'", "secret('DB".length);
+      await goTo(page, line, column);
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      const hover = page.locator(SELECTORS.hover).first();
+      await hover.waitFor({ state: 'visible', timeout: 15_000 });
+      await delay(300);
+      const text = await hover.innerText();
+      await screenshot(page, 'hover.png');
+      assert.match(text, /DB_CREDENTIALS/);
+      assert.match(text, /read-only/i);
+      assert.match(text, /user/);
+      assertNoCanaryOnScreen(await page.locator('body').innerText(), 'the hover');
+      await page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: 'the Problems panel lists each missing key and sub-key on its line',
+    async run({ page, workspace }) {
+      await page.keyboard.press('Control+Shift+M');
+      const rows = page.locator(SELECTORS.problemRows);
+      await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+      await delay(1000);
+      const labels = await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('aria-label') ?? ''));
+      await screenshot(page, 'problems.png');
+      const expectations = [
+        ['MISSING_KEY', lineAndColumnOf(workspace, 'flows/company.team/etl.yml', "'MISSING_KEY'", 1)],
+        ["sub-key 'port'", lineAndColumnOf(workspace, 'flows/company.team/etl.yml', "subkey='port'", "subkey='".length)],
+        ['DB_PASWORD', lineAndColumnOf(workspace, 'flows/company.team.sub/report.yml', "'DB_PASWORD'", 1)],
+      ];
+      for (const [text, { line, column }] of expectations) {
+        const row = labels.find((label) => label.includes(text));
+        assert.ok(row, `a Problems row about ${text}; rows: ${labels.join(' | ')}`);
+        assert.match(row, new RegExp(`line ${line} and character ${column}\\b`), row);
+      }
+      for (const label of labels) assertNoCanaryOnScreen(label, 'a Problems row');
+    },
+  },
+  {
+    name: 'a quick fix makes its problem disappear',
+    async run({ page, workspace }) {
+      await openFile(page, 'flows/company.team.sub/report.yml');
+      const { line, column } = lineAndColumnOf(workspace, 'flows/company.team.sub/report.yml', 'DB_PASWORD', 2);
+      await goTo(page, line, column);
+      await page.keyboard.press('Control+.');
+      const fixes = page.locator(SELECTORS.quickFixRows);
+      await fixes.first().waitFor({ state: 'visible', timeout: 15_000 });
+      const titles = await texts(fixes);
+      const index = titles.findIndex((title) => title.includes('DB_PASSWORD'));
+      assert.ok(index >= 0, `a fix to DB_PASSWORD among: ${titles.join(' | ')}`);
+      // The action widget blocks pointer events around it: choose with the keyboard, as people do.
+      for (let step = 0; step < index; step++) await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      const problems = page.locator(SELECTORS.problemRows);
+      const deadline = Date.now() + 15_000;
+      let labels = [];
+      while (Date.now() < deadline) {
+        labels = await problems.evaluateAll((elements) => elements.map((element) => element.getAttribute('aria-label') ?? ''));
+        if (!labels.some((label) => label.includes('DB_PASWORD'))) break;
+        await delay(250);
+      }
+      assert.ok(!labels.some((label) => label.includes('DB_PASWORD')), 'the DB_PASWORD problem is still listed');
+      await runCommand(page, 'File: Revert File');
+    },
+  },
+  {
+    name: 'the Kestra Secrets view shows every secret with a lock, and no write action',
+    async run({ page }) {
+      await page.locator(SELECTORS.activityBarItem).click();
+      const rows = page.locator(SELECTORS.treeRows);
+      await rows.first().waitFor({ state: 'visible', timeout: 20_000 });
+      await expandAll(page);
+      const labels = await texts(page.locator(`${SELECTORS.treeRows} .label-name`));
+      await screenshot(page, 'tree.png');
+      for (const key of VISIBLE_KEYS) assert.ok(labels.includes(key), `the tree shows ${key}; rows: ${labels.join(', ')}`);
+      const locks = await page.locator(SELECTORS.lockIcons).count();
+      assert.ok(locks >= VISIBLE_KEYS.length, `${locks} lock icons for ${VISIBLE_KEYS.length} read-only secrets`);
+      const titleActions = await page.locator('.part.sidebar .title-actions .action-label').evaluateAll(
+        (elements) => elements.map((element) => element.getAttribute('aria-label') ?? ''),
+      );
+      assert.ok(!titleActions.some((label) => /create/i.test(label)), `no Create action when read-only: ${titleActions.join(', ')}`);
+      assertNoCanaryOnScreen(await page.locator('body').innerText(), 'the Secrets view');
+    },
+  },
+  {
+    name: 'the command palette offers no create/edit/delete while the backend is read-only',
+    async run({ page }) {
+      await page.keyboard.press('F1');
+      const input = page.locator(SELECTORS.quickInput);
+      await input.waitFor({ state: 'visible' });
+      await input.fill('>Kestra Secrets:');
+      await page.locator(SELECTORS.quickInputRows).first().waitFor({ state: 'visible' });
+      await delay(500);
+      const entries = await texts(page.locator(`${SELECTORS.quickInputRows} .label-name`));
+      await page.keyboard.press('Escape');
+      assert.ok(entries.length > 0, 'Kestra Secrets commands are in the palette');
+      const writes = entries.filter((entry) => /\b(create|edit|delete)\b/i.test(entry));
+      assert.deepEqual(writes, []);
+    },
+  },
+];
+
+/** Expands every collapsed row of the Secrets view, level by level. */
+async function expandAll(page) {
+  for (let round = 0; round < 6; round++) {
+    const collapsed = page.locator(`${SELECTORS.treeRows}[aria-expanded="false"]`);
+    const count = await collapsed.count();
+    if (count === 0) return;
+    for (let index = count - 1; index >= 0; index--) {
+      await collapsed.nth(index).locator('.monaco-tl-twistie').click().catch(() => undefined);
+      await delay(150);
+    }
+    await delay(500);
+  }
+}
+
+export async function runUiChecks({ keep = false, onCleanup = () => () => undefined } = {}) {
+  if (!existsSync(vsixPath)) throw new Error(`${vsixPath} is missing: run npm run package first`);
+  const run = createRunDir('ui');
+  if (!keep) onCleanup(() => removeRunDir(run));
+  writeUserSettings(run, { 'workbench.editor.enablePreview': false, 'breadcrumbs.enabled': false });
+  installVsix(run, vsixPath);
+  const workspace = copyWorkspace(run, testWorkspace);
+  const server = await startCodeServer(run, { folder: workspace });
+  const stopServer = onCleanup(() => server.stop());
+  const browser = await launchBrowser(run);
+  const closeBrowser = onCleanup(() => browser.close());
+  const { page } = browser;
+  page.setDefaultTimeout(20_000);
+  let failures = 0;
+  try {
+    await page.goto(workbenchUrl(server, workspace));
+    await page.locator(SELECTORS.workbench).waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+    await delay(1500);
+    await page.locator('.part.editor').click();
+    await openFile(page, 'flows/company.team/typing.yml');
+    await waitForActivation(run);
+    await delay(2000);
+    for (const check of checks) {
+      const started = Date.now();
+      try {
+        await check.run({ page, workspace, run });
+        log(`✔ ${check.name} (${Date.now() - started} ms)`);
+      } catch (error) {
+        failures++;
+        log(`✖ ${check.name}: ${error instanceof Error ? error.message : String(error)}`);
+        await screenshot(page, `failure-${checks.indexOf(check) + 1}.png`).catch(() => undefined);
+        await page.keyboard.press('Escape').catch(() => undefined);
+      }
+    }
+  } finally {
+    await browser.close();
+    closeBrowser();
+    await server.stop();
+    stopServer();
+  }
+  const leaks = scanForCanary([run.userDataDir, workspace], workspaceCanaries(testWorkspace),
+    (path) => path.startsWith(workspace) && /\/\.env(_encoded)?$/.test(path));
+  for (const leak of leaks) log(`✖ CANARY LEAK: ${leak}`);
+  log(`${checks.length - failures} passing, ${failures} failing`);
+  return { ok: failures === 0 && leaks.length === 0, failures, leaks };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const cleanups = [];
+  const onCleanup = (cleanup) => {
+    cleanups.push(cleanup);
+    return () => cleanups.splice(cleanups.indexOf(cleanup), 1);
+  };
+  let ok = false;
+  try {
+    ({ ok } = await runUiChecks({ keep: process.argv.includes('--keep'), onCleanup }));
+  } catch (error) {
+    console.error(`[ui] ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+  process.exit(ok ? 0 : 1);
+}
