@@ -249,6 +249,11 @@ function isKeyChar(char: string): boolean {
   return KEY_CHAR.test(char);
 }
 
+function hasBlank(key: string): boolean {
+  for (let i = 0; i < key.length; i++) if (isBlank(key.charCodeAt(i))) return true;
+  return false;
+}
+
 function trimEndGoSpace(text: string): string {
   let end = text.length;
   while (end > 0 && isGoSpace(text.charCodeAt(end - 1))) end--;
@@ -341,7 +346,7 @@ class DotenvParser {
       index += char.length;
     }
     const key = trimEndGoSpace(text.slice(keyStart, separator < 0 ? index : separator));
-    if (/[\s\u0085]/.test(key)) {
+    if (hasBlank(key)) {
       throw this.error(keyStart, 'a variable name cannot contain spaces; expected KEY=VALUE');
     }
     if (separator < 0) {
@@ -428,10 +433,12 @@ class DotenvParser {
     throw this.error(start, `unclosed ${kind} quote: the value starting here never ends`);
   }
 
+  private readonly lookup: VariableLookup = (name) => this.options.lookup?.(name) ?? this.defined.get(name);
+
   private interpolateAt(template: string, offset: number): string {
-    const lookup: VariableLookup = (name) => this.options.lookup?.(name) ?? this.defined.get(name);
+    if (!template.includes('$')) return template;
     try {
-      const result = interpolate(template, lookup);
+      const result = interpolate(template, this.lookup);
       for (const name of new Set(result.missing)) {
         this.warn(
           offset,
@@ -553,13 +560,13 @@ function warningAt(file: string, entry: EnvEntry, message: string): string {
 }
 
 /** The last definition of each key, in order of first appearance; warns about redefinitions. */
-function lastDefinitions(entries: EnvEntry[], file: string, warnings: string[], label = (key: string) => key): EnvEntry[] {
+function lastDefinitions(entries: EnvEntry[], file: string, warnings: string[]): EnvEntry[] {
   const byKey = new Map<string, EnvEntry>();
   for (const entry of entries) {
     const earlier = byKey.get(entry.key);
     if (earlier) {
       warnings.push(
-        warningAt(file, entry, `${label(entry.key)} is defined again (first on line ${earlier.line + 1}); the last definition wins, as in Docker Compose`),
+        warningAt(file, entry, `${entry.key} is defined again (first on line ${earlier.line + 1}); the last definition wins, as in Docker Compose`),
       );
     }
     byKey.set(entry.key, entry);
