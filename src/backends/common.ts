@@ -10,8 +10,11 @@
  *   (minus the prefix unless `keep-prefix`), and a secret without a `namespace` tag is visible from
  *   every namespace (`namespace` undefined), like a namespace-less store.
  * - otherwise the key is the `key` tag and the namespace the `namespace` tag; both are required.
- * - the `prefix` tag must equal Kestra's `prefix` when one is configured; in managed mode, where
- *   Kestra itself writes the tag, it must equal the configured prefix or the default `kestra`.
+ * - without `filter-on-prefix`, the `prefix` tag must equal Kestra's `prefix` (the configuration
+ *   defaults it to `kestra`), in read-only mode too: Kestra's docs require admins to set it, and it
+ *   separates Kestra instances sharing one store. A config object without `prefix` (not produced by
+ *   the parser) accepts any prefix tag in read-only mode. With `filter-on-prefix` the name selects
+ *   and the tag is not checked.
  * - a `tenant` tag, when present, must equal the context's tenant.
  */
 import type { SecretBackendConfig } from '../core/configTypes';
@@ -50,7 +53,8 @@ export function keyFromPrefixedName(name: string, filter: { prefix: string; keep
 
 /** The `prefix` tag value a secret must carry, or undefined when any value (or none) is accepted. */
 export function expectedPrefixTag(config: SecretBackendConfig): string | undefined {
-  if (config.prefix !== undefined && config.prefix !== '') return config.prefix;
+  if (config.filterOnPrefix) return undefined;
+  if (config.prefix) return config.prefix;
   return config.readOnly ? undefined : DEFAULT_PREFIX;
 }
 

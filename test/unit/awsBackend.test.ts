@@ -87,16 +87,16 @@ describe('AWS Secrets Manager backend against the fake', () => {
     assert.equal(team[0]!.namespace, 'company.team');
     assert.equal(team[0]!.source, 'AWS secret b');
     assert.match(team[0]!.updated ?? '', /^\d{4}-\d\d-\d\dT/);
-    // read-only without a configured prefix accepts any prefix tag
-    assert.deepEqual(keys(await backend(config({ readOnly: true })).list('company.team')), ['DB', 'OTHER_PREFIX']);
+    // read-only checks the prefix tag too (Kestra's docs ask admins to set it); `prefix` picks another instance's
+    assert.deepEqual(keys(await backend(config({ readOnly: true, prefix: 'kestra' })).list('company.team')), ['DB']);
     assert.deepEqual(keys(await backend(config({ readOnly: true, prefix: 'staging' })).list('company.team')), ['OTHER_PREFIX']);
     assert.equal(fake.count('GetSecretValue'), 0);
   });
 
   it('applies filter-on-tags server-side and excluded-tags client-side', async () => {
-    fake.seed('p1', 'x', { namespace: 'ns', key: 'PROD', application: 'kestra-production' });
-    fake.seed('p2', 'x', { namespace: 'ns', key: 'PROD_HIDDEN', application: 'kestra-production', hidden: 'yes' });
-    fake.seed('s1', 'x', { namespace: 'ns', key: 'STAGING', application: 'kestra-staging' });
+    fake.seed('p1', 'x', { namespace: 'ns', key: 'PROD', application: 'kestra-production', prefix: 'kestra' });
+    fake.seed('p2', 'x', { namespace: 'ns', key: 'PROD_HIDDEN', application: 'kestra-production', hidden: 'yes', prefix: 'kestra' });
+    fake.seed('s1', 'x', { namespace: 'ns', key: 'STAGING', application: 'kestra-staging', prefix: 'kestra' });
     const filtered = backend(config({ readOnly: true, filterOnTags: { application: 'kestra-production' }, excludedTags: { hidden: 'yes' } }));
     assert.deepEqual(keys(await filtered.list('ns')), ['PROD']);
     assert.deepEqual(await filtered.listNamespaces(), ['ns']);
@@ -109,7 +109,7 @@ describe('AWS Secrets Manager backend against the fake', () => {
     fake.seed('prod_DB_PASSWORD', 'x', {});
     fake.seed('prod_API', 'x', { namespace: 'company.team' });
     fake.seed('dev_DB_PASSWORD', 'x', {});
-    const strip = backend(config({ readOnly: true, filterOnPrefix: { prefix: 'prod_', keepPrefix: false } }));
+    const strip = backend(config({ readOnly: true, prefix: 'kestra', filterOnPrefix: { prefix: 'prod_', keepPrefix: false } }));
     assert.deepEqual(keys(await strip.list('company.team')), ['API', 'DB_PASSWORD']);
     assert.deepEqual(keys(await strip.list('elsewhere')), ['DB_PASSWORD'], 'untagged prefix secrets are visible from every namespace');
     const keep = backend(config({ readOnly: true, filterOnPrefix: { prefix: 'prod_', keepPrefix: true } }));
@@ -142,7 +142,7 @@ describe('AWS Secrets Manager backend against the fake', () => {
   });
 
   it('read-only refuses writes before any request and records zero write requests', async () => {
-    fake.seed('x', 'v', { namespace: 'ns', key: 'K' });
+    fake.seed('x', 'v', { namespace: 'ns', key: 'K', prefix: 'kestra' });
     const readOnly = backend(config({ readOnly: true }));
     assert.equal(readOnly.readOnly, true);
     const before = fake.requests.length;
@@ -155,8 +155,8 @@ describe('AWS Secrets Manager backend against the fake', () => {
   });
 
   it('learns subkeys only when reading values is allowed', async () => {
-    fake.seed('j', '{"user":"u","password":"p"}', { namespace: 'ns', key: 'JSON' });
-    fake.seed('t', 'plain', { namespace: 'ns', key: 'TEXT' });
+    fake.seed('j', '{"user":"u","password":"p"}', { namespace: 'ns', key: 'JSON', prefix: 'kestra' });
+    fake.seed('t', 'plain', { namespace: 'ns', key: 'TEXT', prefix: 'kestra' });
     assert.equal(await backend(config({ readOnly: true })).subkeys('ns', 'JSON'), undefined);
     assert.equal(fake.count('GetSecretValue'), 0);
     const reading = backend(config({ readOnly: true }), context({ readValuesForSubkeys: true }));
@@ -273,7 +273,7 @@ describe('cloud backend identity rules (common.ts)', () => {
       fc.property(tagMaps, (tags) => {
         assert.ok(hasAllTags(tags, tags));
         assert.equal(hasAnyTag(tags, tags), Object.keys(tags).length > 0);
-        const tagged = { ...tags, namespace: 'ns', key: 'K' };
+        const tagged = { ...tags, namespace: 'ns', key: 'K', prefix: 'kestra', tenant: 'main' };
         assert.deepEqual(identityOf('n', tagged, base, 'main'), { key: 'K', namespace: 'ns' });
         assert.equal(identityOf('n', tagged, { ...base, excludedTags: { namespace: 'ns' } }, 'main'), undefined);
         assert.equal(identityOf('n', { ...tagged, tenant: 'other' }, base, 'main'), undefined);
