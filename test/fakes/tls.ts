@@ -1,10 +1,10 @@
 /**
- * TLS helpers for tests: a throw-away self-signed certificate (openssl CLI), and a child Node process
- * that trusts it. `NODE_EXTRA_CA_CERTS` is read only when Node starts, so code that must trust the
+ * TLS and child-process helpers for tests: a throw-away self-signed certificate (openssl CLI), a child
+ * Node process that trusts it, and a runner for the real CLI. `NODE_EXTRA_CA_CERTS` is read only when Node starts, so code that must trust the
  * certificate through the standard mechanism (no test-only option in the product) runs in that child,
  * driven over stdin/stdout JSON lines.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -86,6 +86,17 @@ export async function startBackendHost(certFile: string, env: Record<string, str
     logs: async (handle) => (await request({ op: 'logs', handle })) as string[],
     close: () => stopChild(child),
   };
+}
+
+/** Runs the real CLI (`src/cli/main.ts` under tsx) in a child process, asynchronously so in-process fakes keep serving. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = path.resolve(__dirname, '..', '..');
+  const main = path.join(root, 'src', 'cli', 'main.ts');
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--require', 'tsx/cjs', main, ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

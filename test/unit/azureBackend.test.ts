@@ -6,10 +6,12 @@
  * token endpoint (client-secret).
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SecretBackendConfig } from '../../src/core/configTypes';
 import { startAzureKeyVault, type AzureFake } from '../fakes/azureKeyVault';
-import { createTestCertificate, startBackendHost, type BackendHost, type HostResult, type TestCertificate } from '../fakes/tls';
+import { createTestCertificate, runCli, startBackendHost, type BackendHost, type HostResult, type TestCertificate } from '../fakes/tls';
 
 const CANARY = 'CANARY-2b81e4-never-show-me';
 const AZ_TOKEN = 'az-cli-token-for-tests';
@@ -169,6 +171,41 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       assert.equal((await azure.failure('put', 'ns', 'K', CANARY)).kind, 'read-only');
       assert.equal((await azure.failure('delete', 'ns', 'K')).kind, 'read-only');
       assert.equal(fake.requests.length, 0);
+    });
+  });
+
+  describe('through the CLI', () => {
+    it('lists and checks with a Kestra-shaped configuration file, trusting the vault through NODE_EXTRA_CA_CERTS', async function () {
+      this.timeout(90000);
+      fake.addSecret('one', { value: CANARY, tags: tagged('company.team', 'DB_PASSWORD') });
+      fake.addSecret('two', { value: CANARY, tags: tagged('company', 'API_TOKEN') });
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-acli-'));
+      try {
+        const configFile = path.join(dir, 'application.yml');
+        fs.writeFileSync(configFile, ['kestra:', '  secret:', '    type: azure-key-vault', '    read-only: true', '    azure-key-vault:', `      vault-name: ${VAULT}`, ''].join('\n'));
+        fs.mkdirSync(path.join(dir, 'flows'));
+        fs.writeFileSync(path.join(dir, 'flows', 'flow.yml'), [
+          'id: f', 'namespace: company.team', 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.log.Log',
+          `    message: "{{ secret('DB_PASSWORD') }} {{ secret('API_TOKEN') }} {{ secret('db_password') }}"`, '',
+        ].join('\n'));
+        const env = { ...childEnv(), NODE_EXTRA_CA_CERTS: cert.certFile };
+        const listed = await runCli(['list', '--namespace', 'company.team', '--config', configFile, '--format', 'json'], env);
+        assert.equal(listed.code, 0, listed.stderr);
+        const json = JSON.parse(listed.stdout) as { backend: string; readOnly: boolean; secrets: { key: string; namespace: string }[] };
+        assert.equal(json.backend, 'azure-key-vault');
+        assert.equal(json.readOnly, true);
+        assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace]), [['API_TOKEN', 'company'], ['DB_PASSWORD', 'company.team']]);
+        const checked = await runCli(['check', path.join(dir, 'flows'), '--config', configFile, '--format', 'json'], env);
+        assert.equal(checked.code, 1, checked.stderr);
+        const problems = JSON.parse(checked.stdout) as { code: string; message: string }[];
+        assert.deepEqual(problems.map((problem) => problem.code), ['missing-secret']);
+        assert.match(problems[0]!.message, /db_password/);
+        assertNoCanary([listed, checked]);
+        assert.equal(fake.writeRequests(), 0);
+        assert.equal(valueReads(), 0);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

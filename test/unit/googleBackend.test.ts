@@ -8,6 +8,7 @@ import { createGoogleBackend } from '../../src/backends/google';
 import type { SecretBackendConfig } from '../../src/core/configTypes';
 import type { Logger } from '../../src/core/log';
 import { startGoogleSecretManager, type GoogleFake } from '../fakes/googleSecretManager';
+import { runCli } from '../fakes/tls';
 
 const CANARY = 'CANARY-7f3a9c-never-show-me';
 
@@ -151,6 +152,46 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       await assert.rejects(google.put('ns', 'K', CANARY), (error: BackendError) => error.kind === 'read-only' && !error.message.includes(CANARY));
       await assert.rejects(google.delete('ns', 'K'), (error: BackendError) => error.kind === 'read-only');
       assert.equal(fake.requests.length, 0);
+    });
+  });
+
+  describe('through the CLI', () => {
+    it('lists and checks flows with a Kestra-shaped configuration file, read-only, never printing a value', async function () {
+      this.timeout(90000);
+      fake.addSecret('a', { labels: { namespace: 'company-team', key: 'db_password', prefix: 'kestra' }, value: CANARY });
+      fake.addSecret('b', { labels: { namespace: 'company', key: 'api', prefix: 'kestra' }, annotations: { key: 'API' }, value: CANARY });
+      fake.addSecret('c', { labels: { namespace: 'company', key: 'creds', prefix: 'kestra' }, value: JSON.stringify({ user: CANARY }) });
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-gcli-'));
+      try {
+        const configFile = path.join(dir, 'application.yml');
+        const keyLines = keyJson.split('\n').join('\n        ');
+        fs.writeFileSync(configFile, [
+          'kestra:', '  secret:', '    type: google-secret-manager', '    read-only: true', '    google-secret-manager:',
+          `      project: ${fake.project}`, `      endpoint-override: ${fake.url}`, '      service-account: |', `        ${keyLines}`, '',
+        ].join('\n'));
+        fs.mkdirSync(path.join(dir, 'flows'));
+        fs.writeFileSync(path.join(dir, 'flows', 'flow.yml'), [
+          'id: f', 'namespace: company.team', 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.log.Log',
+          `    message: "{{ secret('DB_PASSWORD') }} {{ secret('api') }} {{ secret('MISSING') }} {{ secret('CREDS', subkey='user') }} {{ secret('CREDS', subkey='nope') }}"`, '',
+        ].join('\n'));
+        const env = { METADATA_SERVER_DETECTION: 'none' };
+        const listed = await runCli(['list', '--namespace', 'company.team', '--config', configFile, '--format', 'json'], env);
+        assert.equal(listed.code, 0, listed.stderr);
+        const json = JSON.parse(listed.stdout) as { backend: string; readOnly: boolean; secrets: { key: string; namespace: string }[] };
+        assert.equal(json.backend, 'google-secret-manager');
+        assert.equal(json.readOnly, true);
+        assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace]), [['API', 'company'], ['creds', 'company'], ['db_password', 'company.team']]);
+        const checked = await runCli(['check', path.join(dir, 'flows'), '--config', configFile, '--format', 'json'], env);
+        assert.equal(checked.code, 1, checked.stderr);
+        const problems = JSON.parse(checked.stdout) as { code: string; message: string }[];
+        assert.deepEqual(problems.map((problem) => problem.code), ['missing-secret']);
+        assert.match(problems[0]!.message, /MISSING/);
+        assert.equal(accessCalls(), 0);
+        assertNoCanary([listed, checked]);
+        assert.equal(fake.writeRequests(), 0);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
