@@ -3,6 +3,13 @@
  * (the file is usually handed to Compose), encodes it to Kestra's `SECRET_<KEY>=<base64>` form, and
  * decodes such a file back to a `.env` that encodes to the same secrets.
  *
+ * Compose rules followed to the letter: `KEY: value` works like `KEY=value`; only ` #` (a space, not a
+ * tab) starts an inline comment in an unquoted value; `\'` is the only escape in single quotes;
+ * unquoted and double-quoted values are interpolated (`$$` is a literal `$`, an unset `$VAR` becomes
+ * empty with a warning). Variables are looked up in `options.lookup` (Compose's own environment), then
+ * among those defined earlier in the file; the CLI passes no lookup, so its output does not depend on
+ * the shell it runs in.
+ *
  * Where this deliberately differs from Compose: text after a closing quote that is not a comment is an
  * error (Compose would start a new statement there), and a `KEY` line without `=` is skipped with a
  * warning (Compose copies the variable from its own environment).

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { findComposeFiles, readComposeFile, readProjectEnv } from '../../src/core/compose';
 
 const COMPOSE = `x-common-env: &common
@@ -145,5 +146,20 @@ describe('findComposeFiles and readProjectEnv', () => {
     assert.deepEqual(readProjectEnv(path.join(root, 'a', 'compose.yaml')), {});
     const sources = readComposeFile(path.join(root, 'docker-compose.yml'), 'services:\n  app:\n    image: ${IMAGE}\n', { env: {} });
     assert.deepEqual(sources.map((source) => source.service), ['app']);
+  });
+});
+
+describe('readComposeFile on arbitrary input (fast-check)', () => {
+  it('never throws, whatever the YAML', () => {
+    const yamlish = fc
+      .array(fc.oneof(fc.constantFrom('services:', '\n  kestra:', '\n    image: kestra', '\n    environment:', '\n      - ', '\n      SECRET_A: ', '${', '}', ':-', '$$', '&a ', '*a', '<<: ', '\n    env_file: ', '[', ']', '{', '"', "'", '- path: '), fc.string({ maxLength: 5 })), { maxLength: 30 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(yamlish, (text) => {
+        const sources = readComposeFile('/w/compose.yml', text, { env: {}, projectEnv: {} });
+        assert.ok(Array.isArray(sources));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

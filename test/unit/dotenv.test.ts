@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { strictBase64Decode } from '../../src/core/base64';
@@ -166,6 +167,20 @@ describe('interpolate (compose-go template rules)', () => {
   for (const [template, expected] of cases) {
     it(`${template} → ${JSON.stringify(expected)}`, () => assert.equal(interpolate(template, lookup).value, expected));
   }
+
+  it('throws nothing but InterpolationError on arbitrary templates', () => {
+    const template = fc.array(fc.oneof(fc.constantFrom('$', '{', '}', ':-', ':?', '+', 'SET', 'UNSET', '\n'), fc.string({ maxLength: 3 })), { maxLength: 20 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(template, (text) => {
+        try {
+          assert.equal(typeof interpolate(text, lookup).value, 'string');
+        } catch (error) {
+          if (!(error instanceof InterpolationError)) throw error;
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
 
   it('reports missing variables and rejects malformed braces', () => {
     assert.deepEqual(interpolate('$A ${B} ${C:-x}', lookup).missing, ['A', 'B']);
