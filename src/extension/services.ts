@@ -18,7 +18,7 @@ import { configFromSettings, defaultConfig, loadConfigFile } from '../core/confi
 import type { KestraSecretsConfig } from '../core/configTypes';
 import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
-import { SECTION, affectsCatalog, kestraExtensionServer, readSettings, type EditorSettings } from './settings';
+import { FALLBACK_ENV_FILES, SECTION, affectsCatalog, kestraExtensionServer, readSettings, type EditorSettings } from './settings';
 
 export interface Services {
   readonly log: vscode.LogOutputChannel;
@@ -291,7 +291,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
       return base;
     }
     const fromCompose = new Set(describeEnvSources(base).map((file) => path.resolve(file)));
-    const fromSettings = await this.findEnvFiles(this.current.envFiles);
+    const globs = this.current.envFiles.length > 0 ? this.current.envFiles : fromCompose.size === 0 ? FALLBACK_ENV_FILES : [];
+    const fromSettings = await this.findEnvFiles(globs);
     const context = { ...base, envFiles: fromSettings.filter((file) => !fromCompose.has(path.resolve(file))) };
     this.envSources = describeEnvSources(context);
     return context;
@@ -324,7 +325,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const patterns: vscode.GlobPattern[] = [`**/${CONFIG_FILE_NAME}`];
     if (resolved.file) patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(resolved.file)), path.basename(resolved.file)));
     if (usesEnvBackend(resolved.config)) {
-      patterns.push(COMPOSE_GLOB, ...this.current.envFiles);
+      patterns.push(COMPOSE_GLOB, ...(this.current.envFiles.length > 0 ? this.current.envFiles : FALLBACK_ENV_FILES));
       for (const file of this.envSources) {
         patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
       }

@@ -10,7 +10,8 @@ export const SECTION = 'kestraSecrets';
 
 export const RESTRICTED_SETTINGS = ['configFile', 'secret', 'namespaces', 'server', 'envFiles'] as const;
 
-export const DEFAULT_ENV_FILES = ['**/.env_encoded'];
+/** Read when `kestraSecrets.envFiles` is empty and the workspace has no Compose file to say which files Kestra reads. */
+export const FALLBACK_ENV_FILES = ['**/.env_encoded'];
 export const DEFAULT_CACHE_TTL_SECONDS = 60;
 
 export interface EditorSettings {
@@ -34,7 +35,7 @@ export function readSettings(trusted: boolean): EditorSettings {
     secret: nonEmptyObject(restricted<unknown>('secret')),
     namespaces: nonEmptyObject(restricted<unknown>('namespaces')),
     server: nonEmptyObject(restricted<unknown>('server')),
-    envFiles: stringArray(restricted<unknown>('envFiles')) ?? DEFAULT_ENV_FILES,
+    envFiles: stringArray(restricted<unknown>('envFiles')) ?? [],
     diagnosticsEnabled: config.get<boolean>('diagnostics.enabled', true),
     readValuesForSubkeys: config.get<boolean>('readValuesForSubkeys', false),
     cacheTtlMs: Math.max(0, Number.isFinite(ttlSeconds) ? ttlSeconds : DEFAULT_CACHE_TTL_SECONDS) * 1000,
