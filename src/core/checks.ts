@@ -2,10 +2,9 @@
  * Resolves a flow's `secret()` references against what each namespace can see and reports
  * problems with Kestra's own runtime messages. Messages never contain a secret value.
  */
-import { findVisible } from './catalogTypes';
-import type { VisibleSecrets } from './catalogTypes';
+import type { VisibleSecret, VisibleSecrets } from './catalogTypes';
 import type { FlowAnalysis } from './flow';
-import { closestMatches } from './suggest';
+import { closestMatches, nearMissFinder } from './suggest';
 import type { Problem, Range, SecretReference } from './types';
 
 /** What a namespace can see; undefined when unknown (e.g. the backend failed): nothing is reported missing. */
@@ -62,10 +61,11 @@ function checkReference(file: string, reference: SecretReference, flowNamespace:
   if (namespace === undefined) return undefined;
   const visible = lookup(namespace);
   if (!visible) return undefined;
-  const secret = findVisible(visible, key);
+  const listing = indexOf(visible);
+  const secret = listing.find(key);
   const keyRange = reference.keyRange ?? reference.callRange;
   if (!secret) {
-    const suggestions = closestMatches(key, visible.secrets.map((candidate) => candidate.key), { caseInsensitive: visible.caseInsensitive });
+    const suggestions = listing.suggest(key);
     return {
       file,
       range: keyRange,
@@ -110,6 +110,47 @@ function checkReference(file: string, reference: SecretReference, flowNamespace:
     };
   }
   return undefined;
+}
+
+interface IndexedListing {
+  /** Same result as `findVisible`, in constant time. */
+  find(key: string): VisibleSecret | undefined;
+  /** Did-you-mean candidates for a missing key, computed once per key. */
+  suggest(key: string): string[];
+}
+
+/** Listings are shared by every flow of a namespace: index each once (rebuilt if its secrets change). */
+const listingIndexes = new WeakMap<VisibleSecrets, { secrets: VisibleSecret[]; length: number; caseInsensitive: boolean; listing: IndexedListing }>();
+
+function indexOf(visible: VisibleSecrets): IndexedListing {
+  const cached = listingIndexes.get(visible);
+  if (cached && cached.secrets === visible.secrets && cached.length === visible.secrets.length && cached.caseInsensitive === visible.caseInsensitive) {
+    return cached.listing;
+  }
+  const normalise = visible.caseInsensitive ? (key: string) => key.toUpperCase() : (key: string) => key;
+  const byKey = new Map<string, VisibleSecret>();
+  for (const secret of visible.secrets) {
+    const normalised = normalise(secret.key);
+    if (!byKey.has(normalised)) byKey.set(normalised, secret);
+  }
+  const nearMisses = nearMissFinder(
+    visible.secrets.map((secret) => secret.key),
+    { caseInsensitive: visible.caseInsensitive },
+  );
+  const suggestions = new Map<string, string[]>();
+  const listing: IndexedListing = {
+    find: (key) => byKey.get(normalise(key)),
+    suggest: (key) => {
+      let found = suggestions.get(key);
+      if (!found) {
+        found = nearMisses(key);
+        suggestions.set(key, found);
+      }
+      return [...found];
+    },
+  };
+  listingIndexes.set(visible, { secrets: visible.secrets, length: visible.secrets.length, caseInsensitive: visible.caseInsensitive, listing });
+  return listing;
 }
 
 function didYouMean(suggestions: string[]): string {

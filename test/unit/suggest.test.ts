@@ -57,6 +57,25 @@ describe('closestMatches', () => {
     assert.deepEqual(closestMatches('AB', ['XY', 'AC']), ['AC']);
   });
 
+  it('always suggests a candidate one edit away', () => {
+    const word = fc.string({ minLength: 1, maxLength: 12 });
+    const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('insert', 'delete', 'replace', 'swap'), ch: fc.constantFrom('a', 'Z', '_', 'é', '1') });
+    fc.assert(
+      fc.property(word, edit, (original, { at, kind, ch }) => {
+        const i = at % original.length;
+        let variant = original;
+        if (kind === 'insert') variant = original.slice(0, i) + ch + original.slice(i);
+        else if (kind === 'delete') variant = original.slice(0, i) + original.slice(i + 1);
+        else if (kind === 'replace') variant = original.slice(0, i) + ch + original.slice(i + 1);
+        else if (i + 1 < original.length) variant = original.slice(0, i) + original[i + 1] + original[i] + original.slice(i + 2);
+        fc.pre(variant !== original && variant.length > 0);
+        assert.equal(editDistance(original, variant), 1);
+        assert.deepEqual(closestMatches(original, ['unrelated-candidate-xyz', variant]), [variant]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('only ever returns given candidates, each once', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 10 }), fc.array(fc.string({ maxLength: 10 }), { maxLength: 10 }), (word, candidates) => {
