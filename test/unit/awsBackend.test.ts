@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { BackendError, type BackendContext, type SecretBackend } from '../../src/backends/backend';
 import { createAwsBackend, serverFilters } from '../../src/backends/aws';
@@ -7,6 +10,7 @@ import { hasAllTags, hasAnyTag, identityOf, keyFromPrefixedName, scrub } from '.
 import type { SecretBackendConfig } from '../../src/core/configTypes';
 import type { Logger } from '../../src/core/log';
 import { startAwsSecretsManager, type FakeAwsSecretsManager } from '../fakes/awsSecretsManager';
+import { runCli } from '../fakes/tls';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -231,6 +235,57 @@ describe('AWS Secrets Manager backend against the fake', () => {
       await new Promise<void>((resolve) => closed.close(() => resolve()));
       const nowhere = backend(config({}, { endpointOverride: `http://127.0.0.1:${port}` }));
       await assert.rejects(nowhere.list('ns'), (error: BackendError) => error.kind === 'unreachable' && error.message.includes(`127.0.0.1:${port}`));
+    });
+  });
+
+  describe('through the CLI, with a Kestra-shaped application.yml', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-aws-cli-'));
+      fs.mkdirSync(path.join(dir, 'flows'));
+      fs.writeFileSync(path.join(dir, 'flows', 'flow.yml'), [
+        'id: f', 'namespace: company.team', 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.log.Log',
+        `    message: "{{ secret('DB_PASSWORD') }} {{ secret('API_TOKEN') }} {{ secret('MISSING_ONE') }}"`, '',
+      ].join('\n'));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const writeConfig = (lines: string[]) => {
+      const file = path.join(dir, 'application.yml');
+      fs.writeFileSync(file, ['kestra:', '  secret:', '    type: aws-secret-manager', ...lines.map((line) => `    ${line}`), '    aws-secret-manager:', `      region: ${fake.region}`, `      endpoint-override: ${fake.url}`, '      access-key-id: ${TEST_AWS_KEY}', '      secret-key-id: ${TEST_AWS_SECRET}', ''].join('\n'));
+      return file;
+    };
+    const env = () => ({ AWS_EC2_METADATA_DISABLED: 'true', TEST_AWS_KEY: fake.credentials[0]!.accessKeyId, TEST_AWS_SECRET: fake.credentials[0]!.secretAccessKey, KESTRA_SECRETS_TIMEOUT_MS: '2000' });
+
+    it('lists own and inherited keys with tag filters and checks flows, reading no value and writing nothing', async function () {
+      this.timeout(90_000);
+      fake.seed('prod/db', CANARY, { namespace: 'company.team', key: 'DB_PASSWORD', prefix: 'kestra', application: 'prod' });
+      fake.seed('prod/api', CANARY, { namespace: 'company', key: 'API_TOKEN', prefix: 'kestra', application: 'prod' });
+      fake.seed('staging/missing', CANARY, { namespace: 'company.team', key: 'MISSING_ONE', prefix: 'kestra', application: 'staging' });
+      const config = writeConfig(['read-only: true', 'filter-on-tags:', '  tags:', '    application: prod']);
+      const listed = await runCli(['list', '--namespace', 'company.team', '--config', config, '--format', 'json'], env());
+      assert.equal(listed.code, 0, listed.stderr);
+      const json = JSON.parse(listed.stdout) as { backend: string; readOnly: boolean; secrets: { key: string; namespace: string }[] };
+      assert.equal(json.backend, 'aws-secret-manager');
+      assert.equal(json.readOnly, true);
+      assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace]), [['API_TOKEN', 'company'], ['DB_PASSWORD', 'company.team']]);
+      const checked = await runCli(['check', path.join(dir, 'flows'), '--config', config, '--format', 'json'], env());
+      assert.equal(checked.code, 1, checked.stderr);
+      const problems = JSON.parse(checked.stdout) as { code: string; message: string }[];
+      assert.deepEqual(problems.map((problem) => problem.code), ['missing-secret']);
+      assert.match(problems[0]!.message, /MISSING_ONE/);
+      for (const output of [listed.stdout, listed.stderr, checked.stdout, checked.stderr]) assert.ok(!output.includes(CANARY));
+      assert.equal(fake.count('GetSecretValue'), 0);
+      assert.equal(fake.writeRequests(), 0);
+    });
+
+    it('reports bad credentials as a clear one-line error without a stack trace', async function () {
+      this.timeout(90_000);
+      const config = writeConfig(['read-only: true']);
+      const listed = await runCli(['list', '--namespace', 'company.team', '--config', config], { ...env(), TEST_AWS_KEY: 'AKIANOBODY' });
+      assert.notEqual(listed.code, 0);
+      assert.match(listed.stderr, /AWS Secrets Manager \(eu-west-1\).*aws sso login/);
+      assert.ok(!/\n\s+at /.test(listed.stderr), listed.stderr);
     });
   });
 
