@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../core/base64';
-import { findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
+import { composeProjects, findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
 import type { Problem, Range } from '../core/types';
 import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from './backend';
@@ -76,20 +76,36 @@ function describeLocation(roots: string[], file: string, line: number): string {
   return `${file}:${line + 1}`;
 }
 
+/**
+ * The Kestra services of one Compose project (the files of one folder, base first): a service is a
+ * Kestra service when any of the files says so, so an override without `image` still counts.
+ */
+function readComposeProject(texts: Map<string, string>, env: NodeJS.ProcessEnv): Map<string, ComposeSecretSource[]> {
+  const kestraServices = new Set<string>();
+  for (const [file, text] of texts) {
+    for (const source of readComposeFile(file, text, { env })) kestraServices.add(source.service);
+  }
+  const sources = new Map<string, ComposeSecretSource[]>();
+  for (const [file, text] of texts) sources.set(file, readComposeFile(file, text, { env, kestraServices }));
+  return sources;
+}
+
 /** Files the env backend reads (Compose files, their project `.env` and `env_file`s, configured files). */
 export function describeEnvSources(ctx: BackendContext): string[] {
   const files = new Set<string>();
-  for (const composeFile of ctx.workspaceRoots.flatMap((root) => findComposeFiles(root))) {
-    files.add(composeFile);
-    files.add(path.join(path.dirname(composeFile), '.env'));
-    let text: string;
-    try {
-      text = fs.readFileSync(composeFile, 'utf8');
-    } catch {
-      continue;
+  for (const project of composeProjects(ctx.workspaceRoots.flatMap((root) => findComposeFiles(root)))) {
+    const texts = new Map<string, string>();
+    for (const composeFile of project) {
+      files.add(composeFile);
+      files.add(path.join(path.dirname(composeFile), '.env'));
+      try {
+        texts.set(composeFile, fs.readFileSync(composeFile, 'utf8'));
+      } catch {
+        // Unreadable now; still watched, so it is read once it appears.
+      }
     }
-    for (const source of readComposeFile(composeFile, text, { env: ctx.env })) {
-      for (const envFile of source.envFiles) files.add(envFile.path);
+    for (const sources of readComposeProject(texts, ctx.env).values()) {
+      for (const envFile of sources.flatMap((source) => source.envFiles)) files.add(envFile.path);
     }
   }
   for (const file of ctx.envFiles) files.add(path.resolve(file));
@@ -106,8 +122,8 @@ class EnvDefinitionCollector {
   constructor(private readonly ctx: BackendContext) {}
 
   async collect(): Promise<void> {
-    for (const composeFile of this.ctx.workspaceRoots.flatMap((root) => findComposeFiles(root))) {
-      await this.collectCompose(composeFile);
+    for (const project of composeProjects(this.ctx.workspaceRoots.flatMap((root) => findComposeFiles(root)))) {
+      await this.collectComposeProject(project);
     }
     for (const file of this.ctx.envFiles) {
       const absolute = path.resolve(file);
@@ -123,16 +139,25 @@ class EnvDefinitionCollector {
     this.definitions.push({ ...definition, key, order: this.order++ });
   }
 
-  private async collectCompose(composeFile: string): Promise<void> {
-    let sources: ComposeSecretSource[];
-    try {
-      sources = readComposeFile(composeFile, await fsp.readFile(composeFile, 'utf8'), { env: this.ctx.env });
-    } catch (error) {
-      this.ctx.log.warn(`env secrets: cannot read ${composeFile}: ${(error as Error).message}`);
-      return;
+  /**
+   * The Compose files of one folder, base first: a service is a Kestra service when any of them says
+   * so, and all of them feed the same container (one collision group per service).
+   */
+  private async collectComposeProject(files: string[]): Promise<void> {
+    const texts = new Map<string, string>();
+    for (const file of files) {
+      try {
+        texts.set(file, await fsp.readFile(file, 'utf8'));
+      } catch (error) {
+        this.ctx.log.warn(`env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
     }
+    for (const [file, sources] of readComposeProject(texts, this.ctx.env)) await this.collectCompose(file, sources);
+  }
+
+  private async collectCompose(composeFile: string, sources: ComposeSecretSource[]): Promise<void> {
     for (const source of sources) {
-      const group = `compose:${composeFile}#${source.service}`;
+      const group = `compose:${path.dirname(composeFile)}#${source.service}`;
       for (const envFile of source.envFiles) {
         const found = await this.collectEnvFile(envFile.path, Rank.ComposeEnvFile, group, envFile.required);
         if (!found && envFile.required) this.reportMissingEnvFile(composeFile, envFile);

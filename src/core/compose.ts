@@ -44,6 +44,8 @@ export interface ComposeReadOptions {
   env?: NodeJS.ProcessEnv;
   /** Variables of the project's `.env`; default: read from beside the Compose file. */
   projectEnv?: Record<string, string>;
+  /** Services to read even without a Kestra image: those an override file extends from its base file. */
+  kestraServices?: Iterable<string>;
 }
 
 const COMPOSE_FILE = /^(docker-)?compose(\.[^/\\]+)?\.ya?ml$/i;
@@ -69,6 +71,22 @@ export function findComposeFiles(root: string, maxDepth = 4): string[] {
   return found.sort();
 }
 
+/**
+ * Compose files grouped by folder, each group in the order Compose applies them: the base file
+ * (`compose.yaml`, `docker-compose.yml`) first, then overrides (`docker-compose.override.yml`, …).
+ */
+export function composeProjects(files: string[]): string[][] {
+  const byFolder = new Map<string, string[]>();
+  for (const file of files) {
+    const folder = path.dirname(file);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), file]);
+  }
+  const isBase = (file: string) => /^(docker-)?compose\.ya?ml$/i.test(path.basename(file));
+  return [...byFolder.values()].map((group) =>
+    [...group].sort((a, b) => Number(isBase(b)) - Number(isBase(a)) || (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
 /** The project `.env` beside a Compose file, as Compose reads it for interpolation ({} when absent or broken). */
 export function readProjectEnv(composeFile: string): Record<string, string> {
   const file = path.join(path.dirname(composeFile), '.env');
@@ -88,7 +106,7 @@ export function readComposeFile(file: string, text: string, options: ComposeRead
   const env = options.env ?? process.env;
   const projectEnv = options.projectEnv ?? readProjectEnv(file);
   const reader = new ComposeReader(file, doc, new LineIndex(text), (name) => env[name] ?? projectEnv[name]);
-  return reader.kestraServices();
+  return reader.kestraServices(new Set(options.kestraServices ?? []));
 }
 
 type Interpolator = (text: string) => string | undefined;
@@ -114,7 +132,7 @@ class ComposeReader {
     };
   }
 
-  kestraServices(): ComposeSecretSource[] {
+  kestraServices(known: Set<string>): ComposeSecretSource[] {
     const services = this.resolve(this.get(this.doc.contents, 'services'));
     if (!isMap(services)) return [];
     const sources: ComposeSecretSource[] = [];
@@ -124,7 +142,7 @@ class ComposeReader {
       if (name === undefined || !isMap(service)) continue;
       const image = this.scalarText(this.get(service, 'image'));
       const interpolatedImage = image === undefined ? undefined : this.interpolateValue(image);
-      if (!/kestra/i.test(name) && !/kestra/i.test(interpolatedImage ?? image ?? '')) continue;
+      if (!known.has(name) && !/kestra/i.test(name) && !/kestra/i.test(interpolatedImage ?? image ?? '')) continue;
       sources.push({
         composeFile: this.file,
         service: name,

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { findComposeFiles, readComposeFile, readProjectEnv } from '../../src/core/compose';
+import { composeProjects, findComposeFiles, readComposeFile, readProjectEnv } from '../../src/core/compose';
 
 const COMPOSE = `x-common-env: &common
   SECRET_SHARED: c2hhcmVk
@@ -103,6 +103,13 @@ describe('readComposeFile', () => {
     assert.deepEqual(sources[2].envFiles, []);
   });
 
+  it('reads services named in kestraServices even without a Kestra image (overrides)', () => {
+    const override = 'services:\n  server:\n    environment:\n      - SECRET_X=eA==\n  db:\n    image: postgres\n';
+    assert.deepEqual(readComposeFile(file, override, { env: {}, projectEnv: {} }), []);
+    const sources = readComposeFile(file, override, { env: {}, projectEnv: {}, kestraServices: ['server'] });
+    assert.deepEqual(sources.map((source) => [source.service, source.environment.map((entry) => entry.name)]), [['server', ['SECRET_X']]]);
+  });
+
   it('returns nothing for invalid YAML or a file without services', () => {
     assert.deepEqual(readComposeFile(file, 'services: [unclosed', { env: {} , projectEnv: {} }), []);
     assert.deepEqual(readComposeFile(file, 'version: "3"\n', { env: {}, projectEnv: {} }), []);
@@ -139,6 +146,17 @@ describe('findComposeFiles and readProjectEnv', () => {
     assert.deepEqual(found, ['a/b/c/d/compose.yml', 'a/compose.yaml', 'a/docker-compose.prod.yml', 'docker-compose.override.yml', 'docker-compose.yml']);
     assert.deepEqual(findComposeFiles(root, 0).length, 2);
     assert.deepEqual(findComposeFiles(path.join(root, 'missing')), []);
+  });
+
+  it('groups Compose files by folder, base file first, as Compose applies them', () => {
+    const at = (...parts: string[]) => path.join(root, ...parts);
+    assert.deepEqual(
+      composeProjects([at('a', 'docker-compose.prod.yml'), at('docker-compose.override.yml'), at('a', 'compose.yaml'), at('docker-compose.yml')]),
+      [
+        [at('a', 'compose.yaml'), at('a', 'docker-compose.prod.yml')],
+        [at('docker-compose.yml'), at('docker-compose.override.yml')],
+      ],
+    );
   });
 
   it('reads the project .env beside a Compose file for interpolation', () => {

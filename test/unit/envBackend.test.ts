@@ -192,6 +192,22 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     assert.match(missing[0].message, /^env_file \.env_encoded cannot be read/);
   });
 
+  it('applies docker-compose.override.yml over the base file, as one container environment', async () => {
+    write(
+      root,
+      'deploy/docker-compose.override.yml',
+      ['services:', '  kestra:', '    environment:', `      - SECRET_INLINE=${b64('from-override')}`, `      - SECRET_db_password=${b64('x')}`, ''].join('\n'),
+    );
+    const backend = createEnvBackend(config, context);
+    assert.equal(await backend.reveal('x', 'INLINE'), 'from-override');
+    const collisions = (await backend.definitionProblems()).filter((problem) => problem.code === 'key-collision');
+    assert.deepEqual(
+      collisions.filter((problem) => problem.data?.key === 'DB_PASSWORD').map((problem) => path.basename(problem.file)),
+      ['.env_encoded', 'docker-compose.override.yml'],
+    );
+    assert.ok(describeEnvSources(context).includes(path.join(root, 'deploy', 'docker-compose.override.yml')));
+  });
+
   it('refuses writes as read-only, without touching anything', async () => {
     const backend = createEnvBackend(config, context);
     await assert.rejects(backend.put('x', 'NEW', 'value'), (error: unknown) => error instanceof BackendError && error.kind === 'read-only');
