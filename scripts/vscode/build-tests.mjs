@@ -1,5 +1,6 @@
 // Bundles test/integration/*.ts into plain CommonJS for the extension host (which cannot load TypeScript):
-// .vscode-test/integration/index.js (the suite index exporting run()) and one <name>.test.js per suite.
+// .vscode-test/integration/index.js (the suite index exporting run()), one <name>.test.js per suite, and
+// bench.js (the benchmark's in-host half, see scripts/vscode/bench.mjs).
 // `vscode` and every npm package (mocha, yaml) stay external and resolve from the repository's node_modules.
 import * as esbuild from 'esbuild';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { integrationBundleDir, repoRoot } from './paths.mjs';
 
 export async function buildIntegrationTests(outdir = integrationBundleDir) {
   const sourceDir = join(repoRoot, 'test', 'integration');
-  const entries = readdirSync(sourceDir).filter((name) => name === 'index.ts' || name.endsWith('.test.ts'));
+  const entries = readdirSync(sourceDir).filter((name) => ['index.ts', 'bench.ts'].includes(name) || name.endsWith('.test.ts'));
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   await esbuild.build({

@@ -10,9 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { buildIntegrationTests } from './build-tests.mjs';
 import { ensureInstalled } from './install.mjs';
 import { repoRoot, testResultsDir, vsixPath } from './paths.mjs';
-import {
-  copyWorkspace, createRunDir, delay, launchBrowser, removeRunDir, startCodeServer, workbenchUrl, writeUserSettings,
-} from './server.mjs';
+import { copyWorkspace, createRunDir, removeRunDir, runInExtensionHost, writeUserSettings } from './server.mjs';
 import { scanForCanary, testWorkspace, workspaceCanaries } from './workspace.mjs';
 
 const INTEGRATION_TIMEOUT_MS = 4 * 60_000;
@@ -81,36 +79,22 @@ async function runIntegrationSuite({ keep, grep }) {
   const workspace = copyWorkspace(run, testWorkspace);
   const env = { KESTRA_SECRETS_TEST_RESULTS: run.resultsDir, KESTRA_SECRETS_REPO: repoRoot };
   if (grep) env.KESTRA_SECRETS_TEST_GREP = grep;
-  const server = await startCodeServer(run, { folder: workspace, env });
-  const stopServer = onCleanup(() => server.stop());
-  const browser = await launchBrowser(run);
-  const closeBrowser = onCleanup(() => browser.close());
-
-  const exitCode = new Promise((resolve) => {
-    browser.page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code))).catch(() => undefined);
-  });
-  const pageErrors = [];
-  browser.page.on('pageerror', (error) => pageErrors.push(error.message));
   const started = Date.now();
-  await browser.page.goto(workbenchUrl(server, workspace, {
+  const code = await runInExtensionHost(run, {
+    workspace,
+    env,
+    testsPath: join(bundleDir, 'index.js'),
     extensionDevelopmentPath: repoRoot,
-    extensionTestsPath: join(bundleDir, 'index.js'),
-  }));
-  const code = await Promise.race([exitCode, delay(INTEGRATION_TIMEOUT_MS).then(() => 'timeout')]);
+    timeoutMs: INTEGRATION_TIMEOUT_MS,
+    onCleanup,
+  });
   log(`extension host test run finished in ${((Date.now() - started) / 1000).toFixed(1)} s with ${code === 'timeout' ? 'a timeout' : `exit code ${code}`}`);
-  await browser.close();
-  closeBrowser();
-  await server.stop();
-  stopServer();
 
   printMochaReport(run.resultsDir);
   const results = readResults(run.resultsDir);
   const leaks = canaryLeaks(run, workspace);
   for (const leak of leaks) console.error(`[test:integration] CANARY LEAK: ${leak}`);
-  if (code === 'timeout') {
-    console.error(server.output().split('\n').slice(-40).join('\n'));
-    if (pageErrors.length) console.error(`page errors:\n${pageErrors.join('\n')}`);
-  }
+  if (code === 'timeout') console.error('[test:integration] timed out: rerun with KESTRA_SECRETS_VSCODE_VERBOSE=1 and --keep to see code-server\'s output and logs');
   return { ok: code === 0 && results?.failures === 0 && leaks.length === 0, results, leaks };
 }
 

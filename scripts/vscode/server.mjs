@@ -261,3 +261,31 @@ export function listFiles(dir) {
 export function removeRunDir(run) {
   rmSync(run.dir, { recursive: true, force: true });
 }
+
+/**
+ * Runs an extension-tests module (a `run()` export) in the extension host of a fresh code-server + browser,
+ * with the repository as the extension under development. Resolves with the exit code the workbench reports
+ * through `window.codeAutomationExit`, or 'timeout'. Server and browser are stopped before it resolves.
+ */
+export async function runInExtensionHost(run, { workspace, testsPath, env = {}, timeoutMs, onCleanup, extensionDevelopmentPath }) {
+  const server = await startCodeServer(run, { folder: workspace, env });
+  const stopServer = onCleanup(() => server.stop());
+  try {
+    const browser = await launchBrowser(run);
+    const closeBrowser = onCleanup(() => browser.close());
+    try {
+      const exitCode = new Promise((resolve) => {
+        browser.page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code))).catch(() => undefined);
+      });
+      await browser.page.goto(workbenchUrl(server, workspace, { extensionDevelopmentPath, extensionTestsPath: testsPath }));
+      return await Promise.race([exitCode, delay(timeoutMs).then(() => 'timeout')]);
+    } finally {
+      await browser.close();
+      closeBrowser();
+    }
+  } finally {
+    await server.stop();
+    stopServer();
+    if (process.env.KESTRA_SECRETS_VSCODE_VERBOSE === '1') process.stderr.write(server.output());
+  }
+}

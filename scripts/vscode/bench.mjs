@@ -1,0 +1,101 @@
+// Editor benchmark in a real VS Code (code-server): a generated workspace of 2,000 flows plus a 5,000-line
+// flow; reports the extension's own activation time and completion latency inside `secret('` (200 runs of
+// vscode.executeCompletionItemProvider) as JSON on stdout. Progress goes to stderr.
+// Usage: node scripts/vscode/bench.mjs [--no-build] [--flows 2000] [--lines 5000] [--keep]
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildIntegrationTests } from './build-tests.mjs';
+import { ensureInstalled } from './install.mjs';
+import { repoRoot } from './paths.mjs';
+import { onCleanup, runCleanups } from './run.mjs';
+import { createRunDir, removeRunDir, runInExtensionHost, writeUserSettings } from './server.mjs';
+
+const TIMEOUT_MS = 8 * 60_000;
+const NAMESPACES = 20;
+const KEYS = Array.from({ length: 60 }, (_, index) => `BENCH_SECRET_${String(index).padStart(2, '0')}`);
+
+function option(argv, name, fallback) {
+  const index = argv.indexOf(name);
+  return index >= 0 ? Number(argv[index + 1]) : fallback;
+}
+
+function flowYaml(id, namespace, tasks) {
+  const lines = [`id: ${id}`, `namespace: ${namespace}`, '', 'tasks:'];
+  for (let task = 0; task < tasks; task++) {
+    const key = KEYS[(task * 7 + id.length) % KEYS.length];
+    lines.push(
+      `  - id: task_${task}`,
+      '    type: io.kestra.plugin.core.log.Log',
+      `    message: "{{ secret('${key}') }} and {{ secret('JSON_SECRET', subkey='user') }}"`,
+      '    retry:',
+      '      type: constant',
+      '      interval: PT1M',
+      '      maxAttempt: 3',
+      '',
+    );
+  }
+  return lines;
+}
+
+/** 2,000 small flows over 20 namespaces, one flow of `lines` lines, and the SECRET_ file they use. */
+export function generateBenchWorkspace(dir, { flows, lines }) {
+  for (let index = 0; index < flows; index++) {
+    const namespace = `company.bench${index % NAMESPACES}`;
+    const folder = join(dir, 'flows', namespace);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `flow_${index}.yml`), `${flowYaml(`flow_${index}`, namespace, 3).join('\n')}\n`);
+  }
+  const big = flowYaml('big', 'company.bench0', Math.ceil(lines / 8)).slice(0, lines - 2);
+  big.push('  - id: typing_here', `    message: "{{ secret('`);
+  mkdirSync(join(dir, 'flows', 'big'), { recursive: true });
+  writeFileSync(join(dir, 'flows', 'big', 'big.yml'), `${big.join('\n')}\n`);
+  const encoded = [...KEYS.map((key) => `SECRET_${key}=${Buffer.from(`value of ${key}`).toString('base64')}`),
+    `SECRET_JSON_SECRET=${Buffer.from(JSON.stringify({ user: 'bench', password: 'bench' })).toString('base64')}`];
+  writeFileSync(join(dir, '.env_encoded'), `${encoded.join('\n')}\n`);
+  writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  kestra:\n    image: kestra/kestra:latest\n    env_file: .env_encoded\n');
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  // stdout carries only the JSON result.
+  console.log = (...args) => console.error(...args);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void runCleanups().finally(() => process.exit(130)));
+  ensureInstalled();
+  if (!argv.includes('--no-build') || !existsSync(join(repoRoot, 'dist', 'extension.js'))) {
+    const { spawnSync } = await import('node:child_process');
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: ['ignore', 2, 2] });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+  const bundleDir = await buildIntegrationTests();
+  const run = createRunDir('bench');
+  if (!argv.includes('--keep')) onCleanup(() => removeRunDir(run));
+  writeUserSettings(run);
+  const workspace = join(run.dir, 'workspace');
+  generateBenchWorkspace(workspace, { flows: option(argv, '--flows', 2000), lines: option(argv, '--lines', 5000) });
+  const out = join(run.resultsDir, 'bench.json');
+  console.error('[bench] running in code-server…');
+  const code = await runInExtensionHost(run, {
+    workspace,
+    testsPath: join(bundleDir, 'bench.js'),
+    extensionDevelopmentPath: repoRoot,
+    env: { KESTRA_SECRETS_BENCH_OUT: out },
+    timeoutMs: TIMEOUT_MS,
+    onCleanup,
+  });
+  if (code !== 0 || !existsSync(out)) throw new Error(`the in-host benchmark failed (${code === 'timeout' ? 'timeout' : `exit code ${code}`})`);
+  process.stdout.write(`${readFileSync(out, 'utf8').trim()}\n`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  let failed = false;
+  try {
+    await main();
+  } catch (error) {
+    failed = true;
+    console.error(`[bench] ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await runCleanups();
+  }
+  process.exit(failed ? 1 : 0);
+}
