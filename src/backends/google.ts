@@ -52,8 +52,8 @@ interface FoundSecret {
   key: string;
   namespace?: string;
   labelNamespace: boolean;
-  labelKey: boolean;
   labels: Tags;
+  annotations: Tags;
 }
 
 const IDENTITY_TAGS = [TAG_NAMESPACE, TAG_KEY, TAG_PREFIX, TAG_TENANT];
@@ -113,9 +113,10 @@ class GoogleSecretManagerBackend implements SecretBackend {
 
   async put(namespace: string, key: string, value: string, options?: WriteOptions): Promise<void> {
     if (this.readOnly) throw readOnlyError(this.label, 'put');
-    const existing = await this.tryFind(namespace, key, 'put');
+    const existing = await this.tryFind(namespace, key);
     const id = existing?.id ?? this.createdSecretId(namespace, key);
-    if (!existing) await this.createSecret(id, namespace, key, options, value);
+    if (existing) await this.retag(existing, namespace, key, options, value);
+    else await this.createSecret(id, namespace, key, options, value);
     await this.call('put', value, async (client, project) => {
       await client.addSecretVersion({ parent: `projects/${project}/secrets/${id}`, payload: { data: Buffer.from(value, 'utf8') } }, this.callOptions());
     });
@@ -187,8 +188,8 @@ class GoogleSecretManagerBackend implements SecretBackend {
       key: identity.key,
       namespace: identity.namespace,
       labelNamespace: annotations[TAG_NAMESPACE] === undefined,
-      labelKey: annotations[TAG_KEY] === undefined,
       labels,
+      annotations: { ...annotations },
     };
   }
 
@@ -201,8 +202,7 @@ class GoogleSecretManagerBackend implements SecretBackend {
     return result;
   }
 
-  private async tryFind(namespace: string, key: string, operation: string): Promise<FoundSecret | undefined> {
-    void operation;
+  private async tryFind(namespace: string, key: string): Promise<FoundSecret | undefined> {
     const candidates = (await this.listSecrets(namespace)).filter((secret) => belongsTo(secret, namespace));
     return (
       candidates.find((secret) => secret.key === key) ??
@@ -211,7 +211,7 @@ class GoogleSecretManagerBackend implements SecretBackend {
   }
 
   private async find(namespace: string, key: string, operation: string): Promise<FoundSecret> {
-    const secret = await this.tryFind(namespace, key, operation);
+    const secret = await this.tryFind(namespace, key);
     if (secret) return secret;
     throw new BackendError('not-found', this.label, operation, `no secret with key ${key} in namespace ${namespace}.`, 'Check the key, the namespace labels/annotations and the filters in the configuration.');
   }
@@ -225,12 +225,29 @@ class GoogleSecretManagerBackend implements SecretBackend {
     return typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
   }
 
-  private async createSecret(id: string, namespace: string, key: string, options: WriteOptions | undefined, value: string): Promise<void> {
+  /** Annotations (exact identity, description) and labels (sanitised tags) Kestra writes on a secret. */
+  private metadata(namespace: string, key: string, options: WriteOptions | undefined): { labels: Tags; annotations: Tags } {
     const tags = kestraTags(this.config, this.context.tenant, namespace, key, options?.tags);
     const annotations: Tags = {};
     for (const name of IDENTITY_TAGS) annotations[name] = tags[name]!;
     if (options?.description) annotations.description = options.description;
     const labels = Object.fromEntries(Object.entries(tags).map(([name, text]) => [labelKey(name), labelValue(text)]));
+    return { labels, annotations };
+  }
+
+  /** An update carries the default tags too (as Kestra's do): merge them into the existing labels when missing. */
+  private async retag(existing: FoundSecret, namespace: string, key: string, options: WriteOptions | undefined, value: string): Promise<void> {
+    const wanted = this.metadata(namespace, key, options);
+    const labels = { ...existing.labels, ...wanted.labels };
+    const annotations = { ...existing.annotations, ...wanted.annotations };
+    if (sameEntries(labels, existing.labels) && sameEntries(annotations, existing.annotations)) return;
+    await this.call('put', value, (client, project) =>
+      client.updateSecret({ secret: { name: `projects/${project}/secrets/${existing.id}`, labels, annotations }, updateMask: { paths: ['labels', 'annotations'] } }, this.callOptions()),
+    );
+  }
+
+  private async createSecret(id: string, namespace: string, key: string, options: WriteOptions | undefined, value: string): Promise<void> {
+    const { labels, annotations } = this.metadata(namespace, key, options);
     try {
       await this.call('put', value, (client, project) =>
         client.createSecret({ parent: `projects/${project}`, secretId: id, secret: { replication: { automatic: {} }, labels, annotations } }, this.callOptions()),
@@ -355,6 +372,11 @@ function withDeadline<T>(call: Promise<T>, ms: number): Promise<T> {
   });
   call.catch(() => undefined);
   return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
+}
+
+function sameEntries(a: Tags, b: Tags): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((name) => a[name] === b[name]);
 }
 
 function belongsTo(secret: FoundSecret, namespace: string): boolean {

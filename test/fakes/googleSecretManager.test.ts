@@ -40,16 +40,19 @@ describe('fake Google Secret Manager, driven by the official client (REST transp
     assert.deepEqual(filtered[0]?.labels, { namespace: 'company-team' });
   });
 
-  it('creates, adds a version, accesses it and deletes, counting writes', async () => {
+  it('creates, adds a version, accesses it, patches labels and deletes, counting writes', async () => {
     await client.createSecret({ parent, secretId: 'db', secret: { replication: { automatic: {} }, labels: { key: 'db' }, annotations: { key: 'DB' } } });
     await client.addSecretVersion({ parent: `${parent}/secrets/db`, payload: { data: Buffer.from('s3cr3t') } });
     const [version] = await client.accessSecretVersion({ name: `${parent}/secrets/db/versions/latest` });
     assert.equal(Buffer.from(version.payload?.data as Uint8Array).toString(), 's3cr3t');
     const [secret] = await client.getSecret({ name: `${parent}/secrets/db` });
     assert.deepEqual(secret.annotations, { key: 'DB' });
+    await client.updateSecret({ secret: { name: `${parent}/secrets/db`, labels: { key: 'db', team: 'data' } }, updateMask: { paths: ['labels'] } });
+    assert.deepEqual(fake.secrets.get('db')?.labels, { key: 'db', team: 'data' });
+    assert.deepEqual(fake.secrets.get('db')?.annotations, { key: 'DB' });
     await client.deleteSecret({ name: `${parent}/secrets/db` });
     assert.equal(fake.secrets.size, 0);
-    assert.equal(fake.writeRequests(), 3);
+    assert.equal(fake.writeRequests(), 4);
   });
 
   it('answers errors in Google\'s JSON error shape (the REST client surfaces the HTTP status)', async () => {

@@ -1,6 +1,7 @@
 /**
  * A loopback Google Secret Manager speaking the v1 REST API (the wire protocol of the official client's
- * REST transport): list with `filter`/`pageSize`/`pageToken`, create, get, delete, addVersion, access.
+ * REST transport): list with `filter`/`pageSize`/`pageToken`, create, get, patch (labels/annotations),
+ * delete, addVersion, access.
  * Requests must carry `Authorization: Bearer <JWT>` signed (RS256) by a registered service-account key,
  * which is what google-auth-library sends for a service-account key (a self-signed JWT).
  */
@@ -107,6 +108,7 @@ export async function startGoogleSecretManager(options: GoogleFakeOptions = {}):
     if (verb === 'addVersion' && method === 'POST') return addVersion(secret, body, res);
     if (verb === 'access' && method === 'GET') return access(secret, version ?? 'latest', res);
     if (!verb && !version && method === 'GET') return send(res, 200, resource(secret));
+    if (!verb && !version && method === 'PATCH') return update(secret, url.searchParams.get('updateMask') ?? '', body, res);
     if (!verb && !version && method === 'DELETE') {
       secrets.delete(secret.id);
       return send(res, 200, {});
@@ -137,6 +139,17 @@ export async function startGoogleSecretManager(options: GoogleFakeOptions = {}):
     if (badLabel) return sendError(res, 400, 'INVALID_ARGUMENT', `Invalid label ${badLabel[0]}.`);
     const secret = { id, labels: input.labels ?? {}, annotations: input.annotations ?? {}, createTime: new Date().toISOString(), versions: [] };
     secrets.set(id, secret);
+    send(res, 200, resource(secret));
+  }
+
+  function update(secret: StoredGoogleSecret, mask: string, body: string, res: http.ServerResponse): void {
+    const input = JSON.parse(body || '{}') as { labels?: Record<string, string>; annotations?: Record<string, string> };
+    const fields = mask.split(',').filter(Boolean);
+    if (fields.length === 0 || fields.some((field) => field !== 'labels' && field !== 'annotations')) {
+      return sendError(res, 400, 'INVALID_ARGUMENT', `Unsupported update mask "${mask}".`);
+    }
+    if (fields.includes('labels')) secret.labels = input.labels ?? {};
+    if (fields.includes('annotations')) secret.annotations = input.annotations ?? {};
     send(res, 200, resource(secret));
   }
 

@@ -212,6 +212,20 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       assert.equal(fake.secrets.size, 0);
     });
 
+    it('adds the default tags to an existing secret it updates, keeping its own labels', async () => {
+      fake.addSecret('admin-made', { labels: { namespace: 'ns', key: 'token', prefix: 'kestra', team: 'data' }, value: 'old' });
+      const google = backend(config({ readOnly: false, tags: { application: 'kestra-production' } }));
+      await google.put('ns', 'TOKEN', 'new');
+      const stored = fake.secrets.get('admin-made')!;
+      assert.equal(fake.secrets.size, 1);
+      assert.deepEqual(stored.labels, { namespace: 'ns', key: 'token', prefix: 'kestra', team: 'data', application: 'kestra-production', tenant: 'main' });
+      assert.deepEqual(stored.annotations, { namespace: 'ns', key: 'TOKEN', prefix: 'kestra', tenant: 'main' });
+      assert.equal(await google.reveal('ns', 'token'), 'new');
+      const patches = fake.requests.filter((request) => request.method === 'PATCH').length;
+      await google.put('ns', 'TOKEN', 'newer');
+      assert.equal(fake.requests.filter((request) => request.method === 'PATCH').length, patches, 'unchanged tags were written again');
+    });
+
     it('keeps a.b and a_b apart in created ids', async () => {
       const google = backend(config({ readOnly: false }));
       await google.put('a.b', 'K', 'one');
