@@ -140,29 +140,27 @@ function skipSimpleString(text: string, i: number, limit: number): number {
 
 function lexString(text: string, i: number, limit: number, delimiter: string): Token {
   const quote = delimiter[delimiter.length - 1] as "'" | '"';
-  const contentStart = i + delimiter.length;
+  const quoteCode = quote.charCodeAt(0);
+  const firstCode = delimiter.charCodeAt(0);
   const doubled = delimiter.length === 2;
-  const base = { kind: 'string' as const, start: i, text: '', quote, contentStart, delimiter };
+  const contentStart = i + delimiter.length;
   let interpolated = false;
   let j = contentStart;
   while (j < limit) {
-    if (text.startsWith(delimiter, j) && (!doubled || j + 2 <= limit)) {
-      return { ...base, end: j + delimiter.length, contentEnd: j, closed: true, interpolated };
+    const code = text.charCodeAt(j);
+    if (code === firstCode && (!doubled || (j + 1 < limit && text.charCodeAt(j + 1) === quoteCode))) {
+      return { kind: 'string', start: i, end: j + delimiter.length, text: '', quote, contentStart, contentEnd: j, closed: true, interpolated, delimiter };
     }
-    const ch = text[j];
-    if (ch === '\\') {
+    if (code === 92 /* \\ */) {
       j += 2;
-      continue;
-    }
-    if (!doubled && ch === quote) return { ...base, end: j + 1, contentEnd: j, closed: true, interpolated };
-    if (quote === '"' && ch === '#' && text[j + 1] === '{') {
+    } else if (quoteCode === 34 /* " */ && code === 35 /* # */ && text.charCodeAt(j + 1) === 123 /* { */) {
       interpolated = true;
       j = skipInterpolation(text, j, limit);
-      continue;
+    } else {
+      j++;
     }
-    j++;
   }
-  return { ...base, end: limit, contentEnd: limit, closed: false, interpolated };
+  return { kind: 'string', start: i, end: limit, text: '', quote, contentStart, contentEnd: limit, closed: false, interpolated, delimiter };
 }
 
 /** How Pebble quotes appear in the text being lexed. */
