@@ -80,8 +80,9 @@ const LOOKBACK = 2000;
 /** How far ahead completion looks for the rest of the call. */
 const LOOKAHEAD = 1000;
 
-const RAW_START = /\{%-*\s*raw\s*-*%\}/y;
-const RAW_END = /\{%-*\s*endraw\s*-*%\}/g;
+/** Kestra's RAW_PATTERN, and Pebble's own `verbatim` tag: text in these blocks is not evaluated. */
+const RAW_START = /\{%-*\s*(raw|verbatim)\s*-*%\}/y;
+const RAW_END = { raw: /\{%-*\s*endraw\s*-*%\}/g, verbatim: /\{%-*\s*endverbatim\s*-*%\}/g };
 const NAME_START = /[\p{L}_]/u;
 const NAME_PART = /[\p{L}\p{N}_]/u;
 const KEY_CHAR = /[\p{L}\p{N}_.\-/@+=:]/u;
@@ -416,12 +417,14 @@ function collectCalls(text: string, lexed: LexResult, calls: PebbleCall[]): void
   }
 }
 
-/** The index after a `{% raw %}…{% endraw %}` block starting at `open`, or undefined when none starts there. */
+/** The index after a `{% raw %}…{% endraw %}` (or verbatim) block starting at `open`, or undefined when none starts there. */
 function rawBlockEnd(text: string, open: number): number | undefined {
   RAW_START.lastIndex = open;
-  if (!RAW_START.test(text)) return undefined;
-  RAW_END.lastIndex = RAW_START.lastIndex;
-  const end = RAW_END.exec(text);
+  const start = RAW_START.exec(text);
+  if (!start) return undefined;
+  const endPattern = RAW_END[start[1] as keyof typeof RAW_END];
+  endPattern.lastIndex = RAW_START.lastIndex;
+  const end = endPattern.exec(text);
   return end ? end.index + end[0].length : text.length;
 }
 

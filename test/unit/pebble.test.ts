@@ -99,6 +99,8 @@ describe('scanPebble', () => {
     assert.deepEqual(scanPebble("{# secret('C') #}"), []);
     assert.deepEqual(scanPebble("{% raw %}{{ secret('R') }}{% endraw %}"), []);
     assert.deepEqual(scanPebble("{%- raw -%}\n{{ secret('R') }}\n{%- endraw -%}"), []);
+    assert.deepEqual(scanPebble("{% verbatim %}{{ secret('V') }}{% endverbatim %}"), []);
+    assert.deepEqual(keys("{% raw %}{{ secret('R') }}{% endverbatim %}{% endraw %}{{ secret('OUT') }}"), ['OUT']);
     assert.deepEqual(scanPebble("secret('PLAIN') and { secret('BRACE') }"), []);
     assert.deepEqual(keys("{# a #}{{ secret('AFTER_COMMENT') }}{% raw %}x{% endraw %}{{ secret('AFTER_RAW') }}"), ['AFTER_COMMENT', 'AFTER_RAW']);
   });
