@@ -27,7 +27,11 @@ import { LineIndex } from './lineIndex';
  * A `$` followed by anything else stays a literal `$`; a malformed `${…}` is an error.
  */
 export class InterpolationError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** `invalid`: malformed `${…}`; `required`: a `${NAME:?…}` whose variable is not set. */
+    readonly kind: 'invalid' | 'required' = 'invalid',
+  ) {
     super(message);
     this.name = 'InterpolationError';
   }
@@ -162,7 +166,7 @@ function applyOperator(operator: string, name: string, argument: string, value: 
     default: {
       const satisfied = operator === ':?' ? isNonEmpty : isSet;
       if (!satisfied) {
-        throw new InterpolationError(`required variable ${name} is missing a value${argument ? `: ${argument}` : ''}`);
+        throw new InterpolationError(`required variable ${name} is missing a value${argument ? `: ${argument}` : ''}`, 'required');
       }
       return value ?? '';
     }
@@ -446,16 +450,22 @@ class DotenvParser {
     if (!template.includes('$')) return template;
     try {
       const result = interpolate(template, this.lookup);
-      for (const name of new Set(result.missing)) {
+      // The variable's name is not shown: in a secret value, "$word" may be part of the secret.
+      if (result.missing.length > 0) {
         this.warn(
           offset,
-          `$${name} is not set, so Docker Compose puts an empty string here; write $$ for a literal $ or use single quotes`,
+          'the value has a $ followed by the name of a variable that is not set, so Docker Compose replaces that part ' +
+            'with an empty string; write $$ for a literal $, or use single quotes',
         );
       }
       return result.value;
     } catch (error) {
-      if (error instanceof InterpolationError) throw this.error(offset, error.message);
-      throw error;
+      if (!(error instanceof InterpolationError)) throw error;
+      const reason =
+        error.kind === 'required'
+          ? 'the value has a ${NAME:?…} (or ${NAME?…}) whose variable is not set, so Docker Compose refuses the file'
+          : error.message;
+      throw this.error(offset, reason);
     }
   }
 }
