@@ -261,6 +261,9 @@ class AzureKeyVaultBackend implements SecretBackend {
     if (AUTH_ERROR_NAMES.has(name ?? '') || statusCode === 401 || /\bAADSTS\d+|invalid_client|unauthorized_client|invalid_grant/.test(detail)) {
       return new BackendError('auth', this.label, operation, `could not authenticate (${detail})`, signIn);
     }
+    if (/challenge resource/i.test(detail)) {
+      return new BackendError('config', this.label, operation, `${this.vaultUrl} is not a Key Vault host (its authentication challenge names another domain).`, 'Use the vault\'s own URL (https://<vault-name>.vault.azure.net) as `key-vault-uri`; for a private endpoint or proxy keep that host name and use HTTPS_PROXY.');
+    }
     if (statusCode === 403) {
       return new BackendError('permission', this.label, operation, `access denied (${detail})`, 'Grant the identity the Key Vault Secrets User role (Get, List) or Secrets Officer (Set, Delete) on the vault, or add it to the access policy.');
     }

@@ -180,7 +180,6 @@ class GoogleSecretManagerBackend implements SecretBackend {
     const annotations = secret.annotations ?? {};
     const tags: Tags = { ...labels };
     for (const name of IDENTITY_TAGS) if (annotations[name] !== undefined) tags[name] = annotations[name]!;
-    if (tags[TAG_PREFIX] !== undefined && annotations[TAG_PREFIX] === undefined) tags[TAG_PREFIX] = labels[TAG_PREFIX]!;
     const identity = identityOf(id, this.comparableTags(tags, annotations), this.config, this.context.tenant);
     if (!identity) return undefined;
     return {

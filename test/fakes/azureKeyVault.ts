@@ -4,8 +4,8 @@
  *
  * Reaching it under a real vault host name (`<vault>.vault.azure.net`, which the SDK's challenge check
  * requires) without touching DNS: the fake is also an HTTP proxy (for `HTTPS_PROXY`) that answers
- * `CONNECT` for `*.vault.azure.net` and `login.microsoftonline.com` by handing the tunnel to its own TLS
- * server, and refuses every other host, so nothing leaves loopback. The TLS certificate comes from
+ * `CONNECT` for `*.vault.azure.net`, `login.microsoftonline.com` and localhost by handing the tunnel to its
+ * own TLS server, and refuses every other host, so nothing leaves loopback. The TLS certificate comes from
  * `createTestCertificate` (trusted by the client through `NODE_EXTRA_CA_CERTS`).
  * `login.microsoftonline.com` serves a minimal Microsoft Entra token endpoint (client credentials).
  */
@@ -87,7 +87,7 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
   });
   proxy.on('connect', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     const host = (req.url ?? '').replace(/:\d+$/, '');
-    if (!host.endsWith('.vault.azure.net') && host !== 'login.microsoftonline.com') {
+    if (!host.endsWith('.vault.azure.net') && !['login.microsoftonline.com', 'localhost', '127.0.0.1'].includes(host)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }

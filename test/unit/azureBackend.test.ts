@@ -312,6 +312,14 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       assert.deepEqual(await azure.keys('ns'), ['K']);
     });
 
+    it('keeps the challenge-resource check: a key-vault-uri on another host gets no token', async () => {
+      const azure = await backend(config({}, { keyVaultUri: fake.directUrl }));
+      const failure = await azure.failure('list', 'ns');
+      assert.equal(failure.kind, 'config');
+      assert.match(failure.message, /not a Key Vault host/);
+      assert.ok(fake.requests.every((request) => !request.authorized), 'a token was sent to a non-vault host');
+    });
+
     it('rejects a partial client-secret block, naming what is missing', async () => {
       const azure = await backend(config({}, { vaultName: VAULT, clientSecret: { tenantId: 't' } }));
       const failure = await azure.failure('list', 'ns');
