@@ -13,12 +13,14 @@ import type { SecretsManagerClient, SecretListEntry, Filter } from '@aws-sdk/cli
 import type { SecretBackendConfig } from '../core/configTypes';
 import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './backend';
 import {
+  CERTIFICATE_HINT,
   DEFAULT_PREFIX,
   TAG_KEY,
   TAG_NAMESPACE,
   belongsTo,
   describeFailure,
   identityOf,
+  isCertificateFailure,
   jsonObjectKeys,
   kestraTags,
   kindForStatus,
@@ -251,6 +253,7 @@ class AwsSecretsManagerBackend implements SecretBackend {
         return fail('not-found', 'Refresh the secrets view; it may have been deleted.');
     }
     if (network === 'timeout') return fail('timeout', `No answer from ${this.endpoint()}; check the network, a proxy or \`endpoint-override\`.`);
+    if (isCertificateFailure(error)) return fail('unreachable', CERTIFICATE_HINT);
     if (network === 'unreachable') return fail('unreachable', `Cannot reach ${this.endpoint()}; check the network or \`endpoint-override\`.`);
     if (/region is missing/i.test(detail)) return fail('config', 'Set `region` under `aws-secret-manager`, or AWS_REGION.');
     if (status !== undefined && status >= 500) return fail('server', 'AWS reported a server error; try again later.');

@@ -101,9 +101,11 @@ export function scrub(text: string, values: ReadonlyArray<string | undefined>): 
   return result;
 }
 
-/** One line describing an unknown failure: no stack, bounded length. */
+/** One line describing an unknown failure: no stack, bounded length; a generic message gets its cause. */
 export function describeFailure(error: unknown): string {
-  const raw = error instanceof Error ? error.message : String(error);
+  let raw = error instanceof Error ? error.message : String(error);
+  const cause = (error as { cause?: unknown })?.cause;
+  if (/^fetch failed$/i.test(raw.trim()) && cause instanceof Error && cause.message) raw = `${raw.trim()} (${cause.message})`;
   const firstLine = raw.split('\n')[0]?.trim() || 'unknown error';
   return firstLine.length > 300 ? `${firstLine.slice(0, 297)}...` : firstLine;
 }
@@ -119,8 +121,22 @@ export function kindForStatus(status: number): BackendErrorKind {
   return 'config';
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ECONNABORTED']);
+
+const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
+
+/** True when a transport failure (or its cause) is an untrusted or mismatched TLS certificate. */
+export function isCertificateFailure(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code } = current as { code?: unknown };
+    if (typeof code === 'string' && CERTIFICATE_CODES.test(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export const CERTIFICATE_HINT = 'The server\'s TLS certificate is not trusted: add its CA with NODE_EXTRA_CA_CERTS (or fix the host name).';
 
 /** 'unreachable' or 'timeout' for a transport-level failure (also inside `cause`), else undefined. */
 export function networkFailureKind(error: unknown): 'unreachable' | 'timeout' | undefined {

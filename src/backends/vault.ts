@@ -21,7 +21,7 @@
 import type { SecretBackendConfig, VaultOptions } from '../core/configTypes';
 import { parseRetryAfter, withRetry } from '../core/retry';
 import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './backend';
-import { describeFailure, jsonObjectKeys, kestraTags, kindForStatus, mapLimit, networkFailureKind, requestTimeoutMs, scrub } from './common';
+import { CERTIFICATE_HINT, describeFailure, isCertificateFailure, jsonObjectKeys, kestraTags, kindForStatus, mapLimit, networkFailureKind, requestTimeoutMs, scrub } from './common';
 import { loadSdk } from './sdk';
 
 type VaultSdk = typeof import('../sdk/vault');
@@ -306,6 +306,7 @@ class VaultBackend implements SecretBackend {
     }
     const network = networkFailureKind(error);
     if (network === 'timeout') return fail('timeout', `No answer from ${this.address}; check the network or \`address\`.`);
+    if (isCertificateFailure(error)) return fail('unreachable', CERTIFICATE_HINT);
     if (network === 'unreachable') return fail('unreachable', `Cannot reach Vault at ${this.address}; check \`address\` and that Vault is running.`);
     return fail('server');
   }

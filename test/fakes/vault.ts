@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeVaultToken {
@@ -27,6 +28,8 @@ export interface FakeVaultOptions {
   approle?: { mount?: string; roles: Record<string, { secretId: string; token?: FakeVaultToken }> };
   /** KV v2 mounts per Vault namespace ('' is the root namespace). Default `{'': ['secret']}`. */
   mounts?: Record<string, string[]>;
+  /** Serve HTTPS with this certificate (PEM) instead of HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 interface KvVersion {
@@ -223,16 +226,17 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
     return errors(response, 405, 'unsupported operation');
   }
 
-  const server = net.createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     serveConnection(socket, handle);
-  });
+  };
+  const server = options.tls ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, onConnection) : net.createServer(onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     rootToken,
     requests,
     seed: (path, data, where = {}) => void writeKv(where.namespace ?? '', where.mount ?? 'secret', path, data),

@@ -1,9 +1,13 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { BackendError, type BackendContext, type SecretBackend } from '../../src/backends/backend';
 import { createVaultBackend } from '../../src/backends/vault';
 import type { SecretBackendConfig, VaultOptions } from '../../src/core/configTypes';
 import type { Logger } from '../../src/core/log';
+import { createTestCertificate, runCli } from '../fakes/tls';
 import { startVault, type FakeVault, type FakeVaultOptions } from '../fakes/vault';
 
 const CANARY = 'CANARY-vault-4b1e-do-not-leak';
@@ -222,6 +226,68 @@ describe('Vault backend against the fake', () => {
       const vault = backend(config({}, { address: `http://127.0.0.1:${port}` }));
       assert.equal(vault.label, `HashiCorp Vault (127.0.0.1:${port})`);
       await assert.rejects(vault.list('company'), (error: BackendError) => error.kind === 'unreachable' && error.message.includes(`http://127.0.0.1:${port}`));
+    });
+  });
+
+  describe('through the CLI, with a Kestra-shaped application.yml', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-vault-cli-'));
+      fs.mkdirSync(path.join(dir, 'flows'));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const writeFile = (name: string, lines: string[]) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, [...lines, ''].join('\n'));
+      return file;
+    };
+    const flow = (namespace: string, message: string) =>
+      writeFile(path.join('flows', 'flow.yml'), ['id: f', `namespace: ${namespace}`, 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.log.Log', `    message: "${message}"`]);
+
+    it('read-only over HTTPS (trusted through NODE_EXTRA_CA_CERTS): secrets with subkeys, checked without reading a value', async function () {
+      this.timeout(90_000);
+      const cert = createTestCertificate(['127.0.0.1']);
+      const secure = await startVault({ ...fakeOptions, tls: { cert: cert.cert, key: cert.key } });
+      try {
+        secure.seed('app1/db', { DATABASE_USERNAME: CANARY, DATABASE_PASSWORD: CANARY });
+        secure.seed('app1/api', { API_TOKEN: CANARY, keys: CANARY });
+        const config = writeFile('application.yml', ['kestra:', '  secret:', '    type: vault', '    read-only: true', '    vault:', `      address: ${secure.url}`, '      root-engine: secret', '      secret-path-prefix: app1']);
+        flow('company.team', "{{ secret('api', subkey='API_TOKEN') }} {{ secret('db', subkey='NOPE') }} {{ secret('gone') }}");
+        const env = { NODE_EXTRA_CA_CERTS: cert.certFile, VAULT_TOKEN: 'reader-token', KESTRA_SECRETS_TIMEOUT_MS: '2000' };
+        const listed = await runCli(['list', '--namespace', 'company.team', '--config', config, '--format', 'json'], env);
+        assert.equal(listed.code, 0, listed.stderr);
+        const json = JSON.parse(listed.stdout) as { backend: string; readOnly: boolean; secrets: { key: string; namespace: string | null; subkeys?: string[] }[] };
+        assert.equal(json.backend, 'vault');
+        assert.equal(json.readOnly, true);
+        assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace, secret.subkeys?.sort()]), [['api', null, ['API_TOKEN', 'keys']], ['db', null, ['DATABASE_PASSWORD', 'DATABASE_USERNAME']]]);
+        const checked = await runCli(['check', path.join(dir, 'flows'), '--config', config, '--format', 'json'], env);
+        assert.equal(checked.code, 1, checked.stderr);
+        const problems = JSON.parse(checked.stdout) as { code: string }[];
+        assert.deepEqual(problems.map((problem) => problem.code).sort(), ['missing-secret', 'missing-subkey']);
+        for (const output of [listed.stdout, listed.stderr, checked.stdout, checked.stderr]) assert.ok(!output.includes(CANARY));
+        assert.equal(secure.writeRequests(), 0);
+        assert.ok(!secure.requests.some((request) => request.path.startsWith('secret/data/')), 'no value read');
+        const untrusted = await runCli(['list', '--namespace', 'company.team', '--config', config], { VAULT_TOKEN: 'reader-token', KESTRA_SECRETS_TIMEOUT_MS: '2000' });
+        assert.notEqual(untrusted.code, 0);
+        assert.match(untrusted.stderr, /HashiCorp Vault.*NODE_EXTRA_CA_CERTS/);
+        assert.ok(!/\n\s+at /.test(untrusted.stderr), untrusted.stderr);
+      } finally {
+        await secure.close();
+        cert.remove();
+      }
+    });
+
+    it('managed mode with AppRole: namespaces from the tenant layout, inherited keys', async function () {
+      this.timeout(90_000);
+      const config = writeFile('application.yml', ['kestra:', '  secret:', '    type: vault', '    vault:', `      address: ${fake.url}`, '      app-role:', '        path: kestra-approle', '        role-id: role-id-1', '        secret-id: ${TEST_SECRET_ID}']);
+      const env = { TEST_SECRET_ID: 'secret-id-1', KESTRA_SECRETS_TIMEOUT_MS: '2000' };
+      const listed = await runCli(['list', '--namespace', 'company.team', '--config', config, '--format', 'json'], env);
+      assert.equal(listed.code, 0, listed.stderr);
+      const json = JSON.parse(listed.stdout) as { readOnly: boolean; secrets: { key: string; namespace: string }[] };
+      assert.equal(json.readOnly, false);
+      assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace]), [['DB_PASSWORD', 'company.team'], ['JSON_CREDS', 'company.team'], ['ROOT_KEY', 'company']]);
+      assert.equal(fake.writeRequests(), 0);
     });
   });
 
