@@ -64,7 +64,7 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       readValuesForSubkeys: false,
       workspaceRoots: [],
       envFiles: [],
-      env: { KESTRA_SECRETS_TIMEOUT_MS: '2000' },
+      env: { KESTRA_SECRETS_TIMEOUT_MS: '5000' },
       ...context,
     });
     backends.push(created);
@@ -255,7 +255,7 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       fs.writeFileSync(file, keyJson);
       try {
         const google = backend(config({}, { serviceAccount: undefined, project: undefined }), {
-          env: { GOOGLE_APPLICATION_CREDENTIALS: file, KESTRA_SECRETS_TIMEOUT_MS: '2000' },
+          env: { GOOGLE_APPLICATION_CREDENTIALS: file, KESTRA_SECRETS_TIMEOUT_MS: '5000' },
         });
         assert.equal((await google.list('ns')).length, 1);
       } finally {
@@ -298,12 +298,12 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
 
     it('bounds a hanging request by the timeout and retries reads', async () => {
       fake.inject({ kind: 'hang', count: 1 });
-      const google = backend(config(), { env: { KESTRA_SECRETS_TIMEOUT_MS: '300' } });
+      const google = backend(config(), { env: { KESTRA_SECRETS_TIMEOUT_MS: '800' } });
       assert.equal((await google.list('ns')).length, 1);
       fake.inject({ kind: 'hang', count: 5 });
       const started = Date.now();
       await assert.rejects(google.list('ns'), (error: BackendError) => error.kind === 'timeout');
-      assert.ok(Date.now() - started < 5000, 'the timeout was not bounded');
+      assert.ok(Date.now() - started < 8000, 'the timeout was not bounded');
     });
 
     it('reports an unreachable endpoint', async () => {
