@@ -5,7 +5,7 @@
  * map (decoded index → source offset) so Pebble offsets in the decoded value map back to the file.
  * Never throws.
  */
-import { isMap, isScalar, parseAllDocuments, visit } from 'yaml';
+import { isCollection, isMap, isPair, isScalar, parseAllDocuments } from 'yaml';
 import type { Document, Scalar } from 'yaml';
 import { LineIndex } from './lineIndex';
 import { scanPebble } from './pebble';
@@ -126,13 +126,23 @@ type RangeOf = (start: number, end: number) => Range;
 
 function collectReferences(document: Document.Parsed, range: RangeOf, references: SecretReference[]): void {
   try {
-    visit(document, {
-      Scalar(_key, node) {
-        if (typeof node.value === 'string' && node.value.includes('secret')) scanScalar(node, range, references);
-      },
+    walkScalars(document.contents, (node) => {
+      if (typeof node.value === 'string' && node.value.includes('secret')) scanScalar(node, range, references);
     });
   } catch {
     // A malformed tree: keep what was found so far.
+  }
+}
+
+/** Every scalar under `node`, map keys included, in document order. */
+function walkScalars(node: unknown, onScalar: (scalar: Scalar) => void): void {
+  if (isScalar(node)) {
+    onScalar(node);
+  } else if (isPair(node)) {
+    walkScalars(node.key, onScalar);
+    walkScalars(node.value, onScalar);
+  } else if (isCollection(node)) {
+    for (const item of node.items) walkScalars(item, onScalar);
   }
 }
 

