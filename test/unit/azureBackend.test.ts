@@ -7,6 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SecretBackendConfig } from '../../src/core/configTypes';
@@ -268,6 +269,22 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       assert.deepEqual(await azure.keys('ns'), ['K']);
       const elapsed = Date.now() - started;
       assert.ok(elapsed >= 2900 && elapsed < 15000, `took ${elapsed} ms`);
+    });
+
+    it('reports an unreachable vault (here: the proxy refuses connections) with the vault URL', async () => {
+      const closed = net.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const { port } = closed.address() as net.AddressInfo;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const unreachable = await startBackendHost(cert.certFile, childEnv({ HTTPS_PROXY: `http://127.0.0.1:${port}`, https_proxy: `http://127.0.0.1:${port}` }));
+      try {
+        const azure = await backend(config(), {}, unreachable);
+        const failure = await azure.failure('list', 'ns');
+        assert.equal(failure.kind, 'unreachable');
+        assert.match(failure.message, /https:\/\/kestra-test\.vault\.azure\.net/);
+      } finally {
+        await unreachable.close();
+      }
     });
 
     it('never puts a written value into an error message', async () => {
