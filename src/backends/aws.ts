@@ -104,10 +104,13 @@ class AwsSecretsManagerBackend implements SecretBackend {
     try {
       await this.call(operation, (client, sdk) =>
         client.send(new sdk.CreateSecretCommand({ Name: name, SecretString: value, Description: options.description, Tags: tags })),
-      [value]);
+      [value], true);
       this.context.log.info(`${this.label}: created ${name} for ${namespace}/${key}`);
     } catch (error) {
-      if (!(error instanceof BackendError) || error.kind !== 'config' || !/scheduled for deletion/i.test(error.message)) throw error;
+      if (!(error instanceof BackendError) || error.kind !== 'config' || !/scheduled for deletion/i.test(error.message)) {
+        if (error instanceof Error) this.context.log.warn(error.message);
+        throw error;
+      }
       // The same key was deleted recently: AWS keeps the name during the recovery window, so restore it.
       await this.call(operation, (client, sdk) => client.send(new sdk.RestoreSecretCommand({ SecretId: name })));
       await this.updateExisting(name, value, tags, options.description, operation);
@@ -218,13 +221,14 @@ class AwsSecretsManagerBackend implements SecretBackend {
     return undefined;
   }
 
-  private async call<T>(operation: string, run: (client: SecretsManagerClient, sdk: AwsSdk) => Promise<T>, values: string[] = []): Promise<T> {
+  /** Runs one SDK call; failures become BackendErrors, logged unless the caller recovers from them (`quiet`). */
+  private async call<T>(operation: string, run: (client: SecretsManagerClient, sdk: AwsSdk) => Promise<T>, values: string[] = [], quiet = false): Promise<T> {
     try {
       const sdk = loadSdk<AwsSdk>('aws');
       return await run(this.getClient(sdk), sdk);
     } catch (error) {
       const mapped = this.mapError(error, operation, values);
-      this.context.log.warn(mapped.message);
+      if (!quiet) this.context.log.warn(mapped.message);
       throw mapped;
     }
   }

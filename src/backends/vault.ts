@@ -127,9 +127,15 @@ class VaultBackend implements SecretBackend {
     if (this.readOnly) throw readOnlyError(this.label, operation);
     const path = encodePath(this.secretPath(namespace, key));
     await this.call(operation, (client) => client.write(`${this.mount}/data/${path}`, { data: { [VALUE_FIELD]: value } }), [value]);
-    const metadata = { ...kestraTags(this.config, this.context.tenant, namespace, key, options.tags), ...(options.description ? { description: options.description } : {}) };
-    await this.call(operation, (client) => client.write(`${this.mount}/metadata/${path}`, { custom_metadata: metadata }));
     this.context.log.info(`${this.label}: saved ${this.mount}/${this.secretPath(namespace, key)}`);
+    const metadata = { ...kestraTags(this.config, this.context.tenant, namespace, key, options.tags), ...(options.description ? { description: options.description } : {}) };
+    try {
+      await this.call(operation, (client) => client.write(`${this.mount}/metadata/${path}`, { custom_metadata: metadata }));
+    } catch (error) {
+      // The value is saved; tags are informative in Vault, so a policy without metadata write only warns.
+      if (!(error instanceof BackendError) || error.kind !== 'permission') throw error;
+      this.context.log.warn(`${this.label}: saved ${key} but could not write its tags (custom_metadata): permission denied.`);
+    }
   }
 
   async delete(namespace: string, key: string): Promise<void> {

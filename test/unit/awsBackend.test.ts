@@ -140,6 +140,7 @@ describe('AWS Secrets Manager backend against the fake', () => {
     assert.ok(fake.secrets.get('kestra/main/company.team/DB_PASSWORD')?.deleted, 'deleted with a recovery window, not forced');
     await managed.put('company.team', 'DB_PASSWORD', 'again');
     assert.equal(fake.count('RestoreSecret'), 1);
+    assert.ok(!logLines.some((line) => line.startsWith('warn ')), 'a recovered create is not reported as a failure');
     assert.equal(await managed.reveal('company.team', 'DB_PASSWORD'), 'again');
     await assert.rejects(managed.delete('company.team', 'MISSING'), (error: BackendError) => error.kind === 'not-found');
     await assert.rejects(managed.put('ns', 'bad key!', 'v'), (error: BackendError) => error.kind === 'config');

@@ -21,6 +21,7 @@ const fakeOptions: FakeVaultOptions = {
   tokens: {
     'reader-token': { paths: ['secret/metadata/app1', 'secret/subkeys/app1', 'secret/data/app1'], readOnly: true },
     'no-subkeys-token': { paths: ['secret/metadata/app1'] },
+    'data-writer': { paths: ['secret/data/', 'secret/metadata/main/company/team/DB_PASSWORD'] },
   },
   userpass: { kestra: { password: 'userpass-password' } },
   approle: { mount: 'kestra-approle', roles: { 'role-id-1': { secretId: 'secret-id-1' } } },
@@ -142,6 +143,13 @@ describe('Vault backend against the fake', () => {
       assert.equal(fake.read('main/company/team/NEW_KEY'), undefined);
       assert.deepEqual(keys(await vault.list('company.team')), ['DB_PASSWORD', 'JSON_CREDS']);
       await assert.rejects(vault.reveal('company.team', 'NEW_KEY'), (error: BackendError) => error.kind === 'not-found');
+    });
+
+    it('saves a value even when the policy forbids writing its metadata, with a warning', async () => {
+      const writer = backend(config({}, { token: { token: 'data-writer' } }));
+      await writer.put('company.team', 'NEW_KEY', 'v');
+      assert.deepEqual(fake.read('main/company/team/NEW_KEY'), { value: 'v' });
+      assert.ok(logLines.some((line) => line.startsWith('warn ') && /could not write its tags/.test(line)));
     });
 
     it('learns subkeys of a value-field secret only when reading values is allowed', async () => {
