@@ -10,7 +10,7 @@ import type { VisibleSecrets } from '../core/catalogTypes';
 import { checkFlow, referencedNamespaces, type VisibleLookup } from '../core/checks';
 import type { FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
-import { problemUri, toDiagnostic, toVsRange } from './convert';
+import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from './convert';
 import { yieldToEventLoop } from './flowIndex';
 import { describeError } from './log';
 import type { Services } from './services';
@@ -77,6 +77,7 @@ export class SecretDiagnostics implements vscode.Disposable {
     if (generation !== this.generation) return;
     if (!this.enabled() || !catalog) {
       this.clear();
+      if (this.enabled()) this.showConfigError();
       return;
     }
     const started = performance.now();
@@ -126,7 +127,13 @@ export class SecretDiagnostics implements vscode.Disposable {
       if (visible?.error) this.logOnce(visible.error);
       return visible && !(visible.error && !visible.stale) ? visible : undefined;
     };
-    return checkFlow(vscode.workspace.asRelativePath(uri), analysis, lookup);
+    const file = vscode.workspace.asRelativePath(uri);
+    const problems = checkFlow(file, analysis, lookup);
+    const unlisted = analysis.namespace !== undefined ? listings.get(analysis.namespace) : undefined;
+    if (unlisted?.error && !unlisted.stale && analysis.namespaceRange && analysis.references.length > 0) {
+      problems.unshift(backendProblem(file, analysis, unlisted));
+    }
+    return problems;
   }
 
   private async showDefinitionProblems(catalog: SecretCatalog, generation: number): Promise<void> {
@@ -161,6 +168,20 @@ export class SecretDiagnostics implements vscode.Disposable {
     this.collection.delete(uri);
   }
 
+  /** An invalid configuration file gets its error where it is, like any other problem. */
+  private showConfigError(): void {
+    const location = this.services.configErrorLocation;
+    const message = this.services.configError;
+    if (!location || !message) return;
+    const uri = vscode.Uri.file(location.file);
+    const line = Math.max(0, location.line - 1);
+    const column = Math.max(0, location.column - 1);
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(line, column, line, Number.MAX_SAFE_INTEGER), message, vscode.DiagnosticSeverity.Error);
+    diagnostic.code = 'config-error';
+    diagnostic.source = DIAGNOSTIC_SOURCE;
+    this.collection.set(uri, [diagnostic]);
+  }
+
   private clear(): void {
     this.problems.clear();
     this.definitionUris.clear();
@@ -172,4 +193,16 @@ export class SecretDiagnostics implements vscode.Disposable {
     this.loggedErrors.add(message);
     this.services.log.warn(`${message} (references to it are not checked)`);
   }
+}
+
+/** When a namespace's secrets can't be listed, say so once per flow instead of checking nothing silently. */
+function backendProblem(file: string, analysis: FlowAnalysis, visible: VisibleSecrets): Problem {
+  return {
+    file,
+    range: analysis.namespaceRange as Problem['range'],
+    severity: 'warning',
+    code: 'backend-error',
+    message: vscode.l10n.t('Secrets of namespace {0} could not be listed, so its references are not checked: {1}', visible.namespace, visible.error ?? ''),
+    data: { namespace: visible.namespace },
+  };
 }

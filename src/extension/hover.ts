@@ -61,7 +61,12 @@ export class SecretHoverProvider implements vscode.HoverProvider {
     }
     const catalog = this.services.catalog;
     if (!catalog) {
-      markdown.appendMarkdown(escapeMarkdown(this.services.configError ?? vscode.l10n.t('Kestra Secrets is loading.')));
+      const error = this.services.configError;
+      markdown.appendMarkdown(
+        error
+          ? `$(error) ${escapeMarkdown(vscode.l10n.t('Kestra Secrets: invalid configuration: {0}', error))}`
+          : escapeMarkdown(vscode.l10n.t('Kestra Secrets is loading.')),
+      );
       return markdown;
     }
     if (target.namespace === undefined) {
@@ -74,6 +79,10 @@ export class SecretHoverProvider implements vscode.HoverProvider {
     const visible = await catalog.visible(namespace);
     if (target.argument === 'namespace') return describeNamespace(markdown, visible);
     if (target.key === undefined) return undefined;
+    if (visible.error && !visible.stale) {
+      markdown.appendMarkdown(`$(key) **${escapeMarkdown(target.key)}**\n\n$(error) ${escapeMarkdown(visible.error)}`);
+      return markdown;
+    }
     const secret = findVisible(visible, target.key);
     if (!secret) return describeMissing(markdown, target.key, visible);
     if (target.argument === 'subkey' && target.subkey !== undefined) {
@@ -200,6 +209,7 @@ export function appendSecret(
   if (secret.updated) lines.push(`${escapeMarkdown(vscode.l10n.t('Last changed:'))} ${escapeMarkdown(formatDate(secret.updated))}`);
   const definedAt = definitionLink(secret);
   if (definedAt) lines.push(`${escapeMarkdown(vscode.l10n.t('Defined in'))} ${definedAt}`);
+  else if (secret.source) lines.push(`${escapeMarkdown(vscode.l10n.t('Source:'))} ${escapeMarkdown(secret.source)}`);
   if (subkeys && subkeys.length > 0) lines.push(`${escapeMarkdown(vscode.l10n.t('Fields:'))} ${subkeys.map(code).join(', ')}`);
   else if (secret.valueKind === 'not-json-object') lines.push(escapeMarkdown(vscode.l10n.t('Not a JSON object (no fields).')));
   markdown.appendMarkdown(lines.join('  \n'));
@@ -222,7 +232,7 @@ function definitionLink(secret: VisibleSecret): string | undefined {
     const label = `${vscode.workspace.asRelativePath(file)}:${line + 1}`;
     return `[${escapeMarkdown(label)}](${uri.toString()})`;
   }
-  return secret.source ? escapeMarkdown(secret.source) : undefined;
+  return undefined;
 }
 
 function appendListingState(markdown: vscode.MarkdownString, visible: VisibleSecrets): void {

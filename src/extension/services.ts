@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import type { BackendContext } from '../backends/backend';
 import { describeEnvSources } from '../backends/env';
 import { SecretCatalog } from '../core/catalog';
-import { configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
+import { ConfigError, configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
 import type { KestraSecretsConfig } from '../core/configTypes';
 import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
@@ -25,6 +25,8 @@ export interface Services {
   /** Undefined while the configuration is invalid (then `configError` is set). */
   readonly catalog: SecretCatalog | undefined;
   readonly configError: string | undefined;
+  /** Where the configuration error is, when it is in a file. */
+  readonly configErrorLocation: ConfigErrorLocation | undefined;
   /** Where the configuration came from: 'kestra-secrets.yml', 'settings', 'default (env secrets)'. */
   readonly configSource: string;
   /** Workspace flows: namespaces(), flowsIn(ns), get(uri). */
@@ -81,17 +83,35 @@ const COMPOSE_GLOB = '**/{docker-compose,compose}*.{yml,yaml}';
 const RELOAD_DEBOUNCE_MS = 250;
 const SERVER_OFFER_STATE = 'kestraSecrets.kestraServerOffer';
 
-interface ResolvedConfig {
-  config: KestraSecretsConfig;
+const DEFAULT_SOURCE = 'default (env secrets)';
+
+interface LocatedConfig {
+  kind: 'file' | 'settings' | 'default';
+  /** For messages: the workspace-relative file, 'settings' or 'default (env secrets)'. */
   source: string;
-  /** The configuration file to watch, when there is one. */
+  /** The configuration file (absolute), when there is one. */
   file?: string;
+}
+
+/** Where a configuration error is (1-based line/column), when it is in a file. */
+export interface ConfigErrorLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+function errorLocation(error: unknown, file: string | undefined): ConfigErrorLocation | undefined {
+  if (error instanceof ConfigError && error.location) return error.location;
+  return file ? { file, line: 1, column: 1 } : undefined;
 }
 
 export class ExtensionServices implements Services, vscode.Disposable {
   catalog: SecretCatalog | undefined;
   configError: string | undefined;
-  configSource = 'default (env secrets)';
+  configSource = DEFAULT_SOURCE;
+  /** Where the configuration error is, when it is in a file (for a diagnostic there). */
+  configErrorLocation: ConfigErrorLocation | undefined;
+  private reportedConfigError: string | undefined;
   readonly flows: WorkspaceFlowIndex;
   readonly secretStorage: vscode.SecretStorage;
 
@@ -216,24 +236,28 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const trusted = this.workspaceTrusted();
     this.current = readSettings(trusted);
     const previous = this.catalog;
+    const located = this.locateConfiguration(this.current, trusted);
     try {
-      const resolved = await this.resolveConfiguration(this.current, trusted);
-      const backendContext = await this.backendContext(resolved.config);
-      const catalog = new SecretCatalog(resolved.config, backendContext, { editorDefaultTtlMs: this.current.cacheTtlMs });
+      const config = await this.loadConfiguration(located);
+      const backendContext = await this.backendContext(config);
+      const catalog = new SecretCatalog(config, backendContext, { editorDefaultTtlMs: this.current.cacheTtlMs });
       catalog.onDidChange(() => this.catalogChanged());
       this.catalog = catalog;
-      this.configSource = resolved.source;
+      this.configSource = located.source;
       this.configError = undefined;
-      this.usesEnv = usesEnvBackend(resolved.config);
-      this.watchConfiguration(resolved);
-      this.log.info(`Configuration from ${resolved.source}: ${describeBackends(resolved.config)}`);
+      this.configErrorLocation = undefined;
+      this.usesEnv = usesEnvBackend(config);
+      this.watchConfiguration(config, located.file);
+      this.log.info(`Configuration from ${located.source}: ${describeBackends(config)}`);
       if (!trusted) this.log.info('Workspace not trusted: workspace configuration files and settings are ignored.');
     } catch (error) {
       this.catalog = undefined;
+      this.configSource = located.source;
       this.configError = describeError(error);
-      this.configSource = this.current.configFile ?? CONFIG_FILE_NAME;
-      this.log.error(`Configuration error: ${this.configError}`);
-      this.watchConfiguration({ config: defaultConfig(), source: this.configSource, file: this.configFilePath() });
+      this.configErrorLocation = errorLocation(error, located.file);
+      this.log.error(`Configuration error (${located.source}): ${this.configError}`);
+      this.watchConfiguration(defaultConfig(), located.file);
+      this.reportConfigError(located);
     } finally {
       previous?.dispose();
     }
@@ -241,21 +265,48 @@ export class ExtensionServices implements Services, vscode.Disposable {
     if (!this.configError) this.offerKestraExtensionServer();
   }
 
-  private async resolveConfiguration(settings: EditorSettings, trusted: boolean): Promise<ResolvedConfig> {
-    const env = process.env;
-    const configured = this.configFilePath();
-    if (configured) {
-      return { config: await loadConfigFile(configured, env), source: this.displayPath(configured), file: configured };
-    }
-    const discovered = trusted ? this.discoverConfigFile() : undefined;
-    if (discovered) {
-      return { config: await loadConfigFile(discovered, env), source: this.displayPath(discovered), file: discovered };
-    }
+  /** Which configuration applies, without reading it. */
+  private locateConfiguration(settings: EditorSettings, trusted: boolean): LocatedConfig {
+    const file = this.configFilePath() ?? (trusted ? this.discoverConfigFile() : undefined);
+    if (file) return { kind: 'file', file, source: this.displayPath(file) };
     if (settings.secret !== undefined || settings.namespaces !== undefined || settings.server !== undefined) {
-      const parts = { secret: settings.secret, namespaces: settings.namespaces, server: settings.server };
-      return { config: configFromSettings(parts, { source: 'settings', env }), source: 'settings' };
+      return { kind: 'settings', source: 'settings' };
     }
-    return { config: defaultConfig(), source: 'default (env secrets)' };
+    return { kind: 'default', source: DEFAULT_SOURCE };
+  }
+
+  private async loadConfiguration(located: LocatedConfig): Promise<KestraSecretsConfig> {
+    const env = process.env;
+    switch (located.kind) {
+      case 'file':
+        return loadConfigFile(located.file as string, env);
+      case 'settings': {
+        const { secret, namespaces, server } = this.current;
+        return configFromSettings({ secret, namespaces, server }, { source: 'settings', env });
+      }
+      default:
+        return defaultConfig();
+    }
+  }
+
+  /** One notification per distinct configuration error, with a way to the place to fix it. */
+  private reportConfigError(located: LocatedConfig): void {
+    const message = this.configError;
+    if (!message || message === this.reportedConfigError) return;
+    this.reportedConfigError = message;
+    const open = located.kind === 'file' ? vscode.l10n.t('Open Configuration') : vscode.l10n.t('Open Settings');
+    const showLog = vscode.l10n.t('Show Log');
+    runInBackground(this.log, 'Reporting the configuration error', async () => {
+      const answer = await vscode.window.showErrorMessage(vscode.l10n.t('Kestra Secrets: invalid configuration: {0}', message), open, showLog);
+      if (answer === showLog) this.log.show(true);
+      if (answer !== open) return;
+      if (located.file) {
+        const line = Math.max(0, (this.configErrorLocation?.line ?? 1) - 1);
+        await vscode.window.showTextDocument(vscode.Uri.file(located.file), { selection: new vscode.Range(line, 0, line, 0) });
+      } else {
+        await vscode.commands.executeCommand('workbench.action.openSettings', SECTION);
+      }
+    });
   }
 
   private configFilePath(): string | undefined {
@@ -319,15 +370,15 @@ export class ExtensionServices implements Services, vscode.Disposable {
     return [...new Set(found.flat().filter((uri) => uri.scheme === 'file').map((uri) => uri.fsPath))].sort();
   }
 
-  private watchConfiguration(resolved: ResolvedConfig): void {
+  private watchConfiguration(config: KestraSecretsConfig, file: string | undefined): void {
     this.disposeConfigWatchers();
     const reload = () => this.scheduleReload();
     const patterns: vscode.GlobPattern[] = [`**/${CONFIG_FILE_NAME}`];
-    if (resolved.file) patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(resolved.file)), path.basename(resolved.file)));
-    if (usesEnvBackend(resolved.config)) {
+    if (file) patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+    if (usesEnvBackend(config)) {
       patterns.push(COMPOSE_GLOB, ...(this.current.envFiles.length > 0 ? this.current.envFiles : FALLBACK_ENV_FILES));
-      for (const file of this.envSources) {
-        patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+      for (const source of this.envSources) {
+        patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(source)), path.basename(source)));
       }
     }
     for (const pattern of patterns) {
@@ -343,7 +394,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
 
   /** When only the official Kestra extension knows a server, offer once to list secrets from it. */
   private offerKestraExtensionServer(): void {
-    if (this.offeredServer || this.configSource !== 'default (env secrets)') return;
+    if (this.offeredServer || this.configSource !== DEFAULT_SOURCE) return;
     const server = kestraExtensionServer(this.workspaceTrusted());
     if (!server || this.context.globalState.get(SERVER_OFFER_STATE) !== undefined) return;
     this.offeredServer = true;
