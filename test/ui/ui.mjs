@@ -116,6 +116,9 @@ const checks = [
       await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
       await delay(500);
       const labels = await texts(page.locator(`${SELECTORS.suggestRows} .label-name`));
+      // Ctrl+Space on an open suggest widget shows the focused item's details, as a person would look at them.
+      await page.keyboard.press('Control+Space');
+      await delay(800);
       await screenshot(page, 'completion.png');
       assert.deepEqual([...labels].sort(), [...VISIBLE_KEYS].sort());
       assertNoCanaryOnScreen(await page.locator('body').innerText(), 'the suggest widget');
@@ -208,11 +211,15 @@ const checks = [
   {
     name: 'the Kestra Secrets view shows every secret with a lock, and no write action',
     async run({ page }) {
+      await runCommand(page, 'View: Hide Panel');
       await page.locator(SELECTORS.activityBarItem).click();
-      const rows = page.locator(SELECTORS.treeRows);
-      await rows.first().waitFor({ state: 'visible', timeout: 20_000 });
-      await expandAll(page);
-      const labels = await texts(page.locator(`${SELECTORS.treeRows} .label-name`));
+      await page.locator(SELECTORS.treeRows).first().waitFor({ state: 'visible', timeout: 20_000 });
+      await widenSidebar(page, 460);
+      await expandUntilShown(page, VISIBLE_KEYS);
+      // One more level: the fields of the JSON secrets (names only, never values).
+      const labels = await expandUntilShown(page, [...VISIBLE_KEYS, 'user', 'password', 'host']);
+      await page.mouse.move(900, 700);
+      await delay(300);
       await screenshot(page, 'tree.png');
       for (const key of VISIBLE_KEYS) assert.ok(labels.includes(key), `the tree shows ${key}; rows: ${labels.join(', ')}`);
       const locks = await page.locator(SELECTORS.lockIcons).count();
@@ -242,18 +249,32 @@ const checks = [
   },
 ];
 
-/** Expands every collapsed row of the Secrets view, level by level. */
-async function expandAll(page) {
-  for (let round = 0; round < 6; round++) {
+/** Expands collapsed rows of the Secrets view (children load asynchronously) until `labels` all show. */
+async function expandUntilShown(page, labels, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let shown = [];
+  while (Date.now() < deadline) {
+    shown = await texts(page.locator(`${SELECTORS.treeRows} .label-name`));
+    if (labels.every((label) => shown.includes(label))) break;
     const collapsed = page.locator(`${SELECTORS.treeRows}[aria-expanded="false"]`);
-    const count = await collapsed.count();
-    if (count === 0) return;
-    for (let index = count - 1; index >= 0; index--) {
+    for (let index = (await collapsed.count()) - 1; index >= 0; index--) {
       await collapsed.nth(index).locator('.monaco-tl-twistie').click().catch(() => undefined);
-      await delay(150);
     }
-    await delay(500);
+    await delay(300);
   }
+  return shown;
+}
+
+/** Drags the sidebar's edge so that the tree's descriptions fit in the screenshot. */
+async function widenSidebar(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= width) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 8 });
+  await page.mouse.up();
+  await delay(300);
 }
 
 export async function runUiChecks({ keep = false, onCleanup = () => () => undefined } = {}) {
