@@ -345,6 +345,34 @@ describe('analyzeFlow: properties', () => {
     );
   });
 
+  it('maps keys exactly in hand-written scalars full of escapes, folds, blank lines, tabs and CRLF', () => {
+    const pieces = (...parts: string[]) => fc.array(fc.constantFrom(...parts), { maxLength: 12 }).map((chosen) => chosen.join(''));
+    const doubleNoise = pieces('a', ' ', '  ', '\t', '\\t', '\\x41', '\\u263A', '\\U0001F600', '\\q', '\\\\', '\\"', '\n', '\n\n', '\n      ', '\r\n', '\\\n', '\\ ', '\\N', 'é', ':', "'");
+    const singleNoise = pieces('a', ' ', '  ', '\t', "''", '\\', '"', '\n', '\n\n', '\n      ', '\r\n', 'é', ':');
+    const plainNoise = pieces('a', 'b', ' x', '\n      y', '\n\n      z', '\t', "'", '"', '\\');
+    const blockNoise = pieces('a', ' ', '\t', '\n      ', '\n        ', '\n\n      ', '\n   \n      ', '#', "'", '\r\n      ');
+    const style = fc.constantFrom('double', 'single', 'plain', 'literal', 'folded');
+    const header = fc.constantFrom('', '-', '+', '2', '-2', '+2', '4', '1');
+    fc.assert(
+      fc.property(style, doubleNoise, singleNoise, plainNoise, blockNoise, header, fc.boolean(), (chosen, dq, sq, plain, block, indicator, crlf) => {
+        let value: string;
+        if (chosen === 'double') value = `"${dq}{{ secret('KEY') }}${dq}"`;
+        else if (chosen === 'single') value = `'${sq}{{ secret(''KEY'') }}${sq}'`;
+        else if (chosen === 'plain') value = `x${plain} {{ secret('KEY') }}${plain}`;
+        else value = `${chosen === 'literal' ? '|' : '>'}${indicator}\n      first\n      ${block}{{ secret('KEY') }}${block}`;
+        let text = `id: f\nnamespace: n\ntasks:\n  - id: t\n    v: ${value}\n    w: 1\n`;
+        if (crlf) text = text.replace(/\r?\n/g, '\r\n');
+        fc.pre(!/\n[ \t]*#/.test(text));
+        const analysis = analyzeFlow(text);
+        fc.pre(analysis.errors.length === 0);
+        const references = analysis.references.filter((reference) => reference.key === 'KEY');
+        assert.equal(references.length, 1, JSON.stringify(text));
+        assert.equal(slice(text, references[0].keyRange), 'KEY', JSON.stringify(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('analyses 2,000 flows with 5,000 references well under a second', () => {
     const flows = Array.from({ length: 2000 }, (_, n) => {
       const count = n % 2 === 0 ? 2 : 3;
