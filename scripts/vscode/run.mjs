@@ -87,6 +87,8 @@ async function runIntegrationSuite({ keep, grep }) {
     extensionDevelopmentPath: repoRoot,
     timeoutMs: INTEGRATION_TIMEOUT_MS,
     onCleanup,
+    // Every log line our extension can write reaches its log file, where the canary scan looks.
+    logLevel: 'trace',
   });
   log(`extension host test run finished in ${((Date.now() - started) / 1000).toFixed(1)} s with ${code === 'timeout' ? 'a timeout' : `exit code ${code}`}`);
 

@@ -121,9 +121,10 @@ export function installVsix(run, vsixPath) {
  * Starts code-server on 127.0.0.1 (port 0 = any free port, or the given one) in its own process group,
  * and resolves once /healthz answers. `stop()` kills the whole group, extension host included.
  */
-export async function startCodeServer(run, { folder, port = 0, env = {}, quiet = true } = {}) {
+export async function startCodeServer(run, { folder, port = 0, env = {}, quiet = true, logLevel } = {}) {
   writeFileSync(join(run.dir, 'code-server.yaml'), 'auth: none\ncert: false\n');
   const args = [codeServerEntry, ...codeServerArgs(run), '--bind-addr', `127.0.0.1:${port}`];
+  if (logLevel) args.push('--log', logLevel);
   if (folder) args.push(folder);
   const child = spawn(process.execPath, args, {
     env: isolatedEnv(run, env),
@@ -267,8 +268,8 @@ export function removeRunDir(run) {
  * with the repository as the extension under development. Resolves with the exit code the workbench reports
  * through `window.codeAutomationExit`, or 'timeout'. Server and browser are stopped before it resolves.
  */
-export async function runInExtensionHost(run, { workspace, testsPath, env = {}, timeoutMs, onCleanup, extensionDevelopmentPath }) {
-  const server = await startCodeServer(run, { folder: workspace, env });
+export async function runInExtensionHost(run, { workspace, testsPath, env = {}, timeoutMs, onCleanup, extensionDevelopmentPath, logLevel }) {
+  const server = await startCodeServer(run, { folder: workspace, env, logLevel });
   const stopServer = onCleanup(() => server.stop());
   try {
     const browser = await launchBrowser(run);

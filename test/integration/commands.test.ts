@@ -29,6 +29,23 @@ describe('commands', () => {
     assert.match(fromEditor, /^SECRET_PLAIN=aGVsbG8gd29ybGQ=$/m, 'base64 of "hello world", unwrapped');
   });
 
+  it('decodeEnvFile opens a .env that encodes back to the same file, and writes nothing', async () => {
+    const encodedUri = workspaceUri('encode/.env_encoded');
+    const before = fs.readdirSync(path.dirname(encodedUri.fsPath)).sort();
+    await vscode.commands.executeCommand('kestraSecrets.decodeEnvFile', encodedUri);
+    const decoded = await waitFor('the decoded editor', () => {
+      const editor = vscode.window.activeTextEditor;
+      return editor?.document.isUntitled ? editor.document : undefined;
+    });
+    const reencoded = execFileSync(process.execPath, [path.join(repoRoot(), 'bin', 'kestra-secrets'), 'encode', '-'], {
+      input: decoded.getText(),
+      encoding: 'utf8',
+    });
+    assert.equal(reencoded, fs.readFileSync(encodedUri.fsPath, 'utf8'));
+    assert.deepEqual(fs.readdirSync(path.dirname(encodedUri.fsPath)).sort(), before);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('copyReference puts a secret reference on the clipboard', async () => {
     await vscode.env.clipboard.writeText('');
     await vscode.commands.executeCommand('kestraSecrets.copyReference', { key: 'DB_PASSWORD' });
