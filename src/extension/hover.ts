@@ -59,6 +59,7 @@ export class SecretHoverProvider implements vscode.HoverProvider {
       markdown.appendMarkdown(escapeMarkdown(vscode.l10n.t('Kestra resolves it only when the flow runs.')));
       return markdown;
     }
+    await this.services.ready();
     const catalog = this.services.catalog;
     if (!catalog) {
       const error = this.services.configError;

@@ -86,7 +86,8 @@ const SERVER_OFFER_STATE = 'kestraSecrets.kestraServerOffer';
 const DEFAULT_SOURCE = 'default (env secrets)';
 
 interface LocatedConfig {
-  kind: 'file' | 'settings' | 'default';
+  /** 'untrusted': a workspace configuration file that is ignored until the workspace is trusted. */
+  kind: 'file' | 'settings' | 'default' | 'untrusted';
   /** For messages: the workspace-relative file, 'settings' or 'default (env secrets)'. */
   source: string;
   /** The configuration file (absolute), when there is one. */
@@ -254,10 +255,10 @@ export class ExtensionServices implements Services, vscode.Disposable {
       this.catalog = undefined;
       this.configSource = located.source;
       this.configError = describeError(error);
-      this.configErrorLocation = errorLocation(error, located.file);
+      this.configErrorLocation = located.kind === 'untrusted' ? undefined : errorLocation(error, located.file);
       this.log.error(`Configuration error (${located.source}): ${this.configError}`);
       this.watchConfiguration(defaultConfig(), located.file);
-      this.reportConfigError(located);
+      if (located.kind !== 'untrusted') this.reportConfigError(located);
     } finally {
       previous?.dispose();
     }
@@ -267,7 +268,10 @@ export class ExtensionServices implements Services, vscode.Disposable {
 
   /** Which configuration applies, without reading it. */
   private locateConfiguration(settings: EditorSettings, trusted: boolean): LocatedConfig {
-    const file = this.configFilePath() ?? (trusted ? this.discoverConfigFile() : undefined);
+    const configured = this.configFilePath();
+    const discovered = configured ? undefined : this.discoverConfigFile();
+    if (discovered && !trusted) return { kind: 'untrusted', file: discovered, source: this.displayPath(discovered) };
+    const file = configured ?? discovered;
     if (file) return { kind: 'file', file, source: this.displayPath(file) };
     if (settings.secret !== undefined || settings.namespaces !== undefined || settings.server !== undefined) {
       return { kind: 'settings', source: 'settings' };
@@ -284,6 +288,10 @@ export class ExtensionServices implements Services, vscode.Disposable {
         const { secret, namespaces, server } = this.current;
         return configFromSettings({ secret, namespaces, server }, { source: 'settings', env });
       }
+      case 'untrusted':
+        throw new Error(
+          vscode.l10n.t('{0} is not used until you trust this workspace (it could send your credentials to another server).', located.source),
+        );
       default:
         return defaultConfig();
     }
