@@ -291,6 +291,18 @@ describe('completionContextAt', () => {
     assert.equal(context?.namespace, 'n.s');
   });
 
+  it('completes in execute blocks and maps the second positional argument to namespace', () => {
+    const execute = at("{% set creds = secret('|') %}");
+    assert.equal(completionContextAt(execute.text, execute.offset)?.argument, 'key');
+    const namespace = at("{{ secret('X', 'comp|') }}");
+    const context = completionContextAt(namespace.text, namespace.offset);
+    assert.equal(context?.argument, 'namespace');
+    assert.equal(context?.typed, 'comp');
+    assert.equal(context?.key, 'X');
+    const named = at('{{ secret(subkey=| }}');
+    assert.equal(completionContextAt(named.text, named.offset)?.argument, 'subkey');
+  });
+
   it('returns undefined outside a secret call literal', () => {
     for (const marked of [
       "secret('|')",
