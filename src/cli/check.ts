@@ -99,13 +99,34 @@ function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; proble
 async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog, io: CliIo): Promise<Problem[]> {
   const namespaces = [...new Set(flows.flatMap((flow) => referencedNamespaces(flow.analysis)))];
   const listings = new Map<string, VisibleSecrets>();
-  await Promise.all(namespaces.map(async (namespace) => listings.set(namespace, await catalog.visible(namespace))));
+  const subkeyed = keysWithSubkeys(flows);
+  await Promise.all(
+    namespaces.map(async (namespace) => {
+      const visible = await catalog.visible(namespace);
+      listings.set(namespace, await catalog.withSubkeys(visible, subkeyed.get(namespace) ?? []));
+    }),
+  );
   reportBackendErrors(listings, io);
   const lookup: VisibleLookup = (namespace) => {
     const visible = listings.get(namespace);
     return visible && !(visible.error && !visible.stale) ? visible : undefined;
   };
   return flows.flatMap((flow) => checkFlow(flow.file, flow.analysis, lookup));
+}
+
+/** Keys referenced with a static sub-key, per namespace they are looked up in. */
+function keysWithSubkeys(flows: ScannedFlow[]): Map<string, Set<string>> {
+  const byNamespace = new Map<string, Set<string>>();
+  for (const { analysis } of flows) {
+    for (const reference of analysis.references) {
+      const namespace = reference.namespace ?? analysis.namespace;
+      if (!reference.key || !reference.subkey || namespace === undefined) continue;
+      const keys = byNamespace.get(namespace) ?? new Set<string>();
+      keys.add(reference.key);
+      byNamespace.set(namespace, keys);
+    }
+  }
+  return byNamespace;
 }
 
 function reportBackendErrors(listings: Map<string, VisibleSecrets>, io: CliIo): void {

@@ -92,6 +92,24 @@ export class SecretCatalog {
   }
 
   /** Namespaces known to the backends (each kept only where it routes to the backend that reported it), plus the dedicated ones. */
+  /**
+   * `visible` with the fields of the given keys filled in where the listing did not know them
+   * (stores without a keys-only API, when reading values is allowed). Field names only, never values.
+   */
+  async withSubkeys(visible: VisibleSecrets, keys: Iterable<string>): Promise<VisibleSecrets> {
+    if (!this.context.readValuesForSubkeys) return visible;
+    const wanted = new Set([...keys].map((key) => (visible.caseInsensitive ? key.toUpperCase() : key)));
+    const secrets = await Promise.all(
+      visible.secrets.map(async (secret) => {
+        const name = visible.caseInsensitive ? secret.key.toUpperCase() : secret.key;
+        if (secret.subkeys !== undefined || !wanted.has(name)) return secret;
+        const subkeys = await this.subkeys(secret.fromNamespace ?? visible.namespace, secret.key);
+        return subkeys === undefined ? secret : { ...secret, subkeys, valueKind: subkeys.length > 0 ? ('json-object' as const) : secret.valueKind };
+      }),
+    );
+    return { ...visible, secrets };
+  }
+
   async namespaces(): Promise<string[]> {
     const found = new Set(Object.keys(this.config.namespaces));
     await Promise.all(
