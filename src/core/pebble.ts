@@ -509,7 +509,7 @@ function closingQuote(text: string, from: number, literal: Token): number | unde
     const ch = text[j];
     if (ch === '\n' || ch === '\r') return undefined;
     if ((ch === '}' || ch === '%') && text[j + 1] === '}') return undefined;
-    const delimiter = literal.delimiter ?? ch;
+    const delimiter = literal.delimiter ?? literal.quote ?? "'";
     if (text.startsWith(delimiter, j)) return j;
     if (ch === '\\') j++;
   }
