@@ -82,9 +82,9 @@ async function main() {
     const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: ['ignore', 2, 2] });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
-  const bundleDir = await buildIntegrationTests();
   const run = createRunDir('bench');
   if (!argv.includes('--keep')) onCleanup(() => removeRunDir(run));
+  const bundleDir = await buildIntegrationTests(join(run.dir, 'suites'));
   writeUserSettings(run);
   const workspace = join(run.dir, 'workspace');
   generateBenchWorkspace(workspace, { flows: option(argv, '--flows', 2000), lines: option(argv, '--lines', 5000) });

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { buildIntegrationTests } from './build-tests.mjs';
 import { ensureInstalled } from './install.mjs';
 import { repoRoot, testResultsDir, vsixPath } from './paths.mjs';
-import { copyWorkspace, createRunDir, removeRunDir, runInExtensionHost, writeUserSettings } from './server.mjs';
+import { copyWorkspace, createRunDir, installVsix, removeRunDir, runInExtensionHost, writeUserSettings } from './server.mjs';
 import { scanForCanary, testWorkspace, workspaceCanaries } from './workspace.mjs';
 
 const INTEGRATION_TIMEOUT_MS = 4 * 60_000;
@@ -71,10 +71,12 @@ export async function runCleanups() {
   }
 }
 
-async function runIntegrationSuite({ keep, grep }) {
-  const bundleDir = await buildIntegrationTests();
+async function runIntegrationSuite({ keep, grep, skipUi, noPackage }) {
   const run = createRunDir('integration');
   if (!keep) onCleanup(() => removeRunDir(run));
+  // Per-run copies: concurrent runs (or a rebuild of dist/) cannot pull files from under this one.
+  const bundleDir = await buildIntegrationTests(join(run.dir, 'suites'));
+  const extensionUnderTest = extensionForIntegration(run, { packaged: !skipUi || noPackage });
   writeUserSettings(run);
   const workspace = copyWorkspace(run, testWorkspace);
   const env = { KESTRA_SECRETS_TEST_RESULTS: run.resultsDir, KESTRA_SECRETS_REPO: repoRoot };
@@ -84,7 +86,7 @@ async function runIntegrationSuite({ keep, grep }) {
     workspace,
     env,
     testsPath: join(bundleDir, 'index.js'),
-    extensionDevelopmentPath: repoRoot,
+    extensionDevelopmentPath: extensionUnderTest,
     timeoutMs: INTEGRATION_TIMEOUT_MS,
     onCleanup,
     // Every log line our extension can write reaches its log file, where the canary scan looks.
@@ -98,6 +100,21 @@ async function runIntegrationSuite({ keep, grep }) {
   for (const leak of leaks) console.error(`[test:integration] CANARY LEAK: ${leak}`);
   if (code === 'timeout') console.error('[test:integration] timed out: rerun with KESTRA_SECRETS_VSCODE_VERBOSE=1 and --keep to see code-server\'s output and logs');
   return { ok: code === 0 && results?.failures === 0 && leaks.length === 0, results, leaks };
+}
+
+/**
+ * The extension the suite runs against: the packaged .vsix, unpacked by code-server's installer into the run
+ * folder (what users get), or the repository itself when no package was built (--skip-ui).
+ */
+function extensionForIntegration(run, { packaged }) {
+  if (!packaged || !existsSync(vsixPath)) {
+    log('testing the development folder (no .vsix)');
+    return repoRoot;
+  }
+  const unpacked = installVsix(run, vsixPath, join(run.dir, 'packaged-extension'));
+  if (!unpacked) throw new Error(`installing ${vsixPath} produced no extension folder`);
+  log(`testing the packaged extension unpacked in ${unpacked}`);
+  return unpacked;
 }
 
 /** Scans the user data (logs of every output channel included) and the workspace copy for the canary. */

@@ -91,7 +91,7 @@ export function copyWorkspace(run, source, name = 'workspace') {
   return target;
 }
 
-function codeServerArgs(run) {
+function codeServerArgs(run, extensionsDir = run.extensionsDir) {
   return [
     '--auth', 'none',
     '--disable-telemetry',
@@ -100,13 +100,17 @@ function codeServerArgs(run) {
     '--disable-getting-started-override',
     '--config', join(run.dir, 'code-server.yaml'),
     '--user-data-dir', run.userDataDir,
-    '--extensions-dir', run.extensionsDir,
+    '--extensions-dir', extensionsDir,
   ];
 }
 
-/** Installs a .vsix into the run's extensions folder with code-server's own CLI. */
-export function installVsix(run, vsixPath) {
-  const result = spawnSync(process.execPath, [codeServerEntry, ...codeServerArgs(run), '--force', '--install-extension', vsixPath], {
+/**
+ * Installs a .vsix with code-server's own CLI into the run's extensions folder (or `extensionsDir`),
+ * and returns the folder it was unpacked into.
+ */
+export function installVsix(run, vsixPath, extensionsDir = run.extensionsDir) {
+  const before = new Set(existsSync(extensionsDir) ? readdirSync(extensionsDir) : []);
+  const result = spawnSync(process.execPath, [codeServerEntry, ...codeServerArgs(run, extensionsDir), '--force', '--install-extension', vsixPath], {
     env: isolatedEnv(run),
     encoding: 'utf8',
     timeout: STARTUP_TIMEOUT_MS,
@@ -115,6 +119,8 @@ export function installVsix(run, vsixPath) {
     throw new Error(`code-server --install-extension ${vsixPath} failed (exit ${result.status}):\n${result.stdout}${result.stderr}`);
   }
   log(`installed ${vsixPath}`);
+  const added = readdirSync(extensionsDir).find((name) => !before.has(name) && statSync(join(extensionsDir, name)).isDirectory());
+  return added ? join(extensionsDir, added) : undefined;
 }
 
 /**
