@@ -71,6 +71,20 @@ function characterBound(wordCounts: Int16Array, wordLength: number, candidate: s
   return Math.max(surplus, missing);
 }
 
+function wordsOf(key: string): string[] {
+  return key.split(/[_\-.\s]+/).filter(Boolean);
+}
+
+/** True when one key's words are the other's with exactly one word added (order kept), at least two shared. */
+function sharesAllWordsButOne(a: string[], b: string[]): boolean {
+  const [shorter, longer] = a.length < b.length ? [a, b] : [b, a];
+  if (shorter.length < 2 || longer.length !== shorter.length + 1) return false;
+  for (let skip = 0; skip < longer.length; skip++) {
+    if (shorter.every((word, index) => word === longer[index < skip ? index : index + 1])) return true;
+  }
+  return false;
+}
+
 /** How many edits still count as a near miss for a word of this length. */
 function allowedDistance(length: number): number {
   if (length <= 2) return 1;
@@ -89,14 +103,22 @@ export function nearMissFinder(candidates: string[], options: ClosestMatchOption
   const unique = [...new Set(candidates)];
   const normalised = unique.map(normalise);
   const upper = unique.map((candidate) => candidate.toUpperCase());
+  const wordSets = upper.map(wordsOf);
   return (word) => {
     const wanted = normalise(word);
     const wantedUpper = word.toUpperCase();
+    const wantedWords = wordsOf(wantedUpper);
     const limit = allowedDistance(word.length);
     const scored: { candidate: string; distance: number }[] = [];
     const wantedCounts = characterCounts(wanted);
     for (let i = 0; i < unique.length; i++) {
-      if (normalised[i] === wanted || Math.abs(normalised[i].length - wanted.length) > limit) continue;
+      if (normalised[i] === wanted) continue;
+      if (sharesAllWordsButOne(wantedWords, wordSets[i])) {
+        // AWS_SECRET_KEY for AWS_SECRET_ACCESS_KEY: a word left out or added is a near miss too.
+        scored.push({ candidate: unique[i], distance: limit + 0.5 });
+        continue;
+      }
+      if (Math.abs(normalised[i].length - wanted.length) > limit) continue;
       if (upper[i] !== wantedUpper && characterBound(wantedCounts, wanted.length, normalised[i]) > limit) continue;
       // Differing only by case is the likeliest mistake of all when keys are case-sensitive.
       const distance = upper[i] === wantedUpper ? 0.5 : editDistance(wanted, normalised[i], limit);

@@ -101,3 +101,14 @@ describe('rankByCloseness', () => {
     );
   });
 });
+
+describe('closestMatches by words', () => {
+  it('suggests a key with one word more or less, after closer spellings', () => {
+    assert.deepEqual(closestMatches('AWS_SECRET_KEY', ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'GITHUB_TOKEN']), ['AWS_SECRET_ACCESS_KEY']);
+    assert.deepEqual(closestMatches('DB_PASSWORD_PROD', ['DB_PASSWORD', 'DB_PASSWORDS_PROD']), ['DB_PASSWORDS_PROD', 'DB_PASSWORD']);
+  });
+
+  it('does not match on a single shared word', () => {
+    assert.deepEqual(closestMatches('SLACK_URL', ['SLACK', 'URL_SLACK_HOOK']), []);
+  });
+});
