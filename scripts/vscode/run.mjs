@@ -15,6 +15,7 @@ import { scanForCanary, testWorkspace, workspaceCanaries } from './workspace.mjs
 
 const INTEGRATION_TIMEOUT_MS = 4 * 60_000;
 const OVERALL_TIMEOUT_MS = 10 * 60_000;
+const MAX_VSIX_MB = 3;
 
 const cleanups = new Set();
 
@@ -52,6 +53,7 @@ export function buildAndPackage({ noBuild = false, noPackage = false, skipUi = f
   npmRun('package', ['--allow-missing-repository', '--skip-license']);
   const sizeMb = statSync(vsixPath).size / (1024 * 1024);
   log(`${vsixPath}: ${sizeMb.toFixed(2)} MB`);
+  if (sizeMb > MAX_VSIX_MB) throw new Error(`the .vsix is ${sizeMb.toFixed(2)} MB, over the ${MAX_VSIX_MB} MB budget`);
 }
 
 /** Registers a cleanup that also runs on Ctrl+C, the overall timeout, or an error. */
