@@ -27,7 +27,8 @@ Options common to check and list:
                     from the Compose files, encoded env files and the process environment.
   --server URL      Ask a running Kestra server (credentials from KESTRA_API_TOKEN or
                     KESTRA_USERNAME + KESTRA_PASSWORD).
-  --env-file FILE   An encoded env file to read SECRET_ variables from (repeatable).
+  --env-file FILE   An encoded env file to read SECRET_ variables from (repeatable); without it and
+                    without a Compose file, every .env_encoded under PATH is read.
   -h, --help        Show help.
 
 Exit codes: 0 ok, 1 problems found (or a file could not be processed), 2 bad usage or configuration.

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, defaultConfig, loadConfigFile } from '../core/config';
 import { SecretCatalog } from '../core/catalog';
+import { findComposeFiles } from '../core/compose';
 import type { KestraSecretsConfig } from '../core/configTypes';
 import type { Logger } from '../core/log';
 import { serverCredentialsFromEnv } from '../core/serverAuth';
@@ -107,9 +108,36 @@ export function createCliCatalog(config: KestraSecretsConfig, options: StoreOpti
     credentials: config.server ? serverCredentials : undefined,
     readValuesForSubkeys: options.readValues,
     workspaceRoots: roots.map((root) => path.resolve(io.cwd, root)),
-    envFiles: options.envFiles.map((file) => path.resolve(io.cwd, file)),
+    envFiles: envFilesToRead(options, roots, io),
     env: process.env,
     includeProcessEnv: true,
+  });
+}
+
+/**
+ * `--env-file`s, else, as in the editor, every `.env_encoded` under the roots when they hold no Compose
+ * file to say which files Kestra reads (e.g. `docker run --env-file .env_encoded`).
+ */
+function envFilesToRead(options: StoreOptions, roots: string[], io: CliIo): string[] {
+  if (options.envFiles.length > 0) return options.envFiles.map((file) => path.resolve(io.cwd, file));
+  const folders = roots.map((root) => path.resolve(io.cwd, root));
+  if (folders.some((folder) => findComposeFiles(folder).length > 0)) return [];
+  return folders.flatMap((folder) => encodedEnvFilesUnder(folder));
+}
+
+const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
+
+function encodedEnvFilesUnder(folder: string, depth = 0): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const full = path.join(folder, entry.name);
+    if (entry.isFile()) return entry.name === '.env_encoded' ? [full] : [];
+    return entry.isDirectory() && depth < 8 && !SKIPPED_FOLDERS.has(entry.name) ? encodedEnvFilesUnder(full, depth + 1) : [];
   });
 }
 

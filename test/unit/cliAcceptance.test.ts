@@ -190,11 +190,11 @@ describe('kestra-secrets acceptance (issue 2), through the real binary', functio
     it('exits 0 on a clean workspace, infos included, reading **/.env_encoded when there is no Compose file', async () => {
       const run = await cli.run(['check', '--format', 'json'], { cwd: acceptanceFixture('clean') });
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(located(parseProblems(run)), [at('flow.yml', 9, 18, 36, 'info', 'dynamic-key')]);
+      assert.deepEqual(located(parseProblems(run)), [at('flow.yml', 9, 22, 40, 'info', 'dynamic-key')]);
       assertNoSecretIn(run);
       const text = await cli.run(['check'], { cwd: acceptanceFixture('clean') });
       assert.equal(text.code, 0, text.stderr);
-      assert.match(text.stdout, /^flow\.yml:9:18: info: /);
+      assert.match(text.stdout, /^flow\.yml:9:22: info: /);
     });
 
     it('exits 2 with one clear message on bad usage or configuration', async () => {
