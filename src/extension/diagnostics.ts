@@ -14,7 +14,7 @@ import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from './conver
 import { yieldToEventLoop } from './flowIndex';
 import { describeError } from './log';
 import type { Services } from './services';
-import { affectsDiagnostics } from './settings';
+import { affectsDiagnostics, diagnosticsEnabled } from './settings';
 
 export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
 const CHUNK_SIZE = 50;
@@ -60,7 +60,7 @@ export class SecretDiagnostics implements vscode.Disposable {
   }
 
   private enabled(): boolean {
-    return this.services.settings().diagnosticsEnabled;
+    return diagnosticsEnabled();
   }
 
   runFullPass(): Promise<void> {

@@ -150,6 +150,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
   start(): void {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(SECTION)) this.current = readSettings(this.workspaceTrusted());
         if (affectsCatalog(event)) this.scheduleReload();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleReload()),

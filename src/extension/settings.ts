@@ -60,6 +60,11 @@ export function affectsCatalog(event: vscode.ConfigurationChangeEvent): boolean 
   );
 }
 
+/** Read at the moment of use: a diagnostics pass must not run on a stale value. */
+export function diagnosticsEnabled(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>('diagnostics.enabled', true);
+}
+
 export function affectsDiagnostics(event: vscode.ConfigurationChangeEvent): boolean {
   return event.affectsConfiguration(`${SECTION}.diagnostics`);
 }
