@@ -234,7 +234,10 @@ export function workbenchUrl(server, folder, { extensionDevelopmentPath, extensi
 export async function launchBrowser(run, { viewport = { width: 1440, height: 900 } } = {}) {
   const { chromium } = await import('playwright-core');
   if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: run node scripts/vscode/install.mjs`);
-  const context = await chromium.launchPersistentContext(run.profileDir, {
+  // Playwright makes its artifacts folder in os.tmpdir() of this process: keep that inside the run folder too.
+  const ownTmpDir = process.env.TMPDIR;
+  process.env.TMPDIR = run.tmpDir;
+  const launching = chromium.launchPersistentContext(run.profileDir, {
     executablePath: chromiumPath,
     headless: true,
     viewport,
@@ -246,6 +249,10 @@ export async function launchBrowser(run, { viewport = { width: 1440, height: 900
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
     ],
+  });
+  const context = await launching.finally(() => {
+    if (ownTmpDir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = ownTmpDir;
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return { context, page, close: () => context.close().catch(() => undefined) };
