@@ -182,7 +182,11 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
 
   private onDiskChange(uri: vscode.Uri): void {
     const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
-    if (open && (open.isDirty || this.get(uri)?.version === open.version)) return;
+    if (open) {
+      // The open document is the truth: unsaved edits win, and a saved one has the disk's text.
+      if (!open.isDirty && isFlowCandidate(open)) this.indexIfChanged(open, true);
+      return;
+    }
     void this.indexFromDisk(uri, true);
   }
 
