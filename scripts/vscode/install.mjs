@@ -16,9 +16,10 @@ import {
 // and npm exports that setting as an env var to lifecycle scripts, which nested installs reject (EALLOWSCRIPTS).
 // So npm runs argon2's script only, and we run code-server's postinstall ourselves with a clean environment.
 const topLevelScripts = { argon2: true, 'code-server': false };
+// Not listed, so not built: @vscode/windows-process-tree, @vscode/windows-registry and @vscode/deviceid, whose
+// native parts only serve Windows (VS Code reads the Linux device id from a file).
 const nestedPackagesWithInstallScripts = [
-  '@parcel/watcher', '@vscode/deviceid', '@vscode/ripgrep', '@vscode/spdlog', '@vscode/windows-process-tree',
-  '@vscode/windows-registry', 'kerberos', 'native-watchdog', 'node-pty', 'esbuild',
+  '@parcel/watcher', '@vscode/ripgrep', '@vscode/spdlog', 'kerberos', 'native-watchdog', 'node-pty', 'esbuild',
 ];
 // The version code-server 4.100.3 pins in lib/vscode/npm-shrinkwrap.json, and the asset its postinstall fetches.
 const ripgrepPackageVersion = '1.15.11';

@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const harnessDir = join(repoRoot, '.vscode-test');
+/** KESTRA_SECRETS_VSCODE_DIR moves it (e.g. to a CI cache); it must not be under /tmp if TMPDIR isolation matters. */
+export const harnessDir = process.env.KESTRA_SECRETS_VSCODE_DIR ? resolve(process.env.KESTRA_SECRETS_VSCODE_DIR) : join(repoRoot, '.vscode-test');
 export const codeServerVersion = '4.100.3';
 export const codeServerPrefix = join(harnessDir, 'code-server');
 export const codeServerPackage = join(codeServerPrefix, 'node_modules', 'code-server');

@@ -40,7 +40,7 @@ export async function run(): Promise<void> {
   }
 }
 
-/** The bundled suites: every `*.test.js` beside the index, or the compiled `*.test.ts` names under test-cli. */
+/** The bundled suites: every `*.test.js` beside the index (see scripts/vscode/build-tests.mjs). */
 function suiteFiles(dir: string): string[] {
   return fs
     .readdirSync(dir)
