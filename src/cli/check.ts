@@ -20,7 +20,8 @@ reported as information. Secret values are never printed.
   --read-values   let stores without a keys-only API read values (in memory) to check sub-keys
   --format json   one JSON array of {file, line, column, endLine, endColumn, severity, code, message}
 
-Exit codes: 0 no errors, 1 errors found, 2 bad usage or configuration.
+Exit codes: 0 no errors, 1 errors found or the secret store could not be listed,
+2 bad usage or configuration.
 `;
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.vscode-test', 'dist', 'out']);
@@ -43,12 +44,14 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     const files = roots.flatMap((root) => yamlFilesUnder(path.resolve(io.cwd, root)));
     const { flows, problems } = scanFlows(files, io.cwd);
     catalog = createCliCatalog(config, options, roots, io);
-    problems.push(...(await checkAgainstCatalog(flows, catalog, io)));
+    const checked = await checkAgainstCatalog(flows, catalog, io);
+    problems.push(...checked.problems);
     problems.push(...(await definitionProblemsFor(catalog, io)));
     sortProblems(problems);
     io.stdout.write(options.format === 'json' ? formatJson(problems) : formatText(problems));
     writeSummary(problems, flows.length, files.length, io);
-    return problems.some((problem) => problem.severity === 'error') ? 1 : 0;
+    // A store that could not be listed checked nothing: that must not pass a CI step.
+    return checked.storeFailed || problems.some((problem) => problem.severity === 'error') ? 1 : 0;
   } catch (error) {
     return reportFailure(error, io);
   } finally {
@@ -96,7 +99,7 @@ function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; proble
   return { flows, problems };
 }
 
-async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog, io: CliIo): Promise<Problem[]> {
+async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog, io: CliIo): Promise<{ problems: Problem[]; storeFailed: boolean }> {
   const namespaces = [...new Set(flows.flatMap((flow) => referencedNamespaces(flow.analysis)))];
   const listings = new Map<string, VisibleSecrets>();
   const subkeyed = keysWithSubkeys(flows);
@@ -106,12 +109,12 @@ async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog,
       listings.set(namespace, await catalog.withSubkeys(visible, subkeyed.get(namespace) ?? []));
     }),
   );
-  reportBackendErrors(listings, io);
+  const storeFailed = reportBackendErrors(listings, io);
   const lookup: VisibleLookup = (namespace) => {
     const visible = listings.get(namespace);
     return visible && !(visible.error && !visible.stale) ? visible : undefined;
   };
-  return flows.flatMap((flow) => checkFlow(flow.file, flow.analysis, lookup));
+  return { problems: flows.flatMap((flow) => checkFlow(flow.file, flow.analysis, lookup)), storeFailed };
 }
 
 /** Keys referenced with a static sub-key, per namespace they are looked up in. */
@@ -129,9 +132,17 @@ function keysWithSubkeys(flows: ScannedFlow[]): Map<string, Set<string>> {
   return byNamespace;
 }
 
-function reportBackendErrors(listings: Map<string, VisibleSecrets>, io: CliIo): void {
-  const messages = new Set([...listings.values()].map((visible) => visible.error).filter((error): error is string => !!error));
-  for (const message of messages) io.stderr.write(`kestra-secrets: warning: ${message} (references there were not checked)\n`);
+/** Writes each listing failure once; true when a namespace could not be listed at all. */
+function reportBackendErrors(listings: Map<string, VisibleSecrets>, io: CliIo): boolean {
+  const failed = [...listings.values()].filter((visible) => visible.error);
+  const written = new Set<string>();
+  for (const { error, stale } of failed) {
+    if (written.has(error!)) continue;
+    written.add(error!);
+    const consequence = stale ? 'checked against the last listing' : 'references there were not checked';
+    io.stderr.write(`kestra-secrets: ${stale ? 'warning' : 'error'}: ${error} (${consequence})\n`);
+  }
+  return failed.some((visible) => !visible.stale);
 }
 
 async function definitionProblemsFor(catalog: SecretCatalog, io: CliIo): Promise<Problem[]> {
