@@ -42,8 +42,9 @@ export function registerCommands(context: vscode.ExtensionContext, services: Ser
   for (const [id, handler] of Object.entries(handlers)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(services, id, () => handler(...args))));
   }
-  context.subscriptions.push(services.onDidChange(() => void updateContextKeys(services.catalog).catch(() => undefined)));
-  void updateContextKeys(services.catalog).catch(() => undefined);
+  const syncContextKeys = () => (tree ? tree.syncContextKeys() : updateContextKeys(services.catalog));
+  context.subscriptions.push(services.onDidChange(() => void syncContextKeys().catch(() => undefined)));
+  void syncContextKeys().catch(() => undefined);
 }
 
 /** Runs a command; a failure becomes one error message (no stack) and a log line. */

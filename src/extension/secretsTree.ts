@@ -76,6 +76,9 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
   /** Stale state of each namespace node's last listing, to mark the node and re-render it on change. */
   private readonly staleByNamespace = new Map<string, boolean>();
   private readonly namespaceNodes = new Map<string, NamespaceNode>();
+  private readonly backendNodes = new Map<string, BackendNode>();
+  /** Read-only state each listing reported, per backend and namespace (the Kestra server says it per listing). */
+  private readOnlySeen = new WeakMap<SecretBackend, Map<string, boolean>>();
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   view: vscode.TreeView<SecretsNode> | undefined;
 
@@ -83,7 +86,9 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
     this.disposables.push(services.onDidChange(() => this.scheduleRefresh()));
   }
 
+  /** Re-queries everything; what listings said about read-only state is learnt again. */
   refresh(): void {
+    this.readOnlySeen = new WeakMap();
     this.changeEmitter.fire(undefined);
   }
 
@@ -106,9 +111,9 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
   getTreeItem(node: SecretsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'backend':
-        return backendItem(node);
+        return backendItem(node, this.backendReadOnly(node.backend));
       case 'namespace':
-        return namespaceItem(node, this.staleByNamespace.get(nodeId(node)) === true);
+        return namespaceItem(node, this.staleByNamespace.get(nodeId(node)) === true, this.namespaceReadOnly(node));
       case 'secret':
         return secretItem(node);
       case 'subkey':
@@ -158,8 +163,8 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
       return [{ kind: 'message', label: vscode.l10n.t('No secrets backend could start: see the log.'), icon: 'error', command: showLogCommand() }];
     }
     const routed = await this.namespacesByBackend(catalog);
-    const nodes: BackendNode[] = backends.map((backend) => ({ kind: 'backend', backend, namespaces: routed.get(backend) ?? [] }));
-    await updateContextKeys(catalog);
+    const nodes = backends.map((backend) => this.backendNode({ kind: 'backend', backend, namespaces: routed.get(backend) ?? [] }));
+    await this.syncContextKeys();
     return (await this.nothingToShow(catalog, nodes)) ? [] : nodes;
   }
 
@@ -202,6 +207,18 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
     return safeBackendFor(catalog, ANY_NAMESPACE) === node.backend ? ANY_NAMESPACE : '';
   }
 
+  /** Keeps one object per backend node so that a re-render can target it. */
+  private backendNode(node: BackendNode): BackendNode {
+    const id = nodeId(node);
+    const existing = this.backendNodes.get(id);
+    if (existing && existing.backend === node.backend) {
+      existing.namespaces = node.namespaces;
+      return existing;
+    }
+    this.backendNodes.set(id, node);
+    return node;
+  }
+
   /** Keeps one object per namespace node so that a re-render can target it. */
   private namespaceNode(node: NamespaceNode): NamespaceNode {
     const id = nodeId(node);
@@ -216,7 +233,7 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
     if (!catalog) return [];
     const visible = await catalog.visible(node.namespace);
     this.noteStale(node, visible.stale === true);
-    await updateContextKeys(catalog);
+    this.noteReadOnly(node, visible.readOnly);
     const nodes: SecretsNode[] = [];
     if (visible.error) nodes.push(listingError(visible.error, undefined, visible.stale));
     for (const secret of visible.secrets) nodes.push(await secretNode(catalog, node, visible, secret));
@@ -229,6 +246,35 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
     const before = this.staleByNamespace.get(id) === true;
     this.staleByNamespace.set(id, stale);
     if (before !== stale) setTimeout(() => this.changeEmitter.fire(node), 0);
+  }
+
+  /** Records a listing's read-only state; re-renders the backend node and the menus' context keys when it changes. */
+  private noteReadOnly(node: NamespaceNode, readOnly: boolean): void {
+    const seen = this.readOnlySeen.get(node.backend) ?? new Map<string, boolean>();
+    this.readOnlySeen.set(node.backend, seen);
+    const backendBefore = this.backendReadOnly(node.backend);
+    const namespaceBefore = seen.get(node.namespace);
+    seen.set(node.namespace, readOnly);
+    void this.syncContextKeys();
+    if (namespaceBefore !== undefined && namespaceBefore !== readOnly) setTimeout(() => this.changeEmitter.fire(node), 0);
+    const backendNode = [...this.backendNodes.values()].find((candidate) => candidate.backend === node.backend);
+    if (backendNode && backendBefore !== this.backendReadOnly(node.backend)) setTimeout(() => this.changeEmitter.fire(backendNode), 0);
+  }
+
+  /** Read-only for the backend's own flag, or when every listing seen so far said so. */
+  backendReadOnly(backend: SecretBackend): boolean {
+    if (backend.readOnly) return true;
+    const seen = [...(this.readOnlySeen.get(backend)?.values() ?? [])];
+    return seen.length > 0 && seen.every(Boolean);
+  }
+
+  private namespaceReadOnly(node: NamespaceNode): boolean {
+    return node.allNamespaces || (this.readOnlySeen.get(node.backend)?.get(node.namespace) ?? node.backend.readOnly);
+  }
+
+  /** Sets the context keys behind the write and reveal menus from what the backends and listings say. */
+  async syncContextKeys(): Promise<void> {
+    await updateContextKeys(this.services.catalog, (backend) => this.backendReadOnly(backend));
   }
 
   private async subkeysOf(node: SecretNode): Promise<SecretsNode[]> {
@@ -262,9 +308,12 @@ export function registerSecretsTree(context: vscode.ExtensionContext, services: 
 }
 
 /** Sets the context keys behind the write and reveal menus from the backends' current state. */
-export async function updateContextKeys(catalog: SecretCatalog | undefined): Promise<void> {
+export async function updateContextKeys(
+  catalog: SecretCatalog | undefined,
+  isReadOnly: (backend: SecretBackend) => boolean = (backend) => backend.readOnly,
+): Promise<void> {
   const backends = catalog ? catalog.backends() : [];
-  await vscode.commands.executeCommand('setContext', WRITABLE_CONTEXT, backends.some((backend) => !backend.readOnly));
+  await vscode.commands.executeCommand('setContext', WRITABLE_CONTEXT, backends.some((backend) => !isReadOnly(backend)));
   await vscode.commands.executeCommand('setContext', CAN_REVEAL_CONTEXT, backends.some((backend) => backend.canReveal));
 }
 
@@ -332,26 +381,26 @@ function nodeId(node: BackendNode | NamespaceNode): string {
 // ---------------------------------------------------------------------------------------------------
 // Tree items
 
-function backendItem(node: BackendNode): vscode.TreeItem {
+function backendItem(node: BackendNode, readOnly: boolean): vscode.TreeItem {
   const { backend } = node;
   const item = new vscode.TreeItem(backend.label, vscode.TreeItemCollapsibleState.Expanded);
   item.id = nodeId(node);
-  item.description = backend.readOnly ? `${backend.type} · ${vscode.l10n.t('read-only')}` : backend.type;
-  item.iconPath = new vscode.ThemeIcon(backend.readOnly ? 'lock' : 'database');
-  item.contextValue = backend.readOnly ? 'backend' : 'backend.writable';
-  item.tooltip = backend.readOnly
+  item.description = readOnly ? `${backend.type} · ${vscode.l10n.t('read-only')}` : backend.type;
+  item.iconPath = new vscode.ThemeIcon(readOnly ? 'lock' : 'database');
+  item.contextValue = readOnly ? 'backend' : 'backend.writable';
+  item.tooltip = readOnly
     ? vscode.l10n.t('{0} ({1}): read-only, no secret can be created, edited or deleted here.', backend.label, backend.type)
     : vscode.l10n.t('{0} ({1})', backend.label, backend.type);
   return item;
 }
 
-function namespaceItem(node: NamespaceNode, stale: boolean): vscode.TreeItem {
+function namespaceItem(node: NamespaceNode, stale: boolean, readOnly: boolean): vscode.TreeItem {
   const label = node.allNamespaces ? vscode.l10n.t('All namespaces (OSS env secrets)') : node.namespace;
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = nodeId(node);
   item.iconPath = new vscode.ThemeIcon(node.allNamespaces ? 'globe' : 'symbol-namespace');
   item.description = stale ? vscode.l10n.t('(stale)') : undefined;
-  item.contextValue = node.backend.readOnly || node.allNamespaces ? 'namespace' : 'namespace.writable';
+  item.contextValue = readOnly ? 'namespace' : 'namespace.writable';
   item.tooltip = node.allNamespaces
     ? vscode.l10n.t('Kestra open source secrets have no namespace: every flow sees every key.')
     : vscode.l10n.t('Secrets visible to {0}: its own, then inherited from its parents.', node.namespace);
