@@ -167,10 +167,17 @@ function keyItems(
   return ranked(typed, [...byKey.keys()]).map((key, index) => {
     const secret = byKey.get(key) as VisibleSecret;
     const completion = item(key, secret.inherited ? vscode.CompletionItemKind.Reference : vscode.CompletionItemKind.Constant, range, wrap(key), index);
+    completion.label = { label: key, description: secretOrigin(secret) };
     completion.detail = secretDetail(secret, visible);
     pendingDocumentation.set(completion, { secret, visible });
     return completion;
   });
+}
+
+/** Shown on every row: the namespace a key resolves from, or the file that defines it. */
+function secretOrigin(secret: VisibleSecret): string | undefined {
+  if (secret.fromNamespace === undefined) return secret.location ? vscode.workspace.asRelativePath(secret.location.file) : secret.source;
+  return secret.inherited ? vscode.l10n.t('inherited from {0}', secret.fromNamespace) : secret.fromNamespace;
 }
 
 /** Where a key resolves from, in a few words: the namespace (inherited or own) or the defining file. */
