@@ -35,6 +35,7 @@ const at = (file: string, line: number, column: number, endColumn: number, sever
 
 const ETL = 'flows/company/data/etl.yml';
 const NOTIFY = 'flows/company/team/notify.yml';
+const WINDOWS = 'flows/company/data/windows.yml';
 
 /**
  * Worked out by hand from the fixture (1-based columns, end exclusive): the key or sub-key literal
@@ -51,6 +52,8 @@ const MIXED_EXPECTED: Located[] = [
   at(ETL, 19, 76, 82, 'error', 'missing-secret'), // after \u00e9: BROKEN, dropped by Kestra
   at(ETL, 25, 57, 63, 'error', 'missing-subkey'), // literal block: subkey='passwd'
   at(ETL, 29, 44, 49, 'error', 'subkey-not-json'), // folded block: API_TOKEN is not JSON
+  at(WINDOWS, 6, 57, 69, 'error', 'missing-secret'), // CRLF file, after an emoji (2 UTF-16 units): CRLF_MISSING
+  at(WINDOWS, 11, 18, 36, 'error', 'missing-secret'), // CRLF literal block: CRLF_BLOCK_MISSING
   at(NOTIFY, 13, 13, 39, 'info', 'dynamic-key'), // secret(inputs.secret_name)
   at(NOTIFY, 14, 13, 51, 'info', 'dynamic-key'), // secret('PREFIX_' ~ inputs.secret_name)
   at(NOTIFY, 15, 13, 44, 'info', 'dynamic-key'), // secret("#{inputs.secret_name}")
@@ -112,7 +115,7 @@ describe('kestra-secrets acceptance (issue 2), through the real binary', functio
       const run = await cli.run(['check', '--format', 'json'], { cwd: mixed });
       assert.equal(run.code, 1, run.stderr);
       assert.deepEqual(located(parseProblems(run)), MIXED_EXPECTED);
-      assert.match(run.stderr, /\b13 error\(s\), 1 warning\(s\), 3 info in 3 flow\(s\) \(7 YAML file\(s\) scanned\)/);
+      assert.match(run.stderr, /\b15 error\(s\), 1 warning\(s\), 3 info in 4 flow\(s\) \(8 YAML file\(s\) scanned\)/);
       assert.ok(hasNoStackTrace(run.stderr), run.stderr);
       assertNoSecretIn(run);
     });
