@@ -18,6 +18,7 @@ import { affectsDiagnostics, diagnosticsEnabled } from './settings';
 
 export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
 const CHUNK_SIZE = 50;
+const YAML_EXTENSION_ID = 'redhat.vscode-yaml';
 
 export class SecretDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_COLLECTION);
@@ -128,7 +129,7 @@ export class SecretDiagnostics implements vscode.Disposable {
       return visible && !(visible.error && !visible.stale) ? visible : undefined;
     };
     const file = vscode.workspace.asRelativePath(uri);
-    const problems = checkFlow(file, analysis, lookup);
+    const problems = checkFlow(file, analysis, lookup).filter((problem) => problem.code !== 'yaml-error' || !yamlExtensionReports(uri));
     const unlisted = analysis.namespace !== undefined ? listings.get(analysis.namespace) : undefined;
     if (unlisted?.error && !unlisted.stale && analysis.namespaceRange && analysis.references.length > 0) {
       problems.unshift(backendProblem(file, analysis, unlisted));
@@ -205,4 +206,10 @@ function backendProblem(file: string, analysis: FlowAnalysis, visible: VisibleSe
     message: vscode.l10n.t('Secrets of namespace {0} could not be listed, so its references are not checked: {1}', visible.namespace, visible.error ?? ''),
     data: { namespace: visible.namespace },
   };
+}
+
+/** The YAML extension already reports syntax errors in open documents: don't say it twice. */
+function yamlExtensionReports(uri: vscode.Uri): boolean {
+  if (!vscode.extensions.getExtension(YAML_EXTENSION_ID)) return false;
+  return vscode.workspace.textDocuments.some((document) => document.uri.toString() === uri.toString());
 }
