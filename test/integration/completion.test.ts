@@ -69,6 +69,23 @@ describe('completion', () => {
     for (const item of items) assertNoCanary(`${labelOf(item)} ${item.detail ?? ''}`, 'subkey completion');
   });
 
+  it("lists the workspace's namespaces inside namespace='", async () => {
+    const document = await openDocument('flows/company.team/typing.yml');
+    const position = await appendLine(document, `    description: "{{ secret('DB_PASSWORD', namespace='`);
+    const labels = (await secretCompletions(document, position, "'")).map(labelOf);
+    for (const namespace of ['company.team', 'company.team.sub']) assert.ok(labels.includes(namespace), `${namespace} in ${labels.join(', ')}`);
+    assert.deepEqual(labels.filter((label) => VISIBLE_KEYS.includes(label)), [], 'no keys where a namespace goes');
+  });
+
+  it("respects an explicit namespace='…' argument", async () => {
+    const document = await openDocument('flows/company.team/typing.yml');
+    const line = `    description: "{{ secret('', namespace='company.team.sub') }}"`;
+    const end = await appendLine(document, line);
+    const inside = new vscode.Position(end.line, line.indexOf("('") + 2);
+    const labels = (await secretCompletions(document, inside, "'")).map(labelOf);
+    assert.deepEqual([...labels].sort(), [...VISIBLE_KEYS].sort(), 'OSS env secrets are visible from every namespace');
+  });
+
   it('still completes in half-typed YAML (an unclosed quote)', async () => {
     const document = await openDocument('flows/company.team/typing.yml');
     await appendLine(document, `    broken: "unclosed`);

@@ -140,6 +140,30 @@ const checks = [
     },
   },
   {
+    name: 'Insert Secret Reference picks a key and types its reference',
+    async run({ page }) {
+      await openFile(page, 'flows/company.team/typing.yml');
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('    description: ', { delay: 20 });
+      await runCommand(page, 'Kestra Secrets: Insert Secret Reference');
+      const input = page.locator(SELECTORS.quickInput);
+      await page.locator(SELECTORS.quickInputRows).first().waitFor({ state: 'visible' });
+      const offered = await texts(page.locator(`${SELECTORS.quickInputRows} .label-name`));
+      for (const key of VISIBLE_KEYS) assert.ok(offered.includes(key), `${key} offered; got ${offered.join(', ')}`);
+      await input.fill('DB_PASSWORD');
+      await delay(300);
+      await page.keyboard.press('Enter');
+      await page.locator(SELECTORS.quickInput).waitFor({ state: 'hidden' });
+      const lines = await page.locator('.editor-instance .view-line').evaluateAll(
+        (elements) => elements.map((element) => (element.textContent ?? '').replace(/\u00a0/g, ' ')),
+      );
+      assert.ok(lines.some((line) => line.includes("description: {{ secret('DB_PASSWORD') }}")), lines.join('\n'));
+      await runCommand(page, 'File: Revert File');
+      await delay(300);
+    },
+  },
+  {
     name: 'hover shows the metadata of a secret, never its value',
     async run({ page, workspace }) {
       await openFile(page, 'flows/company.team/etl.yml');
