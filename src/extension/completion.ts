@@ -101,7 +101,7 @@ export class SecretCompletionProvider implements vscode.CompletionItemProvider {
     const wrap = (text: string) => (context.quote === undefined ? `'${text}'` : text);
     if (context.argument === 'namespace') {
       const namespaces = await this.knownNamespaces(catalog);
-      return ranked(context.typed, namespaces).map((namespace, index) =>
+      return rankByCloseness(context.typed, namespaces).map((namespace, index) =>
         item(namespace, vscode.CompletionItemKind.Module, range, wrap(namespace), index),
       );
     }
@@ -135,7 +135,7 @@ export class SecretCompletionProvider implements vscode.CompletionItemProvider {
     if (!secret) return undefined;
     const subkeys = secret.subkeys ?? (await catalog.subkeys(secret.fromNamespace ?? visible.namespace, secret.key));
     if (!subkeys) return undefined;
-    return ranked(context.typed, subkeys).map((subkey, index) => {
+    return rankByCloseness(context.typed, subkeys).map((subkey, index) => {
       const completion = item(subkey, vscode.CompletionItemKind.Field, range, wrap(subkey), index);
       completion.detail = vscode.l10n.t('field of {0}', secret.key);
       return completion;
@@ -164,7 +164,7 @@ function keyItems(
   wrap: (text: string) => string,
 ): vscode.CompletionItem[] {
   const byKey = new Map(visible.secrets.map((secret) => [secret.key, secret]));
-  return ranked(typed, [...byKey.keys()]).map((key, index) => {
+  return rankByCloseness(typed, [...byKey.keys()]).map((key, index) => {
     const secret = byKey.get(key) as VisibleSecret;
     const completion = item(key, secret.inherited ? vscode.CompletionItemKind.Reference : vscode.CompletionItemKind.Constant, range, wrap(key), index);
     completion.label = { label: key, description: secretOrigin(secret) };
@@ -185,10 +185,6 @@ function secretDetail(secret: VisibleSecret, visible: VisibleSecrets): string {
   if (secret.fromNamespace === undefined) return secret.source ?? visible.backendLabel;
   const origin = secret.inherited ? vscode.l10n.t('inherited from {0}', secret.fromNamespace) : secret.fromNamespace;
   return `${origin} · ${visible.backendLabel}`;
-}
-
-function ranked(typed: string, candidates: string[]): string[] {
-  return rankByCloseness(typed, candidates);
 }
 
 function item(label: string, kind: vscode.CompletionItemKind, range: vscode.Range, insertText: string, rank: number): vscode.CompletionItem {

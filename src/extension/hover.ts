@@ -13,7 +13,7 @@ import { rangeContains, toVsRange } from './convert';
 import { quickNamespace } from './flowIndex';
 import { describeError } from './log';
 import type { Services } from './services';
-import { textWindowAt, type TextWindow } from './completion';
+import { ANY_NAMESPACE, textWindowAt, type TextWindow } from './completion';
 
 /** The argument of a reference under the cursor, resolved to static values where possible. */
 interface HoverTarget {
@@ -71,12 +71,12 @@ export class SecretHoverProvider implements vscode.HoverProvider {
       return markdown;
     }
     if (target.namespace === undefined) {
-      if (catalog.backendFor('default').namespaced) {
+      if (catalog.backendFor(ANY_NAMESPACE).namespaced) {
         markdown.appendMarkdown(escapeMarkdown(vscode.l10n.t('This file has no flow namespace, so the secret cannot be resolved.')));
         return markdown;
       }
     }
-    const namespace = target.namespace ?? 'default';
+    const namespace = target.namespace ?? ANY_NAMESPACE;
     const visible = await catalog.visible(namespace);
     if (target.argument === 'namespace') return describeNamespace(markdown, visible);
     if (target.key === undefined) return undefined;
