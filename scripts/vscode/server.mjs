@@ -4,9 +4,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromiumPath, codeServerEntry, harnessDir } from './paths.mjs';
 
 const STARTUP_TIMEOUT_MS = 60_000;
+const supervisorScript = fileURLToPath(new URL('./supervise.mjs', import.meta.url));
 
 // What makes an editor deterministic for tests: nothing saved behind our back, nothing typed for us.
 export const testUserSettings = {
@@ -132,7 +134,8 @@ export async function startCodeServer(run, { folder, port = 0, env = {}, quiet =
   const args = [codeServerEntry, ...codeServerArgs(run), '--bind-addr', `127.0.0.1:${port}`];
   if (logLevel) args.push('--log', logLevel);
   if (folder) args.push(folder);
-  const child = spawn(process.execPath, args, {
+  // The supervisor leads the new process group and takes it down if this process dies without cleaning up.
+  const child = spawn(process.execPath, [supervisorScript, String(process.pid), '--', process.execPath, ...args], {
     env: isolatedEnv(run, env),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
