@@ -29,7 +29,7 @@ export async function encodeEnvFile(services: Services, argument?: unknown): Pro
   const output = vscode.Uri.file(encodedFileFor(source.fsPath));
   const result = await convert(source, (text, file) => encodeDotenv(text, { file }));
   if (!result) return undefined;
-  if ((await exists(output)) && !(await confirmOverwrite(output))) return undefined;
+  if ((await exists(output)) && !(await confirmOverwrite(output, result.text))) return undefined;
   await writeFileAtomic(output, result.text);
   reportResult(services, result, vscode.l10n.t('Encoded {0} variable(s) from {1} into {2}.', result.count, relative(source), relative(output)));
   return output;
@@ -79,8 +79,11 @@ export async function addToEnvFile(services: Services, args: Partial<AddToEnvFil
   }
   const result = encodeOrReport(updated, relative(envUri));
   if (!result) return false;
+  const encodedUri = vscode.Uri.file(encodedFile);
+  const dropped = (await exists(encodedUri)) ? droppedKeys(await readText(encodedUri), result.text) : [];
+  if (dropped.length > 0 && !(await confirmDropping(encodedUri, dropped))) return false;
   if (updated !== text) await writeFileAtomic(envUri, updated);
-  await writeFileAtomic(vscode.Uri.file(encodedFile), result.text);
+  await writeFileAtomic(encodedUri, result.text);
   await services.refresh();
   reportResult(services, result, vscode.l10n.t('Added {0} to {1} and re-encoded {2}.', name, relative(envUri), relative(vscode.Uri.file(encodedFile))));
   return true;
@@ -177,14 +180,39 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
   }
 }
 
-async function confirmOverwrite(uri: vscode.Uri): Promise<boolean> {
+async function confirmOverwrite(uri: vscode.Uri, replacement: string): Promise<boolean> {
+  const dropped = droppedKeys(await readText(uri), replacement);
   const replace = vscode.l10n.t('Replace');
+  const detail = dropped.length > 0 ? droppedDetail(dropped) : vscode.l10n.t('Its current content is lost.');
+  const answer = await vscode.window.showWarningMessage(vscode.l10n.t('{0} already exists. Replace it?', relative(uri)), { modal: true, detail }, replace);
+  return answer === replace;
+}
+
+async function confirmDropping(uri: vscode.Uri, dropped: string[]): Promise<boolean> {
+  const replace = vscode.l10n.t('Re-encode Anyway');
   const answer = await vscode.window.showWarningMessage(
-    vscode.l10n.t('{0} already exists. Replace it?', relative(uri)),
-    { modal: true, detail: vscode.l10n.t('Its current content is lost.') },
+    vscode.l10n.t('Re-encoding replaces {0}.', relative(uri)),
+    { modal: true, detail: droppedDetail(dropped) },
     replace,
   );
   return answer === replace;
+}
+
+function droppedDetail(dropped: string[]): string {
+  return vscode.l10n.t('These variables are in it but not in the .env file, and would be lost: {0}.', dropped.join(', '));
+}
+
+/** Variable names the current file defines and the replacement does not (names only, never values). */
+export function droppedKeys(current: string, replacement: string): string[] {
+  const names = (text: string) => {
+    try {
+      return new Set(parseDotenv(text).entries.map((entry) => entry.key));
+    } catch {
+      return new Set<string>();
+    }
+  };
+  const kept = names(replacement);
+  return [...names(current)].filter((name) => !kept.has(name)).sort();
 }
 
 /** Writes through a temporary file and a rename, keeping an existing file's mode (new ones: owner only). */
