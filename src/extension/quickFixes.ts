@@ -45,6 +45,9 @@ export class SecretQuickFixes implements vscode.CodeActionProvider {
         case 'key-collision':
           actions.push(...reencodeActions(document, diagnostic));
           break;
+        case 'backend-error':
+          actions.push(...backendErrorActions(diagnostic));
+          break;
       }
     }
     return actions;
@@ -108,6 +111,15 @@ function renameActions(document: vscode.TextDocument, problem: Problem, diagnost
   });
 }
 
+/** A store that can't be listed: usually credentials, sometimes a store that was down for a moment. */
+function backendErrorActions(diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction[] {
+  return [
+    commandAction(vscode.l10n.t('Set credentials…'), 'kestraSecrets.setCredentials', undefined, diagnostic),
+    commandAction(vscode.l10n.t('Retry (refresh the secrets)'), 'kestraSecrets.refresh', undefined, diagnostic),
+    commandAction(vscode.l10n.t('Show the Kestra Secrets log'), 'kestraSecrets.showLog', undefined, diagnostic),
+  ];
+}
+
 /** An encoded env file with a bad value is best regenerated from its plain `.env`, when there is one. */
 function reencodeActions(document: vscode.TextDocument, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction[] {
   if (document.uri.scheme !== 'file') return [];
@@ -127,7 +139,7 @@ export function plainEnvFileFor(encodedFile: string): string | undefined {
 
 function commandAction(title: string, command: string, argument: unknown, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction {
   const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
-  action.command = { title, command, arguments: [argument] };
+  action.command = { title, command, arguments: argument === undefined ? [] : [argument] };
   if (diagnostic) action.diagnostics = [diagnostic];
   return action;
 }
