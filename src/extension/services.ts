@@ -154,7 +154,10 @@ export class ExtensionServices implements Services, vscode.Disposable {
         if (affectsCatalog(event)) this.scheduleReload();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleReload()),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleReload()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.scheduleReload();
+        runInBackground(this.log, 'Indexing the workspace flows', () => this.flows.rescan());
+      }),
       this.secretStorage.onDidChange((event) => {
         if (event.key.startsWith(`${SECTION}.credentials.`)) this.scheduleReload();
       }),
