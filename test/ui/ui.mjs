@@ -70,6 +70,20 @@ async function openFile(page, relativePath) {
   await page.locator(SELECTORS.editor).first().click();
 }
 
+/** Waits until a rendered line of the active editor contains `text`. */
+async function waitForEditorLine(page, text, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let lines = [];
+  while (Date.now() < deadline) {
+    lines = await page.locator('.editor-instance .view-line').evaluateAll(
+      (elements) => elements.map((element) => (element.textContent ?? '').replace(/\u00a0/g, ' ')),
+    );
+    if (lines.some((line) => line.includes(text))) return;
+    await delay(200);
+  }
+  assert.fail(`no editor line contains ${text}:\n${lines.join('\n')}`);
+}
+
 /** Moves the cursor with "Go to Line/Column" (Ctrl+G), 1-based like the editor shows. */
 async function goTo(page, line, column) {
   await page.keyboard.press('Control+G');
@@ -155,10 +169,7 @@ const checks = [
       await delay(300);
       await page.keyboard.press('Enter');
       await page.locator(SELECTORS.quickInput).waitFor({ state: 'hidden' });
-      const lines = await page.locator('.editor-instance .view-line').evaluateAll(
-        (elements) => elements.map((element) => (element.textContent ?? '').replace(/\u00a0/g, ' ')),
-      );
-      assert.ok(lines.some((line) => line.includes("description: {{ secret('DB_PASSWORD') }}")), lines.join('\n'));
+      await waitForEditorLine(page, "description: {{ secret('DB_PASSWORD') }}");
       await runCommand(page, 'File: Revert File');
       await delay(300);
     },
@@ -253,6 +264,21 @@ const checks = [
       );
       assert.ok(!titleActions.some((label) => /create/i.test(label)), `no Create action when read-only: ${titleActions.join(', ')}`);
       assertNoCanaryOnScreen(await page.locator('body').innerText(), 'the Secrets view');
+    },
+  },
+  {
+    name: "the explorer's context menu of a .env offers Encode .env File",
+    async run({ page }) {
+      await page.keyboard.press('Control+Shift+E');
+      const row = page.locator('.explorer-folders-view .monaco-list-row[aria-label=".env"]');
+      await row.waitFor({ state: 'visible' });
+      await row.click({ button: 'right' });
+      const items = page.locator('.monaco-menu .action-label');
+      await items.first().waitFor({ state: 'visible' });
+      const labels = await texts(items);
+      await page.keyboard.press('Escape');
+      assert.ok(labels.includes('Encode .env File'), `menu: ${labels.filter(Boolean).join(' | ')}`);
+      assert.ok(!labels.includes('Decode Encoded Env File'), 'decode is for encoded files only');
     },
   },
   {
