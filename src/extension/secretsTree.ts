@@ -89,6 +89,8 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
   /** Re-queries everything; what listings said about read-only state is learnt again. */
   refresh(): void {
     this.readOnlySeen = new WeakMap();
+    this.backendNodes.clear();
+    this.namespaceNodes.clear();
     this.changeEmitter.fire(undefined);
   }
 
@@ -174,7 +176,10 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
     const routed = new Map<SecretBackend, string[]>();
     for (const namespace of [...known].sort()) {
       const backend = safeBackendFor(catalog, namespace);
-      if (backend) routed.set(backend, [...(routed.get(backend) ?? []), namespace]);
+      if (!backend) continue;
+      const list = routed.get(backend) ?? [];
+      list.push(namespace);
+      routed.set(backend, list);
     }
     return routed;
   }
