@@ -16,6 +16,12 @@ import { scanForCanary, testWorkspace, workspaceCanaries } from './workspace.mjs
 const INTEGRATION_TIMEOUT_MS = 4 * 60_000;
 const OVERALL_TIMEOUT_MS = 10 * 60_000;
 const MAX_VSIX_MB = 3;
+const untrustedSettings = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
 
 const cleanups = new Set();
 
@@ -73,15 +79,20 @@ export async function runCleanups() {
   }
 }
 
-async function runIntegrationSuite({ keep, grep, skipUi, noPackage }) {
-  const run = createRunDir('integration');
+/**
+ * One run of the suites in the extension host. `untrusted`: Workspace Trust on and the folder not trusted, for
+ * the suites that check what a restricted workspace may not do (test/integration/index.ts picks them).
+ */
+async function runIntegrationSuite({ keep, grep, skipUi, noPackage }, { untrusted = false } = {}) {
+  const run = createRunDir(untrusted ? 'untrusted' : 'integration');
   if (!keep) onCleanup(() => removeRunDir(run));
   // Per-run copies: concurrent runs (or a rebuild of dist/) cannot pull files from under this one.
   const bundleDir = await buildIntegrationTests(join(run.dir, 'suites'));
   const extensionUnderTest = extensionForIntegration(run, { packaged: !skipUi || noPackage });
-  writeUserSettings(run);
+  writeUserSettings(run, untrusted ? untrustedSettings : {});
   const workspace = copyWorkspace(run, testWorkspace);
   const env = { KESTRA_SECRETS_TEST_RESULTS: run.resultsDir, KESTRA_SECRETS_REPO: repoRoot };
+  if (untrusted) env.KESTRA_SECRETS_TRUST_MODE = 'untrusted';
   if (grep) env.KESTRA_SECRETS_TEST_GREP = grep;
   const started = Date.now();
   const code = await runInExtensionHost(run, {
@@ -93,6 +104,7 @@ async function runIntegrationSuite({ keep, grep, skipUi, noPackage }) {
     onCleanup,
     // Every log line our extension can write reaches its log file, where the canary scan looks.
     logLevel: 'trace',
+    workspaceTrust: untrusted,
   });
   log(`extension host test run finished in ${((Date.now() - started) / 1000).toFixed(1)} s with ${code === 'timeout' ? 'a timeout' : `exit code ${code}`}`);
 
@@ -163,7 +175,8 @@ async function main() {
     buildAndPackage(options);
     if (!options.skipIntegration) {
       const integration = await runIntegrationSuite(options);
-      ok &&= integration.ok;
+      const untrusted = await runIntegrationSuite(options, { untrusted: true });
+      ok &&= integration.ok && untrusted.ok;
     }
     if (!options.skipUi) {
       const { runUiChecks } = await import('../../test/ui/ui.mjs');

@@ -93,12 +93,12 @@ export function copyWorkspace(run, source, name = 'workspace') {
   return target;
 }
 
-function codeServerArgs(run, extensionsDir = run.extensionsDir) {
+function codeServerArgs(run, extensionsDir = run.extensionsDir, { workspaceTrust = false } = {}) {
   return [
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--config', join(run.dir, 'code-server.yaml'),
     '--user-data-dir', run.userDataDir,
@@ -129,9 +129,9 @@ export function installVsix(run, vsixPath, extensionsDir = run.extensionsDir) {
  * Starts code-server on 127.0.0.1 (port 0 = any free port, or the given one) in its own process group,
  * and resolves once /healthz answers. `stop()` kills the whole group, extension host included.
  */
-export async function startCodeServer(run, { folder, port = 0, env = {}, quiet = true, logLevel } = {}) {
+export async function startCodeServer(run, { folder, port = 0, env = {}, quiet = true, logLevel, workspaceTrust = false } = {}) {
   writeFileSync(join(run.dir, 'code-server.yaml'), 'auth: none\ncert: false\n');
-  const args = [codeServerEntry, ...codeServerArgs(run), '--bind-addr', `127.0.0.1:${port}`];
+  const args = [codeServerEntry, ...codeServerArgs(run, run.extensionsDir, { workspaceTrust }), '--bind-addr', `127.0.0.1:${port}`];
   if (logLevel) args.push('--log', logLevel);
   if (folder) args.push(folder);
   // The supervisor leads the new process group and takes it down if this process dies without cleaning up.
@@ -284,8 +284,8 @@ export function removeRunDir(run) {
  * with the repository as the extension under development. Resolves with the exit code the workbench reports
  * through `window.codeAutomationExit`, or 'timeout'. Server and browser are stopped before it resolves.
  */
-export async function runInExtensionHost(run, { workspace, testsPath, env = {}, timeoutMs, onCleanup, extensionDevelopmentPath, logLevel }) {
-  const server = await startCodeServer(run, { folder: workspace, env, logLevel });
+export async function runInExtensionHost(run, { workspace, testsPath, env = {}, timeoutMs, onCleanup, extensionDevelopmentPath, logLevel, workspaceTrust }) {
+  const server = await startCodeServer(run, { folder: workspace, env, logLevel, workspaceTrust });
   const stopServer = onCleanup(() => server.stop());
   try {
     const browser = await launchBrowser(run);

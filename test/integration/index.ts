@@ -40,11 +40,15 @@ export async function run(): Promise<void> {
   }
 }
 
-/** The bundled suites: every `*.test.js` beside the index (see scripts/vscode/build-tests.mjs). */
+/**
+ * The bundled suites beside the index (see scripts/vscode/build-tests.mjs): in an untrusted workspace
+ * (KESTRA_SECRETS_TRUST_MODE=untrusted) only `untrusted.test.js`, otherwise every other `*.test.js`.
+ */
 function suiteFiles(dir: string): string[] {
+  const untrusted = process.env.KESTRA_SECRETS_TRUST_MODE === 'untrusted';
   return fs
     .readdirSync(dir)
-    .filter((name) => /\.test\.js$/.test(name))
+    .filter((name) => /\.test\.js$/.test(name) && (name === 'untrusted.test.js') === untrusted)
     .sort()
     .map((name) => path.join(dir, name));
 }
