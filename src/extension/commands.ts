@@ -13,7 +13,7 @@ import { addToEnvFile, decodeEnvFile, encodeEnvFile } from './envCommands';
 import { quickNamespace } from './flowIndex';
 import { describeError } from './log';
 import { copyReference, insertReference, pickReference, type ReferenceTarget } from './references';
-import { updateContextKeys, VIEW_ID, type SecretNode, type SecretsNode, type SecretsTreeProvider } from './secretsTree';
+import { updateContextKeys, userTags, VIEW_ID, type SecretNode, type SecretsNode, type SecretsTreeProvider } from './secretsTree';
 import type { AddToEnvFileArgs, CreateSecretArgs, Services } from './services';
 
 /** Kestra keys: no blanks or quotes, so that `secret('KEY')` can name them; stores add their own limits. */
@@ -152,12 +152,14 @@ async function createSecret(services: Services, argument: unknown, tree: Secrets
 async function editSecret(services: Services, node: SecretNode): Promise<void> {
   const catalog = requireCatalog(services);
   const { key, description } = node.secret;
+  // A store replaces metadata on write: keep the description and the user's tags.
+  const options = { description, tags: userTags(node.secret.tags) };
   const visible = await listed(catalog, node.origin);
   if (visible.readOnly) throw readOnlyError(visible.backendLabel, vscode.l10n.t('edit secret {0}', key));
   const value = await askValue(vscode.l10n.t('New value of {0} in {1}', key, node.origin));
   if (value === undefined) return;
   await saving(vscode.l10n.t('Saving secret {0} in {1}…', key, node.origin), () =>
-    catalog.put(node.origin, key, value, description ? { description } : undefined),
+    catalog.put(node.origin, key, value, options),
   );
   services.log.info(`Updated secret ${key} in ${node.origin}.`);
   void vscode.window.showInformationMessage(vscode.l10n.t('Saved secret {0} in {1}.', key, node.origin));

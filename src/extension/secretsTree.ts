@@ -438,7 +438,7 @@ export function secretDescription(node: Pick<SecretNode, 'secret' | 'stale'>): s
   const { secret } = node;
   const parts: string[] = [];
   if (secret.inherited && secret.fromNamespace) parts.push(vscode.l10n.t('inherited from {0}', secret.fromNamespace));
-  const tags = Object.entries(secret.tags ?? {}).filter(([name]) => !IDENTITY_TAGS.has(name));
+  const tags = Object.entries(userTags(secret.tags) ?? {});
   if (tags.length > 0) parts.push(tags.map(([name, value]) => `${name}=${value}`).join(', '));
   else if (!secret.inherited && secret.source) parts.push(secret.source);
   if (node.stale) parts.push(vscode.l10n.t('(stale)'));
@@ -484,6 +484,13 @@ function messageItem(node: MessageNode): vscode.TreeItem {
   item.command = node.command;
   item.contextValue = node.icon === 'error' && node.command?.command === 'kestraSecrets.refresh' ? 'error' : 'message';
   return item;
+}
+
+/** A secret's tags without the identity tags Kestra writes itself (namespace, key, prefix, tenant). */
+export function userTags(tags: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!tags) return undefined;
+  const kept = Object.entries(tags).filter(([name]) => !IDENTITY_TAGS.has(name));
+  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
 }
 
 /** Escapes Markdown so that store-provided text (descriptions, tags) renders literally. */
