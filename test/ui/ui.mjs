@@ -1,6 +1,7 @@
 // UI-level checks through the browser, in code-server with the packaged .vsix installed: what a person sees.
 // Suggest rows, hover text, Problems panel rows (and a quick fix that clears one), the Secrets view with lock
-// icons and no write action. Screenshots go to test-results/ (tree.png, completion.png, hover.png, problems.png).
+// icons and no write action, then with a writable server, Create Secret. Screenshots go to test-results/
+// (tree.png, completion.png, hover.png, problems.png, tree-writable.png).
 // Run alone: node test/ui/ui.mjs [--keep]   (after `npm run build && npm run package`)
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { scanForCanary, testWorkspace, workspaceCanaries } from '../../scripts/v
 
 /** The keys Kestra OSS loads from the test workspace (see test/integration/helpers.ts). */
 const VISIBLE_KEYS = ['API_TOKEN', 'DB_CREDENTIALS', 'DB_PASSWORD', 'SLACK_CHANNEL', 'SMTP_CONFIG'];
+const uiSettings = { 'workbench.editor.enablePreview': false, 'breadcrumbs.enabled': false };
 const SELECTORS = {
   workbench: '.monaco-workbench',
   editor: '.editor-instance .monaco-editor .view-lines',
@@ -297,7 +299,49 @@ const checks = [
       assert.deepEqual(writes, []);
     },
   },
+  {
+    name: 'with a writable Kestra server, Create Secret appears in the view and the palette',
+    async run({ page, run }) {
+      const fake = await startFakeKestraServer();
+      try {
+        writeUserSettings(run, { ...uiSettings, 'kestraSecrets.server': { url: fake.url, tenant: 'main' } });
+        // A window reload re-reads the user settings written on disk.
+        await page.reload();
+        await page.locator(SELECTORS.activityBarItem).waitFor({ state: 'visible', timeout: 60_000 });
+        await delay(1500);
+        await page.locator(SELECTORS.activityBarItem).click();
+        await page.locator(SELECTORS.treeRows).first().waitFor({ state: 'visible', timeout: 20_000 });
+        await widenSidebar(page, 460);
+        await expandUntilShown(page, ['TEAM_DB', 'SUB_ONLY']);
+        const create = page.locator('.part.sidebar .title-actions .action-label[aria-label^="Create Secret"]');
+        await create.waitFor({ state: 'visible', timeout: 20_000 });
+        await page.mouse.move(900, 700);
+        await screenshot(page, 'tree-writable.png');
+        await page.keyboard.press('F1');
+        await page.locator(SELECTORS.quickInput).fill('>Kestra Secrets: Create Secret');
+        await page.locator(SELECTORS.quickInputRows).first().waitFor({ state: 'visible' });
+        const entries = await texts(page.locator(`${SELECTORS.quickInputRows} .label-name`));
+        await page.keyboard.press('Escape');
+        assert.ok(entries.includes('Kestra Secrets: Create Secret'), `palette: ${entries.join(' | ')}`);
+        assert.equal(await page.locator(SELECTORS.lockIcons).count(), 0, 'no lock on a writable server');
+      } finally {
+        writeUserSettings(run, uiSettings);
+        await fake.stop();
+      }
+    },
+  },
 ];
+
+/** The loopback Kestra Enterprise fake of test/fakes (TypeScript, loaded through tsx). */
+async function startFakeKestraServer() {
+  const { tsImport } = await import('tsx/esm/api');
+  const { startKestraServer } = await tsImport('../fakes/kestraServer.ts', import.meta.url);
+  return startKestraServer({
+    edition: 'ee',
+    readOnly: false,
+    secrets: [{ namespace: 'company.team', key: 'TEAM_DB' }, { namespace: 'company.team.sub', key: 'SUB_ONLY' }],
+  });
+}
 
 /** Expands collapsed rows of the Secrets view (children load asynchronously) until `labels` all show. */
 async function expandUntilShown(page, labels, timeoutMs = 20_000) {
@@ -331,7 +375,7 @@ export async function runUiChecks({ keep = false, onCleanup = () => () => undefi
   if (!existsSync(vsixPath)) throw new Error(`${vsixPath} is missing: run npm run package first`);
   const run = createRunDir('ui');
   if (!keep) onCleanup(() => removeRunDir(run));
-  writeUserSettings(run, { 'workbench.editor.enablePreview': false, 'breadcrumbs.enabled': false });
+  writeUserSettings(run, uiSettings);
   installVsix(run, vsixPath);
   const workspace = copyWorkspace(run, testWorkspace);
   const server = await startCodeServer(run, { folder: workspace });
