@@ -378,7 +378,7 @@ export async function runUiChecks({ keep = false, onCleanup = () => () => undefi
   writeUserSettings(run, uiSettings);
   installVsix(run, vsixPath);
   const workspace = copyWorkspace(run, testWorkspace);
-  const server = await startCodeServer(run, { folder: workspace });
+  const server = await startCodeServer(run, { folder: workspace, logLevel: 'trace' });
   const stopServer = onCleanup(() => server.stop());
   const browser = await launchBrowser(run);
   const closeBrowser = onCleanup(() => browser.close());
