@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BackendContext } from '../backends/backend';
 import { describeEnvSources } from '../backends/env';
+import { createBackend } from '../backends/index';
 import { SecretCatalog } from '../core/catalog';
 import { ConfigError, configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
 import type { KestraSecretsConfig } from '../core/configTypes';
@@ -245,7 +246,12 @@ export class ExtensionServices implements Services, vscode.Disposable {
     try {
       const config = await this.loadConfiguration(located);
       const backendContext = await this.backendContext(config);
-      const catalog = new SecretCatalog(config, backendContext, { editorDefaultTtlMs: this.current.cacheTtlMs });
+      const credentialsByType = await this.credentialsByType(config);
+      const catalog = new SecretCatalog(config, backendContext, {
+        editorDefaultTtlMs: this.current.cacheTtlMs,
+        // Each store gets the credentials stored for its own type (dedicated namespaces may use another store).
+        factory: (backendConfig, context) => createBackend(backendConfig, { ...context, credentials: credentialsByType.get(backendConfig.type) }, config.server),
+      });
       catalog.onDidChange(() => this.catalogChanged());
       this.catalog = catalog;
       this.configSource = located.source;
@@ -359,6 +365,12 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const context = { ...base, envFiles: fromSettings.filter((file) => !fromCompose.has(path.resolve(file))) };
     this.envSources = describeEnvSources(context);
     return context;
+  }
+
+  private async credentialsByType(config: KestraSecretsConfig): Promise<Map<string, Record<string, string> | undefined>> {
+    const types = new Set([config.secret.type, ...Object.values(config.namespaces).map((entry) => entry.type)]);
+    const entries = await Promise.all([...types].map(async (type) => [type, await this.storedCredentials(type)] as const));
+    return new Map(entries);
   }
 
   private async storedCredentials(backendType: string): Promise<Record<string, string> | undefined> {
