@@ -1,7 +1,7 @@
 /** `kestra-secrets check`: every flow under the given paths against the configured secret store. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkFlow, referencedNamespaces, type VisibleLookup } from '../core/checks';
+import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
 import type { VisibleSecrets } from '../core/catalogTypes';
 import type { SecretCatalog } from '../core/catalog';
 import { analyzeFlow, looksLikeFlow, type FlowAnalysis } from '../core/flow';
@@ -102,7 +102,7 @@ function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; proble
 async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog, io: CliIo): Promise<{ problems: Problem[]; storeFailed: boolean }> {
   const namespaces = [...new Set(flows.flatMap((flow) => referencedNamespaces(flow.analysis)))];
   const listings = new Map<string, VisibleSecrets>();
-  const subkeyed = keysWithSubkeys(flows);
+  const subkeyed = keysWithSubkeys(flows.map((flow) => flow.analysis));
   await Promise.all(
     namespaces.map(async (namespace) => {
       const visible = await catalog.visible(namespace);
@@ -117,22 +117,6 @@ async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog,
   return { problems: flows.flatMap((flow) => checkFlow(flow.file, flow.analysis, lookup)), storeFailed };
 }
 
-/** Keys referenced with a static sub-key, per namespace they are looked up in. */
-function keysWithSubkeys(flows: ScannedFlow[]): Map<string, Set<string>> {
-  const byNamespace = new Map<string, Set<string>>();
-  for (const { analysis } of flows) {
-    for (const reference of analysis.references) {
-      const namespace = reference.namespace ?? analysis.namespace;
-      if (!reference.key || !reference.subkey || namespace === undefined) continue;
-      const keys = byNamespace.get(namespace) ?? new Set<string>();
-      keys.add(reference.key);
-      byNamespace.set(namespace, keys);
-    }
-  }
-  return byNamespace;
-}
-
-/** Writes each listing failure once; true when a namespace could not be listed at all. */
 function reportBackendErrors(listings: Map<string, VisibleSecrets>, io: CliIo): boolean {
   const failed = [...listings.values()].filter((visible) => visible.error);
   const written = new Set<string>();

@@ -19,6 +19,21 @@ export function referencedNamespaces(analysis: FlowAnalysis): string[] {
   return [...namespaces];
 }
 
+/** Keys referenced with a static sub-key, by the namespace they are looked up in. */
+export function keysWithSubkeys(analyses: Iterable<FlowAnalysis>): Map<string, Set<string>> {
+  const byNamespace = new Map<string, Set<string>>();
+  for (const analysis of analyses) {
+    for (const reference of analysis.references) {
+      const namespace = reference.namespace ?? analysis.namespace;
+      if (!reference.key || !reference.subkey || namespace === undefined) continue;
+      const keys = byNamespace.get(namespace) ?? new Set<string>();
+      keys.add(reference.key);
+      byNamespace.set(namespace, keys);
+    }
+  }
+  return byNamespace;
+}
+
 export function checkFlow(file: string, analysis: FlowAnalysis, lookup: VisibleLookup): Problem[] {
   const problems: Problem[] = analysis.errors.map((error) => ({
     file,

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { SecretCatalog } from '../core/catalog';
 import type { VisibleSecrets } from '../core/catalogTypes';
-import { checkFlow, referencedNamespaces, type VisibleLookup } from '../core/checks';
+import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
 import type { FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
 import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from './convert';
@@ -120,8 +120,12 @@ export class SecretDiagnostics implements vscode.Disposable {
 
   private async checkAnalysis(uri: vscode.Uri, analysis: FlowAnalysis, catalog: SecretCatalog): Promise<Problem[]> {
     const listings = new Map<string, VisibleSecrets>();
+    const subkeyed = keysWithSubkeys([analysis]);
     await Promise.all(
-      referencedNamespaces(analysis).map(async (namespace) => listings.set(namespace, await catalog.visible(namespace))),
+      referencedNamespaces(analysis).map(async (namespace) => {
+        const visible = await catalog.visible(namespace);
+        listings.set(namespace, await catalog.withSubkeys(visible, subkeyed.get(namespace) ?? []));
+      }),
     );
     const lookup: VisibleLookup = (namespace) => {
       const visible = listings.get(namespace);
