@@ -7,23 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
+import type { KestraSecretsApi, TreeItemSnapshot } from '../../src/extension/api';
+
 export const EXTENSION_ID = 'kestra-secrets.kestra-secrets';
 
-/** The API `activate()` returns (src/extension/api.ts), restated so the suites stay bundle-independent. */
-export interface TreeItemSnapshot {
-  label: string;
-  description?: string;
-  tooltip?: string;
-  contextValue?: string;
-  icon?: string;
-  children: TreeItemSnapshot[];
-}
-
-export interface KestraSecretsApi {
-  readonly activationMs: number;
-  catalogReady(): Promise<void>;
-  treeItems(): Promise<TreeItemSnapshot[]>;
-}
+export type { KestraSecretsApi, TreeItemSnapshot };
 
 /**
  * The keys Kestra OSS would load from the workspace: every `SECRET_*` of `.env_encoded` and of the Compose

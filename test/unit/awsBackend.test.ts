@@ -8,19 +8,14 @@ import { BackendError, type BackendContext, type SecretBackend } from '../../src
 import { createAwsBackend, serverFilters } from '../../src/backends/aws';
 import { hasAllTags, hasAnyTag, identityOf, keyFromPrefixedName, scrub } from '../../src/backends/common';
 import type { SecretBackendConfig } from '../../src/core/configTypes';
-import type { Logger } from '../../src/core/log';
 import { startAwsSecretsManager, type FakeAwsSecretsManager } from '../fakes/awsSecretsManager';
 import { runCli } from '../fakes/tls';
+import { recordingLogger } from './recordingLogger';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const CANARY = 'CANARY-7f3a9c-do-not-leak';
-
-function recordingLogger(lines: string[]): Logger {
-  const record = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  return { trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-}
 
 describe('AWS Secrets Manager backend against the fake', () => {
   let fake: FakeAwsSecretsManager;

@@ -6,16 +6,11 @@ import * as path from 'node:path';
 import { BackendError, type BackendContext, type SecretBackend } from '../../src/backends/backend';
 import { createGoogleBackend } from '../../src/backends/google';
 import type { SecretBackendConfig } from '../../src/core/configTypes';
-import type { Logger } from '../../src/core/log';
 import { startGoogleSecretManager, type GoogleFake } from '../fakes/googleSecretManager';
 import { runCli } from '../fakes/tls';
+import { recordingLogger } from './recordingLogger';
 
 const CANARY = 'CANARY-7f3a9c-never-show-me';
-
-function recordingLogger(lines: string[]): Logger {
-  const record = (level: string) => (message: string) => lines.push(`${level} ${message}`);
-  return { trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-}
 
 describe('Google Secret Manager backend against the loopback REST fake', function () {
   this.timeout(30000);

@@ -6,16 +6,11 @@ import * as path from 'node:path';
 import { BackendError, type BackendContext, type SecretBackend } from '../../src/backends/backend';
 import { createVaultBackend } from '../../src/backends/vault';
 import type { SecretBackendConfig, VaultOptions } from '../../src/core/configTypes';
-import type { Logger } from '../../src/core/log';
 import { createTestCertificate, runCli } from '../fakes/tls';
 import { startVault, type FakeVault, type FakeVaultOptions } from '../fakes/vault';
+import { recordingLogger } from './recordingLogger';
 
 const CANARY = 'CANARY-vault-4b1e-do-not-leak';
-
-function recordingLogger(lines: string[]): Logger {
-  const record = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  return { trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-}
 
 const fakeOptions: FakeVaultOptions = {
   tokens: {
