@@ -222,25 +222,44 @@ async function benchAwsListing(rows: Row[], results: Record<string, unknown>): P
   }
 }
 
-/** Issue 3: activation and completion latency inside code-server, when the harness is installed. */
+/** Issue 3: activation and completion latency inside code-server (scripts/vscode/bench.mjs prints JSON). */
 async function benchEditor(rows: Row[], results: Record<string, unknown>): Promise<void> {
-  const script = path.join(root, 'scripts', 'vscode', 'bench.mjs');
-  if (!fs.existsSync(script)) {
-    rows.push({ benchmark: 'editor benchmarks', value: 'skipped', note: 'scripts/vscode/bench.mjs not present' });
+  if (process.env.KESTRA_SECRETS_BENCH_EDITOR === '0') {
+    rows.push({ benchmark: 'editor benchmarks', value: 'skipped', note: 'KESTRA_SECRETS_BENCH_EDITOR=0' });
     return;
   }
-  const output = path.join(work, 'editor-bench.json');
-  const run = spawnSync(process.execPath, [script, '--out', output], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000 });
-  if (run.status !== 0 || !fs.existsSync(output)) {
+  const script = path.join(root, 'scripts', 'vscode', 'bench.mjs');
+  const run = spawnSync(process.execPath, [script, '--no-build'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+  if (run.status !== 0) {
     rows.push({ benchmark: 'editor benchmarks', value: 'failed', note: `scripts/vscode/bench.mjs exited ${run.status}` });
     return;
   }
-  const editor = JSON.parse(fs.readFileSync(output, 'utf8')) as { activationMs: number; flows: number; completion: { p50: number; p95: number; samples: number; lines: number } };
+  const editor = JSON.parse(run.stdout) as EditorBench;
   results.editor = editor;
+  const provider = editor.completionProvider;
   rows.push(
-    { benchmark: `editor activation, workspace of ${editor.flows} flows`, value: `${editor.activationMs.toFixed(1)} ms`, note: 'inside code-server; acceptance: < 50 ms' },
-    { benchmark: `completion in a ${editor.completion.lines}-line flow, p95`, value: `${editor.completion.p95.toFixed(1)} ms`, note: `p50 ${editor.completion.p50.toFixed(1)} ms over ${editor.completion.samples} requests; acceptance: < 10 ms` },
+    { benchmark: `editor activation, workspace of ${editor.flows} flows`, value: `${editor.activationMs.toFixed(1)} ms`, note: `inside code-server; first diagnostics pass done ${(editor.catalogReadyMs / 1000).toFixed(1)} s later, in the background; acceptance: < 50 ms` },
+    ...(provider
+      ? [{ benchmark: `completion in a ${editor.bigFlowLines}-line flow, provider p95`, value: `${provider.p95.toFixed(2)} ms`, note: `p50 ${provider.p50.toFixed(2)} ms over ${provider.samples} requests (time inside the provider); acceptance: < 10 ms` }]
+      : []),
+    { benchmark: 'completion, whole executeCompletionItemProvider round trip, p95', value: `${editor.completion.p95.toFixed(1)} ms`, note: `p50 ${editor.completion.p50.toFixed(1)} ms; the same command where our provider answers nothing: p95 ${editor.commandBaseline.p95.toFixed(1)} ms` },
   );
+}
+
+interface Percentiles {
+  p50: number;
+  p95: number;
+  samples: number;
+}
+
+interface EditorBench {
+  activationMs: number;
+  catalogReadyMs: number;
+  flows: number;
+  bigFlowLines: number;
+  completion: Percentiles;
+  commandBaseline: Percentiles;
+  completionProvider?: Percentiles;
 }
 
 function printTable(): void {
