@@ -129,7 +129,7 @@ export function nearMissFinder(candidates: string[], options: ClosestMatchOption
   };
 }
 
-/** Orders completion candidates: prefix matches, then substring matches, then by edit distance. */
+/** Orders completion candidates: prefix matches A to Z, then substring matches (earliest first), then by edit distance. */
 export function rankByCloseness(typed: string, candidates: string[]): string[] {
   const wanted = typed.toUpperCase();
   const scored = candidates.map((candidate) => {
@@ -137,7 +137,8 @@ export function rankByCloseness(typed: string, candidates: string[]): string[] {
     let group = 2;
     if (upper.startsWith(wanted)) group = 0;
     else if (upper.includes(wanted)) group = 1;
-    const distance = group === 2 ? editDistance(wanted, upper) : upper.length - wanted.length;
+    // Prefix matches read best in alphabetical order (nothing typed yet lists every key A to Z).
+    const distance = group === 2 ? editDistance(wanted, upper) : group === 1 ? upper.indexOf(wanted) : 0;
     return { candidate, group, distance };
   });
   scored.sort((x, y) => x.group - y.group || x.distance - y.distance || x.candidate.localeCompare(y.candidate));

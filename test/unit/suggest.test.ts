@@ -93,6 +93,10 @@ describe('rankByCloseness', () => {
     assert.deepEqual(ranked, ['TOKEN', 'TOKEN_2', 'GITHUB_TOKEN', 'TAK', 'DB_PASSWORD']);
   });
 
+  it('lists every key A to Z when nothing is typed yet', () => {
+    assert.deepEqual(rankByCloseness('', ['SMTP_CONFIG', 'API_TOKEN', 'DB_CREDENTIALS', 'DB_PASSWORD']), ['API_TOKEN', 'DB_CREDENTIALS', 'DB_PASSWORD', 'SMTP_CONFIG']);
+  });
+
   it('keeps every candidate', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 6 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 12 }), (typed, candidates) => {
