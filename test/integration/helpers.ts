@@ -127,3 +127,56 @@ export function hoverText(hovers: vscode.Hover[]): string {
     .join('\n')
     .replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1');
 }
+
+/**
+ * The labels of our completion items (sorted) at the end of `line`, appended in memory to the flow at
+ * `relative` (never saved; the document is reverted and closed afterwards).
+ */
+export async function completionLabelsAfter(relative: string, line: string): Promise<string[]> {
+  const document = await openDocument(relative);
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(document.uri, document.lineAt(document.lineCount - 1).range.end, `\n${line}`);
+  assert.ok(await vscode.workspace.applyEdit(edit));
+  const last = document.lineCount - 1;
+  const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+    'vscode.executeCompletionItemProvider', document.uri, new vscode.Position(last, document.lineAt(last).text.length), "'",
+  );
+  await revertAndClose(document);
+  return list.items
+    .filter((item) => item.kind !== vscode.CompletionItemKind.Text)
+    .map((item) => (typeof item.label === 'string' ? item.label : item.label.label))
+    .sort();
+}
+
+/** Sets environment variables of the extension host (the suites run in it); returns what puts them back. */
+export function setProcessEnv(values: Record<string, string>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+/** Waits until the tree shows every key in `present` and none in `absent` (30 s: a reload may list a store). */
+export async function waitForTreeLabels(what: string, present: string[], absent: string[] = []): Promise<TreeItemSnapshot[]> {
+  const extensionApi = await activatedApi();
+  return waitFor(what, async () => {
+    const items = flattenTree(await extensionApi.treeItems());
+    const labels = new Set(items.map((item) => item.label));
+    return present.every((label) => labels.has(label)) && !absent.some((label) => labels.has(label)) ? items : undefined;
+  }, 30_000);
+}
+
+/** The `viewItem` pattern under which package.json offers `command` on tree items (e.g. kestraSecrets.editSecret). */
+export function viewItemPattern(command: string): RegExp {
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(extension);
+  const menus = (extension.packageJSON.contributes?.menus?.['view/item/context'] ?? []) as { command: string; when?: string }[];
+  const when = menus.find((entry) => entry.command === command)?.when ?? '';
+  const viewItem = /viewItem\s*=~\s*\/((?:\\\/|[^/])+)\//.exec(when);
+  assert.ok(viewItem, `${command} is offered on some tree items: ${when}`);
+  return new RegExp(viewItem[1] as string);
+}
