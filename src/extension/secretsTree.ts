@@ -400,17 +400,28 @@ function backendItem(node: BackendNode, readOnly: boolean): vscode.TreeItem {
 }
 
 function namespaceItem(node: NamespaceNode, stale: boolean, readOnly: boolean): vscode.TreeItem {
-  const label = node.allNamespaces ? vscode.l10n.t('All namespaces (OSS env secrets)') : node.namespace;
+  const label = node.allNamespaces ? allNamespacesLabel(node.backend) : node.namespace;
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = nodeId(node);
   item.iconPath = new vscode.ThemeIcon(node.allNamespaces ? 'globe' : 'symbol-namespace');
   item.description = stale ? vscode.l10n.t('(stale)') : undefined;
   item.contextValue = readOnly ? 'namespace' : 'namespace.writable';
   item.tooltip = node.allNamespaces
-    ? vscode.l10n.t('Kestra open source secrets have no namespace: every flow sees every key.')
+    ? allNamespacesTooltip(node.backend)
     : vscode.l10n.t('Secrets visible to {0}: its own, then inherited from its parents.', node.namespace);
   if (node.allNamespaces) item.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
   return item;
+}
+
+/** Kestra OSS env secrets, a read-only Vault path prefix…: stores whose keys every namespace sees. */
+function allNamespacesLabel(backend: SecretBackend): string {
+  return backend.type === 'env' ? vscode.l10n.t('All namespaces (OSS env secrets)') : vscode.l10n.t('All namespaces');
+}
+
+function allNamespacesTooltip(backend: SecretBackend): string {
+  return backend.type === 'env'
+    ? vscode.l10n.t('Kestra open source secrets have no namespace: every flow sees every key.')
+    : vscode.l10n.t('These secrets are not tied to a namespace: every flow sees every key.');
 }
 
 function secretItem(node: SecretNode): vscode.TreeItem {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import { startKestraServer, type FakeKestraServer } from '../fakes/kestraServer';
 import {
-  EXTENSION_ID, VISIBLE_KEYS, activatedApi, flattenTree, hoverText, openDocument, positionOf, revertAndClose, waitFor,
+  EXTENSION_ID, VISIBLE_KEYS, activatedApi, completionLabelsAfter, flattenTree, hoverText, openDocument, positionOf, revertAndClose, waitFor,
 } from './helpers';
 
 /** Kestra Enterprise over its REST API (a loopback fake): namespaces see their own secrets, then their parents'. */
@@ -14,23 +14,6 @@ const SERVER_SECRETS = [
   { namespace: 'company.team.sub', key: 'SUB_ONLY' },
   { namespace: 'other', key: 'OTHER_KEY' },
 ];
-
-async function keyCompletions(relative: string, line: string): Promise<string[]> {
-  const document = await openDocument(relative);
-  const edit = new vscode.WorkspaceEdit();
-  const end = document.lineAt(document.lineCount - 1).range.end;
-  edit.insert(document.uri, end, `\n${line}`);
-  assert.ok(await vscode.workspace.applyEdit(edit));
-  const last = document.lineCount - 1;
-  const list = await vscode.commands.executeCommand<vscode.CompletionList>(
-    'vscode.executeCompletionItemProvider', document.uri, new vscode.Position(last, document.lineAt(last).text.length), "'",
-  );
-  await revertAndClose(document);
-  return list.items
-    .filter((item) => item.kind !== vscode.CompletionItemKind.Text)
-    .map((item) => (typeof item.label === 'string' ? item.label : item.label.label))
-    .sort();
-}
 
 describe('a writable Kestra Enterprise server', () => {
   let fake: FakeKestraServer;
@@ -59,11 +42,11 @@ describe('a writable Kestra Enterprise server', () => {
 
   it("completes exactly the keys visible to each flow's namespace, inherited ones included", async () => {
     assert.deepEqual(
-      await keyCompletions('flows/company.team.sub/report.yml', `    description: "{{ secret('`),
+      await completionLabelsAfter('flows/company.team.sub/report.yml', `    description: "{{ secret('`),
       ['COMPANY_WIDE', 'SHARED_TOKEN', 'SUB_ONLY', 'TEAM_DB'],
     );
     assert.deepEqual(
-      await keyCompletions('flows/company.team/typing.yml', `    description: "{{ secret('`),
+      await completionLabelsAfter('flows/company.team/typing.yml', `    description: "{{ secret('`),
       ['COMPANY_WIDE', 'SHARED_TOKEN', 'TEAM_DB'],
     );
   });
