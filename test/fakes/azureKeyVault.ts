@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { FaultQueue, type InjectedFault } from './faults';
 
 export interface StoredAzureSecret {
   name: string;
@@ -20,10 +21,7 @@ export interface StoredAzureSecret {
   deleted?: boolean;
 }
 
-export type AzureFault =
-  | { kind: 'status'; status: 429 | 500 | 503; count: number; retryAfterSeconds?: number }
-  | { kind: 'hang'; count: number }
-  | { kind: 'latency'; ms: number; count: number };
+export type AzureFault = InjectedFault;
 
 export interface RecordedAzureRequest {
   method: string;
@@ -71,8 +69,7 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
   const requests: RecordedAzureRequest[] = [];
   const tokens = new Set<string>();
   const apps = new Map<string, string>();
-  const faults: AzureFault[] = [];
-  const hanging = new Set<http.ServerResponse>();
+  const faults = new FaultQueue();
   const sockets = new Set<Socket>();
   let tokenRequests = 0;
 
@@ -120,18 +117,11 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
       res.end(JSON.stringify({ error: { code: 'Unauthorized', message: token ? 'AKV10032: Invalid issuer.' : 'AKV10000: Request is missing a Bearer or PoP token.' } }));
       return;
     }
-    const fault = faults[0];
+    const fault = await faults.apply(res);
+    if (fault === 'hung') return;
     if (fault) {
-      if (--fault.count <= 0) faults.shift();
-      if (fault.kind === 'hang') {
-        hanging.add(res);
-        return;
-      }
-      if (fault.kind === 'latency') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-      else {
-        const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-        return sendError(res, fault.status, fault.status === 429 ? 'Throttled' : 'InternalServerError', 'Injected fault.', headers);
-      }
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      return sendError(res, fault.status, fault.status === 429 ? 'Throttled' : 'InternalServerError', 'Injected fault.', headers);
     }
     if (!API_VERSION_PATTERN.test(url.searchParams.get('api-version') ?? '')) {
       return sendError(res, 400, 'BadParameter', 'The api-version query parameter is missing or unsupported.');
@@ -258,14 +248,14 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
       secrets.set(name, { name, versions: [version] });
     },
     writeRequests: () => requests.filter((request) => request.write).length,
-    inject: (fault) => faults.push({ ...fault }),
+    inject: (fault) => faults.push(fault),
     reset: () => {
       secrets.clear();
       requests.length = 0;
-      faults.length = 0;
+      faults.clear();
     },
     close: async () => {
-      for (const res of hanging) res.destroy();
+      faults.releaseHanging();
       for (const socket of sockets) socket.destroy();
       await Promise.all([closeServer(tlsServer), closeServer(proxy)]);
     },

@@ -8,6 +8,7 @@
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FaultQueue, type InjectedFault, type StatusFault } from './faults';
 
 export interface StoredGoogleSecret {
   id: string;
@@ -17,10 +18,7 @@ export interface StoredGoogleSecret {
   versions: Buffer[];
 }
 
-export type GoogleFault =
-  | { kind: 'status'; status: 429 | 500 | 503; count: number }
-  | { kind: 'hang'; count: number }
-  | { kind: 'latency'; ms: number; count: number };
+export type GoogleFault = Exclude<InjectedFault, { kind: 'status' }> | Omit<StatusFault, 'retryAfterSeconds'>;
 
 export interface RecordedGoogleRequest {
   method: string;
@@ -55,8 +53,7 @@ export async function startGoogleSecretManager(options: GoogleFakeOptions = {}):
   const secrets = new Map<string, StoredGoogleSecret>();
   const requests: RecordedGoogleRequest[] = [];
   const publicKeys = new Map<string, crypto.KeyObject>();
-  const faults: GoogleFault[] = [];
-  const hanging = new Set<http.ServerResponse>();
+  const faults = new FaultQueue();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -71,16 +68,9 @@ export async function startGoogleSecretManager(options: GoogleFakeOptions = {}):
     const method = req.method ?? 'GET';
     const write = method !== 'GET';
     requests.push({ method, path: url.pathname, filter: url.searchParams.get('filter') ?? undefined, write });
-    const fault = faults[0];
-    if (fault) {
-      if (--fault.count <= 0) faults.shift();
-      if (fault.kind === 'hang') {
-        hanging.add(res);
-        return;
-      }
-      if (fault.kind === 'latency') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-      else return sendError(res, fault.status, fault.status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE', 'Injected fault.');
-    }
+    const fault = await faults.apply(res);
+    if (fault === 'hung') return;
+    if (fault) return sendError(res, fault.status, fault.status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE', 'Injected fault.');
     if (!authorized(req.headers.authorization)) {
       return sendError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
     }
@@ -204,10 +194,10 @@ export async function startGoogleSecretManager(options: GoogleFakeOptions = {}):
       });
     },
     writeRequests: () => requests.filter((request) => request.write).length,
-    inject: (fault) => faults.push({ ...fault }),
+    inject: (fault) => faults.push(fault),
     close: () =>
       new Promise<void>((resolve) => {
-        for (const res of hanging) res.destroy();
+        faults.releaseHanging();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
