@@ -10,7 +10,7 @@ import { hasAllTags, hasAnyTag, identityOf, keyFromPrefixedName, scrub } from '.
 import type { SecretBackendConfig } from '../../src/core/configTypes';
 import { startAwsSecretsManager, type FakeAwsSecretsManager } from '../fakes/awsSecretsManager';
 import { runCli } from '../fakes/tls';
-import { recordingLogger } from './recordingLogger';
+import { testBackendContext } from './recordingLogger';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -36,15 +36,7 @@ describe('AWS Secrets Manager backend against the fake', () => {
     },
     ...overrides,
   });
-  const context = (overrides: Partial<BackendContext> = {}): BackendContext => ({
-    log: recordingLogger(logLines),
-    tenant: 'main',
-    readValuesForSubkeys: false,
-    workspaceRoots: [],
-    envFiles: [],
-    env: { KESTRA_SECRETS_TIMEOUT_MS: '2000' },
-    ...overrides,
-  });
+  const context = (overrides: Partial<BackendContext> = {}): BackendContext => testBackendContext(logLines, overrides);
   const backend = (cfg: SecretBackendConfig, ctx: BackendContext = context()) => {
     const created = createAwsBackend(cfg, ctx);
     backends.push(created);

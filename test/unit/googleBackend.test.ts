@@ -8,7 +8,7 @@ import { createGoogleBackend } from '../../src/backends/google';
 import type { SecretBackendConfig } from '../../src/core/configTypes';
 import { startGoogleSecretManager, type GoogleFake } from '../fakes/googleSecretManager';
 import { runCli } from '../fakes/tls';
-import { recordingLogger } from './recordingLogger';
+import { testBackendContext } from './recordingLogger';
 
 const CANARY = 'CANARY-7f3a9c-never-show-me';
 
@@ -53,15 +53,7 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
   }
 
   function backend(cfg: SecretBackendConfig, context: Partial<BackendContext> = {}): SecretBackend {
-    const created = createGoogleBackend(cfg, {
-      log: recordingLogger(lines),
-      tenant: 'main',
-      readValuesForSubkeys: false,
-      workspaceRoots: [],
-      envFiles: [],
-      env: { KESTRA_SECRETS_TIMEOUT_MS: '5000' },
-      ...context,
-    });
+    const created = createGoogleBackend(cfg, testBackendContext(lines, context, 5000));
     backends.push(created);
     return created;
   }

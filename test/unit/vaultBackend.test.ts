@@ -8,7 +8,7 @@ import { createVaultBackend } from '../../src/backends/vault';
 import type { SecretBackendConfig, VaultOptions } from '../../src/core/configTypes';
 import { createTestCertificate, runCli } from '../fakes/tls';
 import { startVault, type FakeVault, type FakeVaultOptions } from '../fakes/vault';
-import { recordingLogger } from './recordingLogger';
+import { testBackendContext } from './recordingLogger';
 
 const CANARY = 'CANARY-vault-4b1e-do-not-leak';
 
@@ -36,15 +36,7 @@ describe('Vault backend against the fake', () => {
     vault: { address: fake.url, rootEngine: 'secret', engineVersion: 2, token: { token: fake.rootToken }, ...vault },
     ...overrides,
   });
-  const context = (overrides: Partial<BackendContext> = {}): BackendContext => ({
-    log: recordingLogger(logLines),
-    tenant: 'main',
-    readValuesForSubkeys: false,
-    workspaceRoots: [],
-    envFiles: [],
-    env: { KESTRA_SECRETS_TIMEOUT_MS: '2000' },
-    ...overrides,
-  });
+  const context = (overrides: Partial<BackendContext> = {}): BackendContext => testBackendContext(logLines, overrides);
   const backend = (cfg: SecretBackendConfig, ctx: BackendContext = context()) => {
     const created = createVaultBackend(cfg, ctx);
     backends.push(created);
