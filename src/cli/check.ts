@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
 import type { VisibleSecrets } from '../core/catalogTypes';
 import type { SecretCatalog } from '../core/catalog';
+import { findFilesUnder } from '../core/files';
 import { analyzeFlow, looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
 import type { CliIo } from './io';
@@ -67,18 +68,7 @@ export function yamlFilesUnder(target: string): string[] {
     throw new UsageError(`no such file or directory: ${target}`);
   }
   if (stat.isFile()) return [target];
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name)) walk(path.join(dir, entry.name));
-      } else if (/\.ya?ml$/i.test(entry.name)) {
-        found.push(path.join(dir, entry.name));
-      }
-    }
-  };
-  walk(target);
-  return found.sort();
+  return findFilesUnder(target, (name) => /\.ya?ml$/i.test(name), { skipFolders: SKIPPED_DIRS, strict: true });
 }
 
 function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; problems: Problem[] } {

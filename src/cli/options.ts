@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ConfigError, defaultConfig, loadConfigFile } from '../core/config';
 import { SecretCatalog } from '../core/catalog';
 import { findComposeFiles } from '../core/compose';
+import { findFilesUnder } from '../core/files';
 import type { KestraSecretsConfig } from '../core/configTypes';
 import type { Logger } from '../core/log';
 import { serverCredentialsFromEnv } from '../core/serverAuth';
@@ -122,23 +123,7 @@ function envFilesToRead(options: StoreOptions, roots: string[], io: CliIo): stri
   if (options.envFiles.length > 0) return options.envFiles.map((file) => path.resolve(io.cwd, file));
   const folders = roots.map((root) => path.resolve(io.cwd, root));
   if (folders.some((folder) => findComposeFiles(folder).length > 0)) return [];
-  return folders.flatMap((folder) => encodedEnvFilesUnder(folder));
-}
-
-const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
-
-function encodedEnvFilesUnder(folder: string, depth = 0): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(folder, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((entry) => {
-    const full = path.join(folder, entry.name);
-    if (entry.isFile()) return entry.name === '.env_encoded' ? [full] : [];
-    return entry.isDirectory() && depth < 8 && !SKIPPED_FOLDERS.has(entry.name) ? encodedEnvFilesUnder(full, depth + 1) : [];
-  });
+  return folders.flatMap((folder) => findFilesUnder(folder, (name) => name === '.env_encoded', { maxDepth: 8 }));
 }
 
 /** Warnings and errors only: the CLI's stdout carries results. Never receives a secret value. */

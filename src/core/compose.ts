@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { interpolate, parseDotenv, type VariableLookup } from './dotenv';
+import { findFilesUnder } from './files';
 import { LineIndex } from './lineIndex';
 import type { Range } from './types';
 
@@ -49,26 +50,9 @@ export interface ComposeReadOptions {
 }
 
 const COMPOSE_FILE = /^(docker-)?compose(\.[^/\\]+)?\.ya?ml$/i;
-const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
-
 /** Compose files (`compose.yaml`, `docker-compose.yml`, `docker-compose.prod.yml`, …) under `root`, sorted. */
 export function findComposeFiles(root: string, maxDepth = 4): string[] {
-  const found: string[] = [];
-  const visit = (folder: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(folder, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const full = path.join(folder, entry.name);
-      if (entry.isFile() && COMPOSE_FILE.test(entry.name)) found.push(full);
-      else if (entry.isDirectory() && depth < maxDepth && !SKIPPED_FOLDERS.has(entry.name)) visit(full, depth + 1);
-    }
-  };
-  visit(root, 0);
-  return found.sort();
+  return findFilesUnder(root, (name) => COMPOSE_FILE.test(name), { maxDepth });
 }
 
 /**
