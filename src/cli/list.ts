@@ -61,14 +61,13 @@ export function toListed(visible: VisibleSecrets): ListedSecrets {
     backend: visible.backendType,
     readOnly: visible.readOnly,
     namespace: visible.namespace,
-    secrets: [...visible.secrets]
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .map((secret) => ({
-        key: secret.key,
-        namespace: secret.fromNamespace ?? secret.namespace ?? null,
-        tags: secret.tags ?? {},
-        ...(secret.subkeys ? { subkeys: secret.subkeys } : {}),
-      })),
+    // VisibleSecrets come sorted by key from the catalog.
+    secrets: visible.secrets.map((secret) => ({
+      key: secret.key,
+      namespace: secret.fromNamespace ?? secret.namespace ?? null,
+      tags: secret.tags ?? {},
+      ...(secret.subkeys ? { subkeys: secret.subkeys } : {}),
+    })),
   };
 }
 
