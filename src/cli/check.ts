@@ -11,7 +11,7 @@ import type { CliIo } from './io';
 import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig, UsageError } from './options';
 
 const HELP = `Usage: kestra-secrets check [PATH...] [--config FILE] [--server URL] [--tenant T]
-                            [--env-file FILE] [--read-values] [--format text|json]
+                            [--encoded-env FILE] [--read-values] [--format text|json]
 
 Checks every Kestra flow (YAML with id, namespace and tasks or triggers) under each PATH
 (default .) against the configured secret store: missing keys, missing sub-keys, sub-keys of
@@ -35,7 +35,7 @@ interface ScannedFlow {
 export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   let catalog: SecretCatalog | undefined;
   try {
-    const options = parseStoreOptions(argv, ['--config', '--server', '--tenant', '--env-file', '--format', '--read-values']);
+    const options = parseStoreOptions(argv, ['--config', '--server', '--tenant', '--encoded-env', '--format', '--read-values']);
     if (options.help) {
       io.stdout.write(HELP);
       return 0;

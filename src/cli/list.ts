@@ -5,7 +5,7 @@ import type { CliIo } from './io';
 import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig } from './options';
 
 const HELP = `Usage: kestra-secrets list [--namespace NS] [--config FILE] [--server URL] [--tenant T]
-                           [--env-file FILE] [--read-values] [--format text|json]
+                           [--encoded-env FILE] [--read-values] [--format text|json]
 
 Lists the secrets visible to NS (its own, then those inherited from parent namespaces), with the
 namespace each resolves from, tags, sub-keys when known and the store's read-only state. Without
@@ -22,7 +22,7 @@ export interface ListedSecrets {
 export async function runList(argv: string[], io: CliIo): Promise<number> {
   let catalog: SecretCatalog | undefined;
   try {
-    const options = parseStoreOptions(argv, ['--namespace', '-n', '--config', '--server', '--tenant', '--env-file', '--format', '--read-values']);
+    const options = parseStoreOptions(argv, ['--namespace', '-n', '--config', '--server', '--tenant', '--encoded-env', '--format', '--read-values']);
     if (options.help) {
       io.stdout.write(HELP);
       return 0;

@@ -15,21 +15,22 @@ Commands:
       Default FILE: .env; default OUT: .env_encoded beside FILE (stdout for -).
   decode [FILE|-] [-o OUT] [--force]
       Turn an encoded file back into a .env that encodes to the same result (default: stdout).
-  check [PATH...] [--config FILE] [--server URL] [--tenant T] [--env-file FILE] [--format text|json]
+  check [PATH...] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE] [--format text|json]
       Check every flow under PATH (default .) for missing secrets, missing sub-keys,
       non-JSON sub-key uses and invalid encoded values. Exit 1 when an error is found.
-  list [--namespace NS] [--config FILE] [--server URL] [--tenant T] [--env-file FILE] [--format text|json]
+  list [--namespace NS] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE] [--format text|json]
       List the secrets a namespace can see (own and inherited), never their values.
 
 Options common to check and list:
-  --config FILE     YAML file with a Kestra \`kestra.secret\` block (an application.yml works);
-                    default: ./kestra-secrets.yml when present, else Kestra's SECRET_ env secrets
-                    from the Compose files, encoded env files and the process environment.
-  --server URL      Ask a running Kestra server (credentials from KESTRA_API_TOKEN or
-                    KESTRA_USERNAME + KESTRA_PASSWORD).
-  --env-file FILE   An encoded env file to read SECRET_ variables from (repeatable); without it and
-                    without a Compose file, every .env_encoded under PATH is read.
-  -h, --help        Show help.
+  --config FILE        YAML file with a Kestra \`kestra.secret\` block (an application.yml works);
+                       default: ./kestra-secrets.yml when present, else Kestra's SECRET_ env secrets
+                       from the Compose files, encoded env files and the process environment.
+  --server URL         Ask a running Kestra server (credentials from KESTRA_API_TOKEN or
+                       KESTRA_USERNAME + KESTRA_PASSWORD).
+  --encoded-env FILE   An encoded env file to read SECRET_ variables from (repeatable); without it and
+                       without a Compose file, every .env_encoded under PATH is read. (Not --env-file:
+                       Node.js reads that option itself.)
+  -h, --help           Show help.
 
 Exit codes: 0 ok, 1 problems found (or a file could not be processed), 2 bad usage or configuration.
 `;

@@ -24,7 +24,14 @@ export interface StoreOptions {
   help: boolean;
 }
 
-const VALUE_FLAGS = new Set(['--config', '--server', '--tenant', '--env-file', '--format', '--namespace', '-n']);
+const VALUE_FLAGS = new Set(['--config', '--server', '--tenant', '--encoded-env', '--format', '--namespace', '-n']);
+
+/**
+ * Node.js 20 claims `--env-file` wherever it appears on the command line, script arguments included, and
+ * applies the file's NODE_OPTIONS before any of our code runs: a repository's `.env_encoded` could then
+ * load code of its choosing. Our option therefore has a name Node does not read.
+ */
+const NODE_CLAIMED_FLAGS = new Set(['--env-file', '--env-file-if-exists']);
 
 export function parseStoreOptions(argv: string[], allowed: readonly string[]): StoreOptions {
   const options: StoreOptions = { positionals: [], envFiles: [], format: 'text', readValues: false, help: false };
@@ -37,6 +44,11 @@ export function parseStoreOptions(argv: string[], allowed: readonly string[]): S
     if (flag === '-h' || flag === '--help') {
       options.help = true;
       continue;
+    }
+    if (NODE_CLAIMED_FLAGS.has(flag)) {
+      throw new UsageError(
+        `'${flag}' is an option of Node.js itself, which reads that file before kestra-secrets starts; name an encoded env file with '--encoded-env FILE'.`,
+      );
     }
     if (!allowed.includes(flag)) throw new UsageError(`unknown option '${flag}'`);
     if (flag === '--read-values') {
@@ -67,7 +79,7 @@ function applyValue(options: StoreOptions, flag: string, value: string): void {
     case '--tenant':
       options.tenant = value;
       break;
-    case '--env-file':
+    case '--encoded-env':
       options.envFiles.push(value);
       break;
     case '--namespace':
@@ -116,7 +128,7 @@ export function createCliCatalog(config: KestraSecretsConfig, options: StoreOpti
 }
 
 /**
- * `--env-file`s, else, as in the editor, every `.env_encoded` under the roots when they hold no Compose
+ * `--encoded-env` files, else, as in the editor, every `.env_encoded` under the roots when they hold no Compose
  * file to say which files Kestra reads (e.g. `docker run --env-file .env_encoded`).
  */
 function envFilesToRead(options: StoreOptions, roots: string[], io: CliIo): string[] {

@@ -162,8 +162,8 @@ describe('kestra-secrets acceptance (issue 2), through the real binary', functio
       );
     });
 
-    it('checks one flow file given alone, with the secrets of --env-file only', async () => {
-      const run = await cli.run(['check', NOTIFY, '--format', 'json', '--env-file', '.env_encoded'], { cwd: mixed });
+    it('checks one flow file given alone, with the secrets of --encoded-env only', async () => {
+      const run = await cli.run(['check', NOTIFY, '--format', 'json', '--encoded-env', '.env_encoded'], { cwd: mixed });
       assert.equal(run.code, 1, run.stderr);
       const problems = parseProblems(run);
       assert.deepEqual(located(problems), MIXED_EXPECTED.filter((problem) => problem.file === NOTIFY || problem.file === '.env_encoded'));
