@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
 import type { VisibleSecrets } from '../core/catalogTypes';
 import type { SecretCatalog } from '../core/catalog';
-import { findFilesUnder } from '../core/files';
-import { analyzeFlow, looksLikeFlow, type FlowAnalysis } from '../core/flow';
+import { readTextFile, walkFiles, type SkippedPath, type WalkResult } from '../core/files';
+import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
 import type { CliIo } from './io';
 import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig, UsageError } from './options';
@@ -42,8 +42,9 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     }
     const roots = options.positionals.length > 0 ? options.positionals : ['.'];
     const config = await resolveConfig(options, io);
-    const files = roots.flatMap((root) => yamlFilesUnder(path.resolve(io.cwd, root)));
-    const { flows, problems } = scanFlows(files, io.cwd);
+    const { files, skipped } = yamlFilesUnder(roots.map((root) => path.resolve(io.cwd, root)));
+    const { flows, problems, unread } = scanFlows(files, io.cwd);
+    writeSkipped([...skipped, ...unread], io);
     catalog = createCliCatalog(config, options, roots, io);
     const checked = await checkAgainstCatalog(flows, catalog, io);
     problems.push(...checked.problems);
@@ -60,33 +61,51 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-export function yamlFilesUnder(target: string): string[] {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(target);
-  } catch {
-    throw new UsageError(`no such file or directory: ${target}`);
+/**
+ * The YAML files under the given paths, each once. A path that does not exist is bad usage; anything
+ * the walk can't read is skipped with a reason and the rest is still checked.
+ */
+export function yamlFilesUnder(targets: string[]): WalkResult {
+  for (const target of targets) {
+    try {
+      fs.lstatSync(target);
+    } catch {
+      throw new UsageError(`no such file or directory: ${target}`);
+    }
   }
-  if (stat.isFile()) return [target];
-  return findFilesUnder(target, (name) => /\.ya?ml$/i.test(name), { skipFolders: SKIPPED_DIRS, strict: true });
+  return walkFiles(targets, (name) => /\.ya?ml$/i.test(name), { skipFolders: SKIPPED_DIRS });
 }
 
-function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; problems: Problem[] } {
+function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; problems: Problem[]; unread: SkippedPath[] } {
   const flows: ScannedFlow[] = [];
   const problems: Problem[] = [];
+  const unread: SkippedPath[] = [];
   for (const absolute of files) {
-    const text = fs.readFileSync(absolute, 'utf8');
+    const read = readTextFile(absolute);
+    if ('skipped' in read) {
+      unread.push(read.skipped);
+      continue;
+    }
+    // Editors don't count a BOM as a column: neither do the positions printed here.
+    const text = read.text.startsWith('\uFEFF') ? read.text.slice(1) : read.text;
     if (!looksLikeFlow(text)) continue;
     const file = displayPath(absolute, cwd);
     const analysis = analyzeFlow(text);
     if (analysis.isFlow) {
       flows.push({ file, analysis });
-    } else if (analysis.errors.length > 0) {
-      // Looked like a flow but does not parse as one: say why instead of skipping it silently.
+    } else if (analysis.errors.length > 0 && hasFlowHeaderLines(text)) {
+      // Meant as a flow but does not parse as one: say why instead of skipping it silently.
       problems.push(...checkFlow(file, analysis, () => undefined));
     }
   }
-  return { flows, problems };
+  return { flows, problems, unread };
+}
+
+/** One warning per path the walk could not use, on stderr: the check goes on without it. */
+function writeSkipped(skipped: SkippedPath[], io: CliIo): void {
+  for (const { path: skippedPath, reason } of skipped) {
+    io.stderr.write(`kestra-secrets: warning: skipped ${displayPath(skippedPath, io.cwd)}: ${reason}.\n`);
+  }
 }
 
 async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog, io: CliIo): Promise<{ problems: Problem[]; storeFailed: boolean }> {

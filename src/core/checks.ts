@@ -15,6 +15,7 @@ export function referencedNamespaces(analysis: FlowAnalysis): string[] {
   if (analysis.namespace !== undefined) namespaces.add(analysis.namespace);
   for (const reference of analysis.references) {
     if (reference.namespace !== undefined && !reference.dynamicNamespace) namespaces.add(reference.namespace);
+    else if (reference.namespace === undefined && !reference.dynamicNamespace && reference.flowNamespace !== undefined) namespaces.add(reference.flowNamespace);
   }
   return [...namespaces];
 }
@@ -24,7 +25,7 @@ export function keysWithSubkeys(analyses: Iterable<FlowAnalysis>): Map<string, S
   const byNamespace = new Map<string, Set<string>>();
   for (const analysis of analyses) {
     for (const reference of analysis.references) {
-      const namespace = reference.namespace ?? analysis.namespace;
+      const namespace = reference.namespace ?? reference.flowNamespace ?? analysis.namespace;
       if (!reference.key || !reference.subkey || namespace === undefined) continue;
       const keys = byNamespace.get(namespace) ?? new Set<string>();
       keys.add(reference.key);
@@ -42,9 +43,10 @@ export function checkFlow(file: string, analysis: FlowAnalysis, lookup: VisibleL
     code: 'yaml-error',
     message: `Invalid YAML: ${error.message}`,
   }));
+  for (const notice of analysis.notices ?? []) problems.push({ file, ...notice });
   if (analysis.isFlow) {
     for (const reference of analysis.references) {
-      const problem = checkReference(file, reference, analysis.namespace, lookup);
+      const problem = checkReference(file, reference, reference.flowNamespace ?? analysis.namespace, lookup);
       if (problem) problems.push(problem);
     }
   }

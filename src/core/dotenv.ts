@@ -130,7 +130,9 @@ function substituteBraced(
   const lastClose = text.lastIndexOf('}', (lineEnd < 0 ? text.length : lineEnd) - 1);
   if (lastClose < end) throw invalid();
   const close = matchingBrace(text, dollar, lastClose);
-  const argument = substitute(text.slice(end + operator.length, close), lookup, missing);
+  // Only the branch taken is interpolated (compose-go 2.10.1 and later): `${A:-${B:?err}}` with A set
+  // neither fails on B nor reports it missing.
+  const argument = () => substitute(text.slice(end + operator.length, close), lookup, missing);
   return { value: applyOperator(operator, name, argument, lookup(name)), end: close + 1 };
 }
 
@@ -151,22 +153,23 @@ function matchingBrace(text: string, from: number, to: number): number {
   return to;
 }
 
-function applyOperator(operator: string, name: string, argument: string, value: string | undefined): string {
+function applyOperator(operator: string, name: string, argument: () => string, value: string | undefined): string {
   const isSet = value !== undefined;
   const isNonEmpty = isSet && value !== '';
   switch (operator) {
     case ':-':
-      return isNonEmpty ? value : argument;
+      return isNonEmpty ? value : argument();
     case '-':
-      return isSet ? value : argument;
+      return isSet ? value : argument();
     case ':+':
-      return isNonEmpty ? argument : (value ?? '');
+      return isNonEmpty ? argument() : (value ?? '');
     case '+':
-      return isSet ? argument : '';
+      return isSet ? argument() : '';
     default: {
       const satisfied = operator === ':?' ? isNonEmpty : isSet;
       if (!satisfied) {
-        throw new InterpolationError(`required variable ${name} is missing a value${argument ? `: ${argument}` : ''}`, 'required');
+        const message = argument();
+        throw new InterpolationError(`required variable ${name} is missing a value${message ? `: ${message}` : ''}`, 'required');
       }
       return value ?? '';
     }

@@ -5,20 +5,30 @@
  * map (decoded index → source offset) so Pebble offsets in the decoded value map back to the file.
  * Never throws.
  */
-import { isCollection, isMap, isPair, isScalar, parseAllDocuments } from 'yaml';
-import type { Document, Scalar } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import type { Document, Scalar, YAMLMap } from 'yaml';
 import { LineIndex } from './lineIndex';
 import { scanPebble } from './pebble';
 import type { Literal } from './pebble';
-import type { Range, SecretReference } from './types';
+import type { ProblemCode, Range, SecretReference, Severity } from './types';
+
+/** Something Kestra would reject or misread in a flow that is not a YAML syntax error. */
+export interface FlowNotice {
+  severity: Severity;
+  code: ProblemCode;
+  message: string;
+  range: Range;
+}
 
 export interface FlowAnalysis {
   isFlow: boolean;
+  /** Id and namespace of the first flow of the file; each reference carries its own flow's namespace. */
   id?: string;
   namespace?: string;
   namespaceRange?: Range;
   references: SecretReference[];
   errors: { message: string; range: Range }[];
+  notices?: FlowNotice[];
 }
 
 interface FlowHeader {
@@ -28,9 +38,29 @@ interface FlowHeader {
   namespaceSpan?: [number, number];
 }
 
-/** Cheap pre-check for workspace scans: `id:` and `namespace:` keys at column 0. */
+/**
+ * Cheap pre-check for workspace scans: an `id` and a `namespace` key anywhere, in any style Kestra
+ * accepts (indented root, JSON, quoted keys, after a BOM). It may let non-flows through; it must
+ * never drop a flow.
+ */
 export function looksLikeFlow(text: string): boolean {
-  return /^namespace[ \t]*:/m.test(text) && /^id[ \t]*:/m.test(text);
+  return flowKey('namespace').test(text) && flowKey('id').test(text);
+}
+
+/**
+ * `id` and `namespace` keys at the start of a line (after a BOM, quoted or not): a file meant as a
+ * flow, whose YAML errors are worth reporting even when it can't be read as one.
+ */
+export function hasFlowHeaderLines(text: string): boolean {
+  return topLevelKey('namespace').test(text) && topLevelKey('id').test(text);
+}
+
+function flowKey(name: string): RegExp {
+  return new RegExp(`(?:^|[\\s{,])(?:${name}|"${name}"|'${name}')[ \\t]*:`, 'm');
+}
+
+function topLevelKey(name: string): RegExp {
+  return new RegExp(`^\uFEFF?(?:${name}|"${name}"|'${name}')[ \\t]*:`, 'm');
 }
 
 export function analyzeFlow(text: string): FlowAnalysis {
@@ -46,7 +76,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
     analysis.errors.push({ message: `The YAML could not be parsed: ${(error as Error).message}`, range: range(0, 0) });
     return analysis;
   }
-  const scanScalars = text.includes('secret');
+  const collector: Collector = { text, range, scanScalars: text.includes('secret'), references: analysis.references, notices: [] };
   let header: FlowHeader | undefined;
   let hasErrors = false;
   for (const document of documents) {
@@ -58,12 +88,13 @@ export function analyzeFlow(text: string): FlowAnalysis {
     const documentHeader = flowHeaderOf(document);
     if (!documentHeader) continue;
     header ??= documentHeader;
-    if (scanScalars) collectReferences(document, range, analysis.references);
+    collectReferences(document, documentHeader.namespace, collector);
   }
   if (!header && hasErrors) {
     header = flowHeaderFromLines(text);
-    if (header && scanScalars) for (const document of documents) collectReferences(document, range, analysis.references);
+    if (header) for (const document of documents) collectReferences(document, header.namespace, collector);
   }
+  if (collector.notices.length > 0) analysis.notices = collector.notices;
   if (header) {
     analysis.isFlow = true;
     analysis.id = header.id;
@@ -105,12 +136,12 @@ function flowHeaderOf(document: Document.Parsed): FlowHeader | undefined {
 function flowHeaderFromLines(text: string): FlowHeader | undefined {
   const id = topLevelValue(text, 'id');
   const namespace = topLevelValue(text, 'namespace');
-  if (!id || !namespace || !/^(tasks|triggers)[ \t]*:/m.test(text)) return undefined;
+  if (!id || !namespace || !/^\uFEFF?["']?(tasks|triggers)["']?[ \t]*:/m.test(text)) return undefined;
   return { id: id.value, namespace: namespace.value, namespaceSpan: [namespace.start, namespace.start + namespace.value.length] };
 }
 
 function topLevelValue(text: string, key: string): { value: string; start: number } | undefined {
-  const match = new RegExp(`^${key}[ \\t]*:[ \\t]*(["']?)([^\\s"'#]+)\\1[ \\t]*(?:#.*)?$`, 'm').exec(text);
+  const match = new RegExp(`^\uFEFF?["']?${key}["']?[ \\t]*:[ \\t]*(["']?)([^\\s"'#]+)\\1[ \\t]*(?:#.*)?$`, 'm').exec(text);
   if (!match) return undefined;
   return { value: match[2], start: match.index + match[0].indexOf(match[2], key.length + 1) };
 }
@@ -124,26 +155,91 @@ function contentSpan(node: Scalar): [number, number] | undefined {
 
 type RangeOf = (start: number, end: number) => Range;
 
-function collectReferences(document: Document.Parsed, range: RangeOf, references: SecretReference[]): void {
-  try {
-    walkScalars(document.contents, (node) => {
-      if (typeof node.value === 'string' && node.value.includes('secret')) scanScalar(node, range, references);
+interface Collector {
+  text: string;
+  range: RangeOf;
+  /** False when the file has no `secret` at all: only the notices are looked for. */
+  scanScalars: boolean;
+  references: SecretReference[];
+  notices: FlowNotice[];
+}
+
+function collectReferences(document: Document.Parsed, flowNamespace: string, collector: Collector): void {
+  const onScalar = (node: Scalar): void => {
+    if (!collector.scanScalars || typeof node.value !== 'string' || !node.value.includes('secret')) return;
+    const found: SecretReference[] = [];
+    scanScalar(node, collector.range, found);
+    for (const reference of found) collector.references.push({ ...reference, flowNamespace });
+  };
+  const onTemplateMap = (node: YAMLMap): void => {
+    const [start, end] = node.range ?? [0, 0];
+    collector.notices.push({
+      severity: 'warning',
+      code: 'unquoted-template',
+      message: 'This template is not quoted, so YAML reads it as a map and Kestra rejects the flow: put it in quotes ("{{ … }}").',
+      range: collector.range(start, end),
     });
+  };
+  try {
+    walkRendered(document.contents, { text: collector.text, onScalar, onTemplateMap }, true);
   } catch {
     // A malformed tree: keep what was found so far.
   }
 }
 
-/** Every scalar under `node`, map keys included, in document order. */
-function walkScalars(node: unknown, onScalar: (scalar: Scalar) => void): void {
+interface RenderedVisitor {
+  text: string;
+  onScalar(scalar: Scalar): void;
+  /** An unquoted `{{ … }}` that YAML read as a flow map. */
+  onTemplateMap(map: YAMLMap): void;
+}
+
+/**
+ * Every scalar under `node` that Kestra renders, map keys included, in document order: all but the
+ * `description` of the flow and of each task, trigger, input and output (a map with `id` and `type`),
+ * which Kestra keeps as documentation and never renders.
+ */
+function walkRendered(node: unknown, visitor: RenderedVisitor, isFlowRoot: boolean): void {
   if (isScalar(node)) {
-    onScalar(node);
+    visitor.onScalar(node);
+  } else if (isMap(node)) {
+    if (isUnquotedTemplate(node, visitor.text)) {
+      visitor.onTemplateMap(node);
+      return;
+    }
+    const skipDescription = isFlowRoot || isDocumentedElement(node);
+    for (const pair of node.items) {
+      walkRendered(pair.key, visitor, false);
+      if (skipDescription && isScalar(pair.key) && pair.key.value === 'description') continue;
+      walkRendered(pair.value, visitor, false);
+    }
   } else if (isPair(node)) {
-    walkScalars(node.key, onScalar);
-    walkScalars(node.value, onScalar);
-  } else if (isCollection(node)) {
-    for (const item of node.items) walkScalars(item, onScalar);
+    walkRendered(node.key, visitor, false);
+    walkRendered(node.value, visitor, false);
+  } else if (isSeq(node)) {
+    for (const item of node.items) walkRendered(item, visitor, false);
   }
+}
+
+function isUnquotedTemplate(node: YAMLMap, text: string): boolean {
+  return node.flow === true && node.range !== undefined && node.range !== null && text.startsWith('{{', node.range[0]);
+}
+
+/**
+ * Task types whose own `description` property replaces the documentation field and is rendered
+ * (found in the plugins' source: the Jira issue tasks render it into the issue, Linear's into the issue).
+ */
+const RENDERED_DESCRIPTION_TYPES: ReadonlySet<string> = new Set([
+  'io.kestra.plugin.jira.issues.Create',
+  'io.kestra.plugin.jira.issues.CreateComment',
+  'io.kestra.plugin.jira.issues.UpdateFields',
+  'io.kestra.plugin.linear.issues.Create',
+]);
+
+/** A task, trigger, input or output: a map with an `id` and a `type` whose `description` is documentation. */
+function isDocumentedElement(node: YAMLMap): boolean {
+  const type = node.get('type');
+  return node.has('id') && typeof type === 'string' && !RENDERED_DESCRIPTION_TYPES.has(type);
 }
 
 function scanScalar(node: Scalar, range: RangeOf, references: SecretReference[]): void {

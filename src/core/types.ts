@@ -25,6 +25,7 @@ export type ProblemCode =
   | 'invalid-base64'
   | 'key-collision'
   | 'yaml-error'
+  | 'unquoted-template'
   | 'backend-error';
 
 export interface Problem {
@@ -62,4 +63,6 @@ export interface SecretReference {
   full: boolean;
   /** Range of the whole `secret(...)` call in the source. */
   callRange: Range;
+  /** Namespace of the flow document the call is in (a multi-document file holds several flows). */
+  flowNamespace?: string;
 }

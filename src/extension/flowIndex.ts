@@ -4,7 +4,7 @@
  * The first scan runs in the background in batches so that it never blocks the editor.
  */
 import * as vscode from 'vscode';
-import { analyzeFlow, looksLikeFlow, type FlowAnalysis } from '../core/flow';
+import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import { describeError } from './log';
 
 export interface IndexedFlow {
@@ -203,7 +203,7 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     const flow: IndexedFlow = { uri: document.uri, version: document.version, analysis: safeAnalyze(text) };
     const key = document.uri.toString();
     this.analysisCost.set(key, performance.now() - started);
-    if (isFlowCandidate(document) && (flow.analysis.isFlow || looksLikeFlow(text))) {
+    if (isFlowCandidate(document) && (flow.analysis.isFlow || hasFlowHeaderLines(text))) {
       this.openNonFlows.delete(key);
       this.store(flow, notify);
     } else {

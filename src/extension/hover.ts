@@ -95,7 +95,7 @@ export class SecretHoverProvider implements vscode.HoverProvider {
 }
 
 function referenceTarget(reference: SecretReference, position: vscode.Position, flowNamespace: string | undefined): HoverTarget {
-  const namespace = reference.namespace ?? flowNamespace;
+  const namespace = reference.namespace ?? reference.flowNamespace ?? flowNamespace;
   const base = { key: reference.key, subkey: reference.subkey, namespace };
   if (rangeContains(reference.subkeyRange, position) && reference.subkeyRange) {
     return { ...base, argument: 'subkey', range: toVsRange(reference.subkeyRange), dynamic: reference.dynamicKey };

@@ -193,6 +193,31 @@ describe('interpolate (compose-go template rules)', () => {
     assert.throws(() => interpolate('${EMPTY:?}', lookup), /required variable EMPTY/);
     assert.throws(() => interpolate('${UNSET?why}', lookup), /required variable UNSET is missing a value: why/);
   });
+
+  describe('only the branch taken is interpolated (compose-go 2.10.1 and later)', () => {
+    it('a set variable keeps its value without evaluating a required default', () => {
+      const result = interpolate('${SET:-${UNSET:?err}}', lookup);
+      assert.deepEqual(result, { value: 'v', missing: [] });
+    });
+
+    it('an unset variable takes the default branch, whose required variable then fails', () => {
+      assert.throws(() => interpolate('${UNSET:-${OTHER:?needs OTHER}}', lookup), /required variable OTHER is missing a value: needs OTHER/);
+    });
+
+    it('an unused default does not report its variables missing', () => {
+      assert.deepEqual(interpolate('${SET:-$UNSET}', lookup).missing, []);
+      assert.deepEqual(interpolate('${UNSET:-$ALSO_UNSET}', lookup).missing, ['ALSO_UNSET']);
+    });
+
+    it('an alternative is evaluated only when the variable is set', () => {
+      assert.equal(interpolate('${UNSET:+${OTHER:?err}}', lookup).value, '');
+      assert.throws(() => interpolate('${SET:+${OTHER:?err}}', lookup), /required variable OTHER/);
+    });
+
+    it('a satisfied required variable does not evaluate its message', () => {
+      assert.deepEqual(interpolate('${SET:?${UNSET:?err}}', lookup), { value: 'v', missing: [] });
+    });
+  });
 });
 
 describe('encodeDotenv', () => {

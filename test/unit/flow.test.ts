@@ -102,11 +102,12 @@ describe('analyzeFlow: flow recognition', () => {
     assert.deepEqual(analysis.references, []);
   });
 
-  it('looksLikeFlow needs id and namespace at column 0', () => {
+  it('looksLikeFlow needs an id and a namespace key, in any style Kestra reads', () => {
     assert.equal(looksLikeFlow('id: a\nnamespace: b\n'), true);
     assert.equal(looksLikeFlow('namespace: b\r\nid: a\r\n'), true);
-    assert.equal(looksLikeFlow('  id: a\n  namespace: b\n'), false);
+    assert.equal(looksLikeFlow('  id: a\n  namespace: b\n'), true);
     assert.equal(looksLikeFlow('id: a\n'), false);
+    assert.equal(looksLikeFlow('identity: a\nnamespaces: b\n'), false);
   });
 });
 
