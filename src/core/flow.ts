@@ -26,6 +26,8 @@ export interface FlowAnalysis {
   id?: string;
   namespace?: string;
   namespaceRange?: Range;
+  /** The namespace of every flow of the file, in order, each once (several in a multi-document file). */
+  flowNamespaces?: string[];
   references: SecretReference[];
   errors: { message: string; range: Range }[];
   notices?: FlowNotice[];
@@ -78,6 +80,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
   }
   const collector: Collector = { text, range, scanScalars: text.includes('secret'), references: analysis.references, notices: [] };
   let header: FlowHeader | undefined;
+  const namespaces = new Set<string>();
   let hasErrors = false;
   for (const document of documents) {
     for (const error of document.errors) {
@@ -88,17 +91,20 @@ export function analyzeFlow(text: string): FlowAnalysis {
     const documentHeader = flowHeaderOf(document);
     if (!documentHeader) continue;
     header ??= documentHeader;
+    namespaces.add(documentHeader.namespace);
     collectReferences(document, documentHeader.namespace, collector);
   }
   if (!header && hasErrors) {
     header = flowHeaderFromLines(text);
     if (header) for (const document of documents) collectReferences(document, header.namespace, collector);
+    if (header) namespaces.add(header.namespace);
   }
   if (collector.notices.length > 0) analysis.notices = collector.notices;
   if (header) {
     analysis.isFlow = true;
     analysis.id = header.id;
     analysis.namespace = header.namespace;
+    analysis.flowNamespaces = [...namespaces];
     if (header.namespaceSpan) analysis.namespaceRange = range(...header.namespaceSpan);
   }
   return analysis;

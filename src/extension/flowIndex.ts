@@ -88,13 +88,13 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   namespaces(): string[] {
     const namespaces = new Set<string>();
     for (const flow of this.entries.values()) {
-      if (flow.analysis.isFlow && flow.analysis.namespace) namespaces.add(flow.analysis.namespace);
+      if (flow.analysis.isFlow) for (const namespace of namespacesOf(flow.analysis)) namespaces.add(namespace);
     }
     return [...namespaces].sort();
   }
 
   flowsIn(namespace: string): IndexedFlow[] {
-    return this.all().filter((flow) => flow.analysis.isFlow && flow.analysis.namespace === namespace);
+    return this.all().filter((flow) => flow.analysis.isFlow && namespacesOf(flow.analysis).includes(namespace));
   }
 
   get(uri: vscode.Uri): IndexedFlow | undefined {
@@ -260,6 +260,11 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     this.updateEmitter.fire(uris);
     this.changeEmitter.fire();
   }
+}
+
+/** Every flow namespace of a file: a multi-document file may hold flows of several namespaces. */
+function namespacesOf(analysis: FlowAnalysis): string[] {
+  return analysis.flowNamespaces ?? (analysis.namespace ? [analysis.namespace] : []);
 }
 
 function safeAnalyze(text: string): FlowAnalysis {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activatedApi, diagnosticCode, openDocument, positionOf, revertAndClose, secretDiagnostics, waitFor, workspaceRoot } from './helpers';
+import { activatedApi, completionLabelsAfter, diagnosticCode, openDocument, positionOf, revertAndClose, secretDiagnostics, waitFor, workspaceRoot } from './helpers';
 
 const FOLDER = 'flows/shapes';
 const TASK = ['  - id: log', '    type: io.kestra.plugin.core.log.Log'];
@@ -100,5 +100,13 @@ describe('flow shapes Kestra accepts, and what it renders (issue 8)', () => {
     assert.equal(warning.range.start.line, positionOf(document, 'projectId').line);
     assert.equal(document.getText(warning.range), "{{ secret('GCP_PROJECT_ID') }}");
     assert.match(warning.message, /quote/);
+  });
+
+  it("offers the namespace of a file's second flow inside namespace='", async () => {
+    const labels = await waitFor('team.two among the namespaces', async () => {
+      const found = await completionLabelsAfter(`${FOLDER}/described.yml`, `    message: "{{ secret('X', namespace='`);
+      return found.includes('team.two') ? found : undefined;
+    });
+    assert.ok(labels.includes('team.one'), labels.join(', '));
   });
 });

@@ -100,6 +100,7 @@ describe('analyzeFlow: each document of a multi-document file with its own names
         ['ELSEWHERE', 'team.two'],
       ],
     );
+    assert.deepEqual(analysis.flowNamespaces, ['team.one', 'team.two']);
     assert.deepEqual(referencedNamespaces(analysis).sort(), ['team.one', 'team.three', 'team.two']);
     assert.deepEqual([...keysWithSubkeys([analysis]).keys()], ['team.one']);
   });
