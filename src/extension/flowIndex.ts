@@ -54,6 +54,8 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   private readonly editTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** How long the last analysis of each open document took: big flows are re-analysed less often while typing. */
   private readonly analysisCost = new Map<string, number>();
+  /** Paths passed over (not regular files), each logged once. */
+  private readonly skippedPaths = new Set<string>();
   private sliceStart = performance.now();
   private pendingUpdates = new Map<string, vscode.Uri>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -216,6 +218,11 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   private async indexFromDisk(uri: vscode.Uri, notify: boolean): Promise<void> {
     try {
       const stat = await vscode.workspace.fs.stat(uri);
+      if ((stat.type & vscode.FileType.File) === 0) {
+        // A named pipe or socket with a YAML name: reading it could block forever.
+        this.warnSkippedOnce(uri, 'it is not a regular file');
+        return;
+      }
       const stamp = `disk:${stat.mtime}:${stat.size}`;
       if (this.get(uri)?.version === stamp) return;
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
@@ -229,6 +236,12 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
       if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') this.remove(uri);
       else this.log.warn(`Could not read ${vscode.workspace.asRelativePath(uri)}: ${describeError(error)}`);
     }
+  }
+
+  private warnSkippedOnce(uri: vscode.Uri, reason: string): void {
+    if (this.skippedPaths.has(uri.toString())) return;
+    this.skippedPaths.add(uri.toString());
+    this.log.warn(`Skipped ${vscode.workspace.asRelativePath(uri)}: ${reason}.`);
   }
 
   /** Keeps background analysis in short slices so that the extension host stays responsive. */
