@@ -4,6 +4,7 @@
  */
 import type { BackendType, SecretBackendConfig } from '../core/configTypes';
 import type { Logger } from '../core/log';
+import type { DroppedDefinition, IncompleteCause } from '../core/catalogTypes';
 import type { Problem } from '../core/types';
 
 export interface SecretMeta {
@@ -23,6 +24,8 @@ export interface SecretMeta {
   valueKind?: 'json-object' | 'not-json-object' | 'unknown';
   /** ISO date of the last change, when the store reports it. */
   updated?: string;
+  /** True when only the name is known, from a names-only file standing in for an absent env file (`source` says which). */
+  namesOnly?: boolean;
 }
 
 export interface BackendContext {
@@ -37,6 +40,8 @@ export interface BackendContext {
   workspaceRoots: string[];
   /** Encoded env files (absolute paths) named in the configuration. */
   envFiles: string[];
+  /** Compose files to read (absolute paths), as the setup resolution found them; default: those under `workspaceRoots`. */
+  composeFiles?: string[];
   /** Process environment (injectable for tests). */
   env: NodeJS.ProcessEnv;
   /** Whether to include the process environment's SECRET_ variables (env backend). */
@@ -74,6 +79,10 @@ export interface SecretBackend {
   delete(namespace: string, key: string): Promise<void>;
   /** Problems in the store's own definitions (env backend: invalid base64, key collisions). */
   definitionProblems(): Promise<Problem[]>;
+  /** Sources that exist but could not be read, so a listing may lack keys (env backend: an absent `env_file`). */
+  listingGaps?(): Promise<IncompleteCause[]>;
+  /** Definitions Kestra drops, so their keys are missing at run time (env backend: values that are not base64). */
+  droppedDefinitions?(): Promise<DroppedDefinition[]>;
   dispose(): void;
 }
 
@@ -101,9 +110,15 @@ export class BackendError extends Error {
     readonly hint?: string,
     readonly retryAfterMs?: number,
   ) {
-    super(`${backend}: ${operation} failed: ${detail}${hint ? ` ${hint}` : ''}`);
+    super(`${backend}: ${operation} failed: ${asSentence(detail)}${hint ? ` ${asSentence(hint)}` : ''}`);
     this.name = 'BackendError';
   }
+}
+
+/** Messages are built from parts; each part must end as a sentence so they never run together. */
+function asSentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 export function readOnlyError(backend: string, operation: string): BackendError {

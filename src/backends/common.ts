@@ -103,11 +103,39 @@ export function scrub(text: string, values: ReadonlyArray<string | undefined>): 
 
 /** One line describing an unknown failure: no stack, bounded length; a generic message gets its cause. */
 export function describeFailure(error: unknown): string {
+  const network = describeNetworkFailure(error);
+  if (network) return network;
   let raw = error instanceof Error ? error.message : String(error);
+  if (/^UnknownError$/.test(raw.trim())) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+    raw = `the store answered with an error it did not describe (UnknownError${status ? `, HTTP ${status}` : ''})`;
+  }
   const cause = (error as { cause?: unknown })?.cause;
   if (/^fetch failed$/i.test(raw.trim()) && cause instanceof Error && cause.message) raw = `${raw.trim()} (${cause.message})`;
   const firstLine = raw.split('\n')[0]?.trim() || 'unknown error';
   return firstLine.length > 300 ? `${firstLine.slice(0, 297)}...` : firstLine;
+}
+
+const NETWORK_DESCRIPTIONS: [RegExp, (code: string, host: string) => string][] = [
+  [/^ECONNRESET$|^EPIPE$|^UND_ERR_SOCKET$/, (code) => `the connection was reset before the answer was complete (${code})`],
+  [/^ENOTFOUND$|^EAI_AGAIN$|^EAI_NONAME$/, (code, host) => `the host name${host} could not be resolved (DNS lookup failed, ${code})`],
+  [/^ECONNREFUSED$/, (code, host) => `the connection to${host || ' the server'} was refused: nothing listens there (${code})`],
+  [/^EHOSTUNREACH$|^ENETUNREACH$/, (code, host) => `the network route to${host || ' the server'} is unreachable (${code})`],
+  [/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|^ERR_TLS|^ERR_SSL|^EPROTO$/, (code) => `the TLS handshake failed (${code})`],
+];
+
+/** A transport failure named as what it is (reset, DNS, refused, TLS), from its code or its causes' codes. */
+export function describeNetworkFailure(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code, hostname, address } = current as { code?: unknown; hostname?: unknown; address?: unknown };
+    if (typeof code === 'string') {
+      const host = typeof hostname === 'string' ? ` ${hostname}` : typeof address === 'string' ? ` ${address}` : '';
+      const match = NETWORK_DESCRIPTIONS.find(([pattern]) => pattern.test(code));
+      if (match) return match[1](code, host);
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** The error kind for an HTTP status code of a store's API. */

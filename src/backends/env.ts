@@ -9,8 +9,10 @@ import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../core/base64';
+import { incompleteCauseProblem, type DroppedDefinition, type IncompleteCause } from '../core/catalogTypes';
 import { composeProjects, findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
+import { namesOnlySiblingFor, plainFileFor, type NamesOnlySibling } from '../core/setup';
 import type { Problem, Range } from '../core/types';
 import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from './backend';
 
@@ -41,6 +43,8 @@ interface Definition {
   file?: string;
   nameRange?: Range;
   valueRange?: Range;
+  /** Read from a names-only file standing in for an absent env file: the name is all that is known. */
+  namesOnly?: boolean;
 }
 
 interface EnvSecret {
@@ -52,6 +56,8 @@ interface EnvSecret {
 interface LoadedState {
   secrets: Map<string, EnvSecret>;
   problems: Problem[];
+  gaps: IncompleteCause[];
+  dropped: DroppedDefinition[];
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -93,7 +99,12 @@ function readComposeProject(texts: Map<string, string>, env: NodeJS.ProcessEnv):
 /** Files the env backend reads (Compose files, their project `.env` and `env_file`s, configured files). */
 export function describeEnvSources(ctx: BackendContext): string[] {
   const files = new Set<string>();
-  for (const project of composeProjects(ctx.workspaceRoots.flatMap((root) => findComposeFiles(root)))) {
+  const addWithStandIns = (file: string) => {
+    files.add(file);
+    const sibling = namesOnlySiblingFor(file);
+    if (sibling) files.add(sibling.file);
+  };
+  for (const project of composeProjects(composeFilesOf(ctx))) {
     const texts = new Map<string, string>();
     for (const composeFile of project) {
       files.add(composeFile);
@@ -105,33 +116,44 @@ export function describeEnvSources(ctx: BackendContext): string[] {
       }
     }
     for (const sources of readComposeProject(texts, ctx.env).values()) {
-      for (const envFile of sources.flatMap((source) => source.envFiles)) files.add(envFile.path);
+      for (const envFile of sources.flatMap((source) => source.envFiles)) if (!envFile.unresolved) addWithStandIns(envFile.path);
     }
   }
-  for (const file of ctx.envFiles) files.add(path.resolve(file));
+  for (const file of ctx.envFiles) addWithStandIns(path.resolve(file));
   return [...files];
+}
+
+/** The Compose files the setup resolution found, else those under the workspace folders. */
+function composeFilesOf(ctx: BackendContext): string[] {
+  return ctx.composeFiles ?? ctx.workspaceRoots.flatMap((root) => findComposeFiles(root));
 }
 
 class EnvDefinitionCollector {
   readonly definitions: Definition[] = [];
   readonly problems: Problem[] = [];
+  readonly gaps: IncompleteCause[] = [];
   private readonly parsedFiles = new Map<string, EnvEntry[] | undefined>();
   private readonly malformedFiles = new Set<string>();
   private order = 0;
+  private kestraServiceCount = 0;
 
   constructor(private readonly ctx: BackendContext) {}
 
   async collect(): Promise<void> {
-    for (const project of composeProjects(this.ctx.workspaceRoots.flatMap((root) => findComposeFiles(root)))) {
+    for (const project of composeProjects(composeFilesOf(this.ctx))) {
       await this.collectComposeProject(project);
     }
     for (const file of this.ctx.envFiles) {
       const absolute = path.resolve(file);
       if (!(await this.collectEnvFile(absolute, Rank.ConfiguredFile, `file:${absolute}`, true))) {
-        this.ctx.log.warn(`env secrets: the configured env file ${absolute} cannot be read; its secrets are unknown`);
+        const source = `the encoded env file ${this.display(absolute)}`;
+        if (!(await this.collectNamesOnly(absolute, Rank.ConfiguredFile, `file:${absolute}`))) this.addGap(source, absolute, undefined);
       }
     }
     if (this.ctx.includeProcessEnv) this.collectProcessEnv();
+    if (this.kestraServiceCount === 0 && this.ctx.envFiles.length === 0 && !this.definitions.some((d) => d.rank === Rank.ProcessEnv)) {
+      this.gaps.push(noSourceGap(this.ctx));
+    }
   }
 
   private add(definition: Omit<Definition, 'key' | 'order'>): void {
@@ -156,12 +178,10 @@ class EnvDefinitionCollector {
   }
 
   private async collectCompose(composeFile: string, sources: ComposeSecretSource[]): Promise<void> {
+    this.kestraServiceCount += sources.length;
     for (const source of sources) {
       const group = `compose:${path.dirname(composeFile)}#${source.service}`;
-      for (const envFile of source.envFiles) {
-        const found = await this.collectEnvFile(envFile.path, Rank.ComposeEnvFile, group, envFile.required);
-        if (!found && envFile.required) this.reportMissingEnvFile(composeFile, envFile);
-      }
+      for (const envFile of source.envFiles) await this.collectComposeEnvFile(composeFile, envFile, group);
       for (const entry of source.environment) {
         if (!entry.name.startsWith(SECRET_PREFIX)) continue;
         this.add({
@@ -179,19 +199,64 @@ class EnvDefinitionCollector {
     this.ctx.log.debug(`env secrets: ${composeFile}: ${sources.length} Kestra service(s)`);
   }
 
-  private reportMissingEnvFile(composeFile: string, envFile: ComposeEnvFile): void {
-    const line = envFile.line ?? 0;
-    const column = envFile.column ?? 0;
-    const relative = path.relative(path.dirname(composeFile), envFile.path).split(path.sep).join('/');
-    this.problems.push({
-      file: composeFile,
-      range: lineRange(line, column, column + relative.length),
-      severity: 'warning',
-      code: 'backend-error',
-      message:
-        `env_file ${relative} cannot be read, so Docker Compose refuses to start and none of its secrets are known. ` +
-        'Create it with `kestra-secrets encode`, or mark it `required: false`.',
-    });
+  /**
+   * An `env_file` entry: its variables; for an absent file, the names of its names-only stand-in; else,
+   * when Compose needs the file, a gap (its secrets exist where Kestra runs but are unknown here).
+   */
+  private async collectComposeEnvFile(composeFile: string, envFile: ComposeEnvFile, group: string): Promise<void> {
+    const written = envFile.unresolved ? envFile.path : path.relative(path.dirname(composeFile), envFile.path).split(path.sep).join('/');
+    const entry = `the env_file ${written} (${this.display(composeFile)}:${(envFile.line ?? 0) + 1})`;
+    const at = { file: composeFile, range: lineRange(envFile.line ?? 0, envFile.column ?? 0, (envFile.column ?? 0) + written.length) };
+    if (envFile.unresolved) {
+      this.addGap(entry, undefined, at, 'names a variable that is not set here', 'Set the variable in the environment or in the `.env` beside the Compose file.');
+      return;
+    }
+    if (await this.collectEnvFile(envFile.path, Rank.ComposeEnvFile, group, envFile.required)) {
+      if (this.malformedFiles.has(envFile.path)) this.gaps.push({ ...this.gapFor(entry, envFile.path, at, 'cannot be parsed'), reported: true });
+      return;
+    }
+    if (await this.collectNamesOnly(envFile.path, Rank.ComposeEnvFile, group)) return;
+    if (envFile.required) this.addGap(entry, envFile.path, at);
+  }
+
+  /** Names from the names-only stand-in of an absent env file; false when there is none. */
+  private async collectNamesOnly(file: string, rank: Rank, group: string): Promise<boolean> {
+    const sibling = namesOnlySiblingFor(file);
+    if (!sibling) return false;
+    const entries = await this.readEnvFile(sibling.file, true);
+    if (entries === undefined) return this.malformedFiles.has(sibling.file);
+    for (const entry of entries) {
+      const name = sibling.form === 'plain' ? `${SECRET_PREFIX}${entry.key}` : entry.key;
+      if (!name.startsWith(SECRET_PREFIX)) continue;
+      this.add({
+        name,
+        value: undefined,
+        rank,
+        group,
+        source: `${describeLocation(this.ctx.workspaceRoots, sibling.file, entry.line)} (names only: ${path.basename(file)} is absent)`,
+        file: sibling.file,
+        nameRange: lineRange(entry.line, entry.column, entry.keyEnd),
+        namesOnly: true,
+      });
+    }
+    this.ctx.log.debug(`env secrets: ${file} is absent; read the names of ${describeSibling(sibling)}`);
+    return true;
+  }
+
+  private addGap(source: string, file: string | undefined, at: IncompleteCause['location'], reason?: string, fix?: string): void {
+    const gap = this.gapFor(source, file, at, reason, fix);
+    this.gaps.push(at ? { ...gap, reported: true } : gap);
+    if (at) this.problems.push(incompleteCauseProblem({ ...gap, location: at }));
+  }
+
+  private gapFor(source: string, file: string | undefined, at: IncompleteCause['location'], reason = 'does not exist', fix?: string): IncompleteCause {
+    const cause: IncompleteCause = { id: `env:${source}`, source, reason, fix: fix ?? absentFileFix(file) };
+    if (at) cause.location = at;
+    return cause;
+  }
+
+  private display(file: string): string {
+    return describeLocation(this.ctx.workspaceRoots, file, 0).replace(/:1$/, '');
   }
 
   private async readEnvFile(file: string, required: boolean): Promise<EnvEntry[] | undefined> {
@@ -250,9 +315,32 @@ class EnvDefinitionCollector {
   }
 }
 
+function describeSibling(sibling: NamesOnlySibling): string {
+  return `${sibling.file} (${sibling.form === 'plain' ? '.env names' : 'SECRET_ names'})`;
+}
+
+function absentFileFix(file: string | undefined): string {
+  const name = file ? path.basename(file) : '.env_encoded';
+  const plain = file ? plainFileFor(file) : undefined;
+  const create = plain ? `Create it with \`kestra-secrets encode ${path.basename(plain)}\`` : 'Create it';
+  return `${create}, or commit a names-only ${name}.example beside it (\`kestra-secrets encode --names-only\`) so that checks without the secret values know its keys.`;
+}
+
+function noSourceGap(ctx: BackendContext): IncompleteCause {
+  const where = ctx.includeProcessEnv ? ', no encoded env file and no SECRET_ variable in the environment' : ' and no encoded env file';
+  return {
+    id: 'env:no-source',
+    source: "Kestra's SECRET_ environment variables",
+    reason: `were found nowhere: no Compose file with a Kestra service${where} (searched from the checked folder up to the repository root)`,
+    fix: 'Check from the folder of the Compose file that runs Kestra, name the encoded env file (`--encoded-env FILE`, or the kestraSecrets.envFiles setting), or commit a names-only `.env_encoded.example`.',
+  };
+}
+
 function problemKey(problem: Problem): string {
   return `${problem.code}|${problem.file}|${problem.range.start.line}|${problem.range.start.character}`;
 }
+
+const BASE64_FIX = 'Write the plain value in the .env file and encode it with `kestra-secrets encode` (or `--raw` for a server with `encoding: RAW`).';
 
 function invalidBase64Problems(definitions: Definition[]): Problem[] {
   const problems: Problem[] = [];
@@ -265,7 +353,7 @@ function invalidBase64Problems(definitions: Definition[]): Problem[] {
       range: definition.valueRange ?? definition.nameRange ?? lineRange(0, 0, 0),
       severity: 'error',
       code: 'invalid-base64',
-      message: `Secret '${definition.key}' is not valid base64, so Kestra drops it: ${reason}.`,
+      message: `Secret '${definition.key}' is not valid base64, so Kestra drops it: ${reason}. ${BASE64_FIX}`,
       data: { key: definition.key },
     });
   }
@@ -302,7 +390,7 @@ function collisionProblems(definitions: Definition[]): Problem[] {
 }
 
 /** The winning definition of each key, decoded; undecodable values are dropped, as Kestra does. */
-function mergeSecrets(definitions: Definition[]): Map<string, EnvSecret> {
+function mergeSecrets(definitions: Definition[]): { secrets: Map<string, EnvSecret>; dropped: DroppedDefinition[] } {
   const winners = new Map<string, Definition>();
   for (const definition of definitions) {
     const current = winners.get(definition.key);
@@ -311,6 +399,7 @@ function mergeSecrets(definitions: Definition[]): Map<string, EnvSecret> {
     }
   }
   const secrets = new Map<string, EnvSecret>();
+  const dropped: DroppedDefinition[] = [];
   for (const [key, definition] of winners) {
     if (definition.value === undefined) {
       secrets.set(key, { definition, value: undefined });
@@ -318,8 +407,9 @@ function mergeSecrets(definitions: Definition[]): Map<string, EnvSecret> {
     }
     const value = decodeSecret(definition.value);
     if (value !== undefined) secrets.set(key, { definition, value });
+    else dropped.push({ key, source: definition.source, reason: `its value is not valid base64 (${explainBase64Error(removeJavaLineBreaks(definition.value)) ?? 'undecodable'})` });
   }
-  return secrets;
+  return { secrets, dropped };
 }
 
 function topLevelFields(value: string): string[] | undefined {
@@ -334,6 +424,7 @@ function topLevelFields(value: string): string[] | undefined {
 function toMeta(key: string, secret: EnvSecret): SecretMeta {
   const { definition } = secret;
   const meta: SecretMeta = { key, source: definition.source, valueKind: 'unknown' };
+  if (definition.namesOnly) meta.namesOnly = true;
   if (definition.file && definition.nameRange) {
     meta.location = { file: definition.file, line: definition.nameRange.start.line, character: definition.nameRange.start.character };
   }
@@ -368,9 +459,9 @@ class EnvSecretBackend implements SecretBackend {
     const problems = [...collector.problems, ...invalidBase64Problems(definitions), ...collisionProblems(definitions)].filter(
       (problem) => !seen.has(problemKey(problem)) && seen.add(problemKey(problem)),
     );
-    const secrets = mergeSecrets(definitions);
+    const { secrets, dropped } = mergeSecrets(definitions);
     this.ctx.log.debug(`env secrets: ${definitions.length} SECRET_ definitions, ${secrets.size} usable keys`);
-    return { secrets, problems };
+    return { secrets, problems, gaps: collector.gaps, dropped };
   }
 
   private async find(key: string): Promise<EnvSecret | undefined> {
@@ -434,6 +525,14 @@ class EnvSecretBackend implements SecretBackend {
 
   async definitionProblems(): Promise<Problem[]> {
     return (await this.load()).problems;
+  }
+
+  async listingGaps(): Promise<IncompleteCause[]> {
+    return (await this.load()).gaps;
+  }
+
+  async droppedDefinitions(): Promise<DroppedDefinition[]> {
+    return (await this.load()).dropped;
   }
 
   dispose(): void {

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
-import type { VisibleSecrets } from '../core/catalogTypes';
+import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } from '../core/catalogTypes';
 import type { SecretCatalog } from '../core/catalog';
 import { readTextFile, walkFiles, type SkippedPath, type WalkResult } from '../core/files';
 import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
@@ -11,18 +11,24 @@ import type { CliIo } from './io';
 import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig, UsageError } from './options';
 
 const HELP = `Usage: kestra-secrets check [PATH...] [--config FILE] [--server URL] [--tenant T]
-                            [--encoded-env FILE] [--read-values] [--format text|json]
+                            [--encoded-env FILE] [--read-values] [--strict] [--format text|json]
 
 Checks every Kestra flow (YAML with id, namespace and tasks or triggers) under each PATH
 (default .) against the configured secret store: missing keys, missing sub-keys, sub-keys of
 non-JSON secrets, and invalid SECRET_ definitions in encoded env files. Dynamic keys are
 reported as information. Secret values are never printed.
 
+A source that exists but can't be read here (an absent env_file, a store that fails or
+refuses) gets one warning; references that may live there are unverified (information).
+An absent env file's names-only stand-in (X.example, .sample, .template, .dist beside it or
+beside the .env that encodes to it) supplies its keys.
+
   --read-values   let stores without a keys-only API read values (in memory) to check sub-keys
+  --strict        unverified references are errors (CI that must prove every key exists)
   --format json   one JSON array of {file, line, column, endLine, endColumn, severity, code, message}
 
-Exit codes: 0 no errors, 1 errors found or the secret store could not be listed,
-2 bad usage or configuration.
+Exit codes: 0 no errors (unverified references are not errors without --strict),
+1 errors found, 2 bad usage or configuration.
 `;
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.vscode-test', 'dist', 'out']);
@@ -35,7 +41,7 @@ interface ScannedFlow {
 export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   let catalog: SecretCatalog | undefined;
   try {
-    const options = parseStoreOptions(argv, ['--config', '--server', '--tenant', '--encoded-env', '--format', '--read-values']);
+    const options = parseStoreOptions(argv, ['--config', '--server', '--tenant', '--encoded-env', '--format', '--read-values', '--strict']);
     if (options.help) {
       io.stdout.write(HELP);
       return 0;
@@ -45,15 +51,15 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     const { files, skipped } = yamlFilesUnder(roots.map((root) => path.resolve(io.cwd, root)));
     const { flows, problems, unread } = scanFlows(files, io.cwd);
     writeSkipped([...skipped, ...unread], io);
-    catalog = createCliCatalog(config, options, roots, io);
-    const checked = await checkAgainstCatalog(flows, catalog, io);
-    problems.push(...checked.problems);
+    catalog = createCliCatalog(config, options, io);
+    const checked = await checkAgainstCatalog(flows, catalog);
+    problems.push(...checked.problems.map((problem) => (options.strict ? failUnverified(problem) : problem)));
     problems.push(...(await definitionProblemsFor(catalog, io)));
     sortProblems(problems);
     io.stdout.write(options.format === 'json' ? formatJson(problems) : formatText(problems));
-    writeSummary(problems, flows.length, files.length, io);
-    // A store that could not be listed checked nothing: that must not pass a CI step.
-    return checked.storeFailed || problems.some((problem) => problem.severity === 'error') ? 1 : 0;
+    const sourceWarnings = reportUnknownSources(checked.causes, io);
+    writeSummary(problems, sourceWarnings, flows.length, files.length, io);
+    return problems.some((problem) => problem.severity === 'error') ? 1 : 0;
   } catch (error) {
     return reportFailure(error, io);
   } finally {
@@ -108,7 +114,7 @@ function writeSkipped(skipped: SkippedPath[], io: CliIo): void {
   }
 }
 
-async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog, io: CliIo): Promise<{ problems: Problem[]; storeFailed: boolean }> {
+async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog): Promise<{ problems: Problem[]; causes: IncompleteCause[] }> {
   const namespaces = [...new Set(flows.flatMap((flow) => referencedNamespaces(flow.analysis)))];
   const listings = new Map<string, VisibleSecrets>();
   const subkeyed = keysWithSubkeys(flows.map((flow) => flow.analysis));
@@ -118,24 +124,26 @@ async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog,
       listings.set(namespace, await catalog.withSubkeys(visible, subkeyed.get(namespace) ?? []));
     }),
   );
-  const storeFailed = reportBackendErrors(listings, io);
-  const lookup: VisibleLookup = (namespace) => {
-    const visible = listings.get(namespace);
-    return visible && !(visible.error && !visible.stale) ? visible : undefined;
-  };
-  return { problems: flows.flatMap((flow) => checkFlow(flow.file, flow.analysis, lookup)), storeFailed };
+  // A failed listing is incomplete, not empty: what it lacks is unverified, and its cause is said once.
+  const lookup: VisibleLookup = (namespace) => listings.get(namespace);
+  const causes = [...listings.values()].flatMap((visible) => visible.incomplete ?? []);
+  return { problems: flows.flatMap((flow) => checkFlow(flow.file, flow.analysis, lookup)), causes };
 }
 
-function reportBackendErrors(listings: Map<string, VisibleSecrets>, io: CliIo): boolean {
-  const failed = [...listings.values()].filter((visible) => visible.error);
+/** --strict: a reference that can't be verified fails like a missing one. */
+function failUnverified(problem: Problem): Problem {
+  return problem.code === 'unverified-secret' ? { ...problem, severity: 'error' } : problem;
+}
+
+/** One warning per cause that has no line of its own to be reported on (a failed store, no source at all); returns how many. */
+function reportUnknownSources(causes: IncompleteCause[], io: CliIo): number {
   const written = new Set<string>();
-  for (const { error, stale } of failed) {
-    if (written.has(error!)) continue;
-    written.add(error!);
-    const consequence = stale ? 'checked against the last listing' : 'references there were not checked';
-    io.stderr.write(`kestra-secrets: ${stale ? 'warning' : 'error'}: ${error} (${consequence})\n`);
+  for (const cause of causes) {
+    if (cause.reported || cause.location || written.has(cause.id)) continue;
+    written.add(cause.id);
+    io.stderr.write(`kestra-secrets: warning: ${describeIncompleteCause(cause)} [unknown-source]\n`);
   }
-  return failed.some((visible) => !visible.stale);
+  return written.size;
 }
 
 async function definitionProblemsFor(catalog: SecretCatalog, io: CliIo): Promise<Problem[]> {
@@ -177,9 +185,9 @@ export function formatJson(problems: Problem[]): string {
   return `${JSON.stringify(rows, null, 2)}\n`;
 }
 
-function writeSummary(problems: Problem[], flowCount: number, fileCount: number, io: CliIo): void {
+function writeSummary(problems: Problem[], sourceWarnings: number, flowCount: number, fileCount: number, io: CliIo): void {
   const count = (severity: Problem['severity']) => problems.filter((problem) => problem.severity === severity).length;
   io.stderr.write(
-    `${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info in ${flowCount} flow(s) (${fileCount} YAML file(s) scanned)\n`,
+    `${count('error')} error(s), ${count('warning') + sourceWarnings} warning(s), ${count('info')} info in ${flowCount} flow(s) (${fileCount} YAML file(s) scanned)\n`,
   );
 }

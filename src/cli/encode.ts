@@ -1,12 +1,14 @@
 /** `kestra-secrets encode` and `kestra-secrets decode`: the .env ⇄ SECRET_ file converters. */
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, type EncodeResult } from '../core/dotenv';
+import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, parseDotenv, type EncodeResult } from '../core/dotenv';
+import { encodedFileFor, namesOnlyFileFor } from '../core/setup';
 import { CliError, readTextInput, reportCliErrors, STDIO, writeTextOutput, type CliIo } from './io';
 
 export type { CliIo } from './io';
 
-const ENCODE_HELP = `Usage: kestra-secrets encode [FILE|-] [-o OUT] [--raw] [--force]
+const ENCODE_HELP = `Usage: kestra-secrets encode [FILE|-] [-o OUT] [--raw] [--names-only] [--force]
 
 Encode a .env file to the form Kestra's open-source edition reads secrets from:
 one SECRET_<KEY>=<base64> line per variable (standard base64, never wrapped).
@@ -16,10 +18,14 @@ The key keeps its spelling; Kestra upper-cases it, so secret('db_pass') finds DB
 
 Arguments:
   FILE              the .env file to read (default: .env); '-' reads stdin
-  -o, --output OUT  where to write (default: .env_encoded beside FILE, stdout for '-');
+  -o, --output OUT  where to write (default: FILE's name + _encoded beside it, so .env gives
+                    .env_encoded and prod.env gives prod.env_encoded; stdout for '-');
                     '-' writes to stdout
   --raw             write SECRET_<KEY>=<value> unencoded, for servers configured with
                     kestra.secret.encoding: RAW (multi-line values are refused)
+  --names-only      write SECRET_<KEY>= lines without values to <encoded file>.example
+                    (e.g. .env_encoded.example): safe to commit, and 'check' uses its names
+                    when the encoded file is absent (CI); refreshes an existing names-only file
   -f, --force       replace OUT if it exists (it is replaced atomically)
   -h, --help        show this help
 
@@ -49,6 +55,7 @@ interface CodecArgs {
   input?: string;
   output?: string;
   raw: boolean;
+  namesOnly: boolean;
   force: boolean;
   help: boolean;
 }
@@ -59,7 +66,10 @@ function parseCodecArgs(argv: string[], command: 'encode' | 'decode'): CodecArgs
     force: { type: 'boolean', short: 'f' },
     help: { type: 'boolean', short: 'h' },
   };
-  if (command === 'encode') options.raw = { type: 'boolean' };
+  if (command === 'encode') {
+    options.raw = { type: 'boolean' };
+    options['names-only'] = { type: 'boolean' };
+  }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -75,6 +85,7 @@ function parseCodecArgs(argv: string[], command: 'encode' | 'decode'): CodecArgs
     input: parsed.positionals[0],
     output: typeof values.output === 'string' ? values.output : undefined,
     raw: values.raw === true,
+    namesOnly: values['names-only'] === true,
     force: values.force === true,
     help: values.help === true,
   };
@@ -89,7 +100,7 @@ function refuseOverwritingInput(input: string, output: string, io: CliIo): void 
 type Convert = (text: string, file: string) => EncodeResult;
 
 /** Reads, converts and writes; a malformed input is reported like a compiler error and nothing is written. */
-async function convert(inputSpec: string, outputSpec: string, args: CodecArgs, io: CliIo, run: Convert, verb: string): Promise<number> {
+async function convert(inputSpec: string, outputSpec: string, args: CodecArgs, io: CliIo, run: Convert, verb: string, mode?: number): Promise<number> {
   refuseOverwritingInput(inputSpec, outputSpec, io);
   const input = await readTextInput(inputSpec, io);
   let result: EncodeResult;
@@ -101,7 +112,7 @@ async function convert(inputSpec: string, outputSpec: string, args: CodecArgs, i
     return 1;
   }
   for (const warning of result.warnings) io.stderr.write(`${warning}\n`);
-  await writeTextOutput(outputSpec, result.text, io, { force: args.force });
+  await writeTextOutput(outputSpec, result.text, io, { force: args.force, mode });
   const target = outputSpec === STDIO ? 'stdout' : outputSpec;
   const plural = result.count === 1 ? '' : 's';
   io.stderr.write(`kestra-secrets: ${verb} ${result.count} variable${plural} from ${input.displayName} to ${target}\n`);
@@ -116,9 +127,35 @@ export async function runEncode(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const input = args.input ?? '.env';
-    const output = args.output ?? (input === STDIO ? STDIO : path.join(path.dirname(input), '.env_encoded'));
+    if (args.namesOnly) return encodeNamesOnly(input, args, io);
+    const output = args.output ?? (input === STDIO ? STDIO : encodedFileFor(input));
     return convert(input, output, args, io, (text, file) => encodeDotenv(text, { file, raw: args.raw }), 'encoded');
   });
+}
+
+/**
+ * `encode --names-only`: the keys of FILE as `SECRET_<KEY>=` lines, no values, in the names-only file
+ * that stands in for the encoded file where it is absent. An existing names-only file is refreshed.
+ */
+async function encodeNamesOnly(input: string, args: CodecArgs, io: CliIo): Promise<number> {
+  if (args.raw) throw new CliError('encode: --names-only writes no values, so --raw has no meaning with it', 2);
+  const output = args.output ?? (input === STDIO ? STDIO : namesOnlyFileFor(encodedFileFor(input)));
+  const refresh = output !== STDIO && (await holdsNamesOnly(path.resolve(io.cwd, output)));
+  const header = `# Names only, no values (kestra-secrets encode --names-only ${input === STDIO ? '-' : path.basename(input)}): commit this file, not the secrets.\n`;
+  const namesOnly = (text: string, file: string): EncodeResult => {
+    const encoded = encodeDotenv(text, { file });
+    return { ...encoded, text: header + encoded.text.replace(/^(SECRET_[^=\n]*)=.*$/gm, '$1=') };
+  };
+  return convert(input, output, { ...args, force: args.force || refresh }, io, namesOnly, 'wrote the names of', 0o644);
+}
+
+/** True when the file exists and every variable in it is empty: replacing it can't lose a secret. */
+async function holdsNamesOnly(file: string): Promise<boolean> {
+  try {
+    return parseDotenv(await fsp.readFile(file, 'utf8'), file).entries.every((entry) => entry.value === '');
+  } catch {
+    return false;
+  }
 }
 
 export async function runDecode(argv: string[], io: CliIo): Promise<number> {

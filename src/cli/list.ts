@@ -1,6 +1,6 @@
 /** `kestra-secrets list`: the secrets a namespace can see, own and inherited, never their values. */
 import type { SecretCatalog } from '../core/catalog';
-import type { VisibleSecrets } from '../core/catalogTypes';
+import { describeIncompleteCause, type VisibleSecrets } from '../core/catalogTypes';
 import type { CliIo } from './io';
 import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig } from './options';
 
@@ -28,7 +28,7 @@ export async function runList(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const config = await resolveConfig(options, io);
-    catalog = createCliCatalog(config, options, options.positionals.length > 0 ? options.positionals : ['.'], io);
+    catalog = createCliCatalog(config, options, io);
     const namespaces = options.namespace !== undefined ? [options.namespace] : await namespacesToList(catalog);
     const listings = await Promise.all(namespaces.map((namespace) => catalog!.visible(namespace)));
     const failed = listings.find((visible) => visible.error && !visible.stale);
@@ -36,6 +36,7 @@ export async function runList(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`kestra-secrets: ${failed.error}\n`);
       return 1;
     }
+    reportIncomplete(listings, io);
     const results = listings.map(toListed);
     if (options.format === 'json') {
       io.stdout.write(`${JSON.stringify(options.namespace !== undefined ? results[0] : results, null, 2)}\n`);
@@ -47,6 +48,16 @@ export async function runList(argv: string[], io: CliIo): Promise<number> {
     return reportFailure(error, io);
   } finally {
     catalog?.dispose();
+  }
+}
+
+/** A listing that may lack keys says why, once per cause. */
+function reportIncomplete(listings: VisibleSecrets[], io: CliIo): void {
+  const written = new Set<string>();
+  for (const cause of listings.flatMap((visible) => visible.incomplete ?? [])) {
+    if (written.has(cause.id)) continue;
+    written.add(cause.id);
+    io.stderr.write(`kestra-secrets: warning: ${describeIncompleteCause(cause)}\n`);
   }
 }
 

@@ -10,21 +10,24 @@ import type { CliIo } from './io';
 const USAGE = `Usage: kestra-secrets <command> [options]
 
 Commands:
-  encode [FILE|-] [-o OUT] [--raw] [--force]
+  encode [FILE|-] [-o OUT] [--raw] [--names-only] [--force]
       Encode a .env file (Docker Compose syntax) to Kestra's SECRET_<KEY>=<base64> form.
-      Default FILE: .env; default OUT: .env_encoded beside FILE (stdout for -).
+      Default FILE: .env; default OUT: FILE's name + _encoded beside it (.env_encoded,
+      prod.env_encoded; stdout for -). --names-only: the names alone, to <OUT>.example.
   decode [FILE|-] [-o OUT] [--force]
       Turn an encoded file back into a .env that encodes to the same result (default: stdout).
-  check [PATH...] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE] [--format text|json]
+  check [PATH...] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE] [--strict] [--format text|json]
       Check every flow under PATH (default .) for missing secrets, missing sub-keys,
-      non-JSON sub-key uses and invalid encoded values. Exit 1 when an error is found.
+      non-JSON sub-key uses and invalid encoded values. Exit 1 when an error is found;
+      references a source that can't be read may hold are unverified (--strict: errors).
   list [--namespace NS] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE] [--format text|json]
       List the secrets a namespace can see (own and inherited), never their values.
 
 Options common to check and list:
   --config FILE        YAML file with a Kestra \`kestra.secret\` block (an application.yml works);
-                       default: ./kestra-secrets.yml when present, else Kestra's SECRET_ env secrets
-                       from the Compose files, encoded env files and the process environment.
+                       default: the nearest kestra-secrets.yml from PATH up to the repository root,
+                       else Kestra's SECRET_ env secrets from the nearest Compose files (same search),
+                       encoded env files and the process environment.
   --server URL         Ask a running Kestra server (credentials from KESTRA_API_TOKEN or
                        KESTRA_USERNAME + KESTRA_PASSWORD).
   --encoded-env FILE   An encoded env file to read SECRET_ variables from (repeatable); without it and

@@ -1,11 +1,9 @@
 /** Argument parsing shared by `check` and `list`, and building the catalog they query. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, defaultConfig, loadConfigFile } from '../core/config';
 import { SecretCatalog } from '../core/catalog';
-import { findComposeFiles } from '../core/compose';
-import { findFilesUnder } from '../core/files';
 import type { KestraSecretsConfig } from '../core/configTypes';
+import { findConfigFile, resolveEnvSources, tenantFor } from '../core/setup';
 import type { Logger } from '../core/log';
 import { serverCredentialsFromEnv } from '../core/serverAuth';
 import type { CliIo } from './io';
@@ -21,6 +19,8 @@ export interface StoreOptions {
   format: 'text' | 'json';
   namespace?: string;
   readValues: boolean;
+  /** check: unverified references fail. */
+  strict: boolean;
   help: boolean;
 }
 
@@ -34,7 +34,7 @@ const VALUE_FLAGS = new Set(['--config', '--server', '--tenant', '--encoded-env'
 const NODE_CLAIMED_FLAGS = new Set(['--env-file', '--env-file-if-exists']);
 
 export function parseStoreOptions(argv: string[], allowed: readonly string[]): StoreOptions {
-  const options: StoreOptions = { positionals: [], envFiles: [], format: 'text', readValues: false, help: false };
+  const options: StoreOptions = { positionals: [], envFiles: [], format: 'text', readValues: false, strict: false, help: false };
   for (let index = 0; index < argv.length; index++) {
     const [flag, inlineValue] = splitFlag(argv[index]);
     if (!flag.startsWith('-') || flag === '-') {
@@ -53,6 +53,10 @@ export function parseStoreOptions(argv: string[], allowed: readonly string[]): S
     if (!allowed.includes(flag)) throw new UsageError(`unknown option '${flag}'`);
     if (flag === '--read-values') {
       options.readValues = true;
+      continue;
+    }
+    if (flag === '--strict') {
+      options.strict = true;
       continue;
     }
     if (!VALUE_FLAGS.has(flag)) throw new UsageError(`unknown option '${flag}'`);
@@ -93,13 +97,22 @@ function applyValue(options: StoreOptions, flag: string, value: string): void {
   }
 }
 
-/** --config, else ./kestra-secrets.yml, else Kestra's env secrets; --server overrides the server block. */
+/** The PATHs a command works on (absolute); default: the working directory. */
+export function targetsOf(options: StoreOptions, io: CliIo): string[] {
+  const roots = options.positionals.length > 0 ? options.positionals : ['.'];
+  return roots.map((root) => path.resolve(io.cwd, root));
+}
+
+/**
+ * --config, else the nearest kestra-secrets.yml from PATH up to the repository root (core/setup.ts, as
+ * the editor finds it), else Kestra's env secrets; --server overrides the server block.
+ */
 export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<KestraSecretsConfig> {
-  const configFile = options.config ?? defaultConfigFile(io.cwd);
-  const config = configFile ? await loadConfigFile(path.resolve(io.cwd, configFile), process.env) : defaultConfig();
+  const configFile = options.config ? path.resolve(io.cwd, options.config) : findConfigFile(targetsOf(options, io), io.cwd);
+  const config = configFile ? await loadConfigFile(configFile, process.env) : defaultConfig();
   if (options.server) {
     if (!/^https?:\/\//.test(options.server)) throw new ConfigError('--server', `--server: expected an http(s) URL, got '${options.server}'`);
-    config.server = { url: options.server, tenant: options.tenant ?? config.server?.tenant ?? 'main' };
+    config.server = { url: options.server, tenant: tenantFor(config, options.tenant) };
     // The server reports its own read-only state; the env default's `readOnly: true` must not leak in.
     config.secret = { ...config.secret, type: 'kestra-server', readOnly: false };
   } else if (options.tenant && config.server) {
@@ -108,34 +121,24 @@ export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<K
   return config;
 }
 
-function defaultConfigFile(cwd: string): string | undefined {
-  const candidate = path.join(cwd, 'kestra-secrets.yml');
-  return fs.existsSync(candidate) ? candidate : undefined;
-}
-
-export function createCliCatalog(config: KestraSecretsConfig, options: StoreOptions, roots: string[], io: CliIo): SecretCatalog {
+export function createCliCatalog(config: KestraSecretsConfig, options: StoreOptions, io: CliIo): SecretCatalog {
   const serverCredentials = serverCredentialsFromEnv(process.env);
+  const sources = resolveEnvSources({
+    targets: targetsOf(options, io),
+    boundary: io.cwd,
+    configuredEnvFiles: options.envFiles.map((file) => path.resolve(io.cwd, file)),
+  });
   return new SecretCatalog(config, {
     log: stderrLogger(io),
-    tenant: config.server?.tenant ?? 'main',
+    tenant: tenantFor(config),
     credentials: config.server ? serverCredentials : undefined,
     readValuesForSubkeys: options.readValues,
-    workspaceRoots: roots.map((root) => path.resolve(io.cwd, root)),
-    envFiles: envFilesToRead(options, roots, io),
+    workspaceRoots: sources.displayRoots,
+    composeFiles: sources.composeFiles,
+    envFiles: sources.envFiles,
     env: process.env,
     includeProcessEnv: true,
   });
-}
-
-/**
- * `--encoded-env` files, else, as in the editor, every `.env_encoded` under the roots when they hold no Compose
- * file to say which files Kestra reads (e.g. `docker run --env-file .env_encoded`).
- */
-function envFilesToRead(options: StoreOptions, roots: string[], io: CliIo): string[] {
-  if (options.envFiles.length > 0) return options.envFiles.map((file) => path.resolve(io.cwd, file));
-  const folders = roots.map((root) => path.resolve(io.cwd, root));
-  if (folders.some((folder) => findComposeFiles(folder).length > 0)) return [];
-  return folders.flatMap((folder) => findFilesUnder(folder, (name) => name === '.env_encoded', { maxDepth: 8 }));
 }
 
 /** Warnings and errors only: the CLI's stdout carries results. Never receives a secret value. */

@@ -31,7 +31,22 @@ export function strictBase64Decode(text: string): Buffer | undefined {
  * and kinds of characters only, never the characters of the value.
  */
 export function explainBase64Error(text: string): string | undefined {
-  return decode(text).error;
+  const { error, illegalAt } = decode(text);
+  if (error === undefined) return undefined;
+  if (illegalAt !== undefined && looksLikePlainText(text)) {
+    const code = text.charCodeAt(illegalAt);
+    const detail = code === 45 || code === 95 ? `character ${illegalAt + 1} is not in the base64 alphabet` : describeIllegal(code, illegalAt);
+    return `it is plain text that was never base64-encoded (${detail})`;
+  }
+  return error;
+}
+
+/** Not base64 of any kind: not standard, not URL-safe, not base64 with stray blanks (a quoted value has its own reason). */
+function looksLikePlainText(text: string): boolean {
+  if (/^["']/.test(text)) return false;
+  const urlSafe = text.replace(/[ \t]/g, '').replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  const padded = urlSafe + '='.repeat((4 - (urlSafe.length % 4)) % 4);
+  return decode(padded).error !== undefined;
 }
 
 function describeIllegal(code: number, index: number): string {
@@ -44,7 +59,7 @@ function describeIllegal(code: number, index: number): string {
   return `${where} is not in the base64 alphabet (A-Z, a-z, 0-9, '+', '/', '=')`;
 }
 
-function decode(text: string): { bytes?: Buffer; error?: string } {
+function decode(text: string): { bytes?: Buffer; error?: string; illegalAt?: number } {
   const out = Buffer.allocUnsafe(Math.floor((text.length * 3) / 4) + 3);
   let length = 0;
   let bits = 0;
@@ -54,7 +69,7 @@ function decode(text: string): { bytes?: Buffer; error?: string } {
     const code = text.charCodeAt(index++);
     const sextet = code < 128 ? SEXTET[code] : -1;
     if (sextet < 0) {
-      if (code !== PAD) return { error: describeIllegal(code, index - 1) };
+      if (code !== PAD) return { error: describeIllegal(code, index - 1), illegalAt: index - 1 };
       // Java: '=' alone in a unit, or "xx=" not followed by a second '=', is a wrong ending unit.
       const secondPadMissing = shift === 6 && (index === text.length || text.charCodeAt(index++) !== PAD);
       if (shift === 18 || secondPadMissing) return { error: 'the padding (=) at the end is wrong' };

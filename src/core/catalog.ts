@@ -7,7 +7,7 @@
 import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../backends/backend';
 import { createBackend } from '../backends/index';
 import { CachedLoader, type Loaded } from './cache';
-import type { VisibleSecret, VisibleSecrets } from './catalogTypes';
+import type { DroppedDefinition, IncompleteCause, VisibleSecret, VisibleSecrets } from './catalogTypes';
 import { backendForNamespace } from './config';
 import type { KestraSecretsConfig, SecretBackendConfig } from './configTypes';
 import { namespaceChain } from './namespaces';
@@ -38,6 +38,9 @@ interface LevelListing {
   secrets: SecretMeta[];
   stale: boolean;
   error?: string;
+  /** Why this level's listing may lack keys. */
+  gaps: IncompleteCause[];
+  dropped: DroppedDefinition[];
 }
 
 /** Cache key of a namespace-less store's listing: the same for every namespace. */
@@ -88,6 +91,10 @@ export class SecretCatalog {
     };
     if (levels.some((listing) => listing.stale)) result.stale = true;
     if (errors.length > 0) result.error = errors.join(' ');
+    const gaps = uniqueById(levels.flatMap((listing) => listing.gaps));
+    if (gaps.length > 0) result.incomplete = gaps;
+    const dropped = levels.flatMap((listing) => listing.dropped);
+    if (dropped.length > 0) result.dropped = dropped;
     return result;
   }
 
@@ -282,7 +289,8 @@ export class SecretCatalog {
       try {
         managed = this.managedFor(level);
       } catch (error) {
-        pending.push(Promise.resolve({ managed: own, level, secrets: [], stale: false, error: errorText(error) }));
+        const message = errorText(error);
+        pending.push(Promise.resolve({ managed: own, level, secrets: [], stale: false, error: message, gaps: [storeGap(own.backend.label, message, false)], dropped: [] }));
         continue;
       }
       if (!managed.backend.namespaced) {
@@ -300,11 +308,27 @@ export class SecretCatalog {
     const cacheKey = backend.namespaced ? level : ALL_NAMESPACES;
     try {
       const loaded: Loaded<SecretMeta[]> = await managed.lists.load(cacheKey, () => backend.list(level));
-      const listing: LevelListing = { managed, level, secrets: loaded.value, stale: loaded.stale };
-      if (loaded.stale) listing.error = this.messageFor(loaded.error, backend, `list secrets of ${level}`);
+      const { gaps, dropped } = await this.listingNotes(backend);
+      const listing: LevelListing = { managed, level, secrets: loaded.value, stale: loaded.stale, gaps, dropped };
+      if (loaded.stale) {
+        listing.error = this.messageFor(loaded.error, backend, `list secrets of ${level}`);
+        listing.gaps = [...gaps, storeGap(backend.label, listing.error, true)];
+      }
       return listing;
     } catch (error) {
-      return { managed, level, secrets: [], stale: false, error: this.messageFor(error, backend, `list secrets of ${level}`) };
+      const message = this.messageFor(error, backend, `list secrets of ${level}`);
+      return { managed, level, secrets: [], stale: false, error: message, gaps: [storeGap(backend.label, message, false)], dropped: [] };
+    }
+  }
+
+  /** What the backend says about its own listing's completeness; nothing when it can't say. */
+  private async listingNotes(backend: SecretBackend): Promise<{ gaps: IncompleteCause[]; dropped: DroppedDefinition[] }> {
+    try {
+      const [gaps, dropped] = await Promise.all([backend.listingGaps?.() ?? [], backend.droppedDefinitions?.() ?? []]);
+      return { gaps, dropped };
+    } catch (error) {
+      this.context.log.debug(`${backend.label}: listing notes: ${errorText(error)}`);
+      return { gaps: [], dropped: [] };
     }
   }
 
@@ -348,8 +372,25 @@ export class SecretCatalog {
       caseInsensitive: false,
       secrets: [],
       error: errorText(error),
+      incomplete: [storeGap(config.type, errorText(error), false)],
     };
   }
+}
+
+/** A store that failed: its secrets are unknown until it answers (with the last listing kept when `stale`). */
+function storeGap(label: string, message: string, stale: boolean): IncompleteCause {
+  return {
+    id: `store:${label}`,
+    source: label,
+    reason: stale ? 'could not be listed again, so its last listing is used' : 'could not be listed',
+    fix: message,
+  };
+}
+
+function uniqueById(causes: IncompleteCause[]): IncompleteCause[] {
+  const byId = new Map<string, IncompleteCause>();
+  for (const cause of causes) if (!byId.has(cause.id)) byId.set(cause.id, cause);
+  return [...byId.values()];
 }
 
 /** Child first, nearest wins; farther definitions of the same key are recorded in `shadows`. */

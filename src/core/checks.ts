@@ -2,12 +2,15 @@
  * Resolves a flow's `secret()` references against what each namespace can see and reports
  * problems with Kestra's own runtime messages. Messages never contain a secret value.
  */
-import type { VisibleSecret, VisibleSecrets } from './catalogTypes';
+import { isComplete, type DroppedDefinition, type IncompleteCause, type VisibleSecret, type VisibleSecrets } from './catalogTypes';
 import type { FlowAnalysis } from './flow';
 import { closestMatches, nearMissFinder } from './suggest';
 import type { Problem, Range, SecretReference } from './types';
 
-/** What a namespace can see; undefined when unknown (e.g. the backend failed): nothing is reported missing. */
+/**
+ * What a namespace can see; undefined when nothing is known at all. A listing marked incomplete makes
+ * references it lacks *unverified* (information), never missing.
+ */
 export type VisibleLookup = (namespace: string) => VisibleSecrets | undefined;
 
 export function referencedNamespaces(analysis: FlowAnalysis): string[] {
@@ -83,12 +86,23 @@ function checkReference(file: string, reference: SecretReference, flowNamespace:
   const keyRange = reference.keyRange ?? reference.callRange;
   if (!secret) {
     const suggestions = listing.suggest(key);
+    const dropped = droppedDefinition(visible, key);
+    if (!isComplete(visible)) {
+      return {
+        file,
+        range: keyRange,
+        severity: 'info',
+        code: 'unverified-secret',
+        message: `Secret '${key}' can't be verified: it is not among the secrets known here, and ${describeCauses(visible.incomplete ?? [])}.${droppedNote(dropped)}${didYouMean(suggestions)}`,
+        data: { key, namespace, suggestions },
+      };
+    }
     return {
       file,
       range: keyRange,
       severity: 'error',
       code: 'missing-secret',
-      message: `Cannot find secret for key '${key}'. (namespace ${namespace}, backend ${visible.backendLabel})${didYouMean(suggestions)}`,
+      message: `Cannot find secret for key '${key}'. (namespace ${namespace}, backend ${visible.backendLabel})${droppedNote(dropped)}${didYouMean(suggestions)}`,
       data: { key, namespace, suggestions },
     };
   }
@@ -168,6 +182,23 @@ function indexOf(visible: VisibleSecrets): IndexedListing {
   };
   listingIndexes.set(visible, { secrets: visible.secrets, length: visible.secrets.length, caseInsensitive: visible.caseInsensitive, listing });
   return listing;
+}
+
+function droppedDefinition(visible: VisibleSecrets, key: string): DroppedDefinition | undefined {
+  const wanted = visible.caseInsensitive ? key.toUpperCase() : key;
+  return visible.dropped?.find((dropped) => (visible.caseInsensitive ? dropped.key.toUpperCase() : dropped.key) === wanted);
+}
+
+/** The definition Kestra drops is why the key is missing: point at it. */
+function droppedNote(dropped: DroppedDefinition | undefined): string {
+  return dropped ? ` It is defined at ${dropped.source}, but Kestra drops that definition: ${dropped.reason}.` : '';
+}
+
+/** "<source> <reason>" for each cause, for a reference's message (the fix is in the cause's own warning). */
+function describeCauses(causes: IncompleteCause[]): string {
+  const described = causes.slice(0, 2).map((cause) => `${cause.source} ${cause.reason}`);
+  const more = causes.length > 2 ? ` (and ${causes.length - 2} more source(s))` : '';
+  return `${described.join('; ')}${more}`;
 }
 
 function didYouMean(suggestions: string[]): string {

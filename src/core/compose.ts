@@ -35,6 +35,8 @@ export interface ComposeSecretSource {
 export interface ComposeEnvFile {
   path: string;
   required: boolean;
+  /** True when the path names a variable that is not set here (`path` is then the text as written). */
+  unresolved?: boolean;
   /** 0-based position of the path in the Compose file. */
   line?: number;
   column?: number;
@@ -238,11 +240,12 @@ class ComposeReader {
     for (const item of items) {
       const pathNode = isMap(item) ? this.get(item, 'path') : item;
       const raw = this.scalarText(pathNode);
-      const interpolated = raw === undefined ? undefined : this.interpolateValue(raw);
-      if (interpolated === undefined || !isScalar(pathNode)) continue;
+      if (raw === undefined || !isScalar(pathNode)) continue;
+      const interpolated = this.interpolateValue(raw);
       const required = isMap(item) ? this.scalarText(this.get(item, 'required')) !== 'false' : true;
       const at = this.lines.positionAt(this.contentStart(pathNode));
-      files.push({ path: path.resolve(this.folder, interpolated), required, line: at.line, column: at.character });
+      if (interpolated === undefined) files.push({ path: raw, required, unresolved: true, line: at.line, column: at.character });
+      else files.push({ path: path.resolve(this.folder, interpolated), required, line: at.line, column: at.character });
     }
     return files;
   }

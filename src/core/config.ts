@@ -67,9 +67,13 @@ export function defaultConfig(): KestraSecretsConfig {
   return { secret: defaultBackendConfig('env'), namespaces: {}, source: 'default' };
 }
 
+/** A configuration file's text: it must say which store to use (see `requireSecretBlock`). */
 export function parseConfigText(text: string, options: ConfigOptions): KestraSecretsConfig {
   const parsed = parseYaml(text, options.source);
   try {
+    if (parsed.value === null || parsed.value === undefined) throw new ConfigError('', `${options.source}: the file is empty; ${EXPECTED_BLOCK}`);
+    const root = asMapping(parsed.value, '(top level)');
+    requireSecretBlock(root, isMapping(root.kestra) ? root.kestra : undefined, options.source);
     return configFromObject(parsed.value, options);
   } catch (error) {
     if (error instanceof ConfigError) error.location = locate(parsed, error.path, options.source);
@@ -90,6 +94,53 @@ export function configFromObject(value: unknown, options: ConfigOptions): Kestra
     ],
     options,
   );
+}
+
+const EXPECTED_BLOCK = 'expected a `kestra.secret` block (kestra:, then secret: indented under it, then type: and the backend\'s options), as in Kestra\'s application.yml, or a top-level `server` or `namespaces` block.';
+
+/** Backend options Kestra's docs print without their wrapper, by backend (for saying where they belong). */
+const BARE_BACKEND_OPTIONS: Record<string, string[]> = {
+  vault: ['address', 'root-engine', 'secret-path-prefix', 'token', 'app-role', 'engine-version'],
+  'aws-secret-manager': ['region', 'access-key-id', 'secret-key-id', 'session-token', 'endpoint-override'],
+  'azure-key-vault': ['vault-name', 'key-vault-uri', 'client-secret'],
+  'google-secret-manager': ['project', 'service-account'],
+};
+
+/**
+ * A configuration file must say which store to use: without a `kestra.secret` block (or `server` /
+ * `namespaces`), a pasted snippet missing its wrapper or a typo would silently mean env secrets.
+ */
+function requireSecretBlock(root: Record<string, unknown>, kestra: Record<string, unknown> | undefined, source: string): void {
+  const hasSecret = kestra !== undefined && 'secret' in kestra;
+  if (hasSecret || root.server !== undefined || root.namespaces !== undefined) {
+    if ('secret' in root && !hasSecret) throw misplaced(source, 'secret', 'a top-level `secret:` block', 'Kestra reads it only under `kestra:` — indent it under a `kestra:` line');
+    return;
+  }
+  if ('secret' in root) throw misplaced(source, 'secret', 'a top-level `secret:` block', 'Kestra reads it only under `kestra:` — indent it under a `kestra:` line');
+  const typo = kestra ? Object.keys(kestra).find((key) => closestMatches(key, ['secret']).length > 0 && key !== 'secret') : undefined;
+  if (typo) throw misplaced(source, `kestra.${typo}`, `\`kestra.${typo}\``, 'did you mean `kestra.secret`?');
+  const rootKeys = Object.keys(root).map(normaliseKey);
+  for (const [type, keys] of Object.entries(BARE_BACKEND_OPTIONS)) {
+    const bare = Object.keys(root).filter((key) => keys.includes(normaliseKey(key)));
+    if (rootKeys.includes(type)) {
+      throw misplaced(source, Object.keys(root)[rootKeys.indexOf(type)], `a bare \`${type}:\` block at the top level`, `put it under \`kestra.secret\`, with \`type: ${type}\` beside it`);
+    }
+    if (bare.length > 0) {
+      const found = `the ${type} options ${bare.map((key) => `\`${key}\``).join(', ')} at the top level`;
+      throw misplaced(source, bare[0], found, `put them under \`kestra.secret.${type}\`, with \`type: ${type}\` under \`kestra.secret\``);
+    }
+  }
+  const found = Object.keys(root).length > 0 ? `only ${Object.keys(root).map((key) => (key === 'kestra' && kestra ? describeKestraKeys(kestra) : `\`${key}\``)).join(', ')}` : 'nothing';
+  throw new ConfigError(Object.keys(root)[0] ?? '', `${source}: no \`kestra.secret\` block: found ${found}; ${EXPECTED_BLOCK}`);
+}
+
+function describeKestraKeys(kestra: Record<string, unknown>): string {
+  const keys = Object.keys(kestra);
+  return keys.length > 0 ? keys.map((key) => `\`kestra.${key}\``).join(', ') : '`kestra` with nothing under it';
+}
+
+function misplaced(source: string, path: string, found: string, fix: string): ConfigError {
+  return new ConfigError(path, `${source}: no \`kestra.secret\` block: found ${found}; ${fix}${/[.?]$/.test(fix) ? '' : '.'}`);
 }
 
 /** The editor's inline settings `kestraSecrets.secret` (the `kestra.secret` block alone), `.namespaces`, `.server`. */

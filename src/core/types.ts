@@ -17,6 +17,8 @@ export type Severity = 'error' | 'warning' | 'info';
 
 export type ProblemCode =
   | 'missing-secret'
+  | 'unverified-secret'
+  | 'unknown-source'
   | 'missing-subkey'
   | 'subkey-not-json'
   | 'dynamic-key'

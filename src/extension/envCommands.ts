@@ -9,18 +9,16 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, formatDotenvValue, parseDotenv, type EncodeResult } from '../core/dotenv';
+import { ENCODED_SUFFIX, encodedFileFor } from '../core/setup';
 import { plainEnvFileFor } from './quickFixes';
 import type { AddToEnvFileArgs, Services } from './services';
 
-const ENCODED_SUFFIX = '_encoded';
 /** Mode of a new encoded file: it holds secrets (the CLI uses the same). */
 const NEW_FILE_MODE = 0o600;
 const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-/** Where the encoded twin of a `.env` file goes: `.env` → `.env_encoded`, `prod.env` → `prod.env_encoded`. */
-export function encodedFileFor(envFile: string): string {
-  return path.join(path.dirname(envFile), `${path.basename(envFile)}${ENCODED_SUFFIX}`);
-}
+/** Where the encoded twin of a `.env` file goes: one rule, in the core, shared with the CLI. */
+export { encodedFileFor };
 
 /** `kestraSecrets.encodeEnvFile`: returns the written file, or undefined when nothing was written. */
 export async function encodeEnvFile(services: Services, argument?: unknown): Promise<vscode.Uri | undefined> {

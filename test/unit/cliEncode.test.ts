@@ -130,7 +130,7 @@ describe('kestra-secrets encode / decode (in-process)', () => {
     assert.equal((await run(runDecode, ['--raw'], dir)).code, 2);
     const help = await run(runEncode, ['--help'], dir);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /^Usage: kestra-secrets encode \[FILE\|-\] \[-o OUT\] \[--raw\] \[--force\]/);
+    assert.match(help.stdout, /^Usage: kestra-secrets encode \[FILE\|-\] \[-o OUT\] \[--raw\] \[--names-only\] \[--force\]/);
     assert.match((await run(runDecode, ['-h'], dir)).stdout, /^Usage: kestra-secrets decode/);
   });
 

@@ -46,10 +46,38 @@ describe('config', () => {
       assert.equal(config.server, undefined);
     });
 
-    it('an empty file or one without kestra.secret gives the defaults', () => {
-      assert.equal(parse('').secret.type, 'env');
-      assert.equal(parse('micronaut: { server: { port: 8080 } }').secret.type, 'env');
-      assert.equal(parse('kestra: { repository: { type: postgres } }').source, 'test.yml');
+    it('an empty file, or one without kestra.secret, server or namespaces, is an error saying what it found', () => {
+      assert.match(configError(() => parse('')).message, /^test\.yml: the file is empty; expected a `kestra\.secret` block/);
+      assert.match(configError(() => parse('micronaut: { server: { port: 8080 } }')).message, /found only `micronaut`; expected a `kestra\.secret` block/);
+      assert.match(configError(() => parse('kestra: { repository: { type: postgres } }')).message, /found only `kestra\.repository`; expected/);
+    });
+
+    it("a pasted snippet without its kestra.secret wrapper is an error naming where its keys belong (the Vault docs' read-only snippet)", () => {
+      const bare = configError(() => parse('address: "http://localhost:8200"\nroot-engine: secret\nsecret-path-prefix: kestra\ntoken:\n  token: ${VAULT_TOKEN}\n'));
+      assert.equal(
+        bare.message,
+        'test.yml: no `kestra.secret` block: found the vault options `address`, `root-engine`, `secret-path-prefix`, `token` at the top level; put them under `kestra.secret.vault`, with `type: vault` under `kestra.secret`.',
+      );
+      assert.deepEqual(bare.location, { file: 'test.yml', line: 1, column: 1 });
+      assert.match(configError(() => parse('vault:\n  address: http://x\n')).message, /found a bare `vault:` block at the top level; put it under `kestra\.secret`, with `type: vault` beside it\.$/);
+      assert.match(configError(() => parse('aws-secret-manager: { region: eu-west-1 }')).message, /bare `aws-secret-manager:` block/);
+      assert.match(configError(() => parse('region: eu-west-1\naccess-key-id: x\n')).message, /the aws-secret-manager options `region`, `access-key-id`/);
+    });
+
+    it('a top-level secret: block or a typo of kestra.secret is an error, located at the key', () => {
+      const topLevel = configError(() => parse('secret:\n  type: vault\n'));
+      assert.match(topLevel.message, /found a top-level `secret:` block; Kestra reads it only under `kestra:`/);
+      const typo = configError(() => parse('kestra:\n  secrets:\n    type: env\n'));
+      assert.equal(typo.message, 'test.yml: no `kestra.secret` block: found `kestra.secrets`; did you mean `kestra.secret`?');
+      assert.deepEqual(typo.location, { file: 'test.yml', line: 2, column: 3 });
+      assert.match(configError(() => parse('server: { url: http://localhost:8080 }\nsecret: { type: vault }\n')).message, /top-level `secret:`/);
+    });
+
+    it('a file with only server or namespaces, or an empty kestra.secret, is still a configuration', () => {
+      assert.equal(parse('server: { url: http://localhost:8080 }').secret.type, 'kestra-server');
+      assert.equal(parse('namespaces: { company: { type: vault, vault: { address: http://x } } }').secret.type, 'env');
+      assert.equal(parse('kestra:\n  secret:\n').secret.type, 'env');
+      assert.equal(parse('micronaut: { server: { port: 8080 } }\nkestra: { secret: { type: env } }').source, 'test.yml');
     });
 
     it('placeholders and odd values outside kestra.secret are never looked at', () => {

@@ -308,7 +308,8 @@ describe('decodeEncodedEnv', () => {
       () => decodeEncodedEnv('SECRET_OK=eA==\nSECRET_BAD=not base64!\n', { file: 'e' }),
       (error: unknown) =>
         error instanceof DotenvSyntaxError &&
-        error.message === "e:2:12: SECRET_BAD is not valid base64, so Kestra drops it: character 4 is a space or tab; base64 must not contain blanks",
+        error.message ===
+          "e:2:12: SECRET_BAD is not valid base64, so Kestra drops it: it is plain text that was never base64-encoded (character 4 is a space or tab; base64 must not contain blanks)",
     );
   });
 

@@ -164,7 +164,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
       ['key-collision', path.join('deploy', '.env_encoded'), 7, 0, 10],
       ['key-collision', path.join('deploy', '.env_encoded'), 8, 0, 10],
     ]);
-    assert.equal(problems[0].message, "Secret 'BAD' is not valid base64, so Kestra drops it: character 8 is a space or tab; base64 must not contain blanks.");
+    assert.equal(problems[0].message, "Secret 'BAD' is not valid base64, so Kestra drops it: character 8 is a space or tab; base64 must not contain blanks. Write the plain value in the .env file and encode it with `kestra-secrets encode` (or `--raw` for a server with `encoding: RAW`).");
     assert.equal(problems[0].severity, 'error');
     assert.deepEqual(problems[0].data, { key: 'BAD' });
     assert.match(problems[2].message, /^SECRET_foo and SECRET_FOO both give the secret key 'FOO'/);
@@ -181,15 +181,76 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     assert.match(broken.message, /unclosed double quote/);
   });
 
-  it('warns at the env_file entry when a required env file is missing', async () => {
+  it('warns once, at the env_file entry, when a required env file is absent, and calls the listing incomplete', async () => {
     fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
-    const problems = await createEnvBackend(config, context).definitionProblems();
-    const missing = problems.filter((problem) => problem.code === 'backend-error');
+    const backend = createEnvBackend(config, context);
+    const problems = await backend.definitionProblems();
+    const missing = problems.filter((problem) => problem.code === 'unknown-source');
     assert.equal(missing.length, 1);
     assert.equal(missing[0].file, path.join(root, 'deploy', 'docker-compose.yml'));
     assert.equal(missing[0].severity, 'warning');
     assert.deepEqual(missing[0].range, { start: { line: 3, character: 14 }, end: { line: 3, character: 26 } });
-    assert.match(missing[0].message, /^env_file \.env_encoded cannot be read/);
+    assert.match(missing[0].message, /^The env_file \.env_encoded \(deploy\/docker-compose\.yml:4\) does not exist, so references to secrets defined there can't be verified\. Create it/);
+    assert.match(missing[0].message, /names-only \.env_encoded\.example/);
+    const gaps = await backend.listingGaps!();
+    assert.equal(gaps.length, 1);
+    assert.equal(gaps[0].reported, true, 'its warning is already on the Compose line');
+  });
+
+  for (const [standIn, form] of [
+    ['.env_encoded.example', 'encoded'],
+    ['.env_encoded.sample', 'encoded'],
+    ['.env.template', 'plain'],
+    ['.env.dist', 'plain'],
+  ] as const) {
+    it(`reads the names of ${standIn} when .env_encoded is absent: names only, no warning, no base64 judgement`, async () => {
+      fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
+      const lines = form === 'encoded' ? ['SECRET_DB_PASSWORD=', 'SECRET_API_TOKEN=changeme', 'NOT_A_SECRET='] : ['DB_PASSWORD=', 'API_TOKEN=<your token>'];
+      write(root, `deploy/${standIn}`, `# names only\n${lines.join('\n')}\n`);
+      const backend = createEnvBackend(config, context);
+      const listed = await backend.list('x');
+      const token = listed.find((meta) => meta.key === 'API_TOKEN');
+      assert.ok(token, JSON.stringify(listed.map((meta) => meta.key)));
+      assert.equal(token.namesOnly, true);
+      assert.equal(token.valueKind, 'unknown');
+      assert.equal(token.subkeys, undefined);
+      assert.equal(token.source, `deploy/${standIn}:3 (names only: .env_encoded is absent)`);
+      assert.ok(!listed.some((meta) => meta.key === 'NOT_A_SECRET'));
+      const problems = await backend.definitionProblems();
+      assert.ok(!problems.some((problem) => problem.code === 'unknown-source' || problem.file.endsWith(standIn)), JSON.stringify(problems));
+      assert.deepEqual(await backend.listingGaps!(), []);
+    });
+  }
+
+  it('prefers the stand-in beside the encoded file over the one beside the .env', async () => {
+    fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
+    write(root, 'deploy/.env_encoded.example', 'SECRET_FROM_ENCODED=\n');
+    write(root, 'deploy/.env.example', 'FROM_PLAIN=\n');
+    const keys = (await createEnvBackend(config, context).list('x')).map((meta) => meta.key);
+    assert.ok(keys.includes('FROM_ENCODED') && !keys.includes('FROM_PLAIN'), keys.join(','));
+  });
+
+  it('calls an env_file whose path names an unset variable a gap at its line', async () => {
+    write(root, 'deploy/docker-compose.yml', ['services:', '  kestra:', '    image: kestra/kestra', '    env_file: ${SECRETS_FILE}', ''].join('\n'));
+    const backend = createEnvBackend(config, { ...context, envFiles: [] });
+    const problems = (await backend.definitionProblems()).filter((problem) => problem.code === 'unknown-source');
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0].range.start.line, 3);
+    assert.match(problems[0].message, /names a variable that is not set here/);
+  });
+
+  it('says when there is no source at all, and names the definitions Kestra drops', async () => {
+    const none = createEnvBackend(config, { ...context, composeFiles: [], envFiles: [], includeProcessEnv: false });
+    const gaps = await none.listingGaps!();
+    assert.equal(gaps.length, 1);
+    assert.equal(gaps[0].id, 'env:no-source');
+    assert.equal(gaps[0].location, undefined);
+    const dropped = await createEnvBackend(config, context).droppedDefinitions!();
+    assert.deepEqual(
+      dropped.map((definition) => [definition.key, definition.source]),
+      [['BAD', 'deploy/.env_encoded:5'], ['BROKEN_INLINE', 'deploy/docker-compose.yml:8 (service kestra)']],
+    );
+    for (const definition of dropped) assert.match(definition.reason, /^its value is not valid base64 \(/);
   });
 
   it('applies docker-compose.override.yml over the base file, as one container environment', async () => {
