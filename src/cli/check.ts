@@ -51,7 +51,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     problems.push(...(await definitionProblemsFor(catalog, io)));
     sortProblems(problems);
     io.stdout.write(options.format === 'json' ? formatJson(problems) : formatText(problems));
-    writeSummary(problems, flows.length, files.length, io);
+    writeSummary(problems, flows.length, files.length - unread.length, io);
     // A store that could not be listed checked nothing: that must not pass a CI step.
     return checked.storeFailed || problems.some((problem) => problem.severity === 'error') ? 1 : 0;
   } catch (error) {
