@@ -58,7 +58,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     sortProblems(problems);
     io.stdout.write(options.format === 'json' ? formatJson(problems) : formatText(problems));
     const sourceWarnings = reportUnknownSources(checked.causes, io);
-    writeSummary(problems, sourceWarnings, flows.length, files.length, io);
+    writeSummary(problems, sourceWarnings, flows.length, files.length - unread.length, io);
     return problems.some((problem) => problem.severity === 'error') ? 1 : 0;
   } catch (error) {
     return reportFailure(error, io);

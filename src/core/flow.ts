@@ -216,7 +216,11 @@ function walkRendered(node: unknown, visitor: RenderedVisitor, isFlowRoot: boole
     const skipDescription = isFlowRoot || isDocumentedElement(node);
     for (const pair of node.items) {
       walkRendered(pair.key, visitor, false);
-      if (skipDescription && isScalar(pair.key) && pair.key.value === 'description') continue;
+      if (skipDescription && isScalar(pair.key) && pair.key.value === 'description') {
+        // Not rendered, but still a string field: a map there makes Kestra reject the flow too.
+        if (isMap(pair.value) && isUnquotedTemplate(pair.value, visitor.text)) visitor.onTemplateMap(pair.value);
+        continue;
+      }
       walkRendered(pair.value, visitor, false);
     }
   } else if (isPair(node)) {

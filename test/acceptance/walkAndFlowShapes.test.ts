@@ -209,6 +209,7 @@ describe('CLI check: folders and files the user cannot read (run as nobody)', fu
       "kestra-secrets: warning: skipped data/postgres: it can't be read (permission denied).",
       "kestra-secrets: warning: skipped private.yaml: it can't be read (permission denied).",
     ]);
+    assert.match(result.stderr, /\(1 YAML file\(s\) scanned\)/, 'an unread file is not counted as scanned');
     assert.ok(hasNoStackTrace(result.stderr), result.stderr);
     assert.equal(result.code, 1);
   });

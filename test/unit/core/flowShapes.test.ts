@@ -194,6 +194,12 @@ describe('analyzeFlow: an unquoted template that YAML reads as a map', () => {
     assert.match(problem.message, /^[A-Z].*\.$/);
   });
 
+  it('warns on an unquoted template in a description too, which Kestra rejects the same way', () => {
+    const analysis = analyzeFlow("id: a\nnamespace: b\ndescription: {{ secret('X') }}\ntasks:\n  - id: t\n    type: x\n");
+    assert.deepEqual(analysis.references, []);
+    assert.deepEqual(analysis.notices?.map((notice) => [notice.code, notice.range.start.line]), [['unquoted-template', 2]]);
+  });
+
   it('leaves ordinary flow maps alone', () => {
     const analysis = analyzeFlow("id: a\nnamespace: b\ntasks:\n  - { id: t, type: x, headers: { a: 1 } }\n");
     assert.equal(analysis.notices, undefined);
