@@ -233,7 +233,7 @@ class EnvDefinitionCollector {
         value: undefined,
         rank,
         group,
-        source: `${describeLocation(this.ctx.workspaceRoots, sibling.file, entry.line)} (names only: ${path.basename(file)} is absent)`,
+        source: `${describeLocation(this.ctx.workspaceRoots, sibling.file, entry.line)} (stands in for the absent ${path.basename(file)})`,
         file: sibling.file,
         nameRange: lineRange(entry.line, entry.column, entry.keyEnd),
         namesOnly: true,

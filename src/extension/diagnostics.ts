@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { SecretCatalog } from '../core/catalog';
-import type { VisibleSecrets } from '../core/catalogTypes';
+import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } from '../core/catalogTypes';
 import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
 import type { FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
@@ -29,6 +29,8 @@ export class SecretDiagnostics implements vscode.Disposable {
   private generation = 0;
   private lastPass: Promise<void> = Promise.resolve();
   private readonly loggedErrors = new Set<string>();
+  /** Causes of incompleteness already told (once per session): those with no line of their own to carry a warning. */
+  private readonly toldCauses = new Set<string>();
 
   constructor(private readonly services: Services) {}
 
@@ -127,18 +129,35 @@ export class SecretDiagnostics implements vscode.Disposable {
         listings.set(namespace, await catalog.withSubkeys(visible, subkeyed.get(namespace) ?? []));
       }),
     );
+    // A failed listing is incomplete, not empty: what it lacks is unverified (information), and its cause is told once.
     const lookup: VisibleLookup = (namespace) => {
       const visible = listings.get(namespace);
       if (visible?.error) this.logOnce(visible.error);
-      return visible && !(visible.error && !visible.stale) ? visible : undefined;
+      if (visible?.incomplete) this.tellOnce(visible.incomplete);
+      return visible;
     };
     const file = vscode.workspace.asRelativePath(uri);
-    const problems = checkFlow(file, analysis, lookup).filter((problem) => problem.code !== 'yaml-error' || !yamlExtensionReports(uri));
-    const unlisted = analysis.namespace !== undefined ? listings.get(analysis.namespace) : undefined;
-    if (unlisted?.error && !unlisted.stale && analysis.namespaceRange && analysis.references.length > 0) {
-      problems.unshift(backendProblem(file, analysis, unlisted));
+    return checkFlow(file, analysis, lookup).filter((problem) => problem.code !== 'yaml-error' || !yamlExtensionReports(uri));
+  }
+
+  /**
+   * A cause with a line of its own (the Compose env_file entry) is a warning there, among the store's
+   * definition problems; any other (a store that failed, no source at all) is told once, not per reference.
+   */
+  private tellOnce(causes: IncompleteCause[]): void {
+    for (const cause of causes) {
+      if (cause.reported || cause.location || this.toldCauses.has(cause.id)) continue;
+      this.toldCauses.add(cause.id);
+      const message = describeIncompleteCause(cause);
+      this.services.log.warn(message);
+      const showLog = vscode.l10n.t('Show Log');
+      void vscode.window.showWarningMessage(vscode.l10n.t('Kestra Secrets: {0}', message), showLog).then(
+        (answer) => {
+          if (answer === showLog) this.services.log.show(true);
+        },
+        () => undefined,
+      );
     }
-    return problems;
   }
 
   private async showDefinitionProblems(catalog: SecretCatalog, generation: number): Promise<void> {
@@ -198,18 +217,6 @@ export class SecretDiagnostics implements vscode.Disposable {
     this.loggedErrors.add(message);
     this.services.log.warn(`${message} (references to it are not checked)`);
   }
-}
-
-/** When a namespace's secrets can't be listed, say so once per flow instead of checking nothing silently. */
-function backendProblem(file: string, analysis: FlowAnalysis, visible: VisibleSecrets): Problem {
-  return {
-    file,
-    range: analysis.namespaceRange as Problem['range'],
-    severity: 'warning',
-    code: 'backend-error',
-    message: vscode.l10n.t('Secrets of namespace {0} could not be listed, so its references are not checked: {1}', visible.namespace, visible.error ?? ''),
-    data: { namespace: visible.namespace },
-  };
 }
 
 /** The YAML extension already reports syntax errors in open documents: don't say it twice. */

@@ -208,6 +208,9 @@ export function appendSecret(
   const tags = Object.entries(secret.tags ?? {});
   if (tags.length > 0) lines.push(`${escapeMarkdown(vscode.l10n.t('Tags:'))} ${tags.map(([name, value]) => code(`${name}=${value}`)).join(' ')}`);
   if (secret.updated) lines.push(`${escapeMarkdown(vscode.l10n.t('Last changed:'))} ${escapeMarkdown(formatDate(secret.updated))}`);
+  if (secret.namesOnly && secret.source) {
+    lines.push(escapeMarkdown(vscode.l10n.t('Name only, from {0}: the value and its fields are unknown here.', secret.source)));
+  }
   const definedAt = definitionLink(secret);
   if (definedAt) lines.push(`${escapeMarkdown(vscode.l10n.t('Defined in'))} ${definedAt}`);
   else if (secret.source) lines.push(`${escapeMarkdown(vscode.l10n.t('Source:'))} ${escapeMarkdown(secret.source)}`);

@@ -4,10 +4,10 @@
  * diagnostics, commands) receive `Services` and never build any of these themselves.
  *
  * Configuration resolution (first match wins): the `kestraSecrets.configFile` setting (relative to
- * the first workspace folder), a `kestra-secrets.yml` at a workspace root (trusted workspaces only),
- * the inline settings `kestraSecrets.secret`/`namespaces`/`server`, else Kestra's env secrets.
+ * the first workspace folder), the nearest `kestra-secrets.yml` from a workspace folder up to its
+ * repository root (trusted workspaces only; core/setup.ts, as the CLI finds it), the inline settings
+ * `kestraSecrets.secret`/`namespaces`/`server`, else Kestra's env secrets.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -17,6 +17,7 @@ import { createBackend } from '../backends/index';
 import { SecretCatalog } from '../core/catalog';
 import { ConfigError, configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
 import type { KestraSecretsConfig } from '../core/configTypes';
+import { CONFIG_FILE_NAME, findConfigFile, NAMES_ONLY_SUFFIXES, resolveEnvSources, tenantFor } from '../core/setup';
 import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
 import { FALLBACK_ENV_FILES, SECTION, affectsCatalog, kestraExtensionServer, readSettings, type EditorSettings } from './settings';
@@ -79,7 +80,7 @@ export function credentialsStorageKey(backendType: string): string {
   return `kestraSecrets.credentials.${backendType}`;
 }
 
-export const CONFIG_FILE_NAME = 'kestra-secrets.yml';
+export { CONFIG_FILE_NAME };
 const COMPOSE_GLOB = '**/{docker-compose,compose}*.{yml,yaml}';
 const RELOAD_DEBOUNCE_MS = 250;
 const SERVER_OFFER_STATE = 'kestraSecrets.kestraServerOffer';
@@ -338,8 +339,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
 
   private discoverConfigFile(): string | undefined {
     for (const root of this.workspaceRoots()) {
-      const candidate = path.join(root, CONFIG_FILE_NAME);
-      if (fs.existsSync(candidate)) return candidate;
+      const found = findConfigFile([root], root);
+      if (found) return found;
     }
     return undefined;
   }
@@ -347,7 +348,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
   private async backendContext(config: KestraSecretsConfig): Promise<BackendContext> {
     const base: BackendContext = {
       log: coreLogger(this.log),
-      tenant: config.server?.tenant ?? 'main',
+      tenant: tenantFor(config),
       credentials: await this.storedCredentials(config.secret.type),
       readValuesForSubkeys: this.current.readValuesForSubkeys,
       workspaceRoots: this.workspaceRoots(),
@@ -359,10 +360,16 @@ export class ExtensionServices implements Services, vscode.Disposable {
       this.envSources = [];
       return base;
     }
-    const fromCompose = new Set(describeEnvSources(base).map((file) => path.resolve(file)));
-    const globs = this.current.envFiles.length > 0 ? this.current.envFiles : fromCompose.size === 0 ? FALLBACK_ENV_FILES : [];
-    const fromSettings = await this.findEnvFiles(globs);
-    const context = { ...base, envFiles: fromSettings.filter((file) => !fromCompose.has(path.resolve(file))) };
+    // The same resolution as the CLI's: Compose files from each folder up to the repository root, the
+    // configured files, else every .env_encoded (or its names-only stand-in).
+    const configured = await this.findEnvFiles(this.current.envFiles);
+    const roots = this.workspaceRoots();
+    const sources = roots.map((root) => resolveEnvSources({ targets: [root], boundary: root, configuredEnvFiles: configured }));
+    const composeFiles = [...new Set(sources.flatMap((source) => source.composeFiles))];
+    const fromCompose = new Set(describeEnvSources({ ...base, composeFiles }).map((file) => path.resolve(file)));
+    const envFiles = [...new Set(sources.flatMap((source) => source.envFiles))].filter((file) => !fromCompose.has(path.resolve(file)));
+    const displayRoots = [...new Set([...roots, ...sources.flatMap((source) => source.displayRoots)])];
+    const context = { ...base, workspaceRoots: displayRoots, composeFiles, envFiles };
     this.envSources = describeEnvSources(context);
     return context;
   }
@@ -403,6 +410,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
       patterns.push(COMPOSE_GLOB, ...(this.current.envFiles.length > 0 ? this.current.envFiles : FALLBACK_ENV_FILES));
       for (const source of this.envSources) {
         patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(source)), path.basename(source)));
+        // A names-only stand-in appearing or going away changes what is known.
+        patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(source)), `${path.basename(source)}{${NAMES_ONLY_SUFFIXES.join(',')}}`));
       }
     }
     for (const pattern of patterns) {

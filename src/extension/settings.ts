@@ -11,7 +11,7 @@ export const SECTION = 'kestraSecrets';
 export const RESTRICTED_SETTINGS = ['configFile', 'secret', 'namespaces', 'server', 'envFiles'] as const;
 
 /** Read when `kestraSecrets.envFiles` is empty and the workspace has no Compose file to say which files Kestra reads. */
-export const FALLBACK_ENV_FILES = ['**/.env_encoded'];
+export const FALLBACK_ENV_FILES = ['**/.env_encoded', '**/.env_encoded.{example,sample,template,dist}'];
 export const DEFAULT_CACHE_TTL_SECONDS = 60;
 
 export interface EditorSettings {

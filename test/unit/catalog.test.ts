@@ -394,6 +394,30 @@ describe('SecretCatalog', () => {
       assert.match(visible.error ?? '', /connection refused/);
     });
 
+    it('a failed or stale listing is incomplete, with one cause per store whatever the namespace asked', async () => {
+      const vault = new MemoryStore('vault', 'Vault', false, true).add('K', 'a');
+      const { catalog } = catalogWith(configOf(vaultGlobal), { vault });
+      assert.equal((await catalog.visible('a')).incomplete, undefined, 'a listing that answered is complete');
+      vault.failure = new BackendError('permission', 'Vault', 'list secrets of b', 'forbidden (403).', 'Grant list on the path.');
+      const failed = await catalog.visible('b.c');
+      assert.deepEqual(failed.incomplete?.map((cause) => [cause.id, cause.source, cause.reason]), [['store:Vault', 'Vault', 'could not be listed']]);
+      assert.match(failed.incomplete?.[0].fix ?? '', /forbidden \(403\)\. Grant list on the path\.$/);
+      const stale = await catalog.visible('a');
+      assert.equal(stale.stale, true);
+      assert.deepEqual(stale.incomplete?.map((cause) => cause.reason), ['could not be listed again, so its last listing is used']);
+    });
+
+    it("passes on a backend's own gaps and dropped definitions (the env backend's absent env_file)", async () => {
+      const env = new MemoryStore('env', 'Env', true, false, true).add('KNOWN');
+      const gap = { id: 'env:x', source: 'the env_file .env_encoded (compose.yaml:5)', reason: 'does not exist', fix: 'Create it.' };
+      const dropped = { key: 'REGION', source: '.env_encoded:2', reason: 'its value is not valid base64' };
+      Object.assign(env, { listingGaps: async () => [gap], droppedDefinitions: async () => [dropped] });
+      const { catalog } = catalogWith(configOf({}), { env });
+      const visible = await catalog.visible('company.team');
+      assert.deepEqual(visible.incomplete, [gap]);
+      assert.deepEqual(visible.dropped, [dropped]);
+    });
+
     it('an unexpected error becomes a generic actionable message without its stack; details only in the debug log', async () => {
       const vault = new MemoryStore('vault', 'Vault', false, true);
       vault.failure = new TypeError("Cannot read properties of undefined (reading 'x')");

@@ -214,7 +214,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
       assert.equal(token.namesOnly, true);
       assert.equal(token.valueKind, 'unknown');
       assert.equal(token.subkeys, undefined);
-      assert.equal(token.source, `deploy/${standIn}:3 (names only: .env_encoded is absent)`);
+      assert.equal(token.source, `deploy/${standIn}:3 (stands in for the absent .env_encoded)`);
       assert.ok(!listed.some((meta) => meta.key === 'NOT_A_SECRET'));
       const problems = await backend.definitionProblems();
       assert.ok(!problems.some((problem) => problem.code === 'unknown-source' || problem.file.endsWith(standIn)), JSON.stringify(problems));
