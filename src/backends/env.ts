@@ -226,7 +226,7 @@ class EnvDefinitionCollector {
     const entries = await this.readEnvFile(sibling.file, true);
     if (entries === undefined) return this.malformedFiles.has(sibling.file);
     for (const entry of entries) {
-      const name = sibling.form === 'plain' ? `${SECRET_PREFIX}${entry.key}` : entry.key;
+      const name = sibling.form === 'plain' && !entry.key.startsWith(SECRET_PREFIX) ? `${SECRET_PREFIX}${entry.key}` : entry.key;
       if (!name.startsWith(SECRET_PREFIX)) continue;
       this.add({
         name,
@@ -322,8 +322,10 @@ function describeSibling(sibling: NamesOnlySibling): string {
 function absentFileFix(file: string | undefined): string {
   const name = file ? path.basename(file) : '.env_encoded';
   const plain = file ? plainFileFor(file) : undefined;
-  const create = plain ? `Create it with \`kestra-secrets encode ${path.basename(plain)}\`` : 'Create it';
-  return `${create}, or commit a names-only ${name}.example beside it (\`kestra-secrets encode --names-only\`) so that checks without the secret values know its keys.`;
+  if (plain === undefined) {
+    return `Create it, or commit a names-only ${name}.example beside it (its SECRET_ variable names, no values) so that checks without the secret values know its keys.`;
+  }
+  return `Create it with \`kestra-secrets encode ${path.basename(plain)}\`, or commit a names-only ${name}.example beside it (\`kestra-secrets encode --names-only ${path.basename(plain)}\`) so that checks without the secret values know its keys.`;
 }
 
 function noSourceGap(ctx: BackendContext): IncompleteCause {

@@ -16,7 +16,7 @@ export interface ListedSecrets {
   backend: string;
   readOnly: boolean;
   namespace: string;
-  secrets: { key: string; namespace: string | null; tags: Record<string, string>; subkeys?: string[] }[];
+  secrets: { key: string; namespace: string | null; tags: Record<string, string>; subkeys?: string[]; namesOnly?: true }[];
 }
 
 export async function runList(argv: string[], io: CliIo): Promise<number> {
@@ -78,6 +78,7 @@ export function toListed(visible: VisibleSecrets): ListedSecrets {
       namespace: secret.fromNamespace ?? secret.namespace ?? null,
       tags: secret.tags ?? {},
       ...(secret.subkeys ? { subkeys: secret.subkeys } : {}),
+      ...(secret.namesOnly ? { namesOnly: true as const } : {}),
     })),
   };
 }
@@ -90,7 +91,8 @@ function formatListing(listing: ListedSecrets): string {
     const from = secret.namespace === null ? '' : secret.namespace === listing.namespace ? secret.namespace : `${secret.namespace} (inherited)`;
     const tags = Object.entries(secret.tags).map(([key, value]) => `${key}=${value}`).join(',');
     const subkeys = secret.subkeys ? `subkeys: ${secret.subkeys.join(', ')}` : '';
-    return `  ${secret.key.padEnd(width)}  ${[from, tags, subkeys].filter(Boolean).join('  ')}`.trimEnd() + '\n';
+    const namesOnly = secret.namesOnly ? '(name only)' : '';
+    return `  ${secret.key.padEnd(width)}  ${[from, tags, subkeys, namesOnly].filter(Boolean).join('  ')}`.trimEnd() + '\n';
   });
   return header + rows.join('');
 }

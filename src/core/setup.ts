@@ -19,6 +19,8 @@ export const ENCODED_SUFFIX = '_encoded';
 export const DEFAULT_ENCODED_FILE = '.env_encoded';
 /** Suffixes of a names-only file committed in place of a file that holds secret values. */
 export const NAMES_ONLY_SUFFIXES = ['.example', '.sample', '.template', '.dist'] as const;
+/** The same with `_` (`.env_example`), as found in real repositories; looked for after the dotted ones. */
+const NAMES_ONLY_CANDIDATES = [...NAMES_ONLY_SUFFIXES, ...NAMES_ONLY_SUFFIXES.map((suffix) => `_${suffix.slice(1)}`)];
 const COMPOSE_SEARCH_DEPTH = 4;
 const ENCODED_SEARCH_DEPTH = 8;
 
@@ -37,22 +39,25 @@ export function plainFileFor(encodedFile: string): string | undefined {
 export interface NamesOnlySibling {
   /** The names-only file (absolute). */
   file: string;
-  /** 'encoded': `SECRET_<KEY>` names as in the encoded file; 'plain': `.env` names, each encoded as `SECRET_<name>`. */
+  /**
+   * 'encoded': `SECRET_<KEY>` names as in the encoded file; 'plain': `.env` names, each encoded as
+   * `SECRET_<name>` — except names already written `SECRET_…`, a stand-in evidently written in the encoded form.
+   */
   form: 'encoded' | 'plain';
 }
 
 /**
- * The names-only stand-in for an encoded env file: `X.example|.sample|.template|.dist` beside it, else
- * beside the `.env` that encodes to it. Undefined when there is none.
+ * The names-only stand-in for an encoded env file: `X.example|.sample|.template|.dist` (or `X_example`…)
+ * beside it, else beside the `.env` that encodes to it. Undefined when there is none.
  */
 export function namesOnlySiblingFor(encodedFile: string): NamesOnlySibling | undefined {
-  for (const suffix of NAMES_ONLY_SUFFIXES) {
+  for (const suffix of NAMES_ONLY_CANDIDATES) {
     const candidate = `${encodedFile}${suffix}`;
     if (isFile(candidate)) return { file: candidate, form: 'encoded' };
   }
   const plain = plainFileFor(encodedFile);
   if (plain === undefined) return undefined;
-  for (const suffix of NAMES_ONLY_SUFFIXES) {
+  for (const suffix of NAMES_ONLY_CANDIDATES) {
     const candidate = `${plain}${suffix}`;
     if (isFile(candidate)) return { file: candidate, form: 'plain' };
   }
@@ -151,7 +156,7 @@ export function tenantFor(config: KestraSecretsConfig, override?: string): strin
 
 /** Every `.env_encoded` under `folder`, and those absent but standing in by a names-only sibling. */
 function findDefaultEncodedFiles(folder: string): string[] {
-  const standIns = new Set<string>(NAMES_ONLY_SUFFIXES.map((suffix) => `${DEFAULT_ENCODED_FILE}${suffix}`));
+  const standIns = new Set<string>(NAMES_ONLY_CANDIDATES.map((suffix) => `${DEFAULT_ENCODED_FILE}${suffix}`));
   const found = findFilesUnder(folder, (name) => name === DEFAULT_ENCODED_FILE || standIns.has(name), { maxDepth: ENCODED_SEARCH_DEPTH });
   return [...new Set(found.map((file) => path.join(path.dirname(file), DEFAULT_ENCODED_FILE)))];
 }

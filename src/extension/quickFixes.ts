@@ -39,6 +39,7 @@ export class SecretQuickFixes implements vscode.CodeActionProvider {
           actions.push(...renameActions(document, problem, diagnostic), ...this.createActions(document, problem, diagnostic));
           break;
         case 'missing-subkey':
+        case 'unverified-secret':
           actions.push(...renameActions(document, problem, diagnostic));
           break;
         case 'invalid-base64':

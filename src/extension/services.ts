@@ -411,7 +411,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
       for (const source of this.envSources) {
         patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(source)), path.basename(source)));
         // A names-only stand-in appearing or going away changes what is known.
-        patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(source)), `${path.basename(source)}{${NAMES_ONLY_SUFFIXES.join(',')}}`));
+        const suffixes = NAMES_ONLY_SUFFIXES.flatMap((suffix) => [suffix, `_${suffix.slice(1)}`]);
+        patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(source)), `${path.basename(source)}{${suffixes.join(',')}}`));
       }
     }
     for (const pattern of patterns) {

@@ -151,7 +151,8 @@ describe('check on real-world repository shapes: unknown is not missing (issue 8
       assert.match(found[0].message, /^Cannot find secret for key 'DB_ULR'\..* Did you mean 'DB_URL'\?$/);
       const list = await cli.run(['list', '--format', 'json'], { cwd: root });
       assert.equal(list.code, 0, list.stderr);
-      assert.deepEqual((JSON.parse(list.stdout) as { secrets: { key: string }[] }[])[0].secrets.map((s) => s.key), ['DB_PASSWORD', 'DB_URL', 'SLACK_WEBHOOK']);
+      const listed = (JSON.parse(list.stdout) as { secrets: { key: string; namesOnly?: boolean }[] }[])[0].secrets;
+      assert.deepEqual(listed.map((s) => [s.key, s.namesOnly ?? false]), [['DB_PASSWORD', true], ['DB_URL', true], ['SLACK_WEBHOOK', false]]);
     });
   }
 

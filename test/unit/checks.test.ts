@@ -185,42 +185,42 @@ describe('referencedNamespaces', () => {
   it('is empty for a non-flow', () => {
     assert.deepEqual(referencedNamespaces(analyzeFlow('a: 1\n')), []);
   });
+});
 
-  describe('completeness: unknown is not missing', () => {
-    const cause = { id: 'env:a', source: 'the env_file .env_encoded (docker-compose.yml:8)', reason: 'does not exist', fix: 'Create it.' };
-    const text = flow(["{{ secret('DB_PASSWORD') }}", "{{ secret('DB_PASWORD') }}", "{{ secret('CREDS', subkey='nope') }}"]);
+describe('checkFlow: unknown is not missing (issue 8)', () => {
+  const cause = { id: 'env:a', source: 'the env_file .env_encoded (docker-compose.yml:8)', reason: 'does not exist', fix: 'Create it.' };
+  const text = flow(["{{ secret('DB_PASSWORD') }}", "{{ secret('DB_PASWORD') }}", "{{ secret('CREDS', subkey='nope') }}"]);
 
-    it('a key not found in an incomplete listing is unverified information naming the cause, never missing', () => {
-      const incomplete = visible('company.team', team.secrets, { incomplete: [cause] });
-      const problems = check(text, lookupFrom(incomplete));
-      const unverified = problems.filter((problem) => problem.code === 'unverified-secret');
-      assert.equal(unverified.length, 1);
-      assert.equal(unverified[0].severity, 'info');
-      assert.equal(textAt(text, unverified[0]), 'DB_PASWORD');
-      assert.equal(
-        unverified[0].message,
-        "Secret 'DB_PASWORD' can't be verified: it is not among the secrets known here, and the env_file .env_encoded (docker-compose.yml:8) does not exist. Did you mean 'DB_PASSWORD'?",
-      );
-      assert.ok(!problems.some((problem) => problem.code === 'missing-secret'));
-      // What the listing does know is still checked.
-      assert.ok(problems.some((problem) => problem.code === 'missing-subkey'));
-    });
+  it('a key not found in an incomplete listing is unverified information naming the cause, never missing', () => {
+    const incomplete = visible('company.team', team.secrets, { incomplete: [cause] });
+    const problems = check(text, lookupFrom(incomplete));
+    const unverified = problems.filter((problem) => problem.code === 'unverified-secret');
+    assert.equal(unverified.length, 1);
+    assert.equal(unverified[0].severity, 'info');
+    assert.equal(textAt(text, unverified[0]), 'DB_PASWORD');
+    assert.equal(
+      unverified[0].message,
+      "Secret 'DB_PASWORD' can't be verified: it is not among the secrets known here, and the env_file .env_encoded (docker-compose.yml:8) does not exist. Did you mean 'DB_PASSWORD'?",
+    );
+    assert.ok(!problems.some((problem) => problem.code === 'missing-secret'));
+    // What the listing does know is still checked.
+    assert.ok(problems.some((problem) => problem.code === 'missing-subkey'));
+  });
 
-    it('a failed listing (no secrets, its error as the cause) gives information only', () => {
-      const failed = visible('company.team', [], { error: 'Vault: list failed.', incomplete: [{ id: 'store:Vault', source: 'Vault', reason: 'could not be listed', fix: 'Vault: list failed.' }] });
-      const problems = check(text, lookupFrom(failed));
-      assert.deepEqual(problems.map((problem) => [problem.code, problem.severity]), [
-        ['unverified-secret', 'info'],
-        ['unverified-secret', 'info'],
-        ['unverified-secret', 'info'],
-      ]);
-    });
+  it('a failed listing (no secrets, its error as the cause) gives information only', () => {
+    const failed = visible('company.team', [], { error: 'Vault: list failed.', incomplete: [{ id: 'store:Vault', source: 'Vault', reason: 'could not be listed', fix: 'Vault: list failed.' }] });
+    const problems = check(text, lookupFrom(failed));
+    assert.deepEqual(problems.map((problem) => [problem.code, problem.severity]), [
+      ['unverified-secret', 'info'],
+      ['unverified-secret', 'info'],
+      ['unverified-secret', 'info'],
+    ]);
+  });
 
-    it('the missing-secret error points at the definition Kestra drops', () => {
-      const withDropped = visible('company.team', [], { dropped: [{ key: 'db_paSSword', source: '.env_encoded:2', reason: 'its value is not valid base64 (it is plain text that was never base64-encoded)' }], caseInsensitive: true });
-      const [problem] = check(flow(["{{ secret('DB_PASSWORD') }}"]), lookupFrom(withDropped));
-      assert.equal(problem.code, 'missing-secret');
-      assert.match(problem.message, /\) It is defined at \.env_encoded:2, but Kestra drops that definition: its value is not valid base64 \(it is plain text that was never base64-encoded\)\.$/);
-    });
+  it('the missing-secret error points at the definition Kestra drops', () => {
+    const withDropped = visible('company.team', [], { dropped: [{ key: 'db_paSSword', source: '.env_encoded:2', reason: 'its value is not valid base64 (it is plain text that was never base64-encoded)' }], caseInsensitive: true });
+    const [problem] = check(flow(["{{ secret('DB_PASSWORD') }}"]), lookupFrom(withDropped));
+    assert.equal(problem.code, 'missing-secret');
+    assert.match(problem.message, /\) It is defined at \.env_encoded:2, but Kestra drops that definition: its value is not valid base64 \(it is plain text that was never base64-encoded\)\.$/);
   });
 });
