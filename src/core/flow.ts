@@ -8,7 +8,7 @@
 import { isCollection, isMap, isPair, isScalar, parseAllDocuments } from 'yaml';
 import type { Document, Scalar } from 'yaml';
 import { LineIndex } from './lineIndex';
-import { scanPebble } from './pebble';
+import { analyzePebble } from './pebble';
 import type { Literal } from './pebble';
 import type { Range, SecretReference } from './types';
 
@@ -19,6 +19,18 @@ export interface FlowAnalysis {
   namespaceRange?: Range;
   references: SecretReference[];
   errors: { message: string; range: Range }[];
+  /** Templates Pebble (as Kestra configures it) can't parse: Kestra fails when it renders them. */
+  pebbleErrors?: PebbleTemplateError[];
+}
+
+export interface PebbleTemplateError {
+  /** Pebble's own message, e.g. `Unclosed comment.`. */
+  message: string;
+  /** The Java exception Pebble raises, e.g. `ParserException`. */
+  kind: string;
+  /** Pebble 4.1.2 never returns on this template. */
+  hangs?: boolean;
+  range: Range;
 }
 
 interface FlowHeader {
@@ -34,7 +46,7 @@ export function looksLikeFlow(text: string): boolean {
 }
 
 export function analyzeFlow(text: string): FlowAnalysis {
-  const analysis: FlowAnalysis = { isFlow: false, references: [], errors: [] };
+  const analysis: FlowAnalysis = { isFlow: false, references: [], errors: [], pebbleErrors: [] };
   if (typeof text !== 'string') return analysis;
   const lines = new LineIndex(text);
   const range = (start: number, end: number): Range => ({ start: lines.positionAt(start), end: lines.positionAt(end) });
@@ -46,7 +58,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
     analysis.errors.push({ message: `The YAML could not be parsed: ${(error as Error).message}`, range: range(0, 0) });
     return analysis;
   }
-  const scanScalars = text.includes('secret');
+  const scanScalars = text.includes('{');
   let header: FlowHeader | undefined;
   let hasErrors = false;
   for (const document of documents) {
@@ -58,11 +70,11 @@ export function analyzeFlow(text: string): FlowAnalysis {
     const documentHeader = flowHeaderOf(document);
     if (!documentHeader) continue;
     header ??= documentHeader;
-    if (scanScalars) collectReferences(document, range, analysis.references);
+    if (scanScalars) collectReferences(document, range, analysis);
   }
   if (!header && hasErrors) {
     header = flowHeaderFromLines(text);
-    if (header && scanScalars) for (const document of documents) collectReferences(document, range, analysis.references);
+    if (header && scanScalars) for (const document of documents) collectReferences(document, range, analysis);
   }
   if (header) {
     analysis.isFlow = true;
@@ -124,10 +136,13 @@ function contentSpan(node: Scalar): [number, number] | undefined {
 
 type RangeOf = (start: number, end: number) => Range;
 
-function collectReferences(document: Document.Parsed, range: RangeOf, references: SecretReference[]): void {
+/** Where Pebble finds anything to parse (Kestra renders only strings with a `{`). */
+const PEBBLE_DELIMITER = /\{[{%#]/;
+
+function collectReferences(document: Document.Parsed, range: RangeOf, analysis: FlowAnalysis): void {
   try {
-    walkScalars(document.contents, (node) => {
-      if (typeof node.value === 'string' && node.value.includes('secret')) scanScalar(node, range, references);
+    walkScalars(document.contents, (node, isKey) => {
+      if (typeof node.value === 'string' && PEBBLE_DELIMITER.test(node.value)) scanScalar(node, range, analysis, isKey);
     });
   } catch {
     // A malformed tree: keep what was found so far.
@@ -135,24 +150,31 @@ function collectReferences(document: Document.Parsed, range: RangeOf, references
 }
 
 /** Every scalar under `node`, map keys included, in document order. */
-function walkScalars(node: unknown, onScalar: (scalar: Scalar) => void): void {
+function walkScalars(node: unknown, onScalar: (scalar: Scalar, isKey: boolean) => void, isKey = false): void {
   if (isScalar(node)) {
-    onScalar(node);
+    onScalar(node, isKey);
   } else if (isPair(node)) {
-    walkScalars(node.key, onScalar);
+    walkScalars(node.key, onScalar, true);
     walkScalars(node.value, onScalar);
   } else if (isCollection(node)) {
     for (const item of node.items) walkScalars(item, onScalar);
   }
 }
 
-function scanScalar(node: Scalar, range: RangeOf, references: SecretReference[]): void {
+function scanScalar(node: Scalar, range: RangeOf, analysis: FlowAnalysis, isKey: boolean): void {
   const value = node.value as string;
-  const calls = scanPebble(value);
-  if (calls.length === 0) return;
+  const { calls, error } = analyzePebble(value);
+  // Kestra renders values, not map keys: a key that isn't a valid template fails nothing.
+  if (calls.length === 0 && (!error || isKey)) return;
+  const references = analysis.references;
   const decoded = decodeNode(node);
   const toSource = decoded && decoded.value === value ? spanMapper(decoded) : wholeScalar(node);
   const mapped = (start: number, end: number): Range => range(...toSource(start, end));
+  if (error && !isKey) {
+    const pebbleError: PebbleTemplateError = { message: error.message, kind: error.kind, range: mapped(error.start, Math.max(error.end, error.start + 1)) };
+    if (error.hangs) pebbleError.hangs = true;
+    (analysis.pebbleErrors ??= []).push(pebbleError);
+  }
   const literalRange = (literal: Literal | undefined): Range | undefined => (literal ? mapped(literal.start, literal.end) : undefined);
   for (const call of calls) {
     const reference: SecretReference = { full: call.full, callRange: mapped(call.start, call.end) };
@@ -171,6 +193,7 @@ function scanScalar(node: Scalar, range: RangeOf, references: SecretReference[])
       reference.subkeyRange = literalRange(call.subkey);
     }
     if (call.dynamicSubkey) reference.dynamicSubkey = call.dynamicSubkey;
+    if (call.inInvalidTemplate) reference.inInvalidTemplate = true;
     references.push(reference);
   }
 }

@@ -451,7 +451,8 @@ function scanLenient(text: string): PebbleCall[] {
     const next = text[open + 1];
     if (next === '#') {
       const close = text.indexOf('#}', open + 2);
-      i = close < 0 ? text.length : close + 2;
+      // An unclosed `{#` is the error itself (often bash's `${#…}`): keep reading after it.
+      i = close < 0 ? open + 2 : close + 2;
     } else if (next === '%' || next === '{') {
       const rawEnd = next === '%' ? rawBlockEnd(text, open) : undefined;
       if (rawEnd !== undefined) {

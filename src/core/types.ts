@@ -25,6 +25,7 @@ export type ProblemCode =
   | 'invalid-base64'
   | 'key-collision'
   | 'yaml-error'
+  | 'pebble-syntax'
   | 'backend-error';
 
 export interface Problem {
@@ -62,4 +63,6 @@ export interface SecretReference {
   full: boolean;
   /** Range of the whole `secret(...)` call in the source. */
   callRange: Range;
+  /** In a template Pebble can't parse: Kestra fails on the template before it looks the secret up. */
+  inInvalidTemplate?: boolean;
 }
