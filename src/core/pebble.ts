@@ -443,6 +443,7 @@ function rawBlockEnd(text: string, open: number): number | undefined {
  */
 function scanLenient(text: string): PebbleCall[] {
   const calls: PebbleCall[] = [];
+  let commentCloseMissing = false;
   if (typeof text !== 'string' || !text.includes('secret')) return calls;
   let i = 0;
   while (i < text.length) {
@@ -450,8 +451,10 @@ function scanLenient(text: string): PebbleCall[] {
     if (open < 0 || open + 1 >= text.length) break;
     const next = text[open + 1];
     if (next === '#') {
-      const close = text.indexOf('#}', open + 2);
       // An unclosed `{#` is the error itself (often bash's `${#…}`): keep reading after it.
+      // Once no `#}` is left, none is searched for again (that would be quadratic).
+      const close = commentCloseMissing ? -1 : text.indexOf('#}', open + 2);
+      if (close < 0) commentCloseMissing = true;
       i = close < 0 ? open + 2 : close + 2;
     } else if (next === '%' || next === '{') {
       const rawEnd = next === '%' ? rawBlockEnd(text, open) : undefined;
@@ -598,16 +601,31 @@ function kestraRawPrePass(text: string): RawPrePass {
     last = block.end;
   });
   source += text.slice(last);
-  const toOriginal = (offset: number): number => {
-    let shift = 0;
-    for (const span of spans) {
-      if (offset < span.sourceStart) break;
-      if (offset < span.sourceEnd) return span.originalStart;
-      shift = span.originalEnd - span.sourceEnd;
+  /** The last span starting at or before `offset` (binary search: calls × raw blocks stays linear-log). */
+  const spanAtOrBefore = (offset: number): number => {
+    let low = 0;
+    let high = spans.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (spans[middle].sourceStart <= offset) {
+        found = middle;
+        low = middle + 1;
+      } else high = middle - 1;
     }
-    return offset + shift;
+    return found;
   };
-  const containsRaw = (start: number, end: number): boolean => spans.some((span) => span.sourceStart < end && span.sourceEnd > start);
+  const toOriginal = (offset: number): number => {
+    const index = spanAtOrBefore(offset);
+    if (index < 0) return offset;
+    const span = spans[index];
+    if (offset < span.sourceEnd) return span.originalStart;
+    return offset + span.originalEnd - span.sourceEnd;
+  };
+  const containsRaw = (start: number, end: number): boolean => {
+    const index = spanAtOrBefore(Math.max(start, end - 1));
+    return index >= 0 && spans[index].sourceEnd > start && spans[index].sourceStart < end;
+  };
   return { source, toOriginal, containsRaw };
 }
 
@@ -622,7 +640,7 @@ type BoundValue =
 
 function boundValue(text: string, node: ExpressionNode | undefined, toOriginal: (offset: number) => number, containsRaw: RawPrePass['containsRaw'], what: string): BoundValue {
   if (!node || node.cls === 'absent') return { kind: 'absent' };
-  const source = sourceText(text, toOriginal(node.start), toOriginal(node.end));
+  const source = (): string => sourceText(text, toOriginal(node.start), toOriginal(node.end));
   switch (node.cls) {
     case 'LiteralNullExpression':
       return { kind: 'null' };
@@ -637,12 +655,12 @@ function boundValue(text: string, node: ExpressionNode | undefined, toOriginal: 
     }
     case 'LiteralLongExpression':
     case 'LiteralDoubleExpression':
-      return { kind: 'dynamic', why: `the ${what} is the number \`${source}\`` };
+      return { kind: 'dynamic', why: `the ${what} is the number \`${source()}\`` };
     default:
       break;
   }
-  if (node.interpolated) return { kind: 'dynamic', why: `the ${what} is the interpolated string \`${source}\`` };
-  return { kind: 'dynamic', why: `the ${what} is the expression \`${source}\`` };
+  if (node.interpolated) return { kind: 'dynamic', why: `the ${what} is the interpolated string \`${source()}\`` };
+  return { kind: 'dynamic', why: `the ${what} is the expression \`${source()}\`` };
 }
 
 function sourceText(text: string, start: number, end: number): string {
