@@ -48,12 +48,36 @@ export function checkFlow(file: string, analysis: FlowAnalysis, lookup: VisibleL
   }));
   for (const notice of analysis.notices ?? []) problems.push({ file, ...notice });
   if (analysis.isFlow) {
+    problems.push(...pebbleSyntaxProblems(file, analysis));
     for (const reference of analysis.references) {
+      if (reference.inInvalidTemplate) continue;
       const problem = checkReference(file, reference, reference.flowNamespace ?? analysis.namespace, lookup);
       if (problem) problems.push(problem);
     }
   }
   return problems.sort(byPosition);
+}
+
+/** Templates Kestra can't render: an error on the template, in Pebble's own words. */
+export function pebbleSyntaxProblems(file: string, analysis: FlowAnalysis): Problem[] {
+  return (analysis.pebbleErrors ?? []).map((error) => {
+    // Pebble quotes the character it stopped at, a NUL at the end of the text included.
+    const message = [...withoutLiteralText(error.message)].map((ch) => (ch.charCodeAt(0) < 32 ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch)).join('');
+    const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+    const consequence = error.hangs
+      ? 'Kestra never finishes rendering it: Pebble 4.1.2 loops forever on a double-quoted string ending in a backslash.'
+      : 'Kestra fails when it renders it.';
+    const detail = error.kind === 'ParserException' ? '' : ` (${error.kind})`;
+    return { file, range: error.range, severity: 'error' as const, code: 'pebble-syntax' as const, message: `Pebble can't parse this template: ${sentence}${detail} ${consequence}` };
+  });
+}
+
+/** Pebble quotes string and number literals in some messages; a literal may be a credential written inline. */
+function withoutLiteralText(message: string): string {
+  return message
+    .replace(/^(Unexpected token of value )".*"( and type (?:STRING|NUMBER|LONG),)/s, '$1"…"$2')
+    .replace(/^(Unexpected token "(?:STRING|NUMBER|LONG)" of value )".*"$/s, '$1"…"')
+    .replace(/^(For input string: )".*"$/s, '$1"…"');
 }
 
 function checkReference(file: string, reference: SecretReference, flowNamespace: string | undefined, lookup: VisibleLookup): Problem | undefined {

@@ -8,7 +8,7 @@
 import { isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Scalar, YAMLMap } from 'yaml';
 import { LineIndex } from './lineIndex';
-import { scanPebble } from './pebble';
+import { analyzePebble } from './pebble';
 import type { Literal } from './pebble';
 import type { ProblemCode, Range, SecretReference, Severity } from './types';
 
@@ -31,6 +31,18 @@ export interface FlowAnalysis {
   references: SecretReference[];
   errors: { message: string; range: Range }[];
   notices?: FlowNotice[];
+  /** Templates Pebble (as Kestra configures it) can't parse: Kestra fails when it renders them. */
+  pebbleErrors?: PebbleTemplateError[];
+}
+
+export interface PebbleTemplateError {
+  /** Pebble's own message, e.g. `Unclosed comment.`. */
+  message: string;
+  /** The Java exception Pebble raises, e.g. `ParserException`. */
+  kind: string;
+  /** Pebble 4.1.2 never returns on this template. */
+  hangs?: boolean;
+  range: Range;
 }
 
 interface FlowHeader {
@@ -66,7 +78,7 @@ function topLevelKey(name: string): RegExp {
 }
 
 export function analyzeFlow(text: string): FlowAnalysis {
-  const analysis: FlowAnalysis = { isFlow: false, references: [], errors: [] };
+  const analysis: FlowAnalysis = { isFlow: false, references: [], errors: [], pebbleErrors: [] };
   if (typeof text !== 'string') return analysis;
   const lines = new LineIndex(text);
   const range = (start: number, end: number): Range => ({ start: lines.positionAt(start), end: lines.positionAt(end) });
@@ -78,7 +90,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
     analysis.errors.push({ message: `The YAML could not be parsed: ${(error as Error).message}`, range: range(0, 0) });
     return analysis;
   }
-  const collector: Collector = { text, range, scanScalars: text.includes('secret'), references: analysis.references, notices: [] };
+  const collector: Collector = { text, range, scanScalars: PEBBLE_DELIMITER.test(text), references: analysis.references, pebbleErrors: [], notices: [] };
   let header: FlowHeader | undefined;
   const namespaces = new Set<string>();
   let hasErrors = false;
@@ -100,6 +112,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
     if (header) namespaces.add(header.namespace);
   }
   if (collector.notices.length > 0) analysis.notices = collector.notices;
+  if (collector.pebbleErrors.length > 0) analysis.pebbleErrors = collector.pebbleErrors;
   if (header) {
     analysis.isFlow = true;
     analysis.id = header.id;
@@ -161,20 +174,24 @@ function contentSpan(node: Scalar): [number, number] | undefined {
 
 type RangeOf = (start: number, end: number) => Range;
 
+/** Where Pebble finds anything to parse (Kestra renders only strings with a `{`). */
+const PEBBLE_DELIMITER = /\{[{%#]/;
+
 interface Collector {
   text: string;
   range: RangeOf;
   /** False when the file has no `secret` at all: only the notices are looked for. */
   scanScalars: boolean;
   references: SecretReference[];
+  pebbleErrors: PebbleTemplateError[];
   notices: FlowNotice[];
 }
 
 function collectReferences(document: Document.Parsed, flowNamespace: string, collector: Collector): void {
-  const onScalar = (node: Scalar): void => {
-    if (!collector.scanScalars || typeof node.value !== 'string' || !node.value.includes('secret')) return;
+  const onScalar = (node: Scalar, isKey: boolean): void => {
+    if (!collector.scanScalars || typeof node.value !== 'string' || !PEBBLE_DELIMITER.test(node.value)) return;
     const found: SecretReference[] = [];
-    scanScalar(node, collector.range, found);
+    scanScalar(node, collector.range, { references: found, pebbleErrors: collector.pebbleErrors }, isKey);
     for (const reference of found) collector.references.push({ ...reference, flowNamespace });
   };
   const onTemplateMap = (node: YAMLMap): void => {
@@ -195,7 +212,7 @@ function collectReferences(document: Document.Parsed, flowNamespace: string, col
 
 interface RenderedVisitor {
   text: string;
-  onScalar(scalar: Scalar): void;
+  onScalar(scalar: Scalar, isKey: boolean): void;
   /** An unquoted `{{ … }}` that YAML read as a flow map. */
   onTemplateMap(map: YAMLMap): void;
 }
@@ -205,9 +222,9 @@ interface RenderedVisitor {
  * `description` of the flow and of each task, trigger, input and output (a map with `id` and `type`),
  * which Kestra keeps as documentation and never renders.
  */
-function walkRendered(node: unknown, visitor: RenderedVisitor, isFlowRoot: boolean): void {
+function walkRendered(node: unknown, visitor: RenderedVisitor, isFlowRoot: boolean, isKey = false): void {
   if (isScalar(node)) {
-    visitor.onScalar(node);
+    visitor.onScalar(node, isKey);
   } else if (isMap(node)) {
     if (isUnquotedTemplate(node, visitor.text)) {
       visitor.onTemplateMap(node);
@@ -215,7 +232,7 @@ function walkRendered(node: unknown, visitor: RenderedVisitor, isFlowRoot: boole
     }
     const skipDescription = isFlowRoot || isDocumentedElement(node);
     for (const pair of node.items) {
-      walkRendered(pair.key, visitor, false);
+      walkRendered(pair.key, visitor, false, true);
       if (skipDescription && isScalar(pair.key) && pair.key.value === 'description') {
         // Not rendered, but still a string field: a map there makes Kestra reject the flow too.
         if (isMap(pair.value) && isUnquotedTemplate(pair.value, visitor.text)) visitor.onTemplateMap(pair.value);
@@ -224,7 +241,7 @@ function walkRendered(node: unknown, visitor: RenderedVisitor, isFlowRoot: boole
       walkRendered(pair.value, visitor, false);
     }
   } else if (isPair(node)) {
-    walkRendered(node.key, visitor, false);
+    walkRendered(node.key, visitor, false, true);
     walkRendered(node.value, visitor, false);
   } else if (isSeq(node)) {
     for (const item of node.items) walkRendered(item, visitor, false);
@@ -252,13 +269,25 @@ function isDocumentedElement(node: YAMLMap): boolean {
   return node.has('id') && typeof type === 'string' && !RENDERED_DESCRIPTION_TYPES.has(type);
 }
 
-function scanScalar(node: Scalar, range: RangeOf, references: SecretReference[]): void {
+interface ScalarFindings {
+  references: SecretReference[];
+  pebbleErrors: PebbleTemplateError[];
+}
+
+function scanScalar(node: Scalar, range: RangeOf, findings: ScalarFindings, isKey: boolean): void {
   const value = node.value as string;
-  const calls = scanPebble(value);
-  if (calls.length === 0) return;
+  const { calls, error } = analyzePebble(value);
+  // Kestra renders values, not map keys: a key that isn't a valid template fails nothing.
+  if (calls.length === 0 && (!error || isKey)) return;
+  const references = findings.references;
   const decoded = decodeNode(node);
   const toSource = decoded && decoded.value === value ? spanMapper(decoded) : wholeScalar(node);
   const mapped = (start: number, end: number): Range => range(...toSource(start, end));
+  if (error && !isKey) {
+    const pebbleError: PebbleTemplateError = { message: error.message, kind: error.kind, range: mapped(error.start, Math.max(error.end, error.start + 1)) };
+    if (error.hangs) pebbleError.hangs = true;
+    findings.pebbleErrors.push(pebbleError);
+  }
   const literalRange = (literal: Literal | undefined): Range | undefined => (literal ? mapped(literal.start, literal.end) : undefined);
   for (const call of calls) {
     const reference: SecretReference = { full: call.full, callRange: mapped(call.start, call.end) };
@@ -277,6 +306,7 @@ function scanScalar(node: Scalar, range: RangeOf, references: SecretReference[])
       reference.subkeyRange = literalRange(call.subkey);
     }
     if (call.dynamicSubkey) reference.dynamicSubkey = call.dynamicSubkey;
+    if (call.inInvalidTemplate) reference.inInvalidTemplate = true;
     references.push(reference);
   }
 }

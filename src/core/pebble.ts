@@ -6,6 +6,10 @@
  * Offsets are UTF-16 indices into the string given. Never throws.
  */
 
+import { PebbleError } from './pebbleLexer';
+import { parseTemplate } from './pebbleParser';
+import type { ExpressionNode, ParsedCall } from './pebbleParser';
+
 export interface Literal {
   value: string;
   /** Start of the content, after the opening quote. */
@@ -27,6 +31,10 @@ export interface PebbleCall {
   start: number;
   /** After the closing `)`, or the end of the expression when the call is not closed. */
   end: number;
+  /** Pebble's line number of the call in the template (1-based), when the template parses. */
+  line?: number;
+  /** Found in a template Pebble can't parse: Kestra fails before looking the secret up. */
+  inInvalidTemplate?: true;
 }
 
 export interface CompletionContext {
@@ -428,8 +436,14 @@ function rawBlockEnd(text: string, open: number): number | undefined {
   return end ? end.index + end[0].length : text.length;
 }
 
-export function scanPebble(text: string): PebbleCall[] {
+/**
+ * The tolerant scan used where Pebble rejects the template (half-typed text, an unclosed `{#`):
+ * it still finds the calls, so that completion, hover and the tree keep working, but Kestra can't
+ * render the template, so nothing is reported about them beyond the syntax error.
+ */
+function scanLenient(text: string): PebbleCall[] {
   const calls: PebbleCall[] = [];
+  let commentCloseMissing = false;
   if (typeof text !== 'string' || !text.includes('secret')) return calls;
   let i = 0;
   while (i < text.length) {
@@ -437,8 +451,11 @@ export function scanPebble(text: string): PebbleCall[] {
     if (open < 0 || open + 1 >= text.length) break;
     const next = text[open + 1];
     if (next === '#') {
-      const close = text.indexOf('#}', open + 2);
-      i = close < 0 ? text.length : close + 2;
+      // An unclosed `{#` is the error itself (often bash's `${#…}`): keep reading after it.
+      // Once no `#}` is left, none is searched for again (that would be quadratic).
+      const close = commentCloseMissing ? -1 : text.indexOf('#}', open + 2);
+      if (close < 0) commentCloseMissing = true;
+      i = close < 0 ? open + 2 : close + 2;
     } else if (next === '%' || next === '{') {
       const rawEnd = next === '%' ? rawBlockEnd(text, open) : undefined;
       if (rawEnd !== undefined) {
@@ -453,6 +470,239 @@ export function scanPebble(text: string): PebbleCall[] {
     }
   }
   return calls;
+}
+
+export interface PebbleSyntaxError {
+  /** Pebble's message, e.g. `Unclosed comment.`. */
+  message: string;
+  /** The Java exception Pebble raises: `ParserException` for syntax errors. */
+  kind: string;
+  /** Pebble's line number in the template (1-based), when Pebble gives one. */
+  line?: number;
+  /** What the error points at (UTF-16 offsets into the text scanned). */
+  start: number;
+  end: number;
+  /** Pebble 4.1.2 itself never returns on this template (Kestra hangs rendering it). */
+  hangs?: boolean;
+}
+
+export interface PebbleScan {
+  calls: PebbleCall[];
+  /** Set when Pebble (as Kestra configures it) can't parse the template: Kestra fails at run time. */
+  error?: PebbleSyntaxError;
+}
+
+/** Whether Pebble has anything to parse: Kestra renders text with a `{`, Pebble looks for `{{`, `{%`, `{#`. */
+const DELIMITER = /\{[{%#]/;
+
+/** Finds every `secret()` call exactly as Kestra's Pebble 4.1.2 parses the template, or its syntax error. Never throws. */
+export function analyzePebble(text: string): PebbleScan {
+  if (typeof text !== 'string' || !DELIMITER.test(text)) return { calls: [] };
+  const { source, toOriginal, containsRaw } = kestraRawPrePass(text);
+  try {
+    const parsed = parseTemplate(source);
+    return { calls: parsed.calls.map((call) => buildParsedCall(text, call, toOriginal, containsRaw)) };
+  } catch (caught) {
+    const error = syntaxErrorOf(caught, source, toOriginal);
+    const calls = text.includes('secret') ? scanLenient(text).map((call) => ({ ...call, inInvalidTemplate: true as const })) : [];
+    return { calls, error };
+  }
+}
+
+export function scanPebble(text: string): PebbleCall[] {
+  return analyzePebble(text).calls;
+}
+
+function syntaxErrorOf(caught: unknown, source: string, toOriginal: (offset: number) => number): PebbleSyntaxError {
+  if (caught instanceof PebbleError) {
+    const error: PebbleSyntaxError = { message: caught.pebbleMessage, kind: caught.kind, start: toOriginal(caught.start), end: toOriginal(Math.max(caught.start, caught.end)) };
+    if (caught.line !== undefined) error.line = caught.line;
+    if (caught.hangs) error.hangs = true;
+    return error;
+  }
+  // Only a nesting deeper than the call stack gets here; Pebble runs out of stack too.
+  return { message: 'The template is nested too deeply to be parsed.', kind: 'StackOverflowError', start: 0, end: toOriginal(source.length) };
+}
+
+// ---- Kestra's raw-block pre-pass (VariableRenderer.RAW_PATTERN, no DOTALL), in linear time.
+
+/** What Kestra puts in place of a raw block before Pebble parses the text (the oracle's placeholder). */
+const RAW_PLACEHOLDER = 'ORACLE_RAW_BLOCK_';
+
+interface RawPrePass {
+  source: string;
+  /** Maps an offset in `source` back to the original text. */
+  toOriginal: (offset: number) => number;
+  /** Whether source range [start, end) covers a replaced raw block. */
+  containsRaw: (start: number, end: number) => boolean;
+}
+
+/** Java `\s`. */
+function isJavaRegexSpace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13);
+}
+
+/** Java's `.` without DOTALL stops at these. */
+function isLineTerminator(code: number): boolean {
+  return code === 10 || code === 13 || code === 0x85 || code === 0x2028 || code === 0x2029;
+}
+
+/** The end of `\{%-*\s*WORD\s*-*%\}` at `at`, or -1. */
+function rawTagEnd(text: string, at: number, word: string): number {
+  if (!text.startsWith('{%', at)) return -1;
+  let i = at + 2;
+  while (text.charCodeAt(i) === 45) i++;
+  while (i < text.length && isJavaRegexSpace(text.charCodeAt(i))) i++;
+  if (!text.startsWith(word, i)) return -1;
+  i += word.length;
+  while (i < text.length && isJavaRegexSpace(text.charCodeAt(i))) i++;
+  while (text.charCodeAt(i) === 45) i++;
+  return text.startsWith('%}', i) ? i + 2 : -1;
+}
+
+function kestraRawPrePass(text: string): RawPrePass {
+  const identity: RawPrePass = { source: text, toOriginal: (offset) => offset, containsRaw: () => false };
+  if (!text.includes('raw')) return identity;
+  // Every `{%` where an endraw tag starts, in order, and where the next line terminator is.
+  const endTags: { start: number; end: number }[] = [];
+  for (let at = text.indexOf('{%'); at >= 0; at = text.indexOf('{%', at + 1)) {
+    const end = rawTagEnd(text, at, 'endraw');
+    if (end >= 0) endTags.push({ start: at, end });
+  }
+  if (endTags.length === 0) return identity;
+  const blocks: { start: number; end: number }[] = [];
+  let nextEnd = 0;
+  let searchFrom = 0;
+  let lineBreakAfter = -1;
+  for (let at = text.indexOf('{%', searchFrom); at >= 0; at = text.indexOf('{%', Math.max(at + 1, searchFrom))) {
+    if (at < searchFrom) continue;
+    const contentStart = rawTagEnd(text, at, 'raw');
+    if (contentStart < 0) continue;
+    while (nextEnd < endTags.length && endTags[nextEnd].start < contentStart) nextEnd++;
+    if (nextEnd >= endTags.length) break;
+    if (lineBreakAfter < contentStart) {
+      lineBreakAfter = contentStart;
+      while (lineBreakAfter < text.length && !isLineTerminator(text.charCodeAt(lineBreakAfter))) lineBreakAfter++;
+    }
+    const endTag = endTags[nextEnd];
+    if (endTag.start > lineBreakAfter) continue;
+    blocks.push({ start: at, end: endTag.end });
+    searchFrom = endTag.end;
+  }
+  if (blocks.length === 0) return identity;
+  let source = '';
+  let last = 0;
+  const spans: { sourceStart: number; sourceEnd: number; originalStart: number; originalEnd: number }[] = [];
+  blocks.forEach((block, index) => {
+    source += text.slice(last, block.start);
+    const placeholder = RAW_PLACEHOLDER + index;
+    spans.push({ sourceStart: source.length, sourceEnd: source.length + placeholder.length, originalStart: block.start, originalEnd: block.end });
+    source += placeholder;
+    last = block.end;
+  });
+  source += text.slice(last);
+  /** The last span starting at or before `offset` (binary search: calls × raw blocks stays linear-log). */
+  const spanAtOrBefore = (offset: number): number => {
+    let low = 0;
+    let high = spans.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (spans[middle].sourceStart <= offset) {
+        found = middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    return found;
+  };
+  const toOriginal = (offset: number): number => {
+    const index = spanAtOrBefore(offset);
+    if (index < 0) return offset;
+    const span = spans[index];
+    if (offset < span.sourceEnd) return span.originalStart;
+    return offset + span.originalEnd - span.sourceEnd;
+  };
+  const containsRaw = (start: number, end: number): boolean => {
+    const index = spanAtOrBefore(Math.max(start, end - 1));
+    return index >= 0 && spans[index].sourceEnd > start && spans[index].sourceStart < end;
+  };
+  return { source, toOriginal, containsRaw };
+}
+
+// ---- Binding a parsed call's arguments as Kestra's SecretFunction receives them.
+
+type BoundValue =
+  | { kind: 'absent' }
+  | { kind: 'null' }
+  | { kind: 'string'; literal: Literal }
+  | { kind: 'boolean'; value: boolean }
+  | { kind: 'dynamic'; why: string };
+
+function boundValue(text: string, node: ExpressionNode | undefined, toOriginal: (offset: number) => number, containsRaw: RawPrePass['containsRaw'], what: string): BoundValue {
+  if (!node || node.cls === 'absent') return { kind: 'absent' };
+  const source = (): string => sourceText(text, toOriginal(node.start), toOriginal(node.end));
+  switch (node.cls) {
+    case 'LiteralNullExpression':
+      return { kind: 'null' };
+    case 'LiteralBooleanExpression':
+      return { kind: 'boolean', value: node.bool === true };
+    case 'LiteralStringExpression': {
+      const token = node.stringToken;
+      if (!token || token.contentStart === undefined || token.contentEnd === undefined) break;
+      if (containsRaw(token.contentStart, token.contentEnd)) return { kind: 'dynamic', why: `the ${what} contains a raw block` };
+      const literal: Literal = { value: token.value ?? '', start: toOriginal(token.contentStart), end: toOriginal(token.contentEnd), quote: token.quote ?? "'" };
+      return { kind: 'string', literal };
+    }
+    case 'LiteralLongExpression':
+    case 'LiteralDoubleExpression':
+      return { kind: 'dynamic', why: `the ${what} is the number \`${source()}\`` };
+    default:
+      break;
+  }
+  if (node.interpolated) return { kind: 'dynamic', why: `the ${what} is the interpolated string \`${source()}\`` };
+  return { kind: 'dynamic', why: `the ${what} is the expression \`${source()}\`` };
+}
+
+function sourceText(text: string, start: number, end: number): string {
+  const quoted = text.slice(start, Math.min(end, start + MAX_QUOTED_SOURCE)).replace(/\s+/g, ' ');
+  return end - start > MAX_QUOTED_SOURCE ? `${quoted}…` : quoted;
+}
+
+/** Positional `key, namespace, subkey, full`, then named ones; a later binding replaces an earlier one (Pebble's ArgumentsNode). */
+function bindParsed(call: ParsedCall): Partial<Record<ArgumentName, ExpressionNode>> {
+  const bound: Partial<Record<ArgumentName, ExpressionNode>> = {};
+  call.positional.forEach((value, index) => {
+    if (index < ARGUMENT_NAMES.length) bound[ARGUMENT_NAMES[index]] = value;
+  });
+  for (const argument of call.named) {
+    if ((ARGUMENT_NAMES as readonly string[]).includes(argument.name ?? '')) bound[argument.name as ArgumentName] = argument.value;
+  }
+  return bound;
+}
+
+function buildParsedCall(text: string, parsed: ParsedCall, toOriginal: (offset: number) => number, containsRaw: RawPrePass['containsRaw']): PebbleCall {
+  const bound = bindParsed(parsed);
+  const call: PebbleCall = { full: false, start: toOriginal(parsed.start), end: toOriginal(parsed.end), line: parsed.line };
+  const value = (name: ArgumentName, what: string): BoundValue => boundValue(text, bound[name], toOriginal, containsRaw, what);
+
+  const key = value('key', 'key');
+  if (key.kind === 'string') call.key = key.literal;
+  else call.dynamicKey = key.kind === 'absent' ? 'no key is given' : key.kind === 'null' ? 'the key is null' : key.kind === 'boolean' ? `the key is the boolean \`${key.value}\`` : key.why;
+
+  const namespace = value('namespace', 'namespace');
+  if (namespace.kind === 'string') call.namespace = namespace.literal;
+  else if (namespace.kind === 'boolean') call.dynamicNamespace = `the namespace is the boolean \`${namespace.value}\``;
+  else if (namespace.kind === 'dynamic') call.dynamicNamespace = namespace.why;
+
+  const subkey = value('subkey', 'sub-key');
+  if (subkey.kind === 'string') {
+    if (subkey.literal.value !== '') call.subkey = subkey.literal;
+  } else if (subkey.kind === 'boolean') call.dynamicSubkey = `the sub-key is the boolean \`${subkey.value}\``;
+  else if (subkey.kind === 'dynamic') call.dynamicSubkey = subkey.why;
+
+  const full = value('full', 'full');
+  call.full = full.kind === 'boolean' && full.value;
+  return call;
 }
 
 /** The nearest expression opener before `offset`, within the look-back window. */

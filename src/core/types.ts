@@ -28,6 +28,7 @@ export type ProblemCode =
   | 'key-collision'
   | 'yaml-error'
   | 'unquoted-template'
+  | 'pebble-syntax'
   | 'backend-error';
 
 export interface Problem {
@@ -67,4 +68,6 @@ export interface SecretReference {
   callRange: Range;
   /** Namespace of the flow document the call is in (a multi-document file holds several flows). */
   flowNamespace?: string;
+  /** In a template Pebble can't parse: Kestra fails on the template before it looks the secret up. */
+  inInvalidTemplate?: boolean;
 }
