@@ -7,6 +7,7 @@
  */
 import { isCollection, isMap, isPair, isScalar, parseAllDocuments } from 'yaml';
 import type { Document, Scalar } from 'yaml';
+import { findHardcodedSecrets, type HardcodedSecret } from './hardcoded';
 import { LineIndex } from './lineIndex';
 import { scanPebble } from './pebble';
 import type { Literal } from './pebble';
@@ -19,6 +20,8 @@ export interface FlowAnalysis {
   namespaceRange?: Range;
   references: SecretReference[];
   errors: { message: string; range: Range }[];
+  /** Credentials written in clear in the flow (see hardcoded.ts). */
+  hardcoded?: HardcodedSecret[];
 }
 
 interface FlowHeader {
@@ -58,6 +61,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
     const documentHeader = flowHeaderOf(document);
     if (!documentHeader) continue;
     header ??= documentHeader;
+    (analysis.hardcoded ??= []).push(...findHardcodedSecrets(document, decodeNode, range));
     if (scanScalars) collectReferences(document, range, analysis.references);
   }
   if (!header && hasErrors) {

@@ -25,7 +25,8 @@ export type ProblemCode =
   | 'invalid-base64'
   | 'key-collision'
   | 'yaml-error'
-  | 'backend-error';
+  | 'backend-error'
+  | 'hardcoded-secret';
 
 export interface Problem {
   /** Absolute or workspace-relative path of the file the problem is in. */
@@ -41,6 +42,8 @@ export interface Problem {
     subkey?: string;
     namespace?: string;
     suggestions?: string[];
+    /** hardcoded-secret: the secret key proposed for the credential. */
+    suggestedKey?: string;
   };
 }
 
