@@ -246,6 +246,7 @@ function headerHits(value: string, place: Place): Hit[] {
 /** A header written inside a command (`curl -H "Authorization: Bearer …"`). */
 function inlineHeaderHits(value: string): Hit[] {
   const hits: Hit[] = [];
+  if (!value.includes(':') || !/auth|api-key|token/i.test(value)) return hits;
   const pattern = /\b(?:authorization|x-api-key|api-key|x-auth-token|private-token)\s*:\s*(?:(?:bearer|basic|token|bot|apikey)\s+)?([A-Za-z0-9._~+/=-]{12,})/gi;
   for (const match of value.matchAll(pattern)) {
     const token = match[1];
@@ -259,6 +260,7 @@ function inlineHeaderHits(value: string): Hit[] {
 /** `scheme://user:password@host`: the password. */
 function urlHits(value: string): Hit[] {
   const hits: Hit[] = [];
+  if (!value.includes('://') || !value.includes('@')) return hits;
   for (const match of value.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/([^\s:/?#@'"]*):([^\s/?#@'"]+)@[A-Za-z0-9[]/gi)) {
     const password = match[2];
     if (PLACEHOLDER.test(password) || hasTemplateCharacters(password)) continue;
@@ -275,7 +277,7 @@ function hasTemplateCharacters(text: string): boolean {
 
 /** `?user=etl&password=…`, `;password=…;` in JDBC URLs and connection strings. */
 function queryHits(value: string): Hit[] {
-  if (!/:\/\/|^jdbc:|;|\?/i.test(value)) return [];
+  if (!value.includes('=') || !/:\/\/|^jdbc:|;|\?/i.test(value)) return [];
   const hits: Hit[] = [];
   const pattern = /(?:^|[?&;])\s*(?:password|pwd|passwd|sslpassword|client_secret|access_token|api_key|apikey|sharedaccesskey|accountkey)\s*=\s*([^&;#\s'"]+)/gi;
   for (const match of value.matchAll(pattern)) {
@@ -312,8 +314,12 @@ const SHAPES: Shape[] = [
   },
 ];
 
+/** Cheap first look: a string without any of these prefixes holds none of the shapes. */
+const SHAPE_HINT = /AKIA|ASIA|gh[pousr]_|github_pat_|xox|hooks\.slack\.com|sk-|AIza|_live_|_test_|eyJ|PRIVATE KEY/;
+
 function shapeHits(value: string, place: Place): Hit[] {
   const hits: Hit[] = [];
+  if (!SHAPE_HINT.test(value)) return place.besideAwsKeyId ? awsSecretKeyHits(value, place) : hits;
   for (const shape of SHAPES) {
     for (const match of value.matchAll(shape.pattern)) {
       const body = match[shape.body ?? 0] ?? match[0];

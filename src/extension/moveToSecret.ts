@@ -111,7 +111,7 @@ export async function moveToSecret(services: Services, args: MoveToSecretArgs | 
   if (key === undefined) return undefined;
   const finalKey = checkedKey(key, destination, namespace);
   if (destination.kind === 'read-only') {
-    await offerReference(destination, finalKey);
+    offerReference(services, destination, finalKey);
     return { moved: [], destination: 'read-only' };
   }
   await store(services, destination, namespace, finalKey, secret.value(), analysis.id);
@@ -133,7 +133,7 @@ export async function moveAllToSecrets(services: Services, args: MoveAllArgs | u
   const destination = await destinationFor(services, namespace, args?.envFile);
   const plan = planKeys(secrets, destination);
   if (destination.kind === 'read-only') {
-    await offerReference(destination, plan[0].key);
+    offerReference(services, destination, plan[0].key);
     return { moved: [], destination: 'read-only' };
   }
   const keys = [...new Set(plan.map((move) => move.key))];
@@ -263,13 +263,16 @@ async function confirmMoveAll(keys: string[], destination: Destination): Promise
   return answer === move;
 }
 
-async function offerReference(destination: Destination, key: string): Promise<void> {
+/** Not awaited: the command is done (nothing stored, the flow unchanged) whether or not the user answers. */
+function offerReference(services: Services, destination: Destination, key: string): void {
   const copy = vscode.l10n.t('Copy Reference');
-  const answer = await vscode.window.showWarningMessage(
-    vscode.l10n.t('{0} is read-only: the credential cannot be stored from here. Store it as {1} in the secret store, then refer to it.', destination.label, key),
-    copy,
-  );
-  if (answer === copy) await vscode.env.clipboard.writeText(`{{ secret('${key}') }}`);
+  services.log.info(`Move to secret: ${destination.label} is read-only; nothing was stored and the flow is unchanged.`);
+  void vscode.window
+    .showWarningMessage(
+      vscode.l10n.t('{0} is read-only: the credential cannot be stored from here. Store it as {1} in the secret store, then refer to it.', destination.label, key),
+      copy,
+    )
+    .then((answer) => (answer === copy ? vscode.env.clipboard.writeText(`{{ secret('${key}') }}`) : undefined));
 }
 
 async function store(services: Services, destination: Destination, namespace: string, key: string, value: string, flowId: string | undefined): Promise<void> {

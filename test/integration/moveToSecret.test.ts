@@ -178,5 +178,80 @@ describe('Move to secret (hardcoded credentials)', () => {
       await assertResolved(document);
       assertValueOnlyInEnvFiles(value);
     });
+
+    it('moves all credentials of a flow, one secret per distinct value, in one undo step', async () => {
+      const token = 'tok-' + '7fK2mQ9xLp4Rz8Wt';
+      const flow = [
+        'id: several',
+        'namespace: company.team',
+        'tasks:',
+        '  - id: call',
+        '    type: io.kestra.plugin.core.http.Request',
+        '    uri: https://api.acme.io',
+        '    headers:',
+        `      Authorization: "Bearer ${token}"`,
+        '  - id: again',
+        '    type: io.kestra.plugin.core.http.Request',
+        `    uri: https://etl:${token}@api.acme.io/export`,
+        '',
+      ].join('\n');
+      const relative = 'flows/company.team/several.yml';
+      fs.writeFileSync(workspaceUri(relative).fsPath, flow);
+      try {
+        const document = await openDocument(relative);
+        await hardcodedWarning(document);
+        const before = fake.requests.length;
+        const result = await vscode.commands.executeCommand<MoveResult>('kestraSecrets.moveAllToSecrets', { uri: document.uri.toString(), confirmed: true });
+        assert.deepEqual(result, { moved: ['API_TOKEN'], destination: 'store' });
+        const carrying = fake.requests.slice(before).filter((request) => request.url.includes(token) || (request.bodyText ?? '').includes(token));
+        assert.deepEqual(carrying.map((request) => request.method), ['PUT'], 'the same value is stored once');
+        assert.ok(document.getText().includes(`Authorization: "Bearer {{ secret('API_TOKEN') }}"`));
+        assert.ok(document.getText().includes(`uri: "https://etl:{{ secret('API_TOKEN') }}@api.acme.io/export"`));
+        await assertResolved(document);
+        await vscode.commands.executeCommand('undo');
+        assert.equal(document.getText(), flow, 'one undo step restores both literals');
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+      } finally {
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        fs.rmSync(workspaceUri(relative).fsPath, { force: true });
+      }
+    });
+  });
+
+  describe('with a read-only Kestra server', () => {
+    let fake: FakeKestraServer;
+    const settings = () => vscode.workspace.getConfiguration('kestraSecrets');
+
+    before(async () => {
+      fake = await startKestraServer({ edition: 'ee', readOnly: true, secrets: [{ namespace: 'company.team', key: 'TEAM_DB' }] });
+      await settings().update('server', { url: fake.url, tenant: 'main' }, vscode.ConfigurationTarget.Global);
+      const api = await activatedApi();
+      await waitFor('the server listing in the tree', async () => (flattenTree(await api.treeItems()).some((item) => item.label === 'TEAM_DB') ? true : undefined), 30_000);
+    });
+
+    after(async () => {
+      await settings().update('server', undefined, vscode.ConfigurationTarget.Global);
+      const api = await activatedApi();
+      await waitFor('the env secrets back in the tree', async () => {
+        const labels = flattenTree(await api.treeItems()).map((item) => item.label);
+        return VISIBLE_KEYS.every((key) => labels.includes(key)) && !labels.includes('TEAM_DB') ? true : undefined;
+      }, 30_000);
+      await fake?.stop();
+    });
+
+    it('stores nothing, sends the value nowhere and leaves the flow as it is', async () => {
+      const value = planted();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      plantFlow();
+      const document = await openDocument(FLOW);
+      const args = await moveFixFor(document, await hardcodedWarning(document));
+      const result = await vscode.commands.executeCommand<MoveResult>('kestraSecrets.moveToSecret', { ...args, key: 'POSTGRES_PASSWORD' });
+      assert.deepEqual(result, { moved: [], destination: 'read-only' });
+      assert.equal(fake.writeCount, 0);
+      assert.ok(!fake.requests.some((request) => request.url.includes(value) || (request.bodyText ?? '').includes(value)));
+      assert.ok(document.getText().includes(`password: ${value}`));
+      assert.ok(!document.isDirty);
+      fs.rmSync(workspaceUri(FLOW).fsPath, { force: true });
+    });
   });
 });
