@@ -63,6 +63,8 @@ interface Place {
   pluginType?: string;
   /** A sibling value is an AWS access key id: a 40-character secret beside it is its secret key. */
   besideAwsKeyId: boolean;
+  /** The default of an input of type SECRET. */
+  secretInput?: boolean;
 }
 
 interface Hit {
@@ -144,10 +146,12 @@ function walkMap(map: YAMLMap, outer: Place, onScalar: (node: Scalar, place: Pla
     if (!isPair(pair) || !isScalar(pair.key)) continue;
     const key = String(pair.key.value);
     if (key === 'description') continue;
-    const valueKey = inputId && (key === 'defaults' || key === 'default' || key === 'prefill') ? inputId : key;
+    const isInputDefault = inputId !== undefined && (key === 'defaults' || key === 'default' || key === 'prefill');
+    const valueKey = isInputDefault ? inputId : key;
     const isPluginDefaults = key === 'values' && ownType && map.has('values');
     const path = isPluginDefaults ? [] : [...base.path, key];
-    walk(pair.value, { key: valueKey, path, pluginType: base.pluginType, besideAwsKeyId }, onScalar);
+    const secretInput = isInputDefault && map.get('type') === 'SECRET';
+    walk(pair.value, { key: valueKey, path, pluginType: base.pluginType, besideAwsKeyId, secretInput }, onScalar);
   }
 }
 
@@ -189,7 +193,7 @@ function hitsIn(value: string, place: Place, isString: boolean): Hit[] {
 function nameHit(value: string, place: Place, isString: boolean): Hit | undefined {
   const name = normalise(place.key);
   if (!/^[\w.$-]+$/.test(place.key) || USER_NAME.test(place.key) || HEADER_NAMES.test(place.key)) return undefined;
-  const marked = isMarked(place);
+  const marked = isMarked(place) || place.secretInput === true;
   if (!marked && !CREDENTIAL_NAMES.has(name) && !CREDENTIAL_SUFFIX.test(name)) return undefined;
   if (IDENTIFIER_NAMES.has(name) || NOT_A_CREDENTIAL_NAME.test(name)) return undefined;
   if (!isString && !/(password|passwd|pwd|pin|passphrase)$/.test(name)) return undefined;
@@ -467,7 +471,9 @@ function headerKeyName(header: string): string {
 
 function productOf(pluginType: string | undefined): string | undefined {
   if (!pluginType) return undefined;
-  const segments = pluginType.split('.');
+  // A plugin-defaults type may be a package (`io.kestra.plugin.jdbc.postgresql`): give it a class to drop.
+  const segments = [...pluginType.split('.')];
+  if (/^[a-z]/.test(segments.at(-1) ?? '')) segments.push('*');
   const plugin = segments.indexOf('plugin');
   if (plugin < 0 || plugin + 1 >= segments.length - 1) return undefined;
   const family = segments[plugin + 1];

@@ -101,6 +101,12 @@ describe('hardcoded credentials in flows', () => {
       assert.equal(found[1].property, 'api_token');
     });
 
+    it('flags the default of a SECRET input whatever its name, and not of a STRING input', () => {
+      const input = (type: string) => `id: hello\nnamespace: company.team\ninputs:\n  - id: pg\n    type: ${type}\n    defaults: pl41n-v4lue\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n`;
+      assert.equal(only(input('SECRET')).property, 'pg');
+      assert.deepEqual(findings(input('STRING')), []);
+    });
+
     it('stays quiet on expressions, empty values, placeholders, user names, hosts, regions, paths and prose', () => {
       const decoys = [
         `password: "{{ secret('POSTGRES_PASSWORD') }}"`,
@@ -311,6 +317,7 @@ describe('hardcoded credentials in flows', () => {
     assert.equal(suggestKey('marked-property', { key: 'apiKey', path: ['apiKey'], pluginType: 'io.kestra.plugin.openai.ChatCompletion' }), 'OPENAI_API_KEY');
     assert.equal(suggestKey('credential-name', { key: 'DB_PASSWORD', path: ['env', 'DB_PASSWORD'], pluginType: 'io.kestra.plugin.scripts.python.Script' }), 'DB_PASSWORD');
     assert.equal(suggestKey('github-token', { key: 'token', path: [] }), 'GITHUB_TOKEN');
+    assert.equal(suggestKey('credential-name', { key: 'password', path: ['password'], pluginType: 'io.kestra.plugin.jdbc.postgresql' }), 'POSTGRES_PASSWORD', 'a plugin-defaults package');
   });
 
   it('never throws and keeps ranges inside the text, whatever the values (fuzzed)', () => {
