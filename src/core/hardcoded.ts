@@ -21,6 +21,8 @@ export type CredentialKind =
   | 'github-token'
   | 'slack-token'
   | 'slack-webhook'
+  | 'discord-webhook'
+  | 'teams-webhook'
   | 'openai-key'
   | 'google-api-key'
   | 'stripe-key'
@@ -276,14 +278,14 @@ function urlHits(value: string): Hit[] {
 
 /** Masked Pebble, or another template language's `{x}`, `${X}`, `<x>`, `%(x)s`. */
 function hasTemplateCharacters(text: string): boolean {
-  return text.includes(MASK) || /[{}$<>%]/.test(text);
+  return text.includes(MASK) || /[{}$<>]|%\(|%[sd]\b|%[A-Za-z_]+%/.test(text);
 }
 
 /** `?user=etl&password=…`, `;password=…;` in JDBC URLs and connection strings. */
 function queryHits(value: string): Hit[] {
   if (!value.includes('=') || !/:\/\/|^jdbc:|;|\?/i.test(value)) return [];
   const hits: Hit[] = [];
-  const pattern = /(?:^|[?&;])\s*(?:password|pwd|passwd|sslpassword|client_secret|access_token|api_key|apikey|sharedaccesskey|accountkey)\s*=\s*([^&;#\s'"]+)/gi;
+  const pattern = /(?:^|[?&;])\s*(?:password|pwd|passwd|sslpassword|client_secret|access_token|token|sig|api_key|apikey|sharedaccesskey|accountkey)\s*=\s*([^&;#\s'"]+)/gi;
   for (const match of value.matchAll(pattern)) {
     const secret = match[1];
     if (PLACEHOLDER.test(secret) || hasTemplateCharacters(secret)) continue;
@@ -307,6 +309,8 @@ const SHAPES: Shape[] = [
   { kind: 'github-token', pattern: /\bgithub_pat_([A-Za-z0-9_]{50,})\b/g, body: 1 },
   { kind: 'slack-token', pattern: /\bxox[abposr]-([A-Za-z0-9-]{10,})\b/g, body: 1 },
   { kind: 'slack-webhook', pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/(T[A-Z0-9]{6,}\/[A-Z0-9]{6,}\/[A-Za-z0-9]{16,})/g, body: 1 },
+  { kind: 'discord-webhook', pattern: /https:\/\/(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks\/\d{6,}\/([A-Za-z0-9_-]{30,})/g, body: 1 },
+  { kind: 'teams-webhook', pattern: /https:\/\/[A-Za-z0-9-]+\.webhook\.office\.com\/webhookb2\/[0-9a-f-]{36}@[0-9a-f-]{36}\/IncomingWebhook\/([0-9a-f]{32})\/[0-9a-f-]{36}(?:\/[A-Za-z0-9_-]+)?/g, body: 1 },
   { kind: 'openai-key', pattern: /\bsk-(?:proj-|svcacct-|admin-)?([A-Za-z0-9_-]{32,})\b/g, body: 1 },
   { kind: 'google-api-key', pattern: /\bAIza([0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])/g, body: 1 },
   { kind: 'stripe-key', pattern: /\b(?:sk|rk)_(?:live|test)_([A-Za-z0-9]{20,})\b/g, body: 1 },
@@ -319,7 +323,7 @@ const SHAPES: Shape[] = [
 ];
 
 /** Cheap first look: a string without any of these prefixes holds none of the shapes. */
-const SHAPE_HINT = /AKIA|ASIA|gh[pousr]_|github_pat_|xox|hooks\.slack\.com|sk-|AIza|_live_|_test_|eyJ|PRIVATE KEY/;
+const SHAPE_HINT = /AKIA|ASIA|gh[pousr]_|github_pat_|xox|hooks\.slack\.com|discord|webhook\.office\.com|sk-|AIza|_live_|_test_|eyJ|PRIVATE KEY/;
 
 function shapeHits(value: string, place: Place): Hit[] {
   const hits: Hit[] = [];
@@ -421,6 +425,8 @@ const DESCRIPTIONS: Record<CredentialKind, string> = {
   'github-token': 'a GitHub token',
   'slack-token': 'a Slack token',
   'slack-webhook': 'a Slack webhook URL',
+  'discord-webhook': 'a Discord webhook URL',
+  'teams-webhook': 'a Microsoft Teams webhook URL',
   'openai-key': 'an OpenAI API key',
   'google-api-key': 'a Google API key',
   'stripe-key': 'a Stripe secret key',
@@ -446,6 +452,8 @@ const KIND_KEYS: Partial<Record<CredentialKind, string>> = {
   'github-token': 'GITHUB_TOKEN',
   'slack-token': 'SLACK_TOKEN',
   'slack-webhook': 'SLACK_WEBHOOK_URL',
+  'discord-webhook': 'DISCORD_WEBHOOK_URL',
+  'teams-webhook': 'TEAMS_WEBHOOK_URL',
   'openai-key': 'OPENAI_API_KEY',
   'google-api-key': 'GOOGLE_API_KEY',
   'stripe-key': 'STRIPE_SECRET_KEY',

@@ -12,6 +12,9 @@ const GITHUB = 'ghp_' + 'R8kq2Lw9Zt4Xv7Nm1Pb6Yc3Hd5Jf0Gs2Ua8E';
 const GITHUB_PAT = 'github_pat_' + '11ABCDE7Q0aZ9kLmN3pQ4rS_5tUvW6xY7zA8bC9dE0fG1hI2jK3lM4nO5pQ6rS7tU8vW9xY0zA1bC2';
 const SLACK_TOKEN = 'xoxb-' + '2210987654-4021987654321-q8Wz3Rt6Yu9Io2Pa5Sd7Fg1H';
 const SLACK_HOOK = 'https://hooks.slack.com/services/' + 'T04QX7K2M/B05RZ9L3N/kP3wQ8zR2tY6uI9oA1sD4fG7';
+const DISCORD_HOOK = 'https://discord.com/api/webhooks/' + '1187654321098765432/' + 'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3kL5m';
+const TEAMS_HOOK =
+  'https://acme.webhook.office.com/webhookb2/' + '3f2a9c1e-7b4d-4e8a-9f60-2c5d8e1a7b3c@9e8d7c6b-5a49-4f3e-8d2c-1b0a9f8e7d6c/IncomingWebhook/' + '8c1f4e7a2d5b9c3e6f0a1b4d7e2c5f8a/5b7c9d1e-3f5a-4b7c-9d1e-3f5a7b9c1d3e';
 const OPENAI = 'sk-proj-' + 'Xq7Lm2Pz9Rt4Wv6Yb1Nc8Kd3Hf5Jg0Ss2Ua7EoQiTr';
 const GOOGLE = 'AIza' + 'SyD3k9Qw2Er5Ty8Ui1Op4As7Df0Gh3Jk6LM';
 const STRIPE = 'sk_live_' + '51Hq8Zk2Lm9Pw3Rt6Yv1Xb4Nc7';
@@ -163,6 +166,8 @@ describe('hardcoded credentials in flows', () => {
       const query = flowWith('type: io.kestra.plugin.core.http.Request\nuri: https://api.acme.io/export?user=etl&pwd=9xKq2Lm7&format=csv');
       assert.equal(sliceOf(query, only(query).range), '9xKq2Lm7');
       assert.equal(only(query).suggestedKey, 'PASSWORD');
+      const sas = flowWith('type: io.kestra.plugin.core.http.Download\nuri: https://acme.blob.core.windows.net/in/a.csv?sv=2022-11-02&ss=b&sp=r&sig=q8Wz3Rt6Yu9Io2Pa5Sd7Fg1H%3D');
+      assert.equal(sliceOf(sas, only(sas).range), 'q8Wz3Rt6Yu9Io2Pa5Sd7Fg1H%3D', 'a SAS signature, URL-encoded');
     });
 
     it('stays quiet on URLs without a password, with an expression or a placeholder as password', () => {
@@ -173,6 +178,7 @@ describe('hardcoded credentials in flows', () => {
         'url: postgresql://etl:<password>@db:5432/app',
         'url: postgresql://etl:${PGPASSWORD}@db:5432/app',
         'url: "jdbc:mysql://db:3306/app?user=etl&password={{ secret(\'MYSQL\') }}"',
+        'url: "https://api.acme.io/items?pageToken=abc123&token=%(token)s"',
         'url: git@github.com:acme/flows.git',
         'script: engine = create_engine(f"postgresql://postgres:{password}@{host}:5432")',
       ];
@@ -186,6 +192,8 @@ describe('hardcoded credentials in flows', () => {
       ['GitHub fine-grained token', GITHUB_PAT, 'github-token'],
       ['Slack token', SLACK_TOKEN, 'slack-token'],
       ['Slack webhook', SLACK_HOOK, 'slack-webhook'],
+      ['Discord webhook', DISCORD_HOOK, 'discord-webhook'],
+      ['Teams webhook', TEAMS_HOOK, 'teams-webhook'],
       ['OpenAI key', OPENAI, 'openai-key'],
       ['Google API key', GOOGLE, 'google-api-key'],
       ['Stripe key', STRIPE, 'stripe-key'],
@@ -225,6 +233,9 @@ describe('hardcoded credentials in flows', () => {
         'xoxb-...',
         'xoxb-your-token',
         'https://hooks.slack.com/services/XXXX/YYYY/ZZZZ',
+        'https://discord.com/api/webhooks/<id>/<token>',
+        'https://discord.com/developers/docs/resources/webhook',
+        'https://acme.webhook.office.com/webhookb2/...',
         'sk-...',
         'sk-task-runner',
         'AKIAIOSFODNN7EXAMPLE',
