@@ -16,7 +16,8 @@ const HELP = `Usage: kestra-secrets check [PATH...] [--config FILE] [--server UR
 Checks every Kestra flow (YAML with id, namespace and tasks or triggers) under each PATH
 (default .) against the configured secret store: missing keys, missing sub-keys, sub-keys of
 non-JSON secrets, and invalid SECRET_ definitions in encoded env files. Dynamic keys are
-reported as information. Secret values are never printed.
+reported as information, credentials written in clear in a flow as warnings
+(hardcoded-secret). Secret values are never printed.
 
 A source that exists but can't be read here (an absent env_file, a store that fails or
 refuses) gets one warning; references that may live there are unverified (information).

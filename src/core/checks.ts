@@ -4,6 +4,7 @@
  */
 import { isComplete, type DroppedDefinition, type IncompleteCause, type VisibleSecret, type VisibleSecrets } from './catalogTypes';
 import type { FlowAnalysis } from './flow';
+import { hardcodedProblems } from './hardcoded';
 import { closestMatches, nearMissFinder } from './suggest';
 import type { Problem, Range, SecretReference } from './types';
 
@@ -54,6 +55,7 @@ export function checkFlow(file: string, analysis: FlowAnalysis, lookup: VisibleL
       const problem = checkReference(file, reference, reference.flowNamespace ?? analysis.namespace, lookup);
       if (problem) problems.push(problem);
     }
+    problems.push(...hardcodedProblems(file, analysis.hardcoded ?? []));
   }
   return problems.sort(byPosition);
 }

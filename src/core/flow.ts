@@ -7,6 +7,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Scalar, YAMLMap } from 'yaml';
+import { findHardcodedSecrets, type HardcodedSecret } from './hardcoded';
 import { LineIndex } from './lineIndex';
 import { analyzePebble } from './pebble';
 import type { Literal } from './pebble';
@@ -33,6 +34,8 @@ export interface FlowAnalysis {
   notices?: FlowNotice[];
   /** Templates Pebble (as Kestra configures it) can't parse: Kestra fails when it renders them. */
   pebbleErrors?: PebbleTemplateError[];
+  /** Credentials written in clear in the flow (see hardcoded.ts). */
+  hardcoded?: HardcodedSecret[];
 }
 
 export interface PebbleTemplateError {
@@ -103,6 +106,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
     const documentHeader = flowHeaderOf(document);
     if (!documentHeader) continue;
     header ??= documentHeader;
+    (analysis.hardcoded ??= []).push(...findHardcodedSecrets(document, decodeNode, range));
     namespaces.add(documentHeader.namespace);
     collectReferences(document, documentHeader.namespace, collector);
   }

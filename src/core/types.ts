@@ -29,7 +29,8 @@ export type ProblemCode =
   | 'yaml-error'
   | 'unquoted-template'
   | 'pebble-syntax'
-  | 'backend-error';
+  | 'backend-error'
+  | 'hardcoded-secret';
 
 export interface Problem {
   /** Absolute or workspace-relative path of the file the problem is in. */
@@ -45,6 +46,8 @@ export interface Problem {
     subkey?: string;
     namespace?: string;
     suggestions?: string[];
+    /** hardcoded-secret: the secret key proposed for the credential. */
+    suggestedKey?: string;
   };
 }
 

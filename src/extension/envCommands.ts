@@ -47,10 +47,11 @@ export async function decodeEnvFile(services: Services, argument?: unknown): Pro
 }
 
 /**
- * `kestraSecrets.addToEnvFile`: asks for the value of `key`, appends `KEY=<value>` to the plain `.env`
- * and re-encodes it into its `.env_encoded`, then refreshes so the missing-key diagnostic goes away.
+ * `kestraSecrets.addToEnvFile`: asks for the value of `key` (unless `value` is given: "Move to secret"
+ * passes the credential it moves), appends `KEY=<value>` to the plain `.env` and re-encodes it into its
+ * `.env_encoded`, then refreshes so the missing-key diagnostic goes away.
  */
-export async function addToEnvFile(services: Services, args: Partial<AddToEnvFileArgs> | undefined): Promise<boolean> {
+export async function addToEnvFile(services: Services, args: Partial<AddToEnvFileArgs> | undefined, value?: string): Promise<boolean> {
   const key = args?.key?.trim();
   if (!key || !ENV_KEY_PATTERN.test(key)) {
     throw new Error(vscode.l10n.t("'{0}' cannot be a .env variable name: use letters, digits and underscores.", key ?? ''));
@@ -66,10 +67,12 @@ export async function addToEnvFile(services: Services, args: Partial<AddToEnvFil
   const defined = definitionOf(text, envFile, name);
   let updated = text;
   if (defined === undefined) {
-    const value = await askValue(name, envFile);
-    if (value === undefined) return false;
-    updated = appendVariable(text, name, value);
-    assertReadsBack(updated, envFile, name, value);
+    const entered = value ?? (await askValue(name, envFile));
+    if (entered === undefined) return false;
+    updated = appendVariable(text, name, entered);
+    assertReadsBack(updated, envFile, name, entered);
+  } else if (value !== undefined) {
+    throw new Error(vscode.l10n.t('{0} is already in {1} (line {2}): choose another key.', name, relative(envUri), defined + 1));
   } else {
     void vscode.window.showInformationMessage(
       vscode.l10n.t('{0} is already in {1} (line {2}); re-encoding it.', name, relative(envUri), defined + 1),

@@ -14,6 +14,7 @@ import { registerCommands } from './commands';
 import { registerCompletion } from './completion';
 import { SecretDiagnostics } from './diagnostics';
 import { registerHover } from './hover';
+import { registerMoveToSecret } from './moveToSecret';
 import { createLogChannel, runInBackground } from './log';
 import { registerQuickFixes } from './quickFixes';
 import { registerSecretsTree, type SecretsNode } from './secretsTree';
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): KestraSecretsApi {
     registerHover(services),
     registerQuickFixes(services, diagnostics),
   );
+  registerMoveToSecret(context, services, diagnostics);
   const featuresReady = performance.now();
   const tree = registerViewAndCommands(context, services);
 

@@ -42,6 +42,8 @@ export interface RecordedRequest {
   /** The scheme of the Authorization header, never its value. */
   auth: 'basic' | 'bearer' | 'none' | 'other';
   status?: number;
+  /** The request body as sent (for tests asserting where a value travelled). */
+  bodyText?: string;
 }
 
 export interface FakeKestraServer {
@@ -202,7 +204,9 @@ async function handle(
     hanging.add(res);
     return;
   }
-  const body = await readBody(req);
+  const text = await readBodyText(req);
+  if (text !== undefined) request.bodyText = text;
+  const body = parseBody(text);
   const reply = answer(state, req.headers.authorization, request, body);
   request.status = reply.status;
   res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
@@ -223,12 +227,16 @@ function authScheme(header: string | undefined): RecordedRequest['auth'] {
   return scheme === 'basic' || scheme === 'bearer' ? scheme : 'other';
 }
 
-async function readBody(req: http.IncomingMessage): Promise<unknown> {
+async function readBodyText(req: http.IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  if (chunks.length === 0) return undefined;
+  return chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return null;
   }
