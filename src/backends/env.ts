@@ -73,13 +73,16 @@ function lineRange(line: number, start: number, end: number): Range {
 
 /** `examples/oss-compose/.env_encoded:3`, relative to the workspace folder holding the file. */
 function describeLocation(roots: string[], file: string, line: number): string {
+  return `${describeFile(roots, file)}:${line + 1}`;
+}
+
+/** The file relative to the first workspace folder holding it, else absolute. */
+function describeFile(roots: string[], file: string): string {
   for (const root of roots) {
     const relative = path.relative(root, file);
-    if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) {
-      return `${relative.split(path.sep).join('/')}:${line + 1}`;
-    }
+    if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/');
   }
-  return `${file}:${line + 1}`;
+  return file;
 }
 
 /**
@@ -256,7 +259,7 @@ class EnvDefinitionCollector {
   }
 
   private display(file: string): string {
-    return describeLocation(this.ctx.workspaceRoots, file, 0).replace(/:1$/, '');
+    return describeFile(this.ctx.workspaceRoots, file);
   }
 
   private async readEnvFile(file: string, required: boolean): Promise<EnvEntry[] | undefined> {

@@ -35,7 +35,7 @@ import {
   type SecretMeta,
   type WriteOptions,
 } from './backend';
-import { describeFailure, networkFailureKind, requestTimeoutMs, scrub } from './common';
+import { describeFailure, describeNetworkFailure, networkFailureKind, requestTimeoutMs, scrub } from './common';
 
 export interface MetadataUpdate {
   /** Undefined keeps the current description; '' clears it. */
@@ -743,6 +743,8 @@ function serverMessage(json: unknown): string | undefined {
 }
 
 function networkDetail(error: unknown): string {
+  const named = describeNetworkFailure(error);
+  if (named) return named;
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
     const { code } = current as { code?: unknown };
     if (typeof code === 'string') return code === 'UND_ERR_SOCKET' ? 'the connection was closed' : code;

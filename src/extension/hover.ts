@@ -153,6 +153,10 @@ function describeMissing(markdown: vscode.MarkdownString, key: string, visible: 
   markdown.appendMarkdown(
     escapeMarkdown(vscode.l10n.t('No secret with this key is visible to namespace {0} ({1}).', visible.namespace, visible.backendLabel)),
   );
+  for (const cause of visible.incomplete ?? []) {
+    // Unknown is not missing: say what could not be read.
+    markdown.appendMarkdown(`\n\n$(info) ${escapeMarkdown(vscode.l10n.t('Not verified: {0} {1}.', cause.source, cause.reason))}`);
+  }
   const suggestions = closestMatches(
     key,
     visible.secrets.map((secret) => secret.key),

@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildCli, type BuiltCli, type CliRun } from '../fixtures/acceptance/cli';
@@ -216,6 +217,34 @@ describe('check on real-world repository shapes: unknown is not missing (issue 8
           assert.equal(run.stdout, '');
         }
       });
+    }
+  });
+});
+
+describe('a store that cannot be reached is named for what happened (issue 8, point 9)', function () {
+  this.timeout(60_000);
+  let cli: BuiltCli;
+  before(async () => {
+    cli = await buildCli();
+  });
+  after(() => cli?.dispose());
+
+  it('a refused connection: list fails with one sentence naming it; check warns once and exits 0', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const root = makeRepository({ 'flows/nightly.yml': FLOW });
+    try {
+      const list = await cli.run(['list', '-n', 'company.automations', '--server', `http://127.0.0.1:${port}`], { cwd: root });
+      assert.equal(list.code, 1, list.stderr);
+      assert.match(list.stderr, /^kestra-secrets: Kestra server \(127\.0\.0\.1:\d+, tenant main\): list secrets of namespace company\.automations failed: cannot reach http:\/\/127\.0\.0\.1:\d+ \(the connection to 127\.0\.0\.1 was refused: nothing listens there \(ECONNREFUSED\)\)\. Check that/);
+      const check = await cli.run(['check', '--server', `http://127.0.0.1:${port}`], { cwd: root });
+      assert.equal(check.code, 0, check.stderr);
+      assert.equal(check.stderr.split('\n').filter((line) => /\[unknown-source\]$/.test(line)).length, 1, check.stderr);
+      assert.match(check.stderr, /^0 error\(s\), 1 warning\(s\), 3 info in 1 flow\(s\)/m);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });

@@ -43,6 +43,13 @@ describe('unknown sources and names-only stand-ins', () => {
     const unverified = ofCode(etl(), 'unverified-secret');
     assert.ok(unverified.some((diagnostic) => /MISSING_KEY/.test(diagnostic.message)), unverified.map((d) => d.message).join('\n'));
     for (const diagnostic of unverified) assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Information);
+    const document = await openDocument('flows/company.team/etl.yml');
+    try {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, positionOf(document, 'MISSING_KEY', 2));
+      assert.match(hoverText(hovers), /Not verified: the env_file \.env_encoded \(docker-compose\.yml:\d+\) does not exist\./);
+    } finally {
+      await revertAndClose(document);
+    }
   });
 
   it('a names-only .env_encoded.example supplies the names: no warning, a misspelt key is an error again, the hover says where the name came from', async () => {

@@ -222,6 +222,13 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     });
   }
 
+  it('reads a .env_example written with SECRET_ names as those names (kestra-io/examples ships one)', async () => {
+    fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
+    write(root, 'deploy/.env_example', 'SECRET_GITHUB_ACCESS_TOKEN=\nPLAIN_NAME=\n');
+    const keys = (await createEnvBackend(config, context).list('x')).map((meta) => meta.key);
+    assert.ok(keys.includes('GITHUB_ACCESS_TOKEN') && keys.includes('PLAIN_NAME') && !keys.includes('SECRET_GITHUB_ACCESS_TOKEN'), keys.join(','));
+  });
+
   it('prefers the stand-in beside the encoded file over the one beside the .env', async () => {
     fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
     write(root, 'deploy/.env_encoded.example', 'SECRET_FROM_ENCODED=\n');
