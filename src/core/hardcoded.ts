@@ -84,7 +84,7 @@ const IDENTIFIER_NAMES = new Set(
 const CREDENTIAL_NAMES = new Set(MARKED_PROPERTY_NAMES.map(normalise).filter((name) => !IDENTIFIER_NAMES.has(name) && !USER_NAME.test(name)));
 const CREDENTIAL_SUFFIX = /(password|passwd|pwd|passphrase|secret|secretkey|secretaccesskey|apikey|apisecret|apitoken|token|accesstoken|authtoken|privatekey|accesskey|clientsecret|sastoken|webhookurl)$/;
 /** Counters and limits named after tokens (`maxTokens`, `tokenTtl`) hold no credential. */
-const NOT_A_CREDENTIAL_NAME = /^(max|min|num|count|total|limit|expir|ttl|timeout|length|size|use|enable|is|has)/i;
+const NOT_A_CREDENTIAL_NAME = /^(max|min|num|count|total|limit|expir|ttl|timeout|length|size)|^(use|enable|is|has)(?=[A-Z_-])/;
 const HEADER_NAMES = /^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|x-token|x-api-token|x-apikey)$/i;
 const AUTH_SCHEME = /^(bearer|basic|token|bot|apikey|api-key|key|digest|sso-key)\s+/i;
 
@@ -99,7 +99,7 @@ const PLACEHOLDER = new RegExp(
     '^\\.\\.\\.$|^…$',
     '^(changeme|change[-_ ]?me|changeit|replace[-_ ]?me|placeholder|redacted|masked|hidden|todo|tbd|fixme|none|null|nil|undefined|n/?a|secret|password|passwd|token|apikey|api[-_]key|example|sample|dummy|fake|foo|bar|foobar|test)$',
     '^(your|my|the|some|insert|enter|put|add|sample|example|dummy|fake|test)([-_ .][a-z0-9_ .-]*|[-_ .]?(password|passwd|pass|pw|secret|token|key|api[-_]?key|value|here))$',
-    '^[a-z0-9_.-]*(here|example|placeholder|redacted|xxx+|\\*\\*\\*+)[a-z0-9_.-]*$',
+    '^[a-z0-9_.-]*([-_.]here|example|placeholder|redacted|xxx+|\\*\\*\\*+)[a-z0-9_.-]*$',
   ].join('|'),
   'i',
 );
@@ -197,7 +197,7 @@ function nameHit(value: string, place: Place, isString: boolean): Hit | undefine
   if (!/^[\w.$-]+$/.test(place.key) || USER_NAME.test(place.key) || HEADER_NAMES.test(place.key)) return undefined;
   const marked = isMarked(place) || place.secretInput === true;
   if (!marked && !CREDENTIAL_NAMES.has(name) && !CREDENTIAL_SUFFIX.test(name)) return undefined;
-  if (IDENTIFIER_NAMES.has(name) || NOT_A_CREDENTIAL_NAME.test(name)) return undefined;
+  if (IDENTIFIER_NAMES.has(name) || NOT_A_CREDENTIAL_NAME.test(place.key.charAt(0).toLowerCase() + place.key.slice(1))) return undefined;
   if (!isString && !/(password|passwd|pwd|pin|passphrase)$/.test(name)) return undefined;
   if (!isLiteralCredential(value) || namesItself(value, name)) return undefined;
   const [start, end] = trimmedSpan(value);

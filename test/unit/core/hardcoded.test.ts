@@ -104,6 +104,14 @@ describe('hardcoded credentials in flows', () => {
       assert.equal(found[1].property, 'api_token');
     });
 
+    it('flags credentials whose spelling only resembles a placeholder or a counter', () => {
+      for (const line of ['password: where2go', 'issuerSecret: s3cr3tIss']) {
+        const text = flowWith(`type: io.kestra.plugin.core.http.Request\nuri: https://x.io\n${line}`);
+        assert.equal(findings(text).length, 1, line);
+      }
+      assert.deepEqual(findings(flowWith('type: io.kestra.plugin.core.http.Request\nuri: https://x.io\nMaxTokens: "2048"\nuseToken: "yes-please"')), []);
+    });
+
     it('flags the default of a SECRET input whatever its name, and not of a STRING input', () => {
       const input = (type: string) => `id: hello\nnamespace: company.team\ninputs:\n  - id: pg\n    type: ${type}\n    defaults: pl41n-v4lue\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n`;
       assert.equal(only(input('SECRET')).property, 'pg');
