@@ -224,8 +224,11 @@ interface RenderedVisitor {
 /**
  * Every scalar under `node` that Kestra renders, map keys included, in document order: all but the
  * `description` of the flow and of each task, trigger, input and output (a map with `id` and `type`),
- * which Kestra keeps as documentation and never renders.
+ * which Kestra keeps as documentation and never renders, and the flow's blueprint `extend` block.
  */
+/** The blueprint catalogue's metadata block (title, description, tags): documentation, never rendered. */
+const BLUEPRINT_METADATA = 'extend';
+
 function walkRendered(node: unknown, visitor: RenderedVisitor, isFlowRoot: boolean, isKey = false): void {
   if (isScalar(node)) {
     visitor.onScalar(node, isKey);
@@ -237,6 +240,7 @@ function walkRendered(node: unknown, visitor: RenderedVisitor, isFlowRoot: boole
     const skipDescription = isFlowRoot || isDocumentedElement(node);
     for (const pair of node.items) {
       walkRendered(pair.key, visitor, false, true);
+      if (isFlowRoot && isScalar(pair.key) && pair.key.value === BLUEPRINT_METADATA) continue;
       if (skipDescription && isScalar(pair.key) && pair.key.value === 'description') {
         // Not rendered, but still a string field: a map there makes Kestra reject the flow too.
         if (isMap(pair.value) && isUnquotedTemplate(pair.value, visitor.text)) visitor.onTemplateMap(pair.value);

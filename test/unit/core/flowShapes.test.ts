@@ -153,10 +153,14 @@ describe('analyzeFlow: only what Kestra renders is read', () => {
     '  - id: schedule',
     '    type: io.kestra.plugin.core.trigger.Schedule',
     "    description: \"{{ secret('TRIGGER_DOC') }}\"",
+    'extend:',
+    '  title: A blueprint',
+    '  description: |',
+    "    Reads `{{ secret(...) }}` and {{ secret('BLUEPRINT_DOC') }} for the catalogue.",
     '',
   ].join('\n');
 
-  it('never reads the description of the flow, its inputs, outputs, tasks and triggers', () => {
+  it('never reads the description of the flow, its inputs, outputs, tasks and triggers, nor the blueprint extend block', () => {
     const keys = analyzeFlow(text).references.map((reference) => reference.key);
     assert.deepEqual(keys, ['RENDERED', 'NESTED_RENDERED', 'JIRA_RENDERED', 'PLUGIN_PROPERTY', 'OUTPUT_VALUE']);
   });
