@@ -1,8 +1,10 @@
 /**
- * A small Pebble expression lexer that finds `secret(...)` calls (Kestra's secret function) and
- * the argument being typed at a cursor. It follows Pebble's rules (kestra-semantics.md §7):
- * expressions live in `{{ }}` and `{% %}`, never in `{# #}` or `{% raw %}…{% endraw %}`; strings are
- * single or double quoted, only `\'` / `\"` are unescaped, `#{…}` interpolates in double quotes.
+ * Kestra's `secret(...)` calls in a Pebble template. `analyzePebble` / `scanPebble` parse the
+ * template exactly as Kestra's Pebble 4.1.2 does (Kestra's raw-block pre-pass here, then the port
+ * of Pebble's lexer and parser in pebbleLexer.ts / pebbleParser.ts) and return the calls with their
+ * arguments bound as Pebble binds them, or Pebble's syntax error. A template Pebble rejects still
+ * gets its calls from a tolerant scan (the editor's half-typed text), flagged `inInvalidTemplate`.
+ * `completionContextAt` uses the tolerant lexer on raw YAML source around a cursor.
  * Offsets are UTF-16 indices into the string given. Never throws.
  */
 

@@ -31,6 +31,14 @@ describe('checkFlow: Pebble syntax errors', () => {
     assert.equal(text.split('\n')[problem.range.start.line].slice(problem.range.start.character, problem.range.end.character), '}}');
   });
 
+  it('puts the error of a block scalar on the line of the block where Pebble stops', () => {
+    const text = flow("    commands: |\n      keys=(a b)\n      echo ok\n      echo ${#keys[@]}\n      echo {{ secret('A') }}");
+    const [problem] = checkFlow('f.yml', analyzeFlow(text), nothingVisible);
+    assert.equal(problem.code, 'pebble-syntax');
+    assert.equal(text.split('\n')[problem.range.start.line], '      echo ${#keys[@]}');
+    assert.equal(problem.range.start.character, '      echo $'.length);
+  });
+
   it('never quotes a string literal of the template in the message', () => {
     const text = flow("    message: \"{{ 'hunter2-token' 'p4ssw0rd' }}\"");
     const [problem] = checkFlow('f.yml', analyzeFlow(text), nothingVisible);
