@@ -6,11 +6,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { interpolate, parseDotenv, type VariableLookup } from './dotenv';
 import { findFilesUnder } from './files';
 import { LineIndex } from './lineIndex';
 import type { Range } from './types';
+import { parseBoundedDocument } from './yamlSafe';
 
 export interface ComposeEnvironmentEntry {
   name: string;
@@ -85,7 +86,7 @@ export function readProjectEnv(composeFile: string): Record<string, string> {
 
 /** The Kestra services of one Compose file ([] when it is not valid YAML or has none). */
 export function readComposeFile(file: string, text: string, options: ComposeReadOptions = {}): ComposeSecretSource[] {
-  const doc = parseDocument(text, { uniqueKeys: false });
+  const doc = parseBoundedDocument(text, { uniqueKeys: false, inlineAliases: true });
   if (doc.errors.length > 0) return [];
   const env = options.env ?? process.env;
   const projectEnv = options.projectEnv ?? readProjectEnv(file);

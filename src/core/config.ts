@@ -14,7 +14,7 @@
  * - Error messages name the key path and never contain a string value (it could be a credential).
  */
 import { promises as fs } from 'node:fs';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Pair, type Scalar } from 'yaml';
+import { isMap, isScalar, LineCounter, type Document, type Pair, type Scalar } from 'yaml';
 import type {
   AwsOptions,
   AzureOptions,
@@ -28,6 +28,7 @@ import type {
 } from './configTypes';
 import { isValidNamespace, namespaceChain } from './namespaces';
 import { closestMatches } from './suggest';
+import { parseBoundedDocument } from './yamlSafe';
 
 export class ConfigError extends Error {
   /** Where the problem is in a configuration file (1-based), when it came from one and the key was found. */
@@ -504,7 +505,7 @@ interface ParsedYaml {
 
 function parseYaml(text: string, source: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { merge: true, prettyErrors: false, lineCounter });
+  const document = parseBoundedDocument(text, { merge: true, prettyErrors: false, lineCounter });
   const [error] = document.errors;
   if (error) {
     // Only the first line of the parser's message: later lines quote the source, which may hold credentials.
@@ -514,7 +515,8 @@ function parseYaml(text: string, source: string): ParsedYaml {
     configError.location = { file: source, line: position.line, column: position.col };
     throw configError;
   }
-  return { value: document.toJS({ maxAliasCount: 1000 }), document, lineCounter };
+  // parseBoundedDocument already bounded what aliases expand to; yaml's own count check is quadratic.
+  return { value: document.toJS({ maxAliasCount: -1 }), document, lineCounter };
 }
 
 /**

@@ -5,7 +5,8 @@
  * map (decoded index → source offset) so Pebble offsets in the decoded value map back to the file.
  * Never throws.
  */
-import { isCollection, isMap, isPair, isScalar, parseAllDocuments } from 'yaml';
+import { isCollection, isMap, isPair, isScalar } from 'yaml';
+import { parseBoundedDocuments } from './yamlSafe';
 import type { Document, Scalar } from 'yaml';
 import { LineIndex } from './lineIndex';
 import { scanPebble } from './pebble';
@@ -40,7 +41,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
   const range = (start: number, end: number): Range => ({ start: lines.positionAt(start), end: lines.positionAt(end) });
   let documents: Document.Parsed[];
   try {
-    documents = parseAllDocuments(text, { keepSourceTokens: true, prettyErrors: false, logLevel: 'silent' }) as Document.Parsed[];
+    documents = parseBoundedDocuments(text, { keepSourceTokens: true, prettyErrors: false, logLevel: 'silent' });
     if (!Array.isArray(documents)) documents = [documents];
   } catch (error) {
     analysis.errors.push({ message: `The YAML could not be parsed: ${(error as Error).message}`, range: range(0, 0) });
