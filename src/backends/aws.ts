@@ -256,6 +256,14 @@ class AwsSecretsManagerBackend implements SecretBackend {
       case 'ResourceNotFoundException':
         return fail('not-found', 'Refresh the secrets view; it may have been deleted.');
     }
+    if (status !== undefined && status >= 300 && status < 400) {
+      return new BackendError('config', this.label, operation, `${this.endpoint()} answered with a redirect (HTTP ${status}), which is never followed.`, 'Check `region` and `endpoint-override`.');
+    }
+    if (isUnreadableAnswer(error)) {
+      // The SDK's parse errors quote the start of the body, which may be anything the server sent.
+      return new BackendError('server', this.label, operation, `the answer from ${this.endpoint()} is not the JSON AWS sends${status ? ` (HTTP ${status})` : ''}.`, 'Check `endpoint-override`.');
+    }
+    if (name === 'UnknownError' && status !== undefined) return new BackendError(kindForStatus(status), this.label, operation, `unexpected HTTP ${status} from ${this.endpoint()}.`);
     if (network === 'timeout') return fail('timeout', `No answer from ${this.endpoint()}; check the network, a proxy or \`endpoint-override\`.`);
     if (isCertificateFailure(error)) return fail('unreachable', CERTIFICATE_HINT);
     if (network === 'unreachable') return fail('unreachable', `Cannot reach ${this.endpoint()}; check the network or \`endpoint-override\`.`);
@@ -267,6 +275,11 @@ class AwsSecretsManagerBackend implements SecretBackend {
   private endpoint(): string {
     return this.config.aws?.endpointOverride || `secretsmanager.${this.region ?? '<region>'}.amazonaws.com`;
   }
+}
+
+function isUnreadableAnswer(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return name === 'SyntaxError' || (typeof message === 'string' && /Deserialization error|Unexpected token|is not valid JSON|JSON at position/i.test(message));
 }
 
 function tagMap(entry: SecretListEntry): Tags {

@@ -224,6 +224,9 @@ class AzureKeyVaultBackend implements SecretBackend {
     const timeoutMs = this.timeoutMs;
     this.client = new sdk.SecretClient(this.vaultUrl, this.credential(sdk), {
       retryOptions: { maxRetries: SDK_RETRIES, retryDelayInMs: 400, maxRetryDelayInMs: 4000 },
+      // The SDK already skips cross-origin redirects and drops Authorization on any; following none
+      // at all keeps the bearer token on the vault the configuration named.
+      redirectOptions: { maxRetries: 0 },
       additionalPolicies: [
         {
           position: 'perRetry',

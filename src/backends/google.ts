@@ -299,7 +299,10 @@ class GoogleSecretManagerBackend implements SecretBackend {
 
   private async createClient(): Promise<{ client: Client; project: string }> {
     const { SecretManagerServiceClient } = loadSdk<GoogleSdk>('google');
-    const options: Record<string, unknown> = { fallback: true, ...this.endpointOptions(), ...this.credentialOptions() };
+    // `follow: 0`: gaxios' node-fetch follows no redirect, so the Authorization header (and the
+    // service-account assertion) never reaches an address the configuration didn't name.
+    const clientOptions = { transporterOptions: { follow: 0 } };
+    const options: Record<string, unknown> = { fallback: true, clientOptions, ...this.endpointOptions(), ...this.credentialOptions() };
     if (this.config.google?.project) options.projectId = this.config.google.project;
     const client = new SecretManagerServiceClient(options as ConstructorParameters<GoogleSdk['SecretManagerServiceClient']>[0]);
     const project = this.config.google?.project ?? (await client.getProjectId().catch(() => undefined));
