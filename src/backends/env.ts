@@ -80,10 +80,10 @@ function describeLocation(roots: string[], file: string, line: number): string {
  * The Kestra services of one Compose project (the files of one folder, base first): a service is a
  * Kestra service when any of the files says so, so an override without `image` still counts.
  */
-function readComposeProject(texts: Map<string, string>, env: NodeJS.ProcessEnv): Map<string, ComposeSecretSource[]> {
+function readComposeProject(texts: Map<string, string>, env: NodeJS.ProcessEnv, onInvalid?: (message: string) => void): Map<string, ComposeSecretSource[]> {
   const kestraServices = new Set<string>();
   for (const [file, text] of texts) {
-    for (const source of readComposeFile(file, text, { env })) kestraServices.add(source.service);
+    for (const source of readComposeFile(file, text, { env, onInvalid })) kestraServices.add(source.service);
   }
   const sources = new Map<string, ComposeSecretSource[]>();
   for (const [file, text] of texts) sources.set(file, readComposeFile(file, text, { env, kestraServices }));
@@ -152,7 +152,8 @@ class EnvDefinitionCollector {
         this.ctx.log.warn(`env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
       }
     }
-    for (const [file, sources] of readComposeProject(texts, this.ctx.env)) await this.collectCompose(file, sources);
+    const warnInvalid = (message: string) => this.ctx.log.warn(`env secrets: ${message}`);
+    for (const [file, sources] of readComposeProject(texts, this.ctx.env, warnInvalid)) await this.collectCompose(file, sources);
   }
 
   private async collectCompose(composeFile: string, sources: ComposeSecretSource[]): Promise<void> {

@@ -99,7 +99,9 @@ async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog,
       listings.set(namespace, await catalog.withSubkeys(visible, subkeyed.get(namespace) ?? []));
     }),
   );
-  const storeFailed = reportBackendErrors(listings, io);
+  const listingFailed = reportBackendErrors(listings, io);
+  const subkeysFailed = reportSubkeyErrors(listings, io);
+  const storeFailed = listingFailed || subkeysFailed;
   const lookup: VisibleLookup = (namespace) => {
     const visible = listings.get(namespace);
     return visible && !(visible.error && !visible.stale) ? visible : undefined;
@@ -117,6 +119,13 @@ function reportBackendErrors(listings: Map<string, VisibleSecrets>, io: CliIo): 
     io.stderr.write(`kestra-secrets: ${stale ? 'warning' : 'error'}: ${error} (${consequence})\n`);
   }
   return failed.some((visible) => !visible.stale);
+}
+
+/** Sub-keys that could not be read were not checked: with --read-values asked for, that is a failure. */
+function reportSubkeyErrors(listings: Map<string, VisibleSecrets>, io: CliIo): boolean {
+  const errors = new Set([...listings.values()].flatMap((visible) => visible.subkeyErrors ?? []));
+  for (const error of errors) io.stderr.write(`kestra-secrets: error: ${error} (sub-key references there were not checked)\n`);
+  return errors.size > 0;
 }
 
 async function definitionProblemsFor(catalog: SecretCatalog, io: CliIo): Promise<Problem[]> {

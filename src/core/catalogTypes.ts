@@ -28,6 +28,8 @@ export interface VisibleSecrets {
   stale?: boolean;
   /** The last failure's user-facing message, when stale or empty because of an error. */
   error?: string;
+  /** Failures to read the fields of some secrets (`withSubkeys`): their sub-key references went unchecked. */
+  subkeyErrors?: string[];
 }
 
 export function findVisible(visible: VisibleSecrets, key: string): VisibleSecret | undefined {
