@@ -149,6 +149,30 @@ export function networkFailureKind(error: unknown): 'unreachable' | 'timeout' | 
   return undefined;
 }
 
+/**
+ * Follows a store's page tokens: stops at a token already seen, and fails past `maxPages`, so a store
+ * that keeps inventing tokens can't keep us requesting forever.
+ */
+export class PageTokens {
+  private readonly seen = new Set<string>();
+  private pages = 0;
+
+  constructor(private readonly maxPages: number) {}
+
+  /** The token to request next, or undefined when the listing is complete. Throws past the page cap. */
+  next(token: string | null | undefined, fail: (message: string) => Error): string | undefined {
+    this.pages++;
+    if (!token || this.seen.has(token)) return undefined;
+    if (this.pages >= this.maxPages) throw fail(`stopped after ${this.maxPages} pages: the store kept sending new page tokens.`);
+    this.seen.add(token);
+    return token;
+  }
+
+  get count(): number {
+    return this.pages;
+  }
+}
+
 /** Maps `items` through `fn` with at most `limit` calls in flight, keeping order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

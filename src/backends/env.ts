@@ -5,12 +5,11 @@
  * files, the encoded env files named in the configuration, and (opt-in) the process environment —
  * and decoded exactly as Kestra's SecretService does. Read-only: Kestra cannot write env variables.
  */
-import { promises as fsp } from 'node:fs';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../core/base64';
 import { composeProjects, findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
+import { readRegularFile, readRegularFileSync, UnreadableFileError } from '../core/safeRead';
 import type { Problem, Range } from '../core/types';
 import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from './backend';
 
@@ -99,7 +98,7 @@ export function describeEnvSources(ctx: BackendContext): string[] {
       files.add(composeFile);
       files.add(path.join(path.dirname(composeFile), '.env'));
       try {
-        texts.set(composeFile, fs.readFileSync(composeFile, 'utf8'));
+        texts.set(composeFile, readRegularFileSync(composeFile));
       } catch {
         // Unreadable now; still watched, so it is read once it appears.
       }
@@ -147,9 +146,9 @@ class EnvDefinitionCollector {
     const texts = new Map<string, string>();
     for (const file of files) {
       try {
-        texts.set(file, await fsp.readFile(file, 'utf8'));
+        texts.set(file, await readRegularFile(file));
       } catch (error) {
-        this.ctx.log.warn(`env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+        this.ctx.log.warn(error instanceof UnreadableFileError ? `env secrets: ${error.message}` : `env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
       }
     }
     const warnInvalid = (message: string) => this.ctx.log.warn(`env secrets: ${message}`);
@@ -199,7 +198,7 @@ class EnvDefinitionCollector {
     if (this.parsedFiles.has(file)) return this.parsedFiles.get(file);
     let entries: EnvEntry[] | undefined;
     try {
-      entries = parseDotenv(await fsp.readFile(file, 'utf8'), file).entries;
+      entries = parseDotenv(await readRegularFile(file), file).entries;
     } catch (error) {
       if (error instanceof DotenvSyntaxError) {
         this.malformedFiles.add(file);
@@ -210,6 +209,8 @@ class EnvDefinitionCollector {
           code: 'backend-error',
           message: `${error.reason}. Docker Compose cannot read this file, so none of its secrets reach Kestra.`,
         });
+      } else if (error instanceof UnreadableFileError) {
+        this.ctx.log.warn(`env secrets: ${error.message}`);
       } else {
         const level = required ? 'info' : 'debug';
         this.ctx.log[level](`env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);

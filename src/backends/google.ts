@@ -31,6 +31,7 @@ import {
   identityOf,
   kestraTags,
   networkFailureKind,
+  PageTokens,
   requestTimeoutMs,
   scrub,
   type Tags,
@@ -145,20 +146,21 @@ class GoogleSecretManagerBackend implements SecretBackend {
   private async listSecrets(namespace: string | undefined): Promise<FoundSecret[]> {
     const filter = this.serverFilter(namespace);
     const found: FoundSecret[] = [];
+    // 200 pages of 1,000: far more than a project holds, far fewer requests than a runaway listing makes.
+    const tokens = new PageTokens(200);
+    const tooManyPages = (message: string) => new BackendError('server', this.label, 'list', message, 'Check `endpoint-override`.');
     let pageToken: string | undefined;
-    let pages = 0;
     do {
       const [secrets, , response] = await this.call('list', undefined, (client, project) =>
         client.listSecrets({ parent: `projects/${project}`, filter, pageSize: 1000, pageToken }, { ...this.callOptions(), autoPaginate: false }),
       );
-      pages++;
       for (const secret of secrets) {
         const visible = this.identity(secret);
         if (visible) found.push(visible);
       }
-      pageToken = (response as { nextPageToken?: string | null } | undefined)?.nextPageToken || undefined;
+      pageToken = tokens.next((response as { nextPageToken?: string | null } | undefined)?.nextPageToken, tooManyPages);
     } while (pageToken);
-    this.context.log.debug(`${this.label}: listed ${found.length} secrets in ${pages} page(s) (filter: ${filter || 'none'}).`);
+    this.context.log.debug(`${this.label}: listed ${found.length} secrets in ${tokens.count} page(s) (filter: ${filter || 'none'}).`);
     return found;
   }
 

@@ -63,6 +63,8 @@ export interface KestraServerTuning {
   maxDelayMs?: number;
   pageSize?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Largest response body read (default MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 export type ServerBackendFactory = (
@@ -532,7 +534,7 @@ class KestraServer implements KestraServerBackend {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.timeoutMs)]),
     });
-    const text = await readTextCapped(response);
+    const text = await readTextCapped(response, this.tuning.maxResponseBytes);
     this.log.debug(`${method} ${url} → ${response.status} (${Date.now() - started} ms)`);
     const json = parseJson(text);
     if (response.status >= 200 && response.status < 300 && json === undefined && text.trim() !== '') throw new MalformedAnswer(response.status);

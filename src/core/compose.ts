@@ -4,7 +4,6 @@
  * interpolated as Compose does (`${VAR}`, `${VAR:-default}`, `$$`) from the process environment and
  * the `.env` beside the Compose file; a value that cannot be resolved here is `undefined` ("unknown").
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
 import { interpolate, parseDotenv, type VariableLookup } from './dotenv';
@@ -12,6 +11,7 @@ import { findFilesUnder } from './files';
 import { LineIndex } from './lineIndex';
 import type { Range } from './types';
 import { parseBoundedDocument } from './yamlSafe';
+import { readRegularFileSync } from './safeRead';
 
 export interface ComposeEnvironmentEntry {
   name: string;
@@ -79,7 +79,7 @@ export function readProjectEnv(composeFile: string): Record<string, string> {
   const file = path.join(path.dirname(composeFile), '.env');
   try {
     const values: Record<string, string> = {};
-    for (const entry of parseDotenv(fs.readFileSync(file, 'utf8'), file).entries) values[entry.key] = entry.value;
+    for (const entry of parseDotenv(readRegularFileSync(file), file).entries) values[entry.key] = entry.value;
     return values;
   } catch {
     return {};
