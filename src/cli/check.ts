@@ -7,7 +7,7 @@ import type { SecretCatalog } from '../core/catalog';
 import { findFilesUnder } from '../core/files';
 import { analyzeFlow, looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
-import type { CliIo } from './io';
+import { printableName, type CliIo } from './io';
 import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig, UsageError } from './options';
 
 const HELP = `Usage: kestra-secrets check [PATH...] [--config FILE] [--server URL] [--tenant T]
@@ -43,7 +43,8 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     const roots = options.positionals.length > 0 ? options.positionals : ['.'];
     const config = await resolveConfig(options, io);
     const files = roots.flatMap((root) => yamlFilesUnder(path.resolve(io.cwd, root)));
-    const { flows, problems } = scanFlows(files, io.cwd);
+    const { flows, problems, unreadable } = scanFlows(files, io.cwd);
+    for (const file of unreadable) io.stderr.write(`kestra-secrets: warning: cannot read ${file}; it was not checked\n`);
     catalog = createCliCatalog(config, options, roots, io);
     const checked = await checkAgainstCatalog(flows, catalog, io);
     problems.push(...checked.problems);
@@ -71,11 +72,19 @@ export function yamlFilesUnder(target: string): string[] {
   return findFilesUnder(target, (name) => /\.ya?ml$/i.test(name), { skipFolders: SKIPPED_DIRS, strict: true });
 }
 
-function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; problems: Problem[] } {
+function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; problems: Problem[]; unreadable: string[] } {
   const flows: ScannedFlow[] = [];
   const problems: Problem[] = [];
+  const unreadable: string[] = [];
   for (const absolute of files) {
-    const text = fs.readFileSync(absolute, 'utf8');
+    let text: string;
+    try {
+      text = fs.readFileSync(absolute, 'utf8');
+    } catch (error) {
+      // One unreadable file (e.g. a name that is not valid UTF-8, which Node can't reopen) must not stop the rest.
+      unreadable.push(`${printableName(displayPath(absolute, cwd))} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      continue;
+    }
     if (!looksLikeFlow(text)) continue;
     const file = displayPath(absolute, cwd);
     const analysis = analyzeFlow(text);
@@ -86,7 +95,7 @@ function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; proble
       problems.push(...checkFlow(file, analysis, () => undefined));
     }
   }
-  return { flows, problems };
+  return { flows, problems, unreadable };
 }
 
 async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog, io: CliIo): Promise<{ problems: Problem[]; storeFailed: boolean }> {
@@ -149,7 +158,7 @@ function sortProblems(problems: Problem[]): void {
 
 export function formatText(problems: Problem[]): string {
   return problems
-    .map((p) => `${p.file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${p.message} [${p.code}]\n`)
+    .map((p) => `${printableName(p.file)}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${p.message} [${p.code}]\n`)
     .join('');
 }
 

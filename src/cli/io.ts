@@ -97,6 +97,18 @@ export async function writeTextOutput(target: string, text: string, io: CliIo, o
   }
 }
 
+/**
+ * A file name fit for one line of text output: control characters (a newline could forge a whole
+ * report line) are written as escapes, e.g. `\n`, `\x1b`.
+ */
+export function printableName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return name.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (character) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[character] ?? `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 /** Runs a command body, turning CliError into its message and exit code. */
 export async function reportCliErrors(io: CliIo, body: () => Promise<number>): Promise<number> {
   try {

@@ -119,7 +119,8 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
 /** The backend responsible for a namespace: the nearest ancestor `namespaces` entry, else the global one. */
 export function backendForNamespace(config: KestraSecretsConfig, namespace: string): { config: SecretBackendConfig; scope: string | undefined } {
   for (const candidate of namespaceChain(namespace)) {
-    const entry = config.namespaces[candidate];
+    // Own entries only: a namespace named `constructor` must not find Object.prototype's.
+    const entry = Object.hasOwn(config.namespaces, candidate) ? config.namespaces[candidate] : undefined;
     if (entry) return { config: entry, scope: candidate };
   }
   return { config: config.secret, scope: undefined };
@@ -154,7 +155,8 @@ function readServer(part: Part, context: Context): ServerOptions | undefined {
 function readNamespaces(part: Part, context: Context, globalCache: CacheOptions, serverConfigured: boolean): Record<string, SecretBackendConfig> {
   if (isUnset(part.value)) return {};
   const entries = asMapping(part.value, part.path);
-  const namespaces: Record<string, SecretBackendConfig> = {};
+  // Keyed by user input: no prototype, so `__proto__` is an ordinary namespace.
+  const namespaces: Record<string, SecretBackendConfig> = Object.create(null) as Record<string, SecretBackendConfig>;
   for (const [namespace, value] of Object.entries(entries)) {
     const path = `${part.path}.${namespace}`;
     if (!isValidNamespace(namespace)) {
