@@ -25,6 +25,7 @@ import {
   DEFAULT_PREFIX,
   belongsTo,
   describeFailure,
+  withoutResponseBody,
   jsonObjectKeys,
   identityOf,
   kestraTags,
@@ -258,7 +259,7 @@ class AzureKeyVaultBackend implements SecretBackend {
 
   private toBackendError(operation: string, error: unknown, secretValue: string | undefined, aborted: boolean): BackendError {
     if (error instanceof BackendError) return error;
-    const detail = scrub(describeFailure(error), [secretValue]);
+    const detail = withoutResponseBody(scrub(describeFailure(error), [secretValue]), 'Key Vault');
     const { name, statusCode } = (error ?? {}) as { name?: string; statusCode?: number };
     const signIn = 'Run `az login`, set `client-secret` in the configuration, or use Kestra Secrets: Set Credentials.';
     if (AUTH_ERROR_NAMES.has(name ?? '') || statusCode === 401 || /\bAADSTS\d+|invalid_client|unauthorized_client|invalid_grant/.test(detail)) {

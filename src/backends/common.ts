@@ -110,6 +110,17 @@ export function describeFailure(error: unknown): string {
   return firstLine.length > 300 ? `${firstLine.slice(0, 297)}...` : firstLine;
 }
 
+const BODY_PARSE_FAILURE = /while parsing the response body|is not valid JSON|Unexpected token|Unexpected end of JSON|JSON at position|Deserialization error/i;
+
+/**
+ * `detail` unless it is a parse failure: those messages quote the response body (an SDK's
+ * "…occurred while parsing the response body - {"value":"…"}" carries a secret's JSON), so they are
+ * replaced by a sentence that quotes nothing.
+ */
+export function withoutResponseBody(detail: string, store: string): string {
+  return BODY_PARSE_FAILURE.test(detail) ? `the answer is not the JSON ${store} sends (its content is not shown)` : detail;
+}
+
 /** The error kind for an HTTP status code of a store's API. */
 export function kindForStatus(status: number): BackendErrorKind {
   if (status === 401) return 'auth';

@@ -404,7 +404,7 @@ class Block {
     const text = String(value).trim().toLowerCase();
     if (['true', 'yes', 'on'].includes(text)) return true;
     if (['false', 'no', 'off'].includes(text)) return false;
-    throw typeError(this.childPath(key), 'true or false', value, true);
+    throw this.valueError(key, 'true or false', value);
   }
 
   integer(key: string): number | undefined {
@@ -412,14 +412,14 @@ class Block {
     if (value === undefined) return undefined;
     const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
     if (typeof number === 'number' && Number.isInteger(number) && number >= 0) return number;
-    throw typeError(this.childPath(key), 'a number', value, true);
+    throw this.valueError(key, 'a number', value);
   }
 
   duration(key: string): number | undefined {
     const value = this.scalar(key);
     if (value === undefined) return undefined;
     const ms = parseDurationMs(value);
-    if (ms === undefined) throw typeError(this.childPath(key), 'a duration like 60s, 5m, 1h, 500ms or PT1M', value, true);
+    if (ms === undefined) throw this.valueError(key, 'a duration like 60s, 5m, 1h, 500ms or PT1M', value);
     return ms;
   }
 
@@ -436,6 +436,15 @@ class Block {
       else throw typeError(path, 'a string', value, false);
     }
     return result;
+  }
+
+  /** A wrong value is shown only when written literally: one resolved from `${ENV}` may be a credential. */
+  private valueError(key: string, expected: string, value: unknown): ConfigError {
+    const raw = this.fields.get(key)?.value;
+    if (typeof raw === 'string' && raw.includes('${')) {
+      return new ConfigError(this.childPath(key), `${this.childPath(key)}: expected ${expected}, but its \${…} placeholder resolved to something else (the value is not shown)`);
+    }
+    return typeError(this.childPath(key), expected, value, true);
   }
 
   /** A boolean/number/string field's value with placeholders resolved. */
