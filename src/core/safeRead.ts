@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 
 /** Default limit for one file we read: far above any real `.env` or Compose file. */
-export const MAX_READ_BYTES = 4 * 1024 * 1024;
+export const MAX_READ_BYTES = 1024 * 1024;
 
 /** Error codes: ENOTREG (not a regular file) and EFBIG (over the limit), like the system's own. */
 export class UnreadableFileError extends Error {
