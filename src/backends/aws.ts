@@ -25,6 +25,7 @@ import {
   kestraTags,
   kindForStatus,
   networkFailureKind,
+  PageTokens,
   requestTimeoutMs,
   scrub,
   type KestraIdentity,
@@ -36,6 +37,8 @@ type AwsSdk = typeof import('../sdk/aws');
 
 const SERVICE = 'AWS Secrets Manager';
 const PAGE_SIZE = 100;
+/** 100,000 secrets: far more than a store holds, far fewer requests than a runaway listing makes. */
+const MAX_PAGES = 1000;
 const MAX_ATTEMPTS = 3;
 /** Characters AWS accepts in a ListSecrets filter value (a leading `!` would negate, so it is excluded). */
 const FILTER_VALUE = /^[a-zA-Z0-9 :_@/+=.-]{1,512}$/;
@@ -166,20 +169,18 @@ class AwsSecretsManagerBackend implements SecretBackend {
 
   private async listLocated(filters: Filter[], operation: string): Promise<Located[]> {
     const entries: SecretListEntry[] = [];
-    const seenTokens = new Set<string>();
+    const tokens = new PageTokens(MAX_PAGES);
+    const tooManyPages = (message: string) => new BackendError('server', this.label, operation, message, 'Narrow the listing (filter-on-tags or filter-on-prefix), or check `endpoint-override`.');
     let nextToken: string | undefined;
-    let pages = 0;
     do {
       const token = nextToken;
       const page = await this.call(operation, (client, sdk) =>
         client.send(new sdk.ListSecretsCommand({ MaxResults: PAGE_SIZE, NextToken: token, Filters: filters.length ? filters : undefined })),
       );
-      pages++;
       entries.push(...(page.SecretList ?? []));
-      nextToken = page.NextToken && !seenTokens.has(page.NextToken) ? page.NextToken : undefined;
-      if (nextToken) seenTokens.add(nextToken);
+      nextToken = tokens.next(page.NextToken, tooManyPages);
     } while (nextToken);
-    this.context.log.debug(`${this.label}: ${operation}: ${entries.length} secrets in ${pages} ListSecrets page(s)`);
+    this.context.log.debug(`${this.label}: ${operation}: ${entries.length} secrets in ${tokens.count} ListSecrets page(s)`);
     return entries.flatMap((entry) => {
       const identity = entry.Name ? identityOf(entry.Name, tagMap(entry), this.config, this.context.tenant) : undefined;
       return identity ? [{ ...identity, arn: entry.ARN ?? entry.Name ?? '', name: entry.Name ?? '', entry }] : [];
@@ -256,6 +257,14 @@ class AwsSecretsManagerBackend implements SecretBackend {
       case 'ResourceNotFoundException':
         return fail('not-found', 'Refresh the secrets view; it may have been deleted.');
     }
+    if (status !== undefined && status >= 300 && status < 400) {
+      return new BackendError('config', this.label, operation, `${this.endpoint()} answered with a redirect (HTTP ${status}), which is never followed.`, 'Check `region` and `endpoint-override`.');
+    }
+    if (isUnreadableAnswer(error)) {
+      // The SDK's parse errors quote the start of the body, which may be anything the server sent.
+      return new BackendError('server', this.label, operation, `the answer from ${this.endpoint()} is not the JSON AWS sends${status ? ` (HTTP ${status})` : ''}.`, 'Check `endpoint-override`.');
+    }
+    if (name === 'UnknownError' && status !== undefined) return new BackendError(kindForStatus(status), this.label, operation, `unexpected HTTP ${status} from ${this.endpoint()}.`);
     if (network === 'timeout') return fail('timeout', `No answer from ${this.endpoint()}; check the network, a proxy or \`endpoint-override\`.`);
     if (isCertificateFailure(error)) return fail('unreachable', CERTIFICATE_HINT);
     if (network === 'unreachable') return fail('unreachable', `Cannot reach ${this.endpoint()}; check the network or \`endpoint-override\`.`);
@@ -267,6 +276,11 @@ class AwsSecretsManagerBackend implements SecretBackend {
   private endpoint(): string {
     return this.config.aws?.endpointOverride || `secretsmanager.${this.region ?? '<region>'}.amazonaws.com`;
   }
+}
+
+function isUnreadableAnswer(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return name === 'SyntaxError' || (typeof message === 'string' && /Deserialization error|Unexpected token|is not valid JSON|JSON at position/i.test(message));
 }
 
 function tagMap(entry: SecretListEntry): Tags {

@@ -25,6 +25,7 @@ import {
   DEFAULT_PREFIX,
   belongsTo,
   describeFailure,
+  withoutResponseBody,
   jsonObjectKeys,
   identityOf,
   kestraTags,
@@ -224,6 +225,9 @@ class AzureKeyVaultBackend implements SecretBackend {
     const timeoutMs = this.timeoutMs;
     this.client = new sdk.SecretClient(this.vaultUrl, this.credential(sdk), {
       retryOptions: { maxRetries: SDK_RETRIES, retryDelayInMs: 400, maxRetryDelayInMs: 4000 },
+      // The SDK already skips cross-origin redirects and drops Authorization on any; following none
+      // at all keeps the bearer token on the vault the configuration named.
+      redirectOptions: { maxRetries: 0 },
       additionalPolicies: [
         {
           position: 'perRetry',
@@ -255,7 +259,7 @@ class AzureKeyVaultBackend implements SecretBackend {
 
   private toBackendError(operation: string, error: unknown, secretValue: string | undefined, aborted: boolean): BackendError {
     if (error instanceof BackendError) return error;
-    const detail = scrub(describeFailure(error), [secretValue]);
+    const detail = withoutResponseBody(scrub(describeFailure(error), [secretValue]), 'Key Vault');
     const { name, statusCode } = (error ?? {}) as { name?: string; statusCode?: number };
     const signIn = 'Run `az login`, set `client-secret` in the configuration, or use Kestra Secrets: Set Credentials.';
     if (AUTH_ERROR_NAMES.has(name ?? '') || statusCode === 401 || /\bAADSTS\d+|invalid_client|unauthorized_client|invalid_grant/.test(detail)) {

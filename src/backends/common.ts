@@ -138,6 +138,17 @@ export function describeNetworkFailure(error: unknown): string | undefined {
   return undefined;
 }
 
+const BODY_PARSE_FAILURE = /while parsing the response body|is not valid JSON|Unexpected token|Unexpected end of JSON|JSON at position|Deserialization error/i;
+
+/**
+ * `detail` unless it is a parse failure: those messages quote the response body (an SDK's
+ * "…occurred while parsing the response body - {"value":"…"}" carries a secret's JSON), so they are
+ * replaced by a sentence that quotes nothing.
+ */
+export function withoutResponseBody(detail: string, store: string): string {
+  return BODY_PARSE_FAILURE.test(detail) ? `the answer is not the JSON ${store} sends (its content is not shown)` : detail;
+}
+
 /** The error kind for an HTTP status code of a store's API. */
 export function kindForStatus(status: number): BackendErrorKind {
   if (status === 401) return 'auth';
@@ -175,6 +186,30 @@ export function networkFailureKind(error: unknown): 'unreachable' | 'timeout' | 
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * Follows a store's page tokens: stops at a token already seen, and fails past `maxPages`, so a store
+ * that keeps inventing tokens can't keep us requesting forever.
+ */
+export class PageTokens {
+  private readonly seen = new Set<string>();
+  private pages = 0;
+
+  constructor(private readonly maxPages: number) {}
+
+  /** The token to request next, or undefined when the listing is complete. Throws past the page cap. */
+  next(token: string | null | undefined, fail: (message: string) => Error): string | undefined {
+    this.pages++;
+    if (!token || this.seen.has(token)) return undefined;
+    if (this.pages >= this.maxPages) throw fail(`stopped after ${this.maxPages} pages: the store kept sending new page tokens.`);
+    this.seen.add(token);
+    return token;
+  }
+
+  get count(): number {
+    return this.pages;
+  }
 }
 
 /** Maps `items` through `fn` with at most `limit` calls in flight, keeping order. */

@@ -5,14 +5,13 @@
  * files, the encoded env files named in the configuration, and (opt-in) the process environment —
  * and decoded exactly as Kestra's SecretService does. Read-only: Kestra cannot write env variables.
  */
-import { promises as fsp } from 'node:fs';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../core/base64';
 import { incompleteCauseProblem, type DroppedDefinition, type IncompleteCause } from '../core/catalogTypes';
 import { composeProjects, findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
 import { namesOnlySiblingFor, plainFileFor, type NamesOnlySibling } from '../core/setup';
+import { readRegularFile, readRegularFileSync, UnreadableFileError } from '../core/safeRead';
 import type { Problem, Range } from '../core/types';
 import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from './backend';
 
@@ -89,10 +88,10 @@ function describeFile(roots: string[], file: string): string {
  * The Kestra services of one Compose project (the files of one folder, base first): a service is a
  * Kestra service when any of the files says so, so an override without `image` still counts.
  */
-function readComposeProject(texts: Map<string, string>, env: NodeJS.ProcessEnv): Map<string, ComposeSecretSource[]> {
+function readComposeProject(texts: Map<string, string>, env: NodeJS.ProcessEnv, onInvalid?: (message: string) => void): Map<string, ComposeSecretSource[]> {
   const kestraServices = new Set<string>();
   for (const [file, text] of texts) {
-    for (const source of readComposeFile(file, text, { env })) kestraServices.add(source.service);
+    for (const source of readComposeFile(file, text, { env, onInvalid })) kestraServices.add(source.service);
   }
   const sources = new Map<string, ComposeSecretSource[]>();
   for (const [file, text] of texts) sources.set(file, readComposeFile(file, text, { env, kestraServices }));
@@ -113,7 +112,7 @@ export function describeEnvSources(ctx: BackendContext): string[] {
       files.add(composeFile);
       files.add(path.join(path.dirname(composeFile), '.env'));
       try {
-        texts.set(composeFile, fs.readFileSync(composeFile, 'utf8'));
+        texts.set(composeFile, readRegularFileSync(composeFile));
       } catch {
         // Unreadable now; still watched, so it is read once it appears.
       }
@@ -172,12 +171,13 @@ class EnvDefinitionCollector {
     const texts = new Map<string, string>();
     for (const file of files) {
       try {
-        texts.set(file, await fsp.readFile(file, 'utf8'));
+        texts.set(file, await readRegularFile(file));
       } catch (error) {
-        this.ctx.log.warn(`env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+        this.ctx.log.warn(error instanceof UnreadableFileError ? `env secrets: ${error.message}` : `env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
       }
     }
-    for (const [file, sources] of readComposeProject(texts, this.ctx.env)) await this.collectCompose(file, sources);
+    const warnInvalid = (message: string) => this.ctx.log.warn(`env secrets: ${message}`);
+    for (const [file, sources] of readComposeProject(texts, this.ctx.env, warnInvalid)) await this.collectCompose(file, sources);
   }
 
   private async collectCompose(composeFile: string, sources: ComposeSecretSource[]): Promise<void> {
@@ -266,7 +266,7 @@ class EnvDefinitionCollector {
     if (this.parsedFiles.has(file)) return this.parsedFiles.get(file);
     let entries: EnvEntry[] | undefined;
     try {
-      entries = parseDotenv(await fsp.readFile(file, 'utf8'), file).entries;
+      entries = parseDotenv(await readRegularFile(file), file).entries;
     } catch (error) {
       if (error instanceof DotenvSyntaxError) {
         this.malformedFiles.add(file);
@@ -277,6 +277,8 @@ class EnvDefinitionCollector {
           code: 'backend-error',
           message: `${error.reason}. Docker Compose cannot read this file, so none of its secrets reach Kestra.`,
         });
+      } else if (error instanceof UnreadableFileError) {
+        this.ctx.log.warn(`env secrets: ${error.message}`);
       } else {
         const level = required ? 'info' : 'debug';
         this.ctx.log[level](`env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);

@@ -31,10 +31,12 @@ import {
   identityOf,
   kestraTags,
   networkFailureKind,
+  PageTokens,
   requestTimeoutMs,
   scrub,
   type Tags,
 } from './common';
+import { readRegularFileSync, UnreadableFileError } from '../core/safeRead';
 import { loadSdk } from './sdk';
 
 type GoogleSdk = typeof import('../sdk/google');
@@ -145,20 +147,21 @@ class GoogleSecretManagerBackend implements SecretBackend {
   private async listSecrets(namespace: string | undefined): Promise<FoundSecret[]> {
     const filter = this.serverFilter(namespace);
     const found: FoundSecret[] = [];
+    // 200 pages of 1,000: far more than a project holds, far fewer requests than a runaway listing makes.
+    const tokens = new PageTokens(200);
+    const tooManyPages = (message: string) => new BackendError('server', this.label, 'list', message, 'Check `endpoint-override`.');
     let pageToken: string | undefined;
-    let pages = 0;
     do {
       const [secrets, , response] = await this.call('list', undefined, (client, project) =>
         client.listSecrets({ parent: `projects/${project}`, filter, pageSize: 1000, pageToken }, { ...this.callOptions(), autoPaginate: false }),
       );
-      pages++;
       for (const secret of secrets) {
         const visible = this.identity(secret);
         if (visible) found.push(visible);
       }
-      pageToken = (response as { nextPageToken?: string | null } | undefined)?.nextPageToken || undefined;
+      pageToken = tokens.next((response as { nextPageToken?: string | null } | undefined)?.nextPageToken, tooManyPages);
     } while (pageToken);
-    this.context.log.debug(`${this.label}: listed ${found.length} secrets in ${pages} page(s) (filter: ${filter || 'none'}).`);
+    this.context.log.debug(`${this.label}: listed ${found.length} secrets in ${tokens.count} page(s) (filter: ${filter || 'none'}).`);
     return found;
   }
 
@@ -299,7 +302,10 @@ class GoogleSecretManagerBackend implements SecretBackend {
 
   private async createClient(): Promise<{ client: Client; project: string }> {
     const { SecretManagerServiceClient } = loadSdk<GoogleSdk>('google');
-    const options: Record<string, unknown> = { fallback: true, ...this.endpointOptions(), ...this.credentialOptions() };
+    // `follow: 0`: gaxios' node-fetch follows no redirect, so the Authorization header (and the
+    // service-account assertion) never reaches an address the configuration didn't name.
+    const clientOptions = { transporterOptions: { follow: 0 } };
+    const options: Record<string, unknown> = { fallback: true, clientOptions, ...this.endpointOptions(), ...this.credentialOptions() };
     if (this.config.google?.project) options.projectId = this.config.google.project;
     const client = new SecretManagerServiceClient(options as ConstructorParameters<GoogleSdk['SecretManagerServiceClient']>[0]);
     const project = this.config.google?.project ?? (await client.getProjectId().catch(() => undefined));
@@ -331,7 +337,22 @@ class GoogleSecretManagerBackend implements SecretBackend {
     const keyJson = this.config.google?.serviceAccount ?? this.context.credentials?.serviceAccount;
     if (keyJson) return { credentials: parseServiceAccount(keyJson, this.label) };
     const keyFile = this.context.env.GOOGLE_APPLICATION_CREDENTIALS;
-    return keyFile ? { keyFilename: keyFile } : {};
+    if (!keyFile) return {};
+    this.checkKeyFile(keyFile);
+    return { keyFilename: keyFile };
+  }
+
+  /**
+   * The auth library reads the key file in a promise nobody awaits: a missing file would end as an
+   * unhandled rejection. Checked here first, it is one clear error.
+   */
+  private checkKeyFile(keyFile: string): void {
+    try {
+      readRegularFileSync(keyFile);
+    } catch (error) {
+      const reason = error instanceof UnreadableFileError ? error.message : `${keyFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`;
+      throw new BackendError('auth', this.label, 'connect', `GOOGLE_APPLICATION_CREDENTIALS: ${reason}`, 'Point GOOGLE_APPLICATION_CREDENTIALS at a key file, or run `gcloud auth application-default login`.');
+    }
   }
 
   private toBackendError(operation: string, error: unknown, secretValue: string | undefined): BackendError {
@@ -423,11 +444,18 @@ function codeOf(error: unknown): number | undefined {
 /** The server's own message when the client wrapped the JSON error body, else the first line. */
 function serverMessage(error: unknown): string {
   const text = describeFailure(error);
+  // A parse error quotes the start of the body, which may be anything the server sent.
+  if ((error as { name?: unknown })?.name === 'SyntaxError' || /is not valid JSON|Unexpected token|JSON at position/i.test(text)) {
+    return 'the answer is not the JSON Google sends';
+  }
   try {
-    const body = JSON.parse(text) as { error?: { message?: string } };
-    if (body.error?.message) return body.error.message;
+    const body = JSON.parse(text) as { error?: { message?: string } } | null;
+    if (typeof body?.error?.message === 'string' && body.error.message) return body.error.message;
+    // A JSON body without Google's error message (`{}`): say what is known instead of printing it.
+    const status = (error as { status?: unknown; code?: unknown })?.status ?? (error as { code?: unknown })?.code;
+    return typeof status === 'number' ? `HTTP ${status} without an explanation from the server` : 'the server gave no explanation';
   } catch {
-    // Not the JSON error body.
+    // Not a JSON body.
   }
   return text;
 }

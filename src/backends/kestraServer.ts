@@ -36,6 +36,7 @@ import {
   type WriteOptions,
 } from './backend';
 import { describeFailure, describeNetworkFailure, networkFailureKind, requestTimeoutMs, scrub } from './common';
+import { fetchSameOrigin, readTextCapped, RedirectRefused, ResponseTooLarge } from './http';
 
 export interface MetadataUpdate {
   /** Undefined keeps the current description; '' clears it. */
@@ -62,6 +63,8 @@ export interface KestraServerTuning {
   maxDelayMs?: number;
   pageSize?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Largest response body read (default MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 export type ServerBackendFactory = (
@@ -123,6 +126,13 @@ interface Failure {
 interface HttpAnswer {
   status: number;
   json: unknown;
+}
+
+/** A 2xx answer whose body is not JSON: a proxy's page, a truncated answer, not a Kestra server. */
+class MalformedAnswer extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status} with a body that is not JSON`);
+  }
 }
 
 class RetryableStatus extends Error {
@@ -518,15 +528,16 @@ class KestraServer implements KestraServerBackend {
     if (authorization) headers.authorization = authorization;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const started = Date.now();
-    const response = await fetch(url, {
+    const response = await fetchSameOrigin(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.timeoutMs)]),
     });
-    const text = await response.text();
+    const text = await readTextCapped(response, this.tuning.maxResponseBytes);
     this.log.debug(`${method} ${url} → ${response.status} (${Date.now() - started} ms)`);
     const json = parseJson(text);
+    if (response.status >= 200 && response.status < 300 && json === undefined && text.trim() !== '') throw new MalformedAnswer(response.status);
     if (response.status === 429 || response.status >= 500) {
       throw new RetryableStatus(response.status, parseRetryAfter(response.headers.get('retry-after')), serverMessage(json));
     }
@@ -549,6 +560,11 @@ class KestraServer implements KestraServerBackend {
 
   private transportError(error: unknown, failure: Failure): BackendError {
     if (error instanceof BackendError) return error;
+    if (error instanceof RedirectRefused) {
+      return new BackendError('config', this.label, failure.operation, error.message, 'Set server.url to the address the server redirects to if it is yours.');
+    }
+    if (error instanceof ResponseTooLarge) return new BackendError('server', this.label, failure.operation, error.message, 'Check that server.url points to a Kestra server.');
+    if (error instanceof MalformedAnswer) return this.unexpectedAnswer(failure, `HTTP ${error.status} with a body that is not JSON`);
     const where = 'display' in this.url ? this.url.display : 'the server';
     if (error instanceof RetryableStatus) return this.exhaustedError(error, failure);
     if (this.lifetime.signal.aborted) {

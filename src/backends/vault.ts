@@ -23,6 +23,7 @@ import { parseRetryAfter, withRetry } from '../core/retry';
 import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './backend';
 import { CERTIFICATE_HINT, describeFailure, isCertificateFailure, jsonObjectKeys, kestraTags, kindForStatus, mapLimit, networkFailureKind, requestTimeoutMs, scrub } from './common';
 import { loadSdk } from './sdk';
+import { fetchSameOrigin, readTextCapped, RedirectRefused, ResponseTooLarge } from './http';
 
 type VaultSdk = typeof import('../sdk/vault');
 type VaultClient = ReturnType<VaultSdk['createVaultClient']>;
@@ -297,6 +298,10 @@ class VaultBackend implements SecretBackend {
 
   private mapError(error: unknown, operation: string, values: Array<string | undefined>): BackendError {
     if (error instanceof BackendError) return error;
+    if (error instanceof RedirectRefused) {
+      return new BackendError('config', this.label, operation, error.message, 'Set `address` to the server Vault redirects to if it is yours (for HA, the active node\'s address).');
+    }
+    if (error instanceof ResponseTooLarge) return new BackendError('server', this.label, operation, error.message);
     const detail = scrub(describeFailure(error), values).replace(/\s*\n\s*\*?\s*/g, ' ').trim();
     const fail = (kind: BackendError['kind'], hint?: string, retryAfterMs?: number) => new BackendError(kind, this.label, operation, detail, hint, retryAfterMs);
     if (error instanceof VaultHttpError) {
@@ -329,13 +334,13 @@ interface TransportOptions {
 function fetchTransport(timeoutMs: number) {
   return async (options: TransportOptions) => {
     const hasBody = options.json !== undefined && typeof options.json === 'object';
-    const response = await fetch(options.uri, {
+    const response = await fetchSameOrigin(options.uri, {
       method: options.method,
       headers: { ...options.headers, ...(hasBody ? { 'Content-Type': 'application/json' } : {}) },
       body: hasBody ? JSON.stringify(options.json) : undefined,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await response.text();
+    const text = await readTextCapped(response);
     let body: unknown = undefined;
     try {
       body = text ? JSON.parse(text) : undefined;

@@ -7,7 +7,7 @@ import type { SecretCatalog } from '../core/catalog';
 import { readTextFile, walkFiles, type SkippedPath, type WalkResult } from '../core/files';
 import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
-import type { CliIo } from './io';
+import { printableName, type CliIo } from './io';
 import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig, UsageError } from './options';
 
 const HELP = `Usage: kestra-secrets check [PATH...] [--config FILE] [--server URL] [--tenant T]
@@ -53,14 +53,14 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     const { flows, problems, unread } = scanFlows(files, io.cwd);
     writeSkipped([...skipped, ...unread], io);
     catalog = createCliCatalog(config, options, io);
-    const checked = await checkAgainstCatalog(flows, catalog);
+    const checked = await checkAgainstCatalog(flows, catalog, io);
     problems.push(...checked.problems.map((problem) => (options.strict ? failUnverified(problem) : problem)));
     problems.push(...(await definitionProblemsFor(catalog, io)));
     sortProblems(problems);
     io.stdout.write(options.format === 'json' ? formatJson(problems) : formatText(problems));
     const sourceWarnings = reportUnknownSources(checked.causes, io);
     writeSummary(problems, sourceWarnings, flows.length, files.length - unread.length, io);
-    return problems.some((problem) => problem.severity === 'error') ? 1 : 0;
+    return checked.subkeysFailed || problems.some((problem) => problem.severity === 'error') ? 1 : 0;
   } catch (error) {
     return reportFailure(error, io);
   } finally {
@@ -111,11 +111,15 @@ function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; proble
 /** One warning per path the walk could not use, on stderr: the check goes on without it. */
 function writeSkipped(skipped: SkippedPath[], io: CliIo): void {
   for (const { path: skippedPath, reason } of skipped) {
-    io.stderr.write(`kestra-secrets: warning: skipped ${displayPath(skippedPath, io.cwd)}: ${reason}.\n`);
+    io.stderr.write(`kestra-secrets: warning: skipped ${printableName(displayPath(skippedPath, io.cwd))}: ${reason}.\n`);
   }
 }
 
-async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog): Promise<{ problems: Problem[]; causes: IncompleteCause[] }> {
+async function checkAgainstCatalog(
+  flows: ScannedFlow[],
+  catalog: SecretCatalog,
+  io: CliIo,
+): Promise<{ problems: Problem[]; causes: IncompleteCause[]; subkeysFailed: boolean }> {
   const namespaces = [...new Set(flows.flatMap((flow) => referencedNamespaces(flow.analysis)))];
   const listings = new Map<string, VisibleSecrets>();
   const subkeyed = keysWithSubkeys(flows.map((flow) => flow.analysis));
@@ -127,8 +131,10 @@ async function checkAgainstCatalog(flows: ScannedFlow[], catalog: SecretCatalog)
   );
   // A failed listing is incomplete, not empty: what it lacks is unverified, and its cause is said once.
   const lookup: VisibleLookup = (namespace) => listings.get(namespace);
+  // Sub-keys were asked for with --read-values: failing to read them must not pass as checked.
+  const subkeysFailed = reportSubkeyErrors(listings, io);
   const causes = [...listings.values()].flatMap((visible) => visible.incomplete ?? []);
-  return { problems: flows.flatMap((flow) => checkFlow(flow.file, flow.analysis, lookup)), causes };
+  return { problems: flows.flatMap((flow) => checkFlow(flow.file, flow.analysis, lookup)), causes, subkeysFailed };
 }
 
 /** --strict: a reference that can't be verified fails like a missing one. */
@@ -145,6 +151,13 @@ function reportUnknownSources(causes: IncompleteCause[], io: CliIo): number {
     io.stderr.write(`kestra-secrets: warning: ${describeIncompleteCause(cause)} [unknown-source]\n`);
   }
   return written.size;
+}
+
+/** Sub-keys that could not be read were not checked: with --read-values asked for, that is a failure. */
+function reportSubkeyErrors(listings: Map<string, VisibleSecrets>, io: CliIo): boolean {
+  const errors = new Set([...listings.values()].flatMap((visible) => visible.subkeyErrors ?? []));
+  for (const error of errors) io.stderr.write(`kestra-secrets: error: ${error} (sub-key references there were not checked)\n`);
+  return errors.size > 0;
 }
 
 async function definitionProblemsFor(catalog: SecretCatalog, io: CliIo): Promise<Problem[]> {
@@ -168,7 +181,7 @@ function sortProblems(problems: Problem[]): void {
 
 export function formatText(problems: Problem[]): string {
   return problems
-    .map((p) => `${p.file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${p.message} [${p.code}]\n`)
+    .map((p) => `${printableName(p.file)}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${p.message} [${p.code}]\n`)
     .join('');
 }
 

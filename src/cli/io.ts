@@ -1,11 +1,11 @@
 /**
  * CLI plumbing shared by the commands: the injectable streams, reading a FILE or `-` (stdin), and
- * writing an output atomically (temp file in the same folder, then rename) without overwriting an
- * existing file unless asked to.
+ * writing an output atomically (core/atomicWrite: owner-only, never through a symbolic link) without
+ * overwriting an existing file unless asked to.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { OWNER_ONLY, writeFileAtomic } from '../core/atomicWrite';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
@@ -89,14 +89,24 @@ export async function writeTextOutput(target: string, text: string, io: CliIo, o
   if (existing && !options.force) {
     throw new CliError(`${target} already exists; nothing was written. Use --force to overwrite it`, 1);
   }
-  const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await fsp.writeFile(temporary, text, { mode: existing ? existing.mode & 0o777 : (options.mode ?? 0o600), flag: 'wx' });
-    await fsp.rename(temporary, absolute);
+    // Always the requested mode (0600): an existing file's wider mode or a symbolic link is not kept.
+    await writeFileAtomic(absolute, text, { mode: options.mode ?? OWNER_ONLY, cleanupOnSignals: true });
   } catch (error) {
-    await fsp.rm(temporary, { force: true }).catch(() => undefined);
     throw new CliError(`cannot write ${target}: ${describeFsError(error)}`, 1);
   }
+}
+
+/**
+ * A file name fit for one line of text output: control characters (a newline could forge a whole
+ * report line) are written as escapes, e.g. `\n`, `\x1b`.
+ */
+export function printableName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return name.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (character) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[character] ?? `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
 }
 
 /** Runs a command body, turning CliError into its message and exit code. */

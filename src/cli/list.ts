@@ -29,7 +29,13 @@ export async function runList(argv: string[], io: CliIo): Promise<number> {
     }
     const config = await resolveConfig(options, io);
     catalog = createCliCatalog(config, options, io);
-    const namespaces = options.namespace !== undefined ? [options.namespace] : await namespacesToList(catalog);
+    const listed = options.namespace !== undefined ? { namespaces: [options.namespace], errors: [] } : await namespacesToList(catalog);
+    if (listed.errors.length > 0) {
+      // A store that can't say which namespaces it has would otherwise look like an empty one.
+      for (const error of listed.errors) io.stderr.write(`kestra-secrets: ${error}\n`);
+      return 1;
+    }
+    const { namespaces } = listed;
     const listings = await Promise.all(namespaces.map((namespace) => catalog!.visible(namespace)));
     const failed = listings.find((visible) => visible.error && !visible.stale);
     if (failed) {
@@ -61,10 +67,10 @@ function reportIncomplete(listings: VisibleSecrets[], io: CliIo): void {
   }
 }
 
-async function namespacesToList(catalog: SecretCatalog): Promise<string[]> {
-  const namespaces = await catalog.namespaces();
+async function namespacesToList(catalog: SecretCatalog): Promise<{ namespaces: string[]; errors: string[] }> {
+  const { namespaces, errors } = await catalog.namespacesWithErrors();
   // A namespace-less store (Kestra OSS env secrets) shows the same keys everywhere: list them once.
-  return namespaces.length > 0 ? namespaces.sort() : [''];
+  return { namespaces: namespaces.length > 0 ? namespaces.sort() : [''], errors };
 }
 
 export function toListed(visible: VisibleSecrets): ListedSecrets {

@@ -67,13 +67,25 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 if (require.main === module || process.env.KESTRA_SECRETS_CLI === '1' || isBinEntry()) {
   main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() })
-    .then((code) => {
-      process.exitCode = code;
-    })
+    .then(exitWhenFlushed)
     .catch((error: unknown) => {
       process.stderr.write(`kestra-secrets: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 2;
     });
+}
+
+/**
+ * Exits once stdout and stderr are flushed: a store that never answered may still hold a socket open
+ * after its timeout was reported, and the command's result must not wait for it.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
 }
 
 function isBinEntry(): boolean {

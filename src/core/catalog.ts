@@ -106,30 +106,40 @@ export class SecretCatalog {
   async withSubkeys(visible: VisibleSecrets, keys: Iterable<string>): Promise<VisibleSecrets> {
     if (!this.context.readValuesForSubkeys) return visible;
     const wanted = new Set([...keys].map((key) => (visible.caseInsensitive ? key.toUpperCase() : key)));
+    const subkeyErrors: string[] = [];
     const secrets = await Promise.all(
       visible.secrets.map(async (secret) => {
         const name = visible.caseInsensitive ? secret.key.toUpperCase() : secret.key;
         if (secret.subkeys !== undefined || !wanted.has(name)) return secret;
-        const subkeys = await this.subkeys(secret.fromNamespace ?? visible.namespace, secret.key);
+        const { subkeys, error } = await this.subkeysOrError(secret.fromNamespace ?? visible.namespace, secret.key);
+        if (error) subkeyErrors.push(error);
         return subkeys === undefined ? secret : { ...secret, subkeys, valueKind: subkeys.length > 0 ? ('json-object' as const) : secret.valueKind };
       }),
     );
-    return { ...visible, secrets };
+    return subkeyErrors.length > 0 ? { ...visible, secrets, subkeyErrors } : { ...visible, secrets };
   }
 
   async namespaces(): Promise<string[]> {
+    const { namespaces, errors } = await this.namespacesWithErrors();
+    for (const error of errors) this.context.log.warn(error);
+    return namespaces;
+  }
+
+  /** `namespaces()`, with the failures of the stores that could not list theirs (one message each). */
+  async namespacesWithErrors(): Promise<{ namespaces: string[]; errors: string[] }> {
     const found = new Set(Object.keys(this.config.namespaces));
+    const errors: string[] = [];
     await Promise.all(
       this.allManaged().map(async (managed) => {
         try {
           const { value } = await managed.namespaces.load('', () => managed.backend.listNamespaces());
           for (const namespace of value) if (this.routesTo(namespace, managed)) found.add(namespace);
         } catch (error) {
-          this.context.log.warn(this.messageFor(error, managed.backend, 'list namespaces'));
+          errors.push(this.messageFor(error, managed.backend, 'list namespaces'));
         }
       }),
     );
-    return [...found].sort(compareKeys);
+    return { namespaces: [...found].sort(compareKeys), errors };
   }
 
   /** Forgets cached listings: all of them, or what `visible(namespace)` depends on. Last known data stays for stale fallback. */
@@ -172,16 +182,21 @@ export class SecretCatalog {
 
   /** Top-level JSON fields of a secret (cached); undefined when unknown or when the store can't tell. Never throws. */
   async subkeys(namespace: string, key: string): Promise<string[] | undefined> {
+    const { subkeys, error } = await this.subkeysOrError(namespace, key);
+    if (error) this.context.log.warn(error);
+    return subkeys;
+  }
+
+  /** `subkeys`, with the failure's message instead of a warning (never throws). */
+  private async subkeysOrError(namespace: string, key: string): Promise<{ subkeys?: string[]; error?: string }> {
     let managed: Managed | undefined;
     try {
       managed = this.managedFor(namespace);
       const backend = managed.backend;
       const loaded = await managed.subkeys.load(`${namespace}${SEPARATOR}${key}`, () => backend.subkeys(namespace, key));
-      if (loaded.stale) this.context.log.warn(this.messageFor(loaded.error, backend, `read the fields of '${key}'`));
-      return loaded.value;
+      return { subkeys: loaded.value, error: loaded.stale ? this.messageFor(loaded.error, backend, `read the fields of '${key}'`) : undefined };
     } catch (error) {
-      this.context.log.warn(managed ? this.messageFor(error, managed.backend, `read the fields of '${key}'`) : errorText(error));
-      return undefined;
+      return { error: managed ? this.messageFor(error, managed.backend, `read the fields of '${key}'`) : errorText(error) };
     }
   }
 

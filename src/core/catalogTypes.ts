@@ -61,6 +61,8 @@ export interface VisibleSecrets {
   incomplete?: IncompleteCause[];
   /** Definitions Kestra drops (keys that look defined but are missing at run time). */
   dropped?: DroppedDefinition[];
+  /** Failures to read the fields of some secrets (`withSubkeys`): their sub-key references went unchecked. */
+  subkeyErrors?: string[];
 }
 
 export function isComplete(visible: VisibleSecrets): boolean {

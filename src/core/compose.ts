@@ -4,13 +4,14 @@
  * interpolated as Compose does (`${VAR}`, `${VAR:-default}`, `$$`) from the process environment and
  * the `.env` beside the Compose file; a value that cannot be resolved here is `undefined` ("unknown").
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
 import { interpolate, parseDotenv, type VariableLookup } from './dotenv';
 import { findFilesUnder } from './files';
 import { LineIndex } from './lineIndex';
 import type { Range } from './types';
+import { parseBoundedDocument } from './yamlSafe';
+import { readRegularFileSync } from './safeRead';
 
 export interface ComposeEnvironmentEntry {
   name: string;
@@ -49,6 +50,8 @@ export interface ComposeReadOptions {
   projectEnv?: Record<string, string>;
   /** Services to read even without a Kestra image: those an override file extends from its base file. */
   kestraServices?: Iterable<string>;
+  /** Told when the file is not valid YAML (its services are then ignored); the message quotes no content. */
+  onInvalid?: (message: string) => void;
 }
 
 const COMPOSE_FILE = /^(docker-)?compose(\.[^/\\]+)?\.ya?ml$/i;
@@ -78,7 +81,7 @@ export function readProjectEnv(composeFile: string): Record<string, string> {
   const file = path.join(path.dirname(composeFile), '.env');
   try {
     const values: Record<string, string> = {};
-    for (const entry of parseDotenv(fs.readFileSync(file, 'utf8'), file).entries) values[entry.key] = entry.value;
+    for (const entry of parseDotenv(readRegularFileSync(file), file).entries) values[entry.key] = entry.value;
     return values;
   } catch {
     return {};
@@ -87,12 +90,22 @@ export function readProjectEnv(composeFile: string): Record<string, string> {
 
 /** The Kestra services of one Compose file ([] when it is not valid YAML or has none). */
 export function readComposeFile(file: string, text: string, options: ComposeReadOptions = {}): ComposeSecretSource[] {
-  const doc = parseDocument(text, { uniqueKeys: false });
-  if (doc.errors.length > 0) return [];
+  const doc = parseBoundedDocument(text, { uniqueKeys: false, inlineAliases: true });
+  if (doc.errors.length > 0) {
+    options.onInvalid?.(invalidComposeMessage(file, text, doc.errors[0]));
+    return [];
+  }
   const env = options.env ?? process.env;
   const projectEnv = options.projectEnv ?? readProjectEnv(file);
   const reader = new ComposeReader(file, doc, new LineIndex(text), (name) => env[name] ?? projectEnv[name]);
   return reader.kestraServices(new Set(options.kestraServices ?? []));
+}
+
+function invalidComposeMessage(file: string, text: string, error: YAMLError): string {
+  const at = new LineIndex(text).positionAt(error.pos[0]);
+  // Only our own limit messages are quoted: the parser's may hold source text, i.e. a value.
+  const reason = error.code === 'RESOURCE_EXHAUSTION' ? ` (${error.message})` : '';
+  return `${file}: not valid YAML at line ${at.line + 1}, column ${at.character + 1}${reason}; its services are ignored.`;
 }
 
 type Interpolator = (text: string) => string | undefined;

@@ -14,7 +14,7 @@
  * - Error messages name the key path and never contain a string value (it could be a credential).
  */
 import { promises as fs } from 'node:fs';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Pair, type Scalar } from 'yaml';
+import { isMap, isScalar, LineCounter, type Document, type Pair, type Scalar } from 'yaml';
 import type {
   AwsOptions,
   AzureOptions,
@@ -28,6 +28,7 @@ import type {
 } from './configTypes';
 import { isValidNamespace, namespaceChain } from './namespaces';
 import { closestMatches } from './suggest';
+import { parseBoundedDocument } from './yamlSafe';
 
 export class ConfigError extends Error {
   /** Where the problem is in a configuration file (1-based), when it came from one and the key was found. */
@@ -169,7 +170,8 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
 /** The backend responsible for a namespace: the nearest ancestor `namespaces` entry, else the global one. */
 export function backendForNamespace(config: KestraSecretsConfig, namespace: string): { config: SecretBackendConfig; scope: string | undefined } {
   for (const candidate of namespaceChain(namespace)) {
-    const entry = config.namespaces[candidate];
+    // Own entries only: a namespace named `constructor` must not find Object.prototype's.
+    const entry = Object.hasOwn(config.namespaces, candidate) ? config.namespaces[candidate] : undefined;
     if (entry) return { config: entry, scope: candidate };
   }
   return { config: config.secret, scope: undefined };
@@ -204,7 +206,8 @@ function readServer(part: Part, context: Context): ServerOptions | undefined {
 function readNamespaces(part: Part, context: Context, globalCache: CacheOptions, serverConfigured: boolean): Record<string, SecretBackendConfig> {
   if (isUnset(part.value)) return {};
   const entries = asMapping(part.value, part.path);
-  const namespaces: Record<string, SecretBackendConfig> = {};
+  // Keyed by user input: no prototype, so `__proto__` is an ordinary namespace.
+  const namespaces: Record<string, SecretBackendConfig> = Object.create(null) as Record<string, SecretBackendConfig>;
   for (const [namespace, value] of Object.entries(entries)) {
     const path = `${part.path}.${namespace}`;
     if (!isValidNamespace(namespace)) {
@@ -452,7 +455,7 @@ class Block {
     const text = String(value).trim().toLowerCase();
     if (['true', 'yes', 'on'].includes(text)) return true;
     if (['false', 'no', 'off'].includes(text)) return false;
-    throw typeError(this.childPath(key), 'true or false', value, true);
+    throw this.valueError(key, 'true or false', value);
   }
 
   integer(key: string): number | undefined {
@@ -460,14 +463,14 @@ class Block {
     if (value === undefined) return undefined;
     const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
     if (typeof number === 'number' && Number.isInteger(number) && number >= 0) return number;
-    throw typeError(this.childPath(key), 'a number', value, true);
+    throw this.valueError(key, 'a number', value);
   }
 
   duration(key: string): number | undefined {
     const value = this.scalar(key);
     if (value === undefined) return undefined;
     const ms = parseDurationMs(value);
-    if (ms === undefined) throw typeError(this.childPath(key), 'a duration like 60s, 5m, 1h, 500ms or PT1M', value, true);
+    if (ms === undefined) throw this.valueError(key, 'a duration like 60s, 5m, 1h, 500ms or PT1M', value);
     return ms;
   }
 
@@ -484,6 +487,15 @@ class Block {
       else throw typeError(path, 'a string', value, false);
     }
     return result;
+  }
+
+  /** A wrong value is shown only when written literally: one resolved from `${ENV}` may be a credential. */
+  private valueError(key: string, expected: string, value: unknown): ConfigError {
+    const raw = this.fields.get(key)?.value;
+    if (typeof raw === 'string' && raw.includes('${')) {
+      return new ConfigError(this.childPath(key), `${this.childPath(key)}: expected ${expected}, but its \${…} placeholder resolved to something else (the value is not shown)`);
+    }
+    return typeError(this.childPath(key), expected, value, true);
   }
 
   /** A boolean/number/string field's value with placeholders resolved. */
@@ -555,7 +567,7 @@ interface ParsedYaml {
 
 function parseYaml(text: string, source: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { merge: true, prettyErrors: false, lineCounter });
+  const document = parseBoundedDocument(text, { merge: true, prettyErrors: false, lineCounter });
   const [error] = document.errors;
   if (error) {
     // Only the first line of the parser's message: later lines quote the source, which may hold credentials.
@@ -565,7 +577,8 @@ function parseYaml(text: string, source: string): ParsedYaml {
     configError.location = { file: source, line: position.line, column: position.col };
     throw configError;
   }
-  return { value: document.toJS({ maxAliasCount: 1000 }), document, lineCounter };
+  // parseBoundedDocument already bounded what aliases expand to; yaml's own count check is quadratic.
+  return { value: document.toJS({ maxAliasCount: -1 }), document, lineCounter };
 }
 
 /**

@@ -365,7 +365,8 @@ class DotenvParser {
     }
     if (separator < 0) {
       if (key) {
-        this.warn(keyStart, `${key} has no '=': Docker Compose takes its value from its own environment; skipped`);
+        // The line is not echoed: without '=' it may well be a value (a wrapped line, a pasted token).
+        this.warn(keyStart, "this line has no '=' (Docker Compose would take a variable of that name from its own environment); skipped");
       }
       this.pos = index;
       return;

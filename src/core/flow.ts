@@ -5,9 +5,10 @@
  * map (decoded index → source offset) so Pebble offsets in the decoded value map back to the file.
  * Never throws.
  */
-import { isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Scalar, YAMLMap } from 'yaml';
 import { findHardcodedSecrets, type HardcodedSecret } from './hardcoded';
+import { parseBoundedDocuments } from './yamlSafe';
 import { LineIndex } from './lineIndex';
 import { analyzePebble } from './pebble';
 import type { Literal } from './pebble';
@@ -87,7 +88,7 @@ export function analyzeFlow(text: string): FlowAnalysis {
   const range = (start: number, end: number): Range => ({ start: lines.positionAt(start), end: lines.positionAt(end) });
   let documents: Document.Parsed[];
   try {
-    documents = parseAllDocuments(text, { keepSourceTokens: true, prettyErrors: false, logLevel: 'silent' }) as Document.Parsed[];
+    documents = parseBoundedDocuments(text, { keepSourceTokens: true, prettyErrors: false, logLevel: 'silent' });
     if (!Array.isArray(documents)) documents = [documents];
   } catch (error) {
     analysis.errors.push({ message: `The YAML could not be parsed: ${(error as Error).message}`, range: range(0, 0) });

@@ -4,10 +4,10 @@
  * untitled editor, and add a missing key to the `.env` then re-encode it. Values never reach a log or
  * a message; a malformed file is reported by line and column and nothing is written.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { writeFileAtomic as writeFileAtomicOnDisk } from '../core/atomicWrite';
 import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, formatDotenvValue, parseDotenv, type EncodeResult } from '../core/dotenv';
 import { ENCODED_SUFFIX, encodedFileFor } from '../core/setup';
 import { plainEnvFileFor } from './quickFixes';
@@ -83,7 +83,7 @@ export async function addToEnvFile(services: Services, args: Partial<AddToEnvFil
   const encodedUri = vscode.Uri.file(encodedFile);
   const dropped = (await exists(encodedUri)) ? droppedKeys(await readText(encodedUri), result.text) : [];
   if (dropped.length > 0 && !(await confirmDropping(encodedUri, dropped))) return false;
-  if (updated !== text) await writeFileAtomic(envUri, updated);
+  if (updated !== text) await writeFileAtomic(envUri, updated, { keepExistingMode: true });
   await writeFileAtomic(encodedUri, result.text);
   await services.refresh();
   reportResult(services, result, vscode.l10n.t('Added {0} to {1} and re-encoded {2}.', name, relative(envUri), relative(vscode.Uri.file(encodedFile))));
@@ -216,8 +216,11 @@ export function droppedKeys(current: string, replacement: string): string[] {
   return [...names(current)].filter((name) => !kept.has(name)).sort();
 }
 
-/** Writes through a temporary file and a rename, keeping an existing file's mode (new ones: owner only). */
-async function writeFileAtomic(uri: vscode.Uri, text: string): Promise<void> {
+/**
+ * Writes through a temporary file and a rename (core/atomicWrite): owner-only, and never through a
+ * symbolic link; `keepExistingMode` keeps a plain `.env`'s own permissions.
+ */
+async function writeFileAtomic(uri: vscode.Uri, text: string, options: { keepExistingMode?: boolean } = {}): Promise<void> {
   if (uri.scheme !== 'file') {
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     return;
@@ -225,12 +228,9 @@ async function writeFileAtomic(uri: vscode.Uri, text: string): Promise<void> {
   const file = uri.fsPath;
   const existing = await fs.stat(file).catch(() => undefined);
   if (existing?.isDirectory()) throw new Error(vscode.l10n.t('Cannot write {0}: it is a folder.', relative(uri)));
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await fs.writeFile(temporary, text, { mode: existing ? existing.mode & 0o777 : NEW_FILE_MODE, flag: 'wx' });
-    await fs.rename(temporary, file);
+    await writeFileAtomicOnDisk(file, text, { mode: NEW_FILE_MODE, keepExistingMode: options.keepExistingMode });
   } catch (error) {
-    await fs.rm(temporary, { force: true }).catch(() => undefined);
     const reason = (error as NodeJS.ErrnoException)?.code ?? vscode.l10n.t('write failed');
     throw new Error(vscode.l10n.t('Cannot write {0} ({1}).', relative(uri), reason));
   }

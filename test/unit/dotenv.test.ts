@@ -81,7 +81,7 @@ describe('parseDotenv (Docker Compose env_file syntax)', () => {
     for (const entry of parsed.entries) values[entry.key] = entry.value;
     assert.deepEqual(values, COMPOSE_VALUES);
     assert.deepEqual(parsed.warnings, [
-      "every-rule.env:45:1: warning: INHERITED has no '=': Docker Compose takes its value from its own environment; skipped",
+      "every-rule.env:45:1: warning: this line has no '=' (Docker Compose would take a variable of that name from its own environment); skipped",
     ]);
   });
 
