@@ -7,11 +7,13 @@ import type { SecretCatalog } from '../core/catalog';
 import { findFilesUnder } from '../core/files';
 import { analyzeFlow, looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
+import { formatForCi } from './formats';
 import type { CliIo } from './io';
 import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig, UsageError } from './options';
 
 const HELP = `Usage: kestra-secrets check [PATH...] [--config FILE] [--server URL] [--tenant T]
-                            [--encoded-env FILE] [--read-values] [--format text|json]
+                            [--encoded-env FILE] [--read-values]
+                            [--format text|json|sarif|github|gitlab]
 
 Checks every Kestra flow (YAML with id, namespace and tasks or triggers) under each PATH
 (default .) against the configured secret store: missing keys, missing sub-keys, sub-keys of
@@ -20,6 +22,9 @@ reported as information. Secret values are never printed.
 
   --read-values   let stores without a keys-only API read values (in memory) to check sub-keys
   --format json   one JSON array of {file, line, column, endLine, endColumn, severity, code, message}
+  --format sarif  SARIF 2.1.0 (GitHub code scanning); paths relative to the current folder (%SRCROOT%)
+  --format github GitHub Actions workflow commands, which annotate pull requests
+  --format gitlab GitLab Code Quality report (JSON)
 
 Exit codes: 0 no errors, 1 errors found or the secret store could not be listed,
 2 bad usage or configuration.
@@ -49,7 +54,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     problems.push(...checked.problems);
     problems.push(...(await definitionProblemsFor(catalog, io)));
     sortProblems(problems);
-    io.stdout.write(options.format === 'json' ? formatJson(problems) : formatText(problems));
+    io.stdout.write(options.format === 'json' ? formatJson(problems) : options.format === 'text' ? formatText(problems) : formatForCi(options.format, problems, io.cwd));
     writeSummary(problems, flows.length, files.length, io);
     // A store that could not be listed checked nothing: that must not pass a CI step.
     return checked.storeFailed || problems.some((problem) => problem.severity === 'error') ? 1 : 0;

@@ -6,6 +6,7 @@ import { runDecode, runEncode } from './encode';
 import { runCheck } from './check';
 import { runList } from './list';
 import type { CliIo } from './io';
+import { cliVersion } from './version';
 
 const USAGE = `Usage: kestra-secrets <command> [options]
 
@@ -15,7 +16,8 @@ Commands:
       Default FILE: .env; default OUT: .env_encoded beside FILE (stdout for -).
   decode [FILE|-] [-o OUT] [--force]
       Turn an encoded file back into a .env that encodes to the same result (default: stdout).
-  check [PATH...] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE] [--format text|json]
+  check [PATH...] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE]
+        [--format text|json|sarif|github|gitlab]
       Check every flow under PATH (default .) for missing secrets, missing sub-keys,
       non-JSON sub-key uses and invalid encoded values. Exit 1 when an error is found.
   list [--namespace NS] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE] [--format text|json]
@@ -54,7 +56,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return command === undefined ? 2 : 0;
     case '--version':
     case '-v':
-      io.stdout.write(`${require('../../package.json').version}\n`);
+      io.stdout.write(`${cliVersion()}\n`);
       return 0;
     default:
       io.stderr.write(`kestra-secrets: unknown command '${command}'\n\n${USAGE}`);
