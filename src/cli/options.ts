@@ -117,7 +117,8 @@ function defaultConfigFile(cwd: string): string | undefined {
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
-export function createCliCatalog(config: KestraSecretsConfig, options: StoreOptions, roots: string[], io: CliIo): SecretCatalog {
+export function createCliCatalog(config: KestraSecretsConfig, options: StoreOptions, paths: string[], io: CliIo): SecretCatalog {
+  const roots = secretRoots(paths, io);
   const serverCredentials = serverCredentialsFromEnv(process.env);
   return new SecretCatalog(config, {
     log: stderrLogger(io),
@@ -129,6 +130,19 @@ export function createCliCatalog(config: KestraSecretsConfig, options: StoreOpti
     env: process.env,
     includeProcessEnv: true,
   });
+}
+
+/**
+ * The folders whose Compose and encoded env files hold the secrets: each folder given, and for a file given
+ * (`check flows/a.yml`, as pre-commit passes changed files) the current folder, as for the default
+ * kestra-secrets.yml; a file's own folder rarely holds the project's Compose file.
+ */
+function secretRoots(paths: string[], io: CliIo): string[] {
+  const roots = paths.map((given) => {
+    const absolute = path.resolve(io.cwd, given);
+    return fs.statSync(absolute, { throwIfNoEntry: false })?.isFile() ? io.cwd : given;
+  });
+  return [...new Set(roots.map((root) => path.resolve(io.cwd, root)))];
 }
 
 /**
