@@ -2,15 +2,19 @@
 // The SDK chunks are separate entry points so that neither activation nor the CLI loads an SDK
 // until its backend is used (see src/backends/sdk.ts).
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = !watch && process.env.KESTRA_SECRETS_DEV !== '1';
 
 const sdkChunks = ['aws', 'azure', 'google', 'vault'].filter((name) => existsSync(`src/sdk/${name}.ts`));
 
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
 const common = {
   bundle: true,
+  // `kestra-secrets --version` without bundling package.json (src/cli/version.ts).
+  define: { KESTRA_SECRETS_VERSION: JSON.stringify(version) },
   platform: 'node',
   target: 'node20',
   format: 'cjs',

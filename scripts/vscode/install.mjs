@@ -21,9 +21,13 @@ const topLevelScripts = { argon2: true, 'code-server': false };
 const nestedPackagesWithInstallScripts = [
   '@parcel/watcher', '@vscode/ripgrep', '@vscode/spdlog', 'kerberos', 'native-watchdog', 'node-pty', 'esbuild',
 ];
-// The version code-server 4.100.3 pins in lib/vscode/npm-shrinkwrap.json, and the asset its postinstall fetches.
-const ripgrepPackageVersion = '1.15.11';
+// The @vscode/ripgrep version each code-server pins in lib/vscode/npm-shrinkwrap.json, and the asset its
+// postinstall fetches (the same for both).
+const ripgrepPackageVersions = { '4.100.3': '1.15.11', '4.90.3': '1.15.9' };
 const ripgrepAsset = 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz';
+// kerberos 2.0.1 (pinned by code-server 4.90.3) bundles a node-addon-api that current Node 20 headers reject
+// (finalizers now take a const napi_env): g++ accepts it as a warning with -fpermissive.
+const nativeBuildEnv = { '4.90.3': { CXXFLAGS: '-fpermissive' } };
 
 function log(message) {
   console.log(`[vscode-install] ${message}`);
@@ -59,6 +63,10 @@ function ensureDebianPackages({ needKerberos }) {
 
 // @vscode/ripgrep's postinstall downloads rg from GitHub; give it Debian's binary in the cache it checks first.
 function seedRipgrepCache(tmpDir) {
+  const ripgrepPackageVersion = ripgrepPackageVersions[codeServerVersion];
+  if (!ripgrepPackageVersion) {
+    throw new Error(`no @vscode/ripgrep version known for code-server ${codeServerVersion}: add the one its lib/vscode/npm-shrinkwrap.json pins to install.mjs`);
+  }
   const cacheDir = join(tmpDir, `vscode-ripgrep-cache-${ripgrepPackageVersion}`);
   mkdirSync(cacheDir, { recursive: true });
   const rgPath = spawnSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).stdout.trim();
@@ -108,6 +116,7 @@ function installCodeServer() {
       // postinstall.sh picks npm and checks the Node major version from the user agent npm would have set.
       npm_config_user_agent: `npm/${npmVersion} node/${process.version} ${process.platform} ${process.arch} workspaces/false`,
       npm_config_unsafe_perm: 'true',
+      ...nativeBuildEnv[codeServerVersion],
       npm_config_audit: 'false',
       npm_config_fund: 'false',
     },

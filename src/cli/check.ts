@@ -7,11 +7,13 @@ import type { SecretCatalog } from '../core/catalog';
 import { readTextFile, walkFiles, type SkippedPath, type WalkResult } from '../core/files';
 import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
+import { formatForCi } from './formats';
 import { printableName, type CliIo } from './io';
 import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig, UsageError } from './options';
 
 const HELP = `Usage: kestra-secrets check [PATH...] [--config FILE] [--server URL] [--tenant T]
-                            [--encoded-env FILE] [--read-values] [--strict] [--format text|json]
+                            [--encoded-env FILE] [--read-values] [--strict]
+                            [--format text|json|sarif|github|gitlab]
 
 Checks every Kestra flow (YAML with id, namespace and tasks or triggers) under each PATH
 (default .) against the configured secret store: missing keys, missing sub-keys, sub-keys of
@@ -27,6 +29,9 @@ beside the .env that encodes to it) supplies its keys.
   --read-values   let stores without a keys-only API read values (in memory) to check sub-keys
   --strict        unverified references are errors (CI that must prove every key exists)
   --format json   one JSON array of {file, line, column, endLine, endColumn, severity, code, message}
+  --format sarif  SARIF 2.1.0 (GitHub code scanning); paths relative to the current folder (%SRCROOT%)
+  --format github GitHub Actions workflow commands, which annotate pull requests
+  --format gitlab GitLab Code Quality report (JSON)
 
 Exit codes: 0 no errors (unverified references are not errors without --strict),
 1 errors found, 2 bad usage or configuration.
@@ -57,7 +62,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     problems.push(...checked.problems.map((problem) => (options.strict ? failUnverified(problem) : problem)));
     problems.push(...(await definitionProblemsFor(catalog, io)));
     sortProblems(problems);
-    io.stdout.write(options.format === 'json' ? formatJson(problems) : formatText(problems));
+    io.stdout.write(options.format === 'json' ? formatJson(problems) : options.format === 'text' ? formatText(problems) : formatForCi(options.format, problems, io.cwd));
     const sourceWarnings = reportUnknownSources(checked.causes, io);
     writeSummary(problems, sourceWarnings, flows.length, files.length - unread.length, io);
     return checked.subkeysFailed || problems.some((problem) => problem.severity === 'error') ? 1 : 0;

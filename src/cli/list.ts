@@ -2,7 +2,7 @@
 import type { SecretCatalog } from '../core/catalog';
 import { describeIncompleteCause, type VisibleSecrets } from '../core/catalogTypes';
 import type { CliIo } from './io';
-import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig } from './options';
+import { createCliCatalog, parseStoreOptions, reportFailure, resolveConfig, UsageError } from './options';
 
 const HELP = `Usage: kestra-secrets list [--namespace NS] [--config FILE] [--server URL] [--tenant T]
                            [--encoded-env FILE] [--read-values] [--format text|json]
@@ -27,6 +27,7 @@ export async function runList(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(HELP);
       return 0;
     }
+    if (options.format !== 'text' && options.format !== 'json') throw new UsageError(`list --format must be text or json, not '${options.format}'`);
     const config = await resolveConfig(options, io);
     catalog = createCliCatalog(config, options, io);
     const listed = options.namespace !== undefined ? { namespaces: [options.namespace], errors: [] } : await namespacesToList(catalog);

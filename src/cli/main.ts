@@ -6,6 +6,7 @@ import { runDecode, runEncode } from './encode';
 import { runCheck } from './check';
 import { runList } from './list';
 import type { CliIo } from './io';
+import { cliVersion } from './version';
 
 const USAGE = `Usage: kestra-secrets <command> [options]
 
@@ -16,7 +17,8 @@ Commands:
       prod.env_encoded; stdout for -). --names-only: the names alone, to <OUT>.example.
   decode [FILE|-] [-o OUT] [--force]
       Turn an encoded file back into a .env that encodes to the same result (default: stdout).
-  check [PATH...] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE] [--strict] [--format text|json]
+  check [PATH...] [--config FILE] [--server URL] [--tenant T] [--encoded-env FILE] [--strict]
+        [--format text|json|sarif|github|gitlab]
       Check every flow under PATH (default .) for missing secrets, missing sub-keys,
       non-JSON sub-key uses and invalid encoded values. Exit 1 when an error is found;
       references a source that can't be read may hold are unverified (--strict: errors).
@@ -57,7 +59,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return command === undefined ? 2 : 0;
     case '--version':
     case '-v':
-      io.stdout.write(`${require('../../package.json').version}\n`);
+      io.stdout.write(`${cliVersion()}\n`);
       return 0;
     default:
       io.stderr.write(`kestra-secrets: unknown command '${command}'\n\n${USAGE}`);

@@ -7,6 +7,7 @@ import { findConfigFile, resolveEnvSources, tenantFor } from '../core/setup';
 import type { Logger } from '../core/log';
 import { serverCredentialsFromEnv } from '../core/serverAuth';
 import type { CliIo } from './io';
+import { CI_FORMATS, isCiFormat, type CiFormat } from './formats';
 
 export class UsageError extends Error {}
 
@@ -16,7 +17,8 @@ export interface StoreOptions {
   server?: string;
   tenant?: string;
   envFiles: string[];
-  format: 'text' | 'json';
+  /** The CI formats are `check`'s only; other commands refuse them. */
+  format: 'text' | 'json' | CiFormat;
   namespace?: string;
   readValues: boolean;
   /** check: unverified references fail. */
@@ -91,7 +93,9 @@ function applyValue(options: StoreOptions, flag: string, value: string): void {
       options.namespace = value;
       break;
     case '--format':
-      if (value !== 'text' && value !== 'json') throw new UsageError(`--format must be text or json, not '${value}'`);
+      if (value !== 'text' && value !== 'json' && !isCiFormat(value)) {
+        throw new UsageError(`--format must be one of text, json, ${CI_FORMATS.join(', ')}; not '${value}'`);
+      }
       options.format = value;
       break;
   }

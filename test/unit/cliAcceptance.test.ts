@@ -201,7 +201,7 @@ describe('kestra-secrets acceptance (issue 2), through the real binary', functio
     it('exits 2 with one clear message on bad usage or configuration', async () => {
       const cases: [string[], RegExp][] = [
         [['check', '--bogus'], /unknown option '--bogus'/],
-        [['check', '--format', 'xml'], /--format must be text or json, not 'xml'/],
+        [['check', '--format', 'xml'], /--format must be one of text, json, sarif, github, gitlab; not 'xml'/],
         [['check', '--format'], /option '--format' needs a value/],
         [['check', 'no-such-folder'], /no such file or directory: .*no-such-folder/],
         [['check', '--config', path.join('..', 'bad-config', 'unknown-type.yml')], /configuration error: .*unknown type 'not-a-secret-manager'/],
