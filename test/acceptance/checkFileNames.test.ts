@@ -21,6 +21,8 @@ describe('CLI check: hostile file names', function () {
   after(() => cli.dispose());
   beforeEach(() => {
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-names-'));
+    // A complete listing (one known secret), so the flows' reference is missing rather than unverified.
+    fs.writeFileSync(path.join(folder, '.env_encoded'), 'SECRET_OTHER=b3RoZXI=\n');
   });
   afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 

@@ -58,9 +58,9 @@ describe('Google failures named properly', function () {
   });
 
   for (const [status, body, expected] of [
-    [400, '{}', /list failed: HTTP 400 without an explanation from the server$/],
+    [400, '{}', /list failed: HTTP 400 without an explanation from the server\.$/],
     [500, '{}', /the service failed \(HTTP 500 without an explanation from the server\)/],
-    [200, `not json ${BODY_CANARY}`, /list failed: the answer is not the JSON Google sends$/],
+    [200, `not json ${BODY_CANARY}`, /list failed: the answer is not the JSON Google sends\.$/],
   ] as const) {
     it(`prevents ${status} with ${body.slice(0, 8)} from being printed as the body`, async () => {
       const server = http.createServer((request, response) => {
