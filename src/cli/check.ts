@@ -26,6 +26,8 @@ beside the .env that encodes to it) supplies its keys.
 
   --read-values   let stores without a keys-only API read values (in memory) to check sub-keys
   --strict        unverified references are errors (CI that must prove every key exists)
+  --trust-config  let a kestra-secrets.yml found under PATH send credentials from the environment
+                  to the non-default addresses it names (or pass it with --config)
   --format json   one JSON array of {file, line, column, endLine, endColumn, severity, code, message}
 
 Exit codes: 0 no errors (unverified references are not errors without --strict),

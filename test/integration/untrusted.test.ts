@@ -68,10 +68,11 @@ describe('an untrusted workspace', function () {
   it('never lets the workspace turn on value reads (readValuesForSubkeys is restricted)', async () => {
     const settingsFile = path.join(workspaceRoot(), '.vscode', 'settings.json');
     const original = fs.readFileSync(settingsFile, 'utf8');
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(original), 'kestraSecrets.readValuesForSubkeys': true }));
+    // cache.ttlSeconds is not restricted: seeing its workspace value proves the file was read.
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(original), 'kestraSecrets.readValuesForSubkeys': true, 'kestraSecrets.cache.ttlSeconds': 61 }));
     try {
       const config = () => vscode.workspace.getConfiguration('kestraSecrets');
-      await waitFor('the workspace value to be read', () => (config().inspect('readValuesForSubkeys')?.workspaceValue === true ? true : undefined));
+      await waitFor('the workspace settings to be read', () => (config().inspect('cache.ttlSeconds')?.workspaceValue === 61 ? true : undefined));
       assert.equal(config().get('readValuesForSubkeys'), false, 'VS Code applied a restricted workspace setting in an untrusted workspace');
     } finally {
       fs.writeFileSync(settingsFile, original);
