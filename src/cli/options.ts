@@ -118,7 +118,7 @@ export function targetsOf(options: StoreOptions, io: CliIo): string[] {
 export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<KestraSecretsConfig> {
   const configFile = options.config ? path.resolve(io.cwd, options.config) : findConfigFile(targetsOf(options, io), io.cwd);
   const config = configFile ? await loadConfigFile(configFile, process.env) : defaultConfig();
-  if (configFile && !options.config && !options.trustConfig) refuseUntrustedEndpoints(config, configFile);
+  if (configFile && !options.config && !options.trustConfig) refuseUntrustedEndpoints(config, configFile, options.server !== undefined);
   if (options.server) {
     if (!/^https?:\/\//.test(options.server)) throw new ConfigError('--server', `--server: expected an http(s) URL, got '${options.server}'`);
     config.server = { url: options.server, tenant: tenantFor(config, options.tenant) };
@@ -131,8 +131,9 @@ export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<K
 }
 
 /** A discovered file must not send the environment's credentials to an address it chooses (core/trust.ts). */
-function refuseUntrustedEndpoints(config: KestraSecretsConfig, configFile: string): void {
-  const endpoints = untrustedEndpoints(config, process.env);
+function refuseUntrustedEndpoints(config: KestraSecretsConfig, configFile: string, serverGiven: boolean): void {
+  // `--server URL` replaces the file's server block: that address is the user's own.
+  const endpoints = untrustedEndpoints(config, process.env).filter((endpoint) => !(serverGiven && endpoint.path === 'server.url'));
   if (endpoints.length > 0) throw new ConfigError(endpoints[0].path, untrustedEndpointMessage(configFile, endpoints));
 }
 

@@ -95,6 +95,13 @@ describe('CLI: a workspace configuration cannot send credentials where it choose
     }
   });
 
+  it("--server replaces a discovered file's remote server.url, so the file is not refused for it", async () => {
+    fs.writeFileSync(path.join(folder, 'kestra-secrets.yml'), 'server:\n  url: http://kestra.attacker.invalid:8080\n');
+    const run = await cli.run(['check', '--server', serverUrl], { cwd: folder, env: env() });
+    assert.doesNotMatch(run.stderr, /was found in the workspace/);
+    assert.ok(requests.length > 0, 'the --server address was asked');
+  });
+
   it('a discovered file pointing at this machine, or sending no credential, is used as before', async () => {
     fs.writeFileSync(path.join(folder, 'kestra-secrets.yml'), `server:\n  url: ${serverUrl}\n`);
     const local = await cli.run(['check'], { cwd: folder, env: env() });
