@@ -46,6 +46,11 @@ export interface BackendContext {
   env: NodeJS.ProcessEnv;
   /** Whether to include the process environment's SECRET_ variables (env backend). */
   includeProcessEnv?: boolean;
+  /**
+   * Untrusted editor workspaces: the env backend reads no file outside these folders (a Compose
+   * `env_file: ${HOME}/…` or `../../…` is reported once and skipped). Unset: no restriction.
+   */
+  confineToFolders?: string[];
 }
 
 export interface WriteOptions {

@@ -10,7 +10,7 @@ import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '..
 import { incompleteCauseProblem, type DroppedDefinition, type IncompleteCause } from '../core/catalogTypes';
 import { composeProjects, findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
-import { namesOnlySiblingFor, plainFileFor, type NamesOnlySibling } from '../core/setup';
+import { isInside, namesOnlySiblingFor, plainFileFor, type NamesOnlySibling } from '../core/setup';
 import { readRegularFile, readRegularFileSync, UnreadableFileError } from '../core/safeRead';
 import type { Problem, Range } from '../core/types';
 import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from './backend';
@@ -118,11 +118,16 @@ export function describeEnvSources(ctx: BackendContext): string[] {
       }
     }
     for (const sources of readComposeProject(texts, ctx.env).values()) {
-      for (const envFile of sources.flatMap((source) => source.envFiles)) if (!envFile.unresolved) addWithStandIns(envFile.path);
+      for (const envFile of sources.flatMap((source) => source.envFiles)) if (!envFile.unresolved && isAllowed(ctx, envFile.path)) addWithStandIns(envFile.path);
     }
   }
   for (const file of ctx.envFiles) addWithStandIns(path.resolve(file));
   return [...files];
+}
+
+/** False for a file outside `confineToFolders` (untrusted editor workspaces), true otherwise. */
+function isAllowed(ctx: BackendContext, file: string): boolean {
+  return ctx.confineToFolders === undefined || ctx.confineToFolders.some((folder) => isInside(file, folder));
 }
 
 /** The Compose files the setup resolution found, else those under the workspace folders. */
@@ -212,6 +217,10 @@ class EnvDefinitionCollector {
     const at = { file: composeFile, range: lineRange(envFile.line ?? 0, envFile.column ?? 0, (envFile.column ?? 0) + written.length) };
     if (envFile.unresolved) {
       this.addGap(entry, undefined, at, 'names a variable that is not set here', 'Set the variable in the environment or in the `.env` beside the Compose file.');
+      return;
+    }
+    if (!isAllowed(this.ctx, envFile.path)) {
+      this.addGap(entry, undefined, at, 'is outside the workspace folder, which an untrusted workspace may not read', 'Trust the workspace to read it.');
       return;
     }
     if (await this.collectEnvFile(envFile.path, Rank.ComposeEnvFile, group, envFile.required)) {

@@ -28,6 +28,8 @@ beside the .env that encodes to it) supplies its keys.
 
   --read-values   let stores without a keys-only API read values (in memory) to check sub-keys
   --strict        unverified references are errors (CI that must prove every key exists)
+  --trust-config  let a kestra-secrets.yml found under PATH send credentials from the environment
+                  to the non-default addresses it names (or pass it with --config)
   --format json   one JSON array of {file, line, column, endLine, endColumn, severity, code, message}
   --format sarif  SARIF 2.1.0 (GitHub code scanning); paths relative to the current folder (%SRCROOT%)
   --format github GitHub Actions workflow commands, which annotate pull requests
@@ -55,8 +57,9 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     const roots = options.positionals.length > 0 ? options.positionals : ['.'];
     const config = await resolveConfig(options, io);
     const { files, skipped } = yamlFilesUnder(roots.map((root) => path.resolve(io.cwd, root)));
-    const { flows, problems, unread } = scanFlows(files, io.cwd);
+    const { flows, problems, unread, notices } = scanFlows(files, io.cwd);
     writeSkipped([...skipped, ...unread], io);
+    for (const notice of notices) io.stderr.write(`kestra-secrets: warning: ${notice}\n`);
     catalog = createCliCatalog(config, options, io);
     const checked = await checkAgainstCatalog(flows, catalog, io);
     problems.push(...checked.problems.map((problem) => (options.strict ? failUnverified(problem) : problem)));
@@ -88,10 +91,11 @@ export function yamlFilesUnder(targets: string[]): WalkResult {
   return walkFiles(targets, (name) => /\.ya?ml$/i.test(name), { skipFolders: SKIPPED_DIRS });
 }
 
-function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; problems: Problem[]; unread: SkippedPath[] } {
+function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; problems: Problem[]; unread: SkippedPath[]; notices: string[] } {
   const flows: ScannedFlow[] = [];
   const problems: Problem[] = [];
   const unread: SkippedPath[] = [];
+  const notices: string[] = [];
   for (const absolute of files) {
     const read = readTextFile(absolute);
     if ('skipped' in read) {
@@ -102,6 +106,7 @@ function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; proble
     const text = read.text.startsWith('\uFEFF') ? read.text.slice(1) : read.text;
     if (!looksLikeFlow(text)) continue;
     const file = displayPath(absolute, cwd);
+    if (read.utf16) notices.push(`${file} is ${read.utf16.toUpperCase()} (with a byte order mark): checked here, but Kestra reads flows as UTF-8; save it as UTF-8.`);
     const analysis = analyzeFlow(text);
     if (analysis.isFlow) {
       flows.push({ file, analysis });
@@ -110,7 +115,7 @@ function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; proble
       problems.push(...checkFlow(file, analysis, () => undefined));
     }
   }
-  return { flows, problems, unread };
+  return { flows, problems, unread, notices };
 }
 
 /** One warning per path the walk could not use, on stderr: the check goes on without it. */

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, parseDotenv, type EncodeResult } from '../core/dotenv';
 import { encodedFileFor, namesOnlyFileFor } from '../core/setup';
+import { InvalidUtf8Error } from '../core/textDecoding';
 import { CliError, readTextInput, reportCliErrors, STDIO, writeTextOutput, type CliIo } from './io';
 
 export type { CliIo } from './io';
@@ -102,11 +103,16 @@ type Convert = (text: string, file: string) => EncodeResult;
 /** Reads, converts and writes; a malformed input is reported like a compiler error and nothing is written. */
 async function convert(inputSpec: string, outputSpec: string, args: CodecArgs, io: CliIo, run: Convert, verb: string, mode?: number): Promise<number> {
   refuseOverwritingInput(inputSpec, outputSpec, io);
-  const input = await readTextInput(inputSpec, io);
+  let input: Awaited<ReturnType<typeof readTextInput>>;
   let result: EncodeResult;
   try {
+    input = await readTextInput(inputSpec, io);
     result = run(input.text, input.displayName);
   } catch (error) {
+    if (error instanceof InvalidUtf8Error) {
+      io.stderr.write(`${error.file}:${error.line}:${error.column}: error: ${error.reason}\n`);
+      return 1;
+    }
     if (!(error instanceof DotenvSyntaxError)) throw error;
     io.stderr.write(`${error.file}:${error.line + 1}:${error.column + 1}: error: ${error.reason}\n`);
     return 1;

@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { OWNER_ONLY, writeFileAtomic } from '../core/atomicWrite';
+import { decodeUtf8Strict } from '../core/textDecoding';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
@@ -35,10 +36,11 @@ export interface TextInput {
   path?: string;
 }
 
-export async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+/** The stream's bytes as UTF-8; throws InvalidUtf8Error (named `name`) rather than replace a byte with U+FFFD. */
+export async function readStream(stream: NodeJS.ReadableStream, name = '<stdin>'): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeUtf8Strict(Buffer.concat(chunks), name);
 }
 
 function describeFsError(error: unknown): string {
@@ -56,16 +58,21 @@ function describeFsError(error: unknown): string {
   }
 }
 
-/** Reads FILE (relative to io.cwd) or `-` for stdin. A missing file is bad usage (exit 2). */
+/**
+ * Reads FILE (relative to io.cwd) or `-` for stdin, as strict UTF-8 (InvalidUtf8Error otherwise). A
+ * missing file is bad usage (exit 2).
+ */
 export async function readTextInput(spec: string, io: CliIo): Promise<TextInput> {
   if (spec === STDIO) return { text: await readStream(io.stdin), displayName: '<stdin>' };
   const absolute = path.resolve(io.cwd, spec);
+  let bytes: Buffer;
   try {
-    return { text: await fsp.readFile(absolute, 'utf8'), displayName: spec, path: absolute };
+    bytes = await fsp.readFile(absolute);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new CliError(`cannot read ${spec}: ${describeFsError(error)}`, missing ? 2 : 1);
   }
+  return { text: decodeUtf8Strict(bytes, spec), displayName: spec, path: absolute };
 }
 
 export interface WriteOptions {

@@ -35,6 +35,8 @@ Options common to check and list:
   --encoded-env FILE   An encoded env file to read SECRET_ variables from (repeatable); without it and
                        without a Compose file, every .env_encoded under PATH is read. (Not --env-file:
                        Node.js reads that option itself.)
+  --trust-config       Let a kestra-secrets.yml found in the workspace send credentials from the
+                       environment to the non-default addresses it names (see README, Security).
   -h, --help           Show help.
 
 Exit codes: 0 ok, 1 problems found (or a file could not be processed), 2 bad usage or configuration.

@@ -6,6 +6,7 @@ import type { KestraSecretsConfig } from '../core/configTypes';
 import { findConfigFile, resolveEnvSources, tenantFor } from '../core/setup';
 import type { Logger } from '../core/log';
 import { serverCredentialsFromEnv } from '../core/serverAuth';
+import { untrustedEndpointMessage, untrustedEndpoints } from '../core/trust';
 import type { CliIo } from './io';
 import { CI_FORMATS, isCiFormat, type CiFormat } from './formats';
 
@@ -23,9 +24,12 @@ export interface StoreOptions {
   readValues: boolean;
   /** check: unverified references fail. */
   strict: boolean;
+  /** A kestra-secrets.yml found in the workspace may send credentials to the addresses it names (core/trust.ts). */
+  trustConfig: boolean;
   help: boolean;
 }
 
+export const TRUST_CONFIG_FLAG = '--trust-config';
 const VALUE_FLAGS = new Set(['--config', '--server', '--tenant', '--encoded-env', '--format', '--namespace', '-n']);
 
 /**
@@ -36,7 +40,7 @@ const VALUE_FLAGS = new Set(['--config', '--server', '--tenant', '--encoded-env'
 const NODE_CLAIMED_FLAGS = new Set(['--env-file', '--env-file-if-exists']);
 
 export function parseStoreOptions(argv: string[], allowed: readonly string[]): StoreOptions {
-  const options: StoreOptions = { positionals: [], envFiles: [], format: 'text', readValues: false, strict: false, help: false };
+  const options: StoreOptions = { positionals: [], envFiles: [], format: 'text', readValues: false, strict: false, trustConfig: false, help: false };
   for (let index = 0; index < argv.length; index++) {
     const [flag, inlineValue] = splitFlag(argv[index]);
     if (!flag.startsWith('-') || flag === '-') {
@@ -45,6 +49,10 @@ export function parseStoreOptions(argv: string[], allowed: readonly string[]): S
     }
     if (flag === '-h' || flag === '--help') {
       options.help = true;
+      continue;
+    }
+    if (flag === TRUST_CONFIG_FLAG) {
+      options.trustConfig = true;
       continue;
     }
     if (NODE_CLAIMED_FLAGS.has(flag)) {
@@ -114,6 +122,7 @@ export function targetsOf(options: StoreOptions, io: CliIo): string[] {
 export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<KestraSecretsConfig> {
   const configFile = options.config ? path.resolve(io.cwd, options.config) : findConfigFile(targetsOf(options, io), io.cwd);
   const config = configFile ? await loadConfigFile(configFile, process.env) : defaultConfig();
+  if (configFile && !options.config && !options.trustConfig) refuseUntrustedEndpoints(config, configFile, options.server !== undefined);
   if (options.server) {
     if (!/^https?:\/\//.test(options.server)) throw new ConfigError('--server', `--server: expected an http(s) URL, got '${options.server}'`);
     config.server = { url: options.server, tenant: tenantFor(config, options.tenant) };
@@ -123,6 +132,13 @@ export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<K
     config.server.tenant = options.tenant;
   }
   return config;
+}
+
+/** A discovered file must not send the environment's credentials to an address it chooses (core/trust.ts). */
+function refuseUntrustedEndpoints(config: KestraSecretsConfig, configFile: string, serverGiven: boolean): void {
+  // `--server URL` replaces the file's server block: that address is the user's own.
+  const endpoints = untrustedEndpoints(config, process.env).filter((endpoint) => !(serverGiven && endpoint.path === 'server.url'));
+  if (endpoints.length > 0) throw new ConfigError(endpoints[0].path, untrustedEndpointMessage(configFile, endpoints));
 }
 
 export function createCliCatalog(config: KestraSecretsConfig, options: StoreOptions, io: CliIo): SecretCatalog {

@@ -4,7 +4,11 @@
  *
  * Rules worth knowing:
  * - Keys bind in kebab-case and camelCase (Micronaut's rule); map keys (tag names) stay verbatim.
- * - `${VAR}` and `${VAR:default}` resolve from the environment in every string value.
+ * - `${VAR}` and `${VAR:default}` resolve from the environment only in credential fields (tokens,
+ *   passwords, keys, secrets) and in booleans, numbers and durations. Anywhere else (an address, a
+ *   region, a prefix, a name) a placeholder is an error: the configuration would decide where the
+ *   variable's value is sent (`server.url: http://host/${AWS_SECRET_ACCESS_KEY}`). A deliberate
+ *   difference from Kestra, whose configuration is trusted by whoever starts the server.
  * - Inside `kestra.secret`, an unknown key is an error (a typo must not fall back to defaults), except
  *   Kestra options irrelevant here (`isolation`, `encoding`, blocks of backends we don't support).
  * - `prefix`, `tags`, `filter-on-tags`, `filter-on-prefix` and `excluded-tags` are read beside `type`
@@ -186,7 +190,7 @@ interface Part {
 }
 
 function buildConfig([secretPart, namespacesPart, serverPart]: Part[], options: ConfigOptions): KestraSecretsConfig {
-  const context: Context = { env: options.env };
+  const context: Context = { env: options.env, credentialPlaceholder: false };
   const server = readServer(serverPart, context);
   const secret = readBackend(secretPart.value, secretPart.path, context, { cache: DEFAULT_CACHE, serverConfigured: !!server, global: true });
   const namespaces = readNamespaces(namespacesPart, context, secret.cache, !!server);
@@ -233,7 +237,8 @@ function defaultBackendConfig(type: BackendType): SecretBackendConfig {
   return { type, readOnly: type === 'env', tags: {}, cache: { ...DEFAULT_CACHE } };
 }
 
-function readBackend(value: unknown, path: string, context: Context, defaults: BackendDefaults): SecretBackendConfig {
+function readBackend(value: unknown, path: string, outerContext: Context, defaults: BackendDefaults): SecretBackendConfig {
+  const context: Context = { env: outerContext.env, credentialPlaceholder: false };
   const block = openBlock(value ?? {}, path, context, SECRET_KEYS, SECRET_IGNORED);
   const type = readType(block, defaults);
   const config = defaultBackendConfig(type);
@@ -243,7 +248,15 @@ function readBackend(value: unknown, path: string, context: Context, defaults: B
   readCommonOptions(block, config);
   readBackendBlocks(block, config);
   if (config.prefix === undefined && isCloudType(type)) config.prefix = DEFAULT_CLOUD_PREFIX;
+  if (context.credentialPlaceholder) BACKENDS_WITH_CREDENTIAL_PLACEHOLDERS.add(config);
   return config;
+}
+
+const BACKENDS_WITH_CREDENTIAL_PLACEHOLDERS = new WeakSet<SecretBackendConfig>();
+
+/** True when one of this backend's credential fields came from an `${ENV}` placeholder (see core/trust.ts). */
+export function hasCredentialPlaceholders(backend: SecretBackendConfig): boolean {
+  return BACKENDS_WITH_CREDENTIAL_PLACEHOLDERS.has(backend);
 }
 
 function readType(block: Block, { serverConfigured, global }: BackendDefaults): BackendType {
@@ -323,9 +336,9 @@ const VAULT_IGNORED = ['kubernetes', 'connect-timeout', 'read-timeout'];
 
 function readAws(block: Block): AwsOptions {
   return prune({
-    accessKeyId: block.string('access-key-id'),
-    secretKeyId: block.string('secret-key-id'),
-    sessionToken: block.string('session-token'),
+    accessKeyId: block.credential('access-key-id'),
+    secretKeyId: block.credential('secret-key-id'),
+    sessionToken: block.credential('session-token'),
     region: block.string('region'),
     endpointOverride: block.url('endpoint-override'),
   });
@@ -336,12 +349,12 @@ function readAzure(block: Block): AzureOptions {
   return prune({
     vaultName: block.string('vault-name'),
     keyVaultUri: block.url('key-vault-uri'),
-    clientSecret: clientSecret && prune({ tenantId: clientSecret.string('tenant-id'), clientId: clientSecret.string('client-id'), clientSecret: clientSecret.string('client-secret') }),
+    clientSecret: clientSecret && prune({ tenantId: clientSecret.credential('tenant-id'), clientId: clientSecret.credential('client-id'), clientSecret: clientSecret.credential('client-secret') }),
   });
 }
 
 function readGoogle(block: Block): GoogleOptions {
-  return prune({ project: block.string('project'), serviceAccount: block.string('service-account'), endpointOverride: block.url('endpoint-override') });
+  return prune({ project: block.string('project'), serviceAccount: block.credential('service-account'), endpointOverride: block.url('endpoint-override') });
 }
 
 function readVault(block: Block): VaultOptions {
@@ -359,9 +372,9 @@ function readVault(block: Block): VaultOptions {
     rootEngine: block.string('root-engine') || 'secret',
     engineVersion,
     secretPathPrefix: block.string('secret-path-prefix'),
-    token: token && prune({ token: token.string('token') }),
-    password: password && prune({ user: password.string('user'), password: password.string('password') }),
-    appRole: appRole && prune({ path: appRole.string('path'), roleId: appRole.string('role-id'), secretId: appRole.string('secret-id') }),
+    token: token && prune({ token: token.credential('token') }),
+    password: password && prune({ user: password.credential('user'), password: password.credential('password') }),
+    appRole: appRole && prune({ path: appRole.string('path'), roleId: appRole.credential('role-id'), secretId: appRole.credential('secret-id') }),
   });
 }
 
@@ -382,6 +395,8 @@ function prune<T extends object>(value: T): T {
 
 interface Context {
   env: NodeJS.ProcessEnv;
+  /** Set when a credential field of the block being read used an `${ENV}` placeholder. */
+  credentialPlaceholder: boolean;
 }
 
 interface Field {
@@ -431,19 +446,34 @@ class Block {
     return field && openBlock(field.value, field.path, this.context, allowed, ignored);
   }
 
-  /** Never shows the value in an error: string fields hold credentials. */
-  string(key: string): string | undefined {
+  /** A string that is not a credential: an `${ENV}` placeholder in it is refused (see the file comment). */
+  string(key: string, kind: 'address' | 'value' = 'value'): string | undefined {
+    const field = this.stringField(key);
+    if (!field) return undefined;
+    refusePlaceholder(field.value, field.path, kind);
+    return field.value;
+  }
+
+  /** A token, password, key or secret: `${ENV}` placeholders resolve. Never shows the value in an error. */
+  credential(key: string): string | undefined {
+    const field = this.stringField(key);
+    if (!field) return undefined;
+    if (hasPlaceholder(field.value)) this.context.credentialPlaceholder = true;
+    return resolvePlaceholders(field.value, field.path, this.context.env);
+  }
+
+  private stringField(key: string): { value: string; path: string } | undefined {
     const field = this.field(key);
     if (!field) return undefined;
     if (typeof field.value !== 'string') {
       const hint = typeof field.value === 'number' || typeof field.value === 'boolean' ? ' (put the value in quotes)' : '';
       throw typeError(field.path, 'a string', field.value, false, hint);
     }
-    return resolvePlaceholders(field.value, field.path, this.context.env);
+    return { value: field.value, path: field.path };
   }
 
   url(key: string): string | undefined {
-    const text = this.string(key);
+    const text = this.string(key, 'address');
     if (text === undefined || text === '') return undefined;
     if (!isHttpUrl(text)) throw new ConfigError(this.childPath(key), `${this.childPath(key)}: expected an http:// or https:// URL`);
     return text;
@@ -482,8 +512,10 @@ class Block {
     const result: Record<string, string> = {};
     for (const [name, value] of Object.entries(mapping)) {
       const path = `${field.path}.${name}`;
-      if (typeof value === 'string') result[name] = resolvePlaceholders(value, path, this.context.env);
-      else if (typeof value === 'number' || typeof value === 'boolean') result[name] = String(value);
+      if (typeof value === 'string') {
+        refusePlaceholder(value, path, 'value');
+        result[name] = value;
+      } else if (typeof value === 'number' || typeof value === 'boolean') result[name] = String(value);
       else throw typeError(path, 'a string', value, false);
     }
     return result;
@@ -525,6 +557,21 @@ function describeValue(value: unknown, showValue: boolean): string {
 }
 
 const PLACEHOLDER = /\$\{([^}:]*)(?::([^}]*))?\}/g;
+
+function hasPlaceholder(text: string): boolean {
+  return new RegExp(PLACEHOLDER.source).test(text);
+}
+
+function refusePlaceholder(text: string, path: string, kind: 'address' | 'value'): void {
+  if (!hasPlaceholder(text)) return;
+  const risk = kind === 'address'
+    ? 'in an address it would send the variable to the host it names'
+    : 'here it would send the variable to the store or server the configuration names';
+  throw new ConfigError(
+    path,
+    `${path}: \${…} placeholders are expanded only in credential fields (tokens, passwords, keys, secrets), not in addresses, names, paths or regions: ${risk}. Write the value itself.`,
+  );
+}
 
 export function resolvePlaceholders(text: string, path: string, env: NodeJS.ProcessEnv): string {
   return text.replace(PLACEHOLDER, (_match, rawName: string, fallback: string | undefined) => {

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decodeTextFile, InvalidUtf8Error } from './textDecoding';
 
 export const DEFAULT_SKIPPED_FOLDERS: ReadonlySet<string> = new Set(['node_modules', '.git']);
 
@@ -182,7 +183,8 @@ function notRegular(kind: fs.Stats | fs.Dirent): string {
   return 'it is not a regular file';
 }
 
-export type ReadText = { text: string } | { skipped: SkippedPath };
+/** `utf16`: the file was UTF-16 with a byte order mark, decoded here though Kestra reads flows as UTF-8. */
+export type ReadText = { text: string; utf16?: 'utf-16le' | 'utf-16be' } | { skipped: SkippedPath };
 
 /**
  * Reads a UTF-8 file without ever blocking: opened non-blocking and read only if it is still a
@@ -194,8 +196,11 @@ export function readTextFile(file: string): ReadText {
     descriptor = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     const stat = fs.fstatSync(descriptor);
     if (!stat.isFile()) return { skipped: { path: file, reason: notRegular(stat) } };
-    return { text: fs.readFileSync(descriptor, 'utf8') };
+    return decodeTextFile(fs.readFileSync(descriptor), file);
   } catch (error) {
+    if (error instanceof InvalidUtf8Error) {
+      return { skipped: { path: file, reason: `it is not UTF-8 text (first invalid byte at line ${error.line}, column ${error.column}); Kestra reads flows as UTF-8, so save it as UTF-8` } };
+    }
     return { skipped: { path: file, reason: codeOf(error) === 'ENOENT' ? 'it no longer exists' : unreadable(error) } };
   } finally {
     if (descriptor !== undefined) fs.closeSync(descriptor);

@@ -180,7 +180,8 @@ function* ancestors(start: string): Generator<string> {
   }
 }
 
-function isInside(child: string, parent: string): boolean {
+/** Whether `child` is `parent` or under it (lexically: paths are resolved, links are not followed). */
+export function isInside(child: string, parent: string): boolean {
   const relative = path.relative(path.resolve(parent), path.resolve(child));
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }

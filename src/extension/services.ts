@@ -17,7 +17,7 @@ import { createBackend } from '../backends/index';
 import { SecretCatalog } from '../core/catalog';
 import { ConfigError, configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
 import type { KestraSecretsConfig } from '../core/configTypes';
-import { CONFIG_FILE_NAME, findConfigFile, NAMES_ONLY_SUFFIXES, resolveEnvSources, tenantFor } from '../core/setup';
+import { CONFIG_FILE_NAME, findConfigFile, isInside, NAMES_ONLY_SUFFIXES, resolveEnvSources, tenantFor } from '../core/setup';
 import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
 import { FALLBACK_ENV_FILES, SECTION, affectsCatalog, kestraExtensionServer, readSettings, type EditorSettings } from './settings';
@@ -282,6 +282,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const configured = this.configFilePath();
     const discovered = configured ? undefined : this.discoverConfigFile();
     if (discovered && !trusted) return { kind: 'untrusted', file: discovered, source: this.displayPath(discovered) };
+    // A user-level configFile that lands inside an untrusted workspace (a relative path does) names a file the workspace wrote.
+    if (configured && !trusted && this.insideWorkspace(configured)) return { kind: 'untrusted', file: configured, source: this.displayPath(configured) };
     const file = configured ?? discovered;
     if (file) return { kind: 'file', file, source: this.displayPath(file) };
     if (settings.secret !== undefined || settings.namespaces !== undefined || settings.server !== undefined) {
@@ -337,6 +339,10 @@ export class ExtensionServices implements Services, vscode.Disposable {
     return root ? path.join(root, expanded) : undefined;
   }
 
+  private insideWorkspace(file: string): boolean {
+    return this.workspaceRoots().some((root) => isInside(file, root));
+  }
+
   private discoverConfigFile(): string | undefined {
     for (const root of this.workspaceRoots()) {
       const found = findConfigFile([root], root);
@@ -365,11 +371,14 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const configured = await this.findEnvFiles(this.current.envFiles);
     const roots = this.workspaceRoots();
     const sources = roots.map((root) => resolveEnvSources({ targets: [root], boundary: root, configuredEnvFiles: configured }));
-    const composeFiles = [...new Set(sources.flatMap((source) => source.composeFiles))];
+    const trusted = this.workspaceTrusted();
+    // Untrusted: the upward search may leave the workspace folder (a repository above it); read nothing there.
+    const composeFiles = [...new Set(sources.flatMap((source) => source.composeFiles))].filter((file) => trusted || this.insideWorkspace(file));
     const fromCompose = new Set(describeEnvSources({ ...base, composeFiles }).map((file) => path.resolve(file)));
-    const envFiles = [...new Set(sources.flatMap((source) => source.envFiles))].filter((file) => !fromCompose.has(path.resolve(file)));
+    const envFiles = [...new Set(sources.flatMap((source) => source.envFiles))].filter((file) => !fromCompose.has(path.resolve(file)) && (trusted || this.insideWorkspace(file)));
     const displayRoots = [...new Set([...roots, ...sources.flatMap((source) => source.displayRoots)])];
-    const context = { ...base, workspaceRoots: displayRoots, composeFiles, envFiles };
+    const context: BackendContext = { ...base, workspaceRoots: displayRoots, composeFiles, envFiles };
+    if (!trusted) context.confineToFolders = roots;
     this.envSources = describeEnvSources(context);
     return context;
   }

@@ -37,7 +37,8 @@ export function readSettings(trusted: boolean): EditorSettings {
     server: nonEmptyObject(restricted<unknown>('server')),
     envFiles: stringArray(restricted<unknown>('envFiles')) ?? [],
     diagnosticsEnabled: config.get<boolean>('diagnostics.enabled', true),
-    readValuesForSubkeys: config.get<boolean>('readValuesForSubkeys', false),
+    // Restricted too (package.json), and ignored even from user settings: a workspace must not turn on value reads.
+    readValuesForSubkeys: trusted && config.get<boolean>('readValuesForSubkeys', false),
     cacheTtlMs: Math.max(0, Number.isFinite(ttlSeconds) ? ttlSeconds : DEFAULT_CACHE_TTL_SECONDS) * 1000,
   };
 }

@@ -104,7 +104,7 @@ describe('config', () => {
   });
 
   describe('a whole Kestra application.yml', () => {
-    it('reads kestra.secret, ignores everything else, resolves placeholders', async () => {
+    it('reads kestra.secret, ignores everything else, resolves placeholders in credentials', async () => {
       const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI' };
       const config = await loadConfigFile(path.join(fixtures, 'application.yml'), env);
       assert.equal(config.source, path.join(fixtures, 'application.yml'));
@@ -241,23 +241,55 @@ describe('config', () => {
   });
 
   describe('placeholders', () => {
-    it('resolves ${VAR} and ${VAR:default} in every string, including booleans, numbers and tag values', () => {
+    it('resolves ${VAR} and ${VAR:default} in credential fields, booleans, numbers and durations', () => {
       const text = [
         'kestra:',
         '  secret:',
-        '    type: ${TYPE:vault}',
+        '    type: vault',
         '    read-only: ${RO}',
         '    cache: { enabled: "${CACHE:true}", maximum-size: "${SIZE}", expire-after-write: "${TTL:30s}" }',
-        '    tags: { owner: "team-${TEAM}" }',
-        '    vault: { address: "http://${HOST:127.0.0.1}:${PORT}", token: { token: "${EMPTY:}" } }',
+        '    vault: { address: "http://127.0.0.1:8200", token: { token: "${EMPTY:}" }, app-role: { role-id: "${ROLE}", secret-id: "s-${SID}" } }',
       ].join('\n');
-      const config = parse(text, { RO: 'true', SIZE: '42', TEAM: 'data', PORT: '8200' });
-      assert.equal(config.secret.type, 'vault');
+      const config = parse(text, { RO: 'true', SIZE: '42', ROLE: 'r1', SID: 'x' });
       assert.equal(config.secret.readOnly, true);
       assert.deepEqual(config.secret.cache, { enabled: true, maximumSize: 42, expireAfterWriteMs: 30_000 });
-      assert.deepEqual(config.secret.tags, { owner: 'team-data' });
-      assert.equal(config.secret.vault?.address, 'http://127.0.0.1:8200');
       assert.equal(config.secret.vault?.token?.token, '');
+      assert.deepEqual(config.secret.vault?.appRole, { roleId: 'r1', secretId: 's-x' });
+    });
+
+    it('refuses a placeholder in an address, so a configuration cannot send a variable to the host it names', () => {
+      const env = { AWS_SECRET_ACCESS_KEY: 'CANARY-aws-key' };
+      const cases: [string, string][] = [
+        ['server: { url: "http://host/x/${AWS_SECRET_ACCESS_KEY}" }', 'server.url'],
+        ['kestra: { secret: { type: vault, vault: { address: "http://${AWS_SECRET_ACCESS_KEY}.example" } } }', 'kestra.secret.vault.address'],
+        ['kestra: { secret: { type: aws-secret-manager, aws-secret-manager: { endpoint-override: "https://e/${AWS_SECRET_ACCESS_KEY}" } } }', 'kestra.secret.aws-secret-manager.endpoint-override'],
+        ['kestra: { secret: { type: google-secret-manager, google-secret-manager: { endpoint-override: "https://e/?k=${AWS_SECRET_ACCESS_KEY}" } } }', 'kestra.secret.google-secret-manager.endpoint-override'],
+        ['kestra: { secret: { type: azure-key-vault, azure-key-vault: { key-vault-uri: "https://${AWS_SECRET_ACCESS_KEY}.vault.azure.net" } } }', 'kestra.secret.azure-key-vault.key-vault-uri'],
+      ];
+      for (const [text, keyPath] of cases) {
+        const error = configError(() => parse(text, env));
+        assert.equal(error.path, keyPath);
+        assert.match(error.message, /placeholders are expanded only in credential fields .*in an address it would send the variable to the host it names/, keyPath);
+        assert.doesNotMatch(error.message, /CANARY/);
+      }
+    });
+
+    it('refuses a placeholder in names, regions, prefixes, paths and tags, which are sent to the store', () => {
+      const env = { SECRET: 'CANARY-value' };
+      const blocks = [
+        { type: '${SECRET}' },
+        { type: 'aws-secret-manager', 'aws-secret-manager': { region: '${SECRET}' } },
+        { type: 'google-secret-manager', 'google-secret-manager': { project: 'p-${SECRET}' } },
+        { type: 'vault', vault: { 'secret-path-prefix': '${SECRET}' } },
+        { type: 'vault', vault: { 'app-role': { path: '${SECRET}' } } },
+        { type: 'vault', prefix: '${SECRET}' },
+        { type: 'vault', tags: { owner: '${SECRET}' } },
+      ];
+      for (const block of blocks) {
+        const error = configError(() => configFromObject({ kestra: { secret: block } }, { source: 's', env }));
+        assert.match(error.message, /placeholders are expanded only in credential fields/, JSON.stringify(block));
+        assert.doesNotMatch(error.message, /CANARY/);
+      }
     });
 
     it('an unset variable without default names the path and the variable', () => {
@@ -269,8 +301,8 @@ describe('config', () => {
     it('fuzz: any environment value round-trips through a placeholder', () => {
       fc.assert(
         fc.property(fc.string(), (value) => {
-          const config = configFromObject({ kestra: { secret: { type: 'google-secret-manager', 'google-secret-manager': { project: '${P}' } } } }, { source: 's', env: { P: value } });
-          assert.equal(config.secret.google?.project, value);
+          const config = configFromObject({ kestra: { secret: { type: 'google-secret-manager', 'google-secret-manager': { 'service-account': '${P}' } } } }, { source: 's', env: { P: value } });
+          assert.equal(config.secret.google?.serviceAccount, value);
         }),
       );
     });
