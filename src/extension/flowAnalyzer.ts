@@ -1,6 +1,7 @@
 /**
- * Flow analysis off the editor's thread: requests go to one worker thread (dist/analysisWorker.js) and come
- * back in order. Failure is normal: when the worker can't start or dies, the analyzer says so once and
+ * Flow analysis off the editor's thread: requests go to worker threads (dist/analysisWorker.js). Texts (open
+ * documents) always go to the first worker, so their answers come back in order; batches of files are spread
+ * over all of them. Failure is normal: when a worker can't start or dies, the analyzer says so once and
  * analyses on the calling thread from then on, in slices that yield to the event loop between files
  * (requests in flight are answered that way too).
  */
@@ -36,9 +37,10 @@ export class AnalyzerStoppedError extends Error {
 }
 
 export class FlowAnalyzer {
-  private worker: Worker | undefined;
+  private workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private nextFileWorker = 0;
   /** Why analysis runs on the calling thread, once it does. */
   private fallbackReason: string | undefined;
   private disposed = false;
@@ -47,6 +49,7 @@ export class FlowAnalyzer {
   constructor(
     private readonly workerFile: string | undefined,
     private readonly log: AnalyzerLog,
+    private readonly poolSize = 1,
   ) {}
 
   /** False once analysis runs on the calling thread. */
@@ -65,17 +68,16 @@ export class FlowAnalyzer {
 
   dispose(): void {
     this.disposed = true;
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) void worker.terminate().catch(() => undefined);
+    this.stopWorkers();
     for (const pending of this.pending.values()) pending.reject(new AnalyzerStoppedError());
     this.pending.clear();
   }
 
   private request(work: Work): Promise<unknown[]> {
     if (this.disposed) return Promise.reject(new AnalyzerStoppedError());
-    const worker = this.startedWorker();
-    if (!worker) return this.inThread(work);
+    const workers = this.startedWorkers();
+    if (workers.length === 0) return this.inThread(work);
+    const worker = work.type === 'texts' ? workers[0] : workers[this.nextFileWorker++ % workers.length];
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { work, resolve, reject });
@@ -87,24 +89,35 @@ export class FlowAnalyzer {
     });
   }
 
-  private startedWorker(): Worker | undefined {
-    if (this.worker || !this.offThread) return this.worker;
+  private startedWorkers(): Worker[] {
+    if (this.workers.length > 0 || !this.offThread) return this.workers;
     if (!this.workerFile) {
       this.fallBack('has no worker file');
-      return undefined;
+      return [];
     }
     try {
-      const worker = new Worker(this.workerFile);
-      worker.on('message', (response: AnalysisResponse) => this.onResponse(response));
-      worker.on('messageerror', (error) => this.onWorkerLost(`sent an unreadable answer (${messageOf(error)})`));
-      worker.on('error', (error) => this.onWorkerLost(`failed: ${messageOf(error)}`));
-      worker.on('exit', (code) => this.onWorkerLost(`stopped with exit code ${code}`));
-      this.worker = worker;
-      return worker;
+      for (let index = 0; index < Math.max(1, this.poolSize); index++) this.workers.push(this.startWorker(this.workerFile));
+      return this.workers;
     } catch (error) {
+      this.stopWorkers();
       this.fallBack(`could not start: ${messageOf(error)}`);
-      return undefined;
+      return [];
     }
+  }
+
+  private startWorker(file: string): Worker {
+    const worker = new Worker(file);
+    worker.on('message', (response: AnalysisResponse) => this.onResponse(response));
+    worker.on('messageerror', (error) => this.onWorkerLost(`sent an unreadable answer (${messageOf(error)})`));
+    worker.on('error', (error) => this.onWorkerLost(`failed: ${messageOf(error)}`));
+    worker.on('exit', (code) => this.onWorkerLost(`stopped with exit code ${code}`));
+    return worker;
+  }
+
+  private stopWorkers(): void {
+    const workers = this.workers;
+    this.workers = [];
+    for (const worker of workers) void worker.terminate().catch(() => undefined);
   }
 
   private onResponse(response: AnalysisResponse): void {
@@ -115,12 +128,10 @@ export class FlowAnalyzer {
     else pending.reject(new Error(response.message));
   }
 
-  /** The worker is gone: what it was asked is answered on this thread, and so is everything after. */
+  /** A worker is gone: what the pool was asked is answered on this thread, and so is everything after. */
   private onWorkerLost(reason: string): void {
     if (this.disposed || !this.offThread) return;
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) void worker.terminate().catch(() => undefined);
+    this.stopWorkers();
     this.fallBack(reason);
     const orphans = [...this.pending.values()];
     this.pending.clear();

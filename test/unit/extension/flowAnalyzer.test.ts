@@ -92,8 +92,8 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
   let dir: string;
   let workerFile: string;
   const analyzers: FlowAnalyzer[] = [];
-  const analyzer = (file: string | undefined, log = recordingLog()) => {
-    const created = new FlowAnalyzer(file, log);
+  const analyzer = (file: string | undefined, log = recordingLog(), poolSize = 1) => {
+    const created = new FlowAnalyzer(file, log, poolSize);
     analyzers.push(created);
     return created;
   };
@@ -137,6 +137,19 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
     );
   });
 
+  it('spreads file batches over a pool of workers, each answer with its own files', async () => {
+    const pool = analyzer(workerFile, recordingLog(), 2);
+    const files = Array.from({ length: 8 }, (_, index) => {
+      const file = path.join(dir, `pool-${index}.yml`);
+      fs.writeFileSync(file, flowText(`team.${index}`, [`KEY_${index}`]));
+      return { path: file };
+    });
+    const batches = await Promise.all([0, 2, 4, 6].map((start) => pool.analyzeFiles(files.slice(start, start + 2))));
+    const keys = batches.flat().map((outcome) => (outcome.kind === 'analysed' ? outcome.analysis.references[0].key : outcome.kind));
+    assert.deepEqual(keys, files.map((_, index) => `KEY_${index}`));
+    assert.equal(pool.offThread, true);
+  });
+
   it('falls back to in-thread analysis when the worker file cannot start, and says so once', async () => {
     const log = recordingLog();
     const broken = analyzer(path.join(dir, 'no-such-worker.js'), log);
@@ -154,7 +167,7 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
     const dying = path.join(dir, 'dying.js');
     fs.writeFileSync(dying, "require('node:worker_threads').parentPort.on('message', () => process.exit(3));\n");
     const log = recordingLog();
-    const worker = analyzer(dying, log);
+    const worker = analyzer(dying, log, 2);
     const text = flowText('team.a', ['A']);
     const outcomes = await Promise.all([worker.analyzeTexts([text]), worker.analyzeTexts([text, text])]);
     assert.deepEqual(outcomes.map((batch) => batch.length), [1, 2]);
