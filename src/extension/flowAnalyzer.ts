@@ -66,6 +66,11 @@ export class FlowAnalyzer {
     return this.request({ type: 'files', files }) as Promise<FileOutcome[]>;
   }
 
+  /** Starts the workers ahead of the first request. */
+  warmUp(): void {
+    if (!this.disposed) this.startedWorkers();
+  }
+
   dispose(): void {
     this.disposed = true;
     this.stopWorkers();
