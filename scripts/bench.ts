@@ -243,12 +243,12 @@ async function benchEditor(rows: Row[], results: Record<string, unknown>): Promi
     {
       benchmark: `editor first diagnostics pass, ${editor.flows} flows (activation to last diagnostic)`,
       value: `${editor.catalogReadyMs.toFixed(0)} ms`,
-      note: `\`check\` on the same flows, whole process: ${editor.cliCheck.median.toFixed(0)} ms (median of ${editor.cliCheck.samples}); longest block of the extension host meanwhile ${editor.firstPassLoop.maxMs.toFixed(1)} ms; acceptance: ≤ check`,
+      note: `\`check\` on the same flows, whole process: ${editor.cliCheck.median.toFixed(0)} ms (median of ${editor.cliCheck.samples}); longest block of the extension host meanwhile ${editor.firstPassLoop.maxMs.toFixed(1)} ms (p99 ${editor.firstPassLoop.p99Ms.toFixed(1)} ms, longest GC pause ${editor.firstPassLoop.longestGcMs.toFixed(1)} ms); acceptance: ≤ check`,
     },
     {
       benchmark: `extension host's longest block, typing in a ${editor.bigFlowLines}-line flow`,
       value: `${typing.loop.maxMs.toFixed(1)} ms`,
-      note: `${typing.keystrokes} keystrokes 40 ms apart, a completion request after each; p99 ${typing.loop.p99Ms.toFixed(1)} ms; the same span untouched: max ${typing.idleLoop.maxMs.toFixed(1)} ms, p99 ${typing.idleLoop.p99Ms.toFixed(1)} ms (the machine's load); diagnostics updated ${typing.lastKeystrokeToDiagnosticMs.toFixed(0)} ms after the last keystroke; acceptance: ≤ 16 ms`,
+      note: `${typing.keystrokes} keystrokes 40 ms apart, a completion request after each; p99 ${typing.loop.p99Ms.toFixed(1)} ms, longest GC pause ${typing.loop.longestGcMs.toFixed(1)} ms; the same span untouched: max ${typing.idleLoop.maxMs.toFixed(1)} ms, p99 ${typing.idleLoop.p99Ms.toFixed(1)} ms (the machine's load); diagnostics updated ${typing.lastKeystrokeToDiagnosticMs.toFixed(0)} ms after the last keystroke; acceptance: ≤ 16 ms`,
     },
     ...(provider
       ? [{ benchmark: `completion in a ${editor.bigFlowLines}-line flow, provider p95`, value: `${provider.p95.toFixed(2)} ms`, note: `p50 ${provider.p50.toFixed(2)} ms over ${provider.samples} requests (time inside the provider); acceptance: < 10 ms` }]
@@ -268,6 +268,7 @@ interface LoopDelay {
   p99Ms: number;
   meanMs: number;
   samples: number;
+  longestGcMs: number;
 }
 
 interface EditorBench {
