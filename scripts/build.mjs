@@ -29,6 +29,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  // Flow analysis runs on its own thread in the editor (src/extension/flowAnalyzer.ts).
+  { ...common, entryPoints: { analysisWorker: 'src/extension/analysisWorker.ts' }, outdir: 'dist' },
   ...sdkChunks.map((name) => ({ ...common, entryPoints: { [name]: `src/sdk/${name}.ts` }, outdir: 'dist/sdk' })),
 ];
 

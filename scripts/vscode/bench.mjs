@@ -1,8 +1,11 @@
 // Editor benchmark in a real VS Code (code-server): a generated workspace of 2,000 flows plus a 5,000-line
-// flow; reports the extension's own activation time and completion latency inside `secret('` (200 runs of
-// vscode.executeCompletionItemProvider) as JSON on stdout. Progress goes to stderr.
+// flow; reports the extension's own activation time, its first diagnostics pass beside `kestra-secrets check`
+// on the same flows, completion latency inside `secret('` (200 runs of vscode.executeCompletionItemProvider)
+// and the extension host's longest block while typing in the big flow, as JSON on stdout. Progress goes to stderr.
 // Usage: node scripts/vscode/bench.mjs [--no-build] [--flows 2000] [--lines 5000] [--keep]
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildIntegrationTests } from './build-tests.mjs';
@@ -56,6 +59,20 @@ export function generateBenchWorkspace(dir, { flows, lines }) {
   writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  kestra:\n    image: kestra/kestra:latest\n    env_file: .env_encoded\n');
 }
 
+/** `kestra-secrets check` over the same workspace as a whole process, median of `runs`, before the editor starts. */
+function timeCliCheck(workspace, runs = 3) {
+  const times = [];
+  let status;
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'kestra-secrets'), 'check', workspace], { stdio: 'ignore' });
+    times.push(performance.now() - started);
+    status = result.status;
+  }
+  if (status !== 0 && status !== 1) throw new Error(`kestra-secrets check exited ${status} on the benchmark workspace`);
+  return { ...percentiles(times), median: percentiles(times).p50, exitCode: status };
+}
+
 /** The provider's own durations, as the extension traces them ("Completion: N items in X ms"), warm-up excluded. */
 function providerTimes(run, warmup, samples) {
   const logsDir = join(run.userDataDir, 'logs');
@@ -89,6 +106,9 @@ async function main() {
   const workspace = join(run.dir, 'workspace');
   generateBenchWorkspace(workspace, { flows: option(argv, '--flows', 2000), lines: option(argv, '--lines', 5000) });
   const out = join(run.resultsDir, 'bench.json');
+  console.error('[bench] kestra-secrets check on the same workspace…');
+  const cliCheck = timeCliCheck(workspace);
+  const loadBefore = loadavg();
   console.error('[bench] running in code-server…');
   const code = await runInExtensionHost(run, {
     workspace,
@@ -101,6 +121,8 @@ async function main() {
   });
   if (code !== 0 || !existsSync(out)) throw new Error(`the in-host benchmark failed (${code === 'timeout' ? 'timeout' : `exit code ${code}`})`);
   const result = JSON.parse(readFileSync(out, 'utf8'));
+  result.cliCheck = cliCheck;
+  result.loadAverage = { beforeEditor: loadBefore.map((load) => Number(load.toFixed(2))), afterEditor: loadavg().map((load) => Number(load.toFixed(2))) };
   const provider = providerTimes(run, result.completion.warmup, result.completion.samples);
   if (provider.length > 0) result.completionProvider = { ...percentiles(provider), source: 'the extension\'s trace log (time inside provideCompletionItems)' };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -11,13 +11,15 @@ import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } 
 import type { FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
 import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from './convert';
-import { yieldToEventLoop } from './flowIndex';
+import { yieldToEventLoop, type IndexedFlow } from './flowIndex';
 import { describeError } from './log';
 import type { Services } from './services';
 import { affectsDiagnostics, diagnosticsEnabled } from './settings';
 
 export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
 const CHUNK_SIZE = 50;
+/** How often the first pass looks for flows the index has just analysed. */
+const INDEX_POLL_MS = 20;
 const YAML_EXTENSION_ID = 'redhat.vscode-yaml';
 
 export class SecretDiagnostics implements vscode.Disposable {
@@ -75,31 +77,41 @@ export class SecretDiagnostics implements vscode.Disposable {
   }
 
   private async fullPass(generation: number): Promise<void> {
-    await Promise.all([this.services.ready(), this.services.flows.ready()]);
+    await this.services.ready();
     const catalog = this.services.catalog;
     if (generation !== this.generation) return;
     if (!this.enabled() || !catalog) {
+      await this.services.flows.ready();
+      if (generation !== this.generation) return;
       this.clear();
       if (this.enabled()) this.showConfigError();
       return;
     }
     const started = performance.now();
-    const checked = new Set<string>();
-    const flows = this.services.flows.all();
-    for (let index = 0; index < flows.length; index += CHUNK_SIZE) {
-      for (const flow of flows.slice(index, index + CHUNK_SIZE)) {
-        const problems = await this.checkAnalysis(flow.uri, flow.analysis, catalog);
-        if (generation !== this.generation) return;
-        this.show(flow.uri, problems);
-        checked.add(flow.uri.toString());
+    // Flows are checked as the index answers them, while the worker parses the rest.
+    let indexed = false;
+    const flowsReady = this.services.flows.ready().then(() => (indexed = true));
+    const checked = new Map<string, IndexedFlow['version']>();
+    for (;;) {
+      const wasIndexed = indexed;
+      const flows = this.services.flows.all().filter((flow) => checked.get(flow.uri.toString()) !== flow.version);
+      for (let index = 0; index < flows.length; index += CHUNK_SIZE) {
+        for (const flow of flows.slice(index, index + CHUNK_SIZE)) {
+          const problems = await this.checkAnalysis(flow.uri, flow.analysis, catalog);
+          if (generation !== this.generation) return;
+          this.show(flow.uri, problems);
+          checked.set(flow.uri.toString(), flow.version);
+        }
+        await yieldToEventLoop();
       }
-      await yieldToEventLoop();
+      if (wasIndexed) break;
+      if (flows.length === 0) await Promise.race([flowsReady, delay(INDEX_POLL_MS)]);
     }
     for (const key of [...this.problems.keys()]) {
-      if (!checked.has(key) && !this.definitionUris.has(key)) this.forget(vscode.Uri.parse(key));
+      if (!this.services.flows.get(vscode.Uri.parse(key)) && !this.definitionUris.has(key)) this.forget(vscode.Uri.parse(key));
     }
     await this.showDefinitionProblems(catalog, generation);
-    this.services.log.debug(`Checked ${flows.length} flows in ${Math.round(performance.now() - started)} ms`);
+    this.services.log.debug(`Checked ${checked.size} flows in ${Math.round(performance.now() - started)} ms`);
   }
 
   private async checkFiles(uris: vscode.Uri[]): Promise<void> {
@@ -188,7 +200,8 @@ export class SecretDiagnostics implements vscode.Disposable {
   }
 
   private forget(uri: vscode.Uri): void {
-    this.problems.delete(uri.toString());
+    // Each delete is a message to the workbench: a file with nothing shown needs none (2,000 clean flows, 2,000 messages).
+    if (!this.problems.delete(uri.toString()) && !this.collection.has(uri)) return;
     this.collection.delete(uri);
   }
 
@@ -217,6 +230,10 @@ export class SecretDiagnostics implements vscode.Disposable {
     this.loggedErrors.add(message);
     this.services.log.warn(`${message} (references to it are not checked)`);
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The YAML extension already reports syntax errors in open documents: don't say it twice. */

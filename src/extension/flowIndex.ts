@@ -1,10 +1,14 @@
 /**
  * The workspace's Kestra flows, analysed once per file version: open documents from their
  * TextDocument (re-analysed shortly after an edit, or on demand), other files from disk.
- * The first scan runs in the background in batches so that it never blocks the editor.
+ * Analysis runs in a worker thread (see flowAnalyzer.ts), which also reads local files in large
+ * batches, so the extension host's thread only stores results, whatever the flows' size.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
+import { looksLikeFlow, type FlowAnalysis } from '../core/flow';
+import type { FileOutcome, TextOutcome } from './analysisProtocol';
+import { AnalyzerStoppedError, FlowAnalyzer } from './flowAnalyzer';
 import { describeError } from './log';
 
 export interface IndexedFlow {
@@ -21,8 +25,11 @@ export interface FlowIndex {
   get(uri: vscode.Uri): IndexedFlow | undefined;
   /** Every indexed file that is a flow or looks like one. */
   all(): IndexedFlow[];
-  /** The analysis of an open document at its current version (analysed now if stale). */
-  analysisFor(document: vscode.TextDocument): FlowAnalysis;
+  /**
+   * The analysis of an open document at its current version, waiting for it at most `budgetMs`;
+   * undefined when it takes longer (never an analysis of an older version).
+   */
+  freshAnalysis(document: vscode.TextDocument, budgetMs?: number): Promise<FlowAnalysis | undefined>;
   /** Fired (debounced) when flows were added, changed or removed. */
   readonly onDidChange: vscode.Event<void>;
   /** The files whose entry changed or was removed (for diagnostics). */
@@ -33,11 +40,19 @@ export interface FlowIndex {
 
 const FLOW_GLOB = '**/*.{yml,yaml}';
 const EXCLUDE_GLOB = '**/{node_modules,.git,.vscode-test}/**';
+/** Local files per worker request: round trips don't count at this size, and each answer is quick to take in. */
+const FILE_BATCH_SIZE = 100;
+/** Files of other schemes (read through vscode.workspace.fs) per batch. */
 const BATCH_SIZE = 64;
-const EDIT_DEBOUNCE_MS = 300;
-/** Background work yields to the event loop once it has run this long. */
-const SLICE_MS = 12;
+/** Typing pause before re-analysis when the worker does it, and the least pause when the editor's thread does. */
+const EDIT_DEBOUNCE_MS = 150;
+const IN_THREAD_EDIT_DEBOUNCE_MS = 300;
+/** How long a hover waits for the analysis of the current version before reading the text under the cursor only. */
+export const FRESH_ANALYSIS_BUDGET_MS = 1000;
 const CHANGE_DEBOUNCE_MS = 100;
+const WORKER_FILE = 'analysisWorker.js';
+/** Two threads parse a workspace's files side by side; open documents always go to the first. */
+const WORKERS = 2;
 const INDEXED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
 
 export function isFlowCandidate(document: vscode.TextDocument): boolean {
@@ -56,7 +71,10 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   private readonly analysisCost = new Map<string, number>();
   /** Paths passed over (not regular files), each logged once. */
   private readonly skippedPaths = new Set<string>();
-  private sliceStart = performance.now();
+  /** The analysis under way for each open document (one at a time while typing), and whether another edit came since. */
+  private readonly documentRuns = new Map<string, { version: number; done: Promise<IndexedFlow | undefined> }>();
+  private readonly editedDuringRun = new Set<string>();
+  private readonly analyzer: FlowAnalyzer;
   private pendingUpdates = new Map<string, vscode.Uri>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private scanned: Promise<void> | undefined;
@@ -65,11 +83,19 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
   readonly onDidUpdate = this.updateEmitter.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  /** `workerFile`: the bundled worker beside the extension's bundle unless given; undefined analyses in this thread. */
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    workerFile: string | undefined = path.join(__dirname, WORKER_FILE),
+  ) {
+    this.analyzer = new FlowAnalyzer(workerFile, log, WORKERS);
+  }
 
   /** Starts watching and the first scan; call after activation. */
   start(): Promise<void> {
     if (!this.scanned) {
+      // The workers load their code while the workspace is searched.
+      this.analyzer.warmUp();
       this.watch();
       this.scanned = this.scanWorkspace();
     }
@@ -107,12 +133,15 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     return [...this.entries.values()];
   }
 
-  analysisFor(document: vscode.TextDocument): FlowAnalysis {
-    return this.indexIfChanged(document, true).analysis;
+  async freshAnalysis(document: vscode.TextDocument, budgetMs = FRESH_ANALYSIS_BUDGET_MS): Promise<FlowAnalysis | undefined> {
+    const version = document.version;
+    const flow = await withinBudget(this.indexIfChanged(document, true), budgetMs);
+    return flow?.version === version ? flow.analysis : undefined;
   }
 
   dispose(): void {
     this.disposed = true;
+    this.analyzer.dispose();
     for (const timer of this.editTimers.values()) clearTimeout(timer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const disposable of this.disposables) disposable.dispose();
@@ -134,18 +163,21 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   private async scanWorkspace(): Promise<void> {
     const started = performance.now();
     const uris = await vscode.workspace.findFiles(FLOW_GLOB, EXCLUDE_GLOB);
+    this.log.debug(`Found ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`);
     const open = new Map(vscode.workspace.textDocuments.map((document) => [document.uri.toString(), document]));
-    for (let index = 0; index < uris.length && !this.disposed; index += BATCH_SIZE) {
-      const batch = uris.slice(index, index + BATCH_SIZE);
-      await Promise.all(
-        batch.map((uri) => {
-          const document = open.get(uri.toString());
-          return document ? this.indexIfChanged(document, false) : this.indexFromDisk(uri, false);
-        }),
-      );
-      await yieldToEventLoop();
+    const onDisk = uris.filter((uri) => !open.has(uri.toString()));
+    const local = onDisk.filter((uri) => uri.scheme === 'file');
+    const elsewhere = onDisk.filter((uri) => uri.scheme !== 'file');
+    const work: Promise<unknown>[] = [...open.values()].filter(isFlowCandidate).map((document) => this.indexIfChanged(document, false));
+    // Every batch is sent at once: the worker answers them in turn while this thread stores the answers.
+    for (let index = 0; index < local.length; index += FILE_BATCH_SIZE) {
+      work.push(this.indexLocalFiles(local.slice(index, index + FILE_BATCH_SIZE), false));
     }
-    for (const document of open.values()) if (isFlowCandidate(document)) this.indexIfChanged(document, false);
+    for (let index = 0; index < elsewhere.length && !this.disposed; index += BATCH_SIZE) {
+      await Promise.all(elsewhere.slice(index, index + BATCH_SIZE).map((uri) => this.indexFromDisk(uri, false)));
+    }
+    await Promise.all(work);
+    if (this.disposed) return;
     const present = new Set([...uris.map((uri) => uri.toString()), ...open.keys()]);
     for (const flow of this.all()) if (!present.has(flow.uri.toString())) this.remove(flow.uri);
     this.log.debug(
@@ -155,7 +187,7 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   }
 
   private onOpen(document: vscode.TextDocument): void {
-    if (isFlowCandidate(document)) this.indexIfChanged(document, true);
+    if (isFlowCandidate(document)) void this.indexIfChanged(document, true);
   }
 
   private onEdit(document: vscode.TextDocument): void {
@@ -166,15 +198,25 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
       key,
       setTimeout(() => {
         this.editTimers.delete(key);
-        if (!document.isClosed) this.analysisFor(document);
-      }, Math.max(EDIT_DEBOUNCE_MS, 3 * (this.analysisCost.get(key) ?? 0))),
+        if (document.isClosed) return;
+        // While typing, one analysis at a time per document: the next one starts when it ends.
+        if (this.documentRuns.has(key)) this.editedDuringRun.add(key);
+        else void this.indexIfChanged(document, true);
+      }, this.editDebounceMs(key)),
     );
+  }
+
+  /** Off the thread, a short pause; on it, big flows are re-analysed less often while typing. */
+  private editDebounceMs(key: string): number {
+    if (this.analyzer.offThread) return EDIT_DEBOUNCE_MS;
+    return Math.max(IN_THREAD_EDIT_DEBOUNCE_MS, 3 * (this.analysisCost.get(key) ?? 0));
   }
 
   private onClose(document: vscode.TextDocument): void {
     const key = document.uri.toString();
     this.openNonFlows.delete(key);
     this.analysisCost.delete(key);
+    this.editedDuringRun.delete(key);
     clearTimeout(this.editTimers.get(key));
     this.editTimers.delete(key);
     if (!this.entries.has(key)) return;
@@ -186,26 +228,49 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
     if (open) {
       // The open document is the truth: unsaved edits win, and a saved one has the disk's text.
-      if (!open.isDirty && isFlowCandidate(open)) this.indexIfChanged(open, true);
+      if (!open.isDirty && isFlowCandidate(open)) void this.indexIfChanged(open, true);
       return;
     }
     void this.indexFromDisk(uri, true);
   }
 
-  private indexIfChanged(document: vscode.TextDocument, notify: boolean): IndexedFlow {
+  /** The document's entry at its current version: the one held, the analysis under way, or a new one. */
+  private indexIfChanged(document: vscode.TextDocument, notify: boolean): Promise<IndexedFlow | undefined> {
     const key = document.uri.toString();
     const known = this.entries.get(key) ?? this.openNonFlows.get(key);
-    if (known && known.version === document.version) return known;
-    return this.indexDocument(document, notify);
+    if (known && known.version === document.version) return Promise.resolve(known);
+    const running = this.documentRuns.get(key);
+    if (running?.version === document.version) return running.done;
+    const version = document.version;
+    const done = this.analyzer.analyzeTexts([document.getText()]).then(
+      ([outcome]) => this.storeDocument(document, version, outcome, notify),
+      (error: unknown) => {
+        if (!(error instanceof AnalyzerStoppedError)) this.log.warn(`Could not analyse ${vscode.workspace.asRelativePath(document.uri)}: ${describeError(error)}`);
+        return undefined;
+      },
+    );
+    const run = { version, done };
+    this.documentRuns.set(key, run);
+    void done.then(() => this.afterDocumentRun(document, run));
+    return done;
   }
 
-  private indexDocument(document: vscode.TextDocument, notify: boolean): IndexedFlow {
-    const text = document.getText();
-    const started = performance.now();
-    const flow: IndexedFlow = { uri: document.uri, version: document.version, analysis: safeAnalyze(text) };
+  private afterDocumentRun(document: vscode.TextDocument, run: { version: number }): void {
     const key = document.uri.toString();
-    this.analysisCost.set(key, performance.now() - started);
-    if (isFlowCandidate(document) && (flow.analysis.isFlow || hasFlowHeaderLines(text))) {
+    if (this.documentRuns.get(key) === run) this.documentRuns.delete(key);
+    if (!this.editedDuringRun.delete(key) || document.isClosed || this.disposed) return;
+    if (document.version !== run.version) void this.indexIfChanged(document, true);
+  }
+
+  private storeDocument(document: vscode.TextDocument, version: number, outcome: TextOutcome, notify: boolean): IndexedFlow | undefined {
+    if (this.disposed || document.isClosed) return undefined;
+    const key = document.uri.toString();
+    const flow: IndexedFlow = { uri: document.uri, version, analysis: outcome.analysis };
+    const known = this.entries.get(key) ?? this.openNonFlows.get(key);
+    // Answers come in order, but an analysis of an older version never replaces a newer one.
+    if (typeof known?.version === 'number' && known.version > version) return flow;
+    this.analysisCost.set(key, outcome.ms);
+    if (isFlowCandidate(document) && (flow.analysis.isFlow || outcome.flowHeaderLines)) {
       this.openNonFlows.delete(key);
       this.store(flow, notify);
     } else {
@@ -215,7 +280,53 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     return flow;
   }
 
+  /** Files of the local disk: read and analysed by the worker, in one request. */
+  private async indexLocalFiles(uris: vscode.Uri[], notify: boolean): Promise<void> {
+    const byPath = new Map(uris.map((uri) => [uri.fsPath, uri]));
+    const files = uris.map((uri) => {
+      const version = this.get(uri)?.version;
+      return { path: uri.fsPath, knownStamp: typeof version === 'string' ? version : undefined };
+    });
+    let outcomes: FileOutcome[];
+    const started = performance.now();
+    try {
+      outcomes = await this.analyzer.analyzeFiles(files);
+      this.log.trace(`Analysed ${files.length} files in ${Math.round(performance.now() - started)} ms`);
+    } catch (error) {
+      if (!(error instanceof AnalyzerStoppedError)) this.log.warn(`Could not analyse ${uris.length} flow files: ${describeError(error)}`);
+      return;
+    }
+    if (this.disposed) return;
+    const open = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
+    for (const outcome of outcomes) {
+      const uri = byPath.get(outcome.path);
+      // An open document is the truth: its own analysis wins over the file's.
+      if (uri && !open.has(uri.toString())) this.applyFileOutcome(uri, outcome, notify);
+    }
+  }
+
+  private applyFileOutcome(uri: vscode.Uri, outcome: FileOutcome, notify: boolean): void {
+    switch (outcome.kind) {
+      case 'analysed':
+        this.store({ uri, version: outcome.stamp, analysis: outcome.analysis }, notify);
+        break;
+      case 'not-a-flow':
+      case 'missing':
+        this.remove(uri);
+        break;
+      case 'not-a-file':
+        this.warnSkippedOnce(uri, 'it is not a regular file');
+        break;
+      case 'unreadable':
+        this.log.warn(`Could not read ${vscode.workspace.asRelativePath(uri)}: ${outcome.message}`);
+        break;
+      case 'unchanged':
+        break;
+    }
+  }
+
   private async indexFromDisk(uri: vscode.Uri, notify: boolean): Promise<void> {
+    if (uri.scheme === 'file') return this.indexLocalFiles([uri], notify);
     try {
       const stat = await vscode.workspace.fs.stat(uri);
       if ((stat.type & vscode.FileType.File) === 0) {
@@ -230,9 +341,10 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
         if (this.entries.has(uri.toString())) this.remove(uri);
         return;
       }
-      await this.yieldIfBusy();
-      this.store({ uri, version: stamp, analysis: safeAnalyze(text) }, notify);
+      const [outcome] = await this.analyzer.analyzeTexts([text]);
+      if (!this.disposed) this.store({ uri, version: stamp, analysis: outcome.analysis }, notify);
     } catch (error) {
+      if (error instanceof AnalyzerStoppedError) return;
       if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') this.remove(uri);
       else this.log.warn(`Could not read ${vscode.workspace.asRelativePath(uri)}: ${describeError(error)}`);
     }
@@ -242,13 +354,6 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     if (this.skippedPaths.has(uri.toString())) return;
     this.skippedPaths.add(uri.toString());
     this.log.warn(`Skipped ${vscode.workspace.asRelativePath(uri)}: ${reason}.`);
-  }
-
-  /** Keeps background analysis in short slices so that the extension host stays responsive. */
-  private async yieldIfBusy(): Promise<void> {
-    if (performance.now() - this.sliceStart < SLICE_MS) return;
-    await yieldToEventLoop();
-    this.sliceStart = performance.now();
   }
 
   private store(flow: IndexedFlow, notify: boolean): void {
@@ -280,12 +385,13 @@ function namespacesOf(analysis: FlowAnalysis): string[] {
   return analysis.flowNamespaces ?? (analysis.namespace ? [analysis.namespace] : []);
 }
 
-function safeAnalyze(text: string): FlowAnalysis {
-  try {
-    return analyzeFlow(text);
-  } catch {
-    return { isFlow: false, references: [], errors: [] };
-  }
+/** The promise's value if it settles within `ms`, else undefined. */
+function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 export function yieldToEventLoop(): Promise<void> {

@@ -34,7 +34,7 @@ export class SecretHoverProvider implements vscode.HoverProvider {
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     try {
-      const target = this.targetAt(document, position);
+      const target = await this.targetAt(document, position);
       if (!target) return undefined;
       const markdown = await this.describe(target);
       return markdown ? new vscode.Hover(markdown, target.range) : undefined;
@@ -44,10 +44,11 @@ export class SecretHoverProvider implements vscode.HoverProvider {
     }
   }
 
-  private targetAt(document: vscode.TextDocument, position: vscode.Position): HoverTarget | undefined {
-    const analysis = this.services.flows.analysisFor(document);
-    const flowNamespace = analysis.namespace ?? quickNamespace(document);
-    const reference = analysis.references.find((candidate) => rangeContains(candidate.callRange, position));
+  /** From the analysis of the document as it is, or, while that is not ready, from the text under the cursor. */
+  private async targetAt(document: vscode.TextDocument, position: vscode.Position): Promise<HoverTarget | undefined> {
+    const analysis = await this.services.flows.freshAnalysis(document);
+    const flowNamespace = analysis?.namespace ?? quickNamespace(document);
+    const reference = analysis?.references.find((candidate) => rangeContains(candidate.callRange, position));
     if (reference) return referenceTarget(reference, position, flowNamespace);
     return literalTarget(textWindowAt(document, position), flowNamespace);
   }

@@ -1,0 +1,103 @@
+/**
+ * The messages between the editor's thread and the analysis worker, and the work each one asks for.
+ * Pure Node (no `vscode`): the worker runs it on its own thread, the fallback in the editor's thread.
+ * A `FlowAnalysis` crosses the thread boundary whole, by structured clone: nothing here lists its fields.
+ */
+import * as fs from 'node:fs';
+import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
+
+export interface TextOutcome {
+  analysis: FlowAnalysis;
+  /** `id` and `namespace` keys at the start of a line: a file meant as a flow even when it can't be read as one. */
+  flowHeaderLines: boolean;
+  /** Time spent analysing, in milliseconds. */
+  ms: number;
+}
+
+export interface FileToAnalyse {
+  path: string;
+  /** The stamp of the analysis already held: an unchanged file is not read again. */
+  knownStamp?: string;
+}
+
+export type FileOutcome =
+  | { path: string; kind: 'analysed'; stamp: string; analysis: FlowAnalysis }
+  | { path: string; kind: 'unchanged' }
+  | { path: string; kind: 'not-a-flow'; stamp: string }
+  | { path: string; kind: 'missing' }
+  | { path: string; kind: 'not-a-file' }
+  | { path: string; kind: 'unreadable'; message: string };
+
+export type AnalysisRequest =
+  | { id: number; type: 'texts'; texts: string[] }
+  | { id: number; type: 'files'; files: FileToAnalyse[] };
+
+export type AnalysisResponse =
+  | { id: number; ok: true; type: 'texts'; outcomes: TextOutcome[] }
+  | { id: number; ok: true; type: 'files'; outcomes: FileOutcome[] }
+  | { id: number; ok: false; message: string };
+
+export function analyseText(text: string): TextOutcome {
+  const started = performance.now();
+  let analysis: FlowAnalysis;
+  try {
+    analysis = analyzeFlow(text);
+  } catch {
+    analysis = { isFlow: false, references: [], errors: [] };
+  }
+  return { analysis, flowHeaderLines: hasFlowHeaderLines(text), ms: performance.now() - started };
+}
+
+/** `disk:<mtime>:<size>`: what tells an unchanged file without reading it. */
+export function diskStamp(stat: fs.Stats): string {
+  return `disk:${Math.trunc(stat.mtimeMs)}:${stat.size}`;
+}
+
+export function analyseFile(file: FileToAnalyse): FileOutcome {
+  const { path } = file;
+  try {
+    const stat = fs.statSync(path);
+    // A named pipe or socket with a YAML name: reading it could block forever.
+    if (!stat.isFile()) return { path, kind: 'not-a-file' };
+    const stamp = diskStamp(stat);
+    if (stamp === file.knownStamp) return { path, kind: 'unchanged' };
+    // As the editor reads a document: UTF-8 with a byte-order mark dropped, so ranges match its lines.
+    const text = new TextDecoder().decode(fs.readFileSync(path));
+    if (!looksLikeFlow(text)) return { path, kind: 'not-a-flow', stamp };
+    return { path, kind: 'analysed', stamp, analysis: analyseText(text).analysis };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, kind: 'missing' };
+    return { path, kind: 'unreadable', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Answers one request whole; a malformed one gets an error answer, never an exception. */
+export function answer(request: unknown): AnalysisResponse {
+  const id = idOf(request);
+  try {
+    if (isTextsRequest(request)) return { id, ok: true, type: 'texts', outcomes: request.texts.map(analyseText) };
+    if (isFilesRequest(request)) return { id, ok: true, type: 'files', outcomes: request.files.map(analyseFile) };
+    return { id, ok: false, message: 'The analysis worker received a request it does not understand.' };
+  } catch (error) {
+    return { id, ok: false, message: `The analysis worker failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+function idOf(request: unknown): number {
+  const id = (request as { id?: unknown } | null)?.id;
+  return typeof id === 'number' ? id : -1;
+}
+
+function isTextsRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'texts' }> {
+  const candidate = request as { type?: unknown; texts?: unknown } | null;
+  return candidate?.type === 'texts' && Array.isArray(candidate.texts) && candidate.texts.every((text) => typeof text === 'string');
+}
+
+function isFilesRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'files' }> {
+  const candidate = request as { type?: unknown; files?: unknown } | null;
+  return (
+    candidate?.type === 'files' &&
+    Array.isArray(candidate.files) &&
+    candidate.files.every((file: { path?: unknown } | null) => typeof file?.path === 'string')
+  );
+}

@@ -1,0 +1,171 @@
+/**
+ * Flow analysis off the editor's thread: requests go to worker threads (dist/analysisWorker.js). Texts (open
+ * documents) always go to the first worker, so their answers come back in order; batches of files are spread
+ * over all of them. Failure is normal: when a worker can't start or dies, the analyzer says so once and
+ * analyses on the calling thread from then on, in slices that yield to the event loop between files
+ * (requests in flight are answered that way too).
+ */
+import { Worker } from 'node:worker_threads';
+import {
+  analyseFile,
+  analyseText,
+  type AnalysisResponse,
+  type FileOutcome,
+  type FileToAnalyse,
+  type TextOutcome,
+} from './analysisProtocol';
+
+export interface AnalyzerLog {
+  warn(message: string): void;
+}
+
+/** In-thread analysis yields to the event loop once it has run this long. */
+const SLICE_MS = 12;
+
+type Work = { type: 'texts'; texts: string[] } | { type: 'files'; files: FileToAnalyse[] };
+
+interface Pending {
+  work: Work;
+  resolve(outcomes: unknown[]): void;
+  reject(error: Error): void;
+}
+
+export class AnalyzerStoppedError extends Error {
+  constructor() {
+    super('The flow analyzer was stopped.');
+  }
+}
+
+export class FlowAnalyzer {
+  private workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private nextFileWorker = 0;
+  /** Why analysis runs on the calling thread, once it does. */
+  private fallbackReason: string | undefined;
+  private disposed = false;
+
+  /** `workerFile` undefined: analyse on the calling thread from the start. */
+  constructor(
+    private readonly workerFile: string | undefined,
+    private readonly log: AnalyzerLog,
+    private readonly poolSize = 1,
+  ) {}
+
+  /** False once analysis runs on the calling thread. */
+  get offThread(): boolean {
+    return this.fallbackReason === undefined;
+  }
+
+  analyzeTexts(texts: string[]): Promise<TextOutcome[]> {
+    return this.request({ type: 'texts', texts }) as Promise<TextOutcome[]>;
+  }
+
+  /** Reads (when changed) and analyses files of the local disk. */
+  analyzeFiles(files: FileToAnalyse[]): Promise<FileOutcome[]> {
+    return this.request({ type: 'files', files }) as Promise<FileOutcome[]>;
+  }
+
+  /** Starts the workers ahead of the first request. */
+  warmUp(): void {
+    if (!this.disposed) this.startedWorkers();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stopWorkers();
+    for (const pending of this.pending.values()) pending.reject(new AnalyzerStoppedError());
+    this.pending.clear();
+  }
+
+  private request(work: Work): Promise<unknown[]> {
+    if (this.disposed) return Promise.reject(new AnalyzerStoppedError());
+    const workers = this.startedWorkers();
+    if (workers.length === 0) return this.inThread(work);
+    const worker = work.type === 'texts' ? workers[0] : workers[this.nextFileWorker++ % workers.length];
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { work, resolve, reject });
+      try {
+        worker.postMessage({ id, ...work });
+      } catch (error) {
+        this.onWorkerLost(`could not be sent a request (${messageOf(error)})`);
+      }
+    });
+  }
+
+  private startedWorkers(): Worker[] {
+    if (this.workers.length > 0 || !this.offThread) return this.workers;
+    if (!this.workerFile) {
+      this.fallBack('has no worker file');
+      return [];
+    }
+    try {
+      for (let index = 0; index < Math.max(1, this.poolSize); index++) this.workers.push(this.startWorker(this.workerFile));
+      return this.workers;
+    } catch (error) {
+      this.stopWorkers();
+      this.fallBack(`could not start: ${messageOf(error)}`);
+      return [];
+    }
+  }
+
+  private startWorker(file: string): Worker {
+    const worker = new Worker(file);
+    worker.on('message', (response: AnalysisResponse) => this.onResponse(response));
+    worker.on('messageerror', (error) => this.onWorkerLost(`sent an unreadable answer (${messageOf(error)})`));
+    worker.on('error', (error) => this.onWorkerLost(`failed: ${messageOf(error)}`));
+    worker.on('exit', (code) => this.onWorkerLost(`stopped with exit code ${code}`));
+    return worker;
+  }
+
+  private stopWorkers(): void {
+    const workers = this.workers;
+    this.workers = [];
+    for (const worker of workers) void worker.terminate().catch(() => undefined);
+  }
+
+  private onResponse(response: AnalysisResponse): void {
+    const pending = this.pending.get(response.id);
+    if (!pending) return;
+    this.pending.delete(response.id);
+    if (response.ok) pending.resolve(response.outcomes);
+    else pending.reject(new Error(response.message));
+  }
+
+  /** A worker is gone: what the pool was asked is answered on this thread, and so is everything after. */
+  private onWorkerLost(reason: string): void {
+    if (this.disposed || !this.offThread) return;
+    this.stopWorkers();
+    this.fallBack(reason);
+    const orphans = [...this.pending.values()];
+    this.pending.clear();
+    for (const orphan of orphans) this.inThread(orphan.work).then(orphan.resolve, orphan.reject);
+  }
+
+  private fallBack(reason: string): void {
+    if (!this.offThread) return;
+    this.fallbackReason = reason;
+    this.log.warn(`Flows are analysed on the editor's thread from now on, which can make typing in large flows less smooth: the analysis worker ${reason}.`);
+  }
+
+  private async inThread(work: Work): Promise<unknown[]> {
+    const items: (() => unknown)[] =
+      work.type === 'texts' ? work.texts.map((text) => () => analyseText(text)) : work.files.map((file) => () => analyseFile(file));
+    const outcomes: unknown[] = [];
+    let sliceStart = performance.now();
+    for (const analyse of items) {
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+      if (this.disposed) throw new AnalyzerStoppedError();
+      outcomes.push(analyse());
+    }
+    return outcomes;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
