@@ -186,6 +186,11 @@ function notRegular(kind: fs.Stats | fs.Dirent): string {
 /** `utf16`: the file was UTF-16 with a byte order mark, decoded here though Kestra reads flows as UTF-8. */
 export type ReadText = { text: string; utf16?: 'utf-16le' | 'utf-16be' } | { skipped: SkippedPath };
 
+/** Node.js decodes a file name that is not UTF-8 lossily (U+FFFD) and can't open it again by that name. */
+function missingReason(file: string): string {
+  return path.basename(file).includes('\uFFFD') ? 'its name is not valid UTF-8, so Node.js cannot open it by name' : 'it no longer exists';
+}
+
 /**
  * Reads a UTF-8 file without ever blocking: opened non-blocking and read only if it is still a
  * regular file (a named pipe swapped in after the walk would otherwise hang the read).
@@ -201,7 +206,7 @@ export function readTextFile(file: string): ReadText {
     if (error instanceof InvalidUtf8Error) {
       return { skipped: { path: file, reason: `it is not UTF-8 text (first invalid byte at line ${error.line}, column ${error.column}); Kestra reads flows as UTF-8, so save it as UTF-8` } };
     }
-    return { skipped: { path: file, reason: codeOf(error) === 'ENOENT' ? 'it no longer exists' : unreadable(error) } };
+    return { skipped: { path: file, reason: codeOf(error) === 'ENOENT' ? missingReason(file) : unreadable(error) } };
   } finally {
     if (descriptor !== undefined) fs.closeSync(descriptor);
   }
