@@ -49,7 +49,7 @@ describe('the .vsix for the Marketplace and Open VSX', function () {
   it('lists only the manifest, README, LICENSE, CHANGELOG, the extension bundle, its SDK chunks, grammar, l10n, icons and README images', () => {
     const expected = [
       'CHANGELOG.md', 'LICENSE', 'README.md', 'package.json',
-      'dist/extension.js', 'dist/sdk/aws.js', 'dist/sdk/azure.js', 'dist/sdk/google.js', 'dist/sdk/vault.js',
+      'dist/analysisWorker.js', 'dist/extension.js', 'dist/sdk/aws.js', 'dist/sdk/azure.js', 'dist/sdk/google.js', 'dist/sdk/vault.js',
       'l10n/bundle.l10n.json', 'media/icon.png', 'media/kestra-secrets.svg', 'syntaxes/pebble-injection.tmLanguage.json',
       ...readmeImages(),
     ].sort();

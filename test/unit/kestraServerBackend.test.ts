@@ -132,9 +132,11 @@ describe('Kestra server backend', () => {
     it('lists every secret whatever the count and page size (fuzz)', async () => {
       server = await startKestraServer({ edition: 'ee' });
       const url = server.url;
+      // fast-check may draw the same pair twice: a fresh namespace each run, or the fake would hold every key twice.
+      let run = 0;
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 25 }), async (count, pageSize) => {
-          const namespace = `fuzz.n${count}.s${pageSize}`;
+          const namespace = `fuzz.r${run++}.n${count}.s${pageSize}`;
           for (let index = 0; index < count; index++) server?.addSecret(ee(namespace, `K${index}`));
           const fuzzed = createKestraServerBackend(config(), context(log), { url, tenant: 'main' }, { ...fastTuning, pageSize });
           const listed = await fuzzed.list(namespace);
