@@ -14,7 +14,20 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/backends/**/*.ts', 'src/cli/**/*.ts'],
+    // The core owns its contracts (src/core/store.ts); stores, the CLI and the editor depend on it, never the reverse.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The core must stay vscode-free.' }],
+          patterns: [{ group: ['**/backends/**', '**/backends', '**/cli/**', '**/cli', '**/extension/**', '**/extension', '**/sdk/**', '**/sdk'], message: 'src/core imports nothing from backends, cli, extension or sdk: the data flows one way.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/backends/**/*.ts', 'src/cli/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The core, backends and CLI must stay vscode-free.' }] }] },
   },
 );

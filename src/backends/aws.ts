@@ -11,7 +11,7 @@
  */
 import type { SecretsManagerClient, SecretListEntry, Filter } from '@aws-sdk/client-secrets-manager';
 import type { SecretBackendConfig } from '../core/configTypes';
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './backend';
+import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
 import {
   CERTIFICATE_HINT,
   DEFAULT_PREFIX,

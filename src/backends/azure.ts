@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import type { SecretBackendConfig } from '../core/configTypes';
 import { parseRetryAfter, withRetry } from '../core/retry';
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './backend';
+import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
 import {
   DEFAULT_PREFIX,
   belongsTo,

@@ -18,7 +18,7 @@
  * - a `tenant` tag, when present, must equal the context's tenant.
  */
 import type { SecretBackendConfig } from '../core/configTypes';
-import type { BackendErrorKind } from './backend';
+import type { BackendErrorKind } from '../core/store';
 
 export const DEFAULT_PREFIX = 'kestra';
 export const TAG_NAMESPACE = 'namespace';

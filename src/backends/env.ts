@@ -13,7 +13,7 @@ import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
 import { isInside, namesOnlySiblingFor, plainFileFor, type NamesOnlySibling } from '../core/setup';
 import { readRegularFile, readRegularFileSync, UnreadableFileError } from '../core/safeRead';
 import type { Problem, Range } from '../core/types';
-import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from './backend';
+import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from '../core/store';
 
 const SECRET_PREFIX = 'SECRET_';
 const LABEL = 'Kestra SECRET_ environment variables';

@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { SecretBackendConfig } from '../core/configTypes';
 import { withRetry } from '../core/retry';
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './backend';
+import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
 import {
   DEFAULT_PREFIX,
   TAG_KEY,

@@ -4,7 +4,7 @@
  * stay in their own lazily loaded chunks (see ./sdk.ts).
  */
 import type { ServerOptions, SecretBackendConfig } from '../core/configTypes';
-import { BackendError, type BackendContext, type SecretBackend } from './backend';
+import { BackendError, type BackendContext, type SecretBackend } from '../core/store';
 
 export type { ServerBackendFactory } from './kestraServer';
 

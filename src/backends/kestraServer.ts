@@ -34,7 +34,7 @@ import {
   type SecretBackend,
   type SecretMeta,
   type WriteOptions,
-} from './backend';
+} from '../core/store';
 import { describeFailure, describeNetworkFailure, networkFailureKind, requestTimeoutMs, scrub } from './common';
 import { fetchSameOrigin, readTextCapped, RedirectRefused, ResponseTooLarge } from './http';
 

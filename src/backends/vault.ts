@@ -20,7 +20,7 @@
  */
 import type { SecretBackendConfig, VaultOptions } from '../core/configTypes';
 import { parseRetryAfter, withRetry } from '../core/retry';
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './backend';
+import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
 import { CERTIFICATE_HINT, describeFailure, isCertificateFailure, jsonObjectKeys, kestraTags, kindForStatus, mapLimit, networkFailureKind, requestTimeoutMs, scrub } from './common';
 import { loadSdk } from './sdk';
 import { fetchSameOrigin, readTextCapped, RedirectRefused, ResponseTooLarge } from './http';

@@ -1,6 +1,7 @@
 /** Argument parsing shared by `check` and `list`, and building the catalog they query. */
 import * as path from 'node:path';
 import { ConfigError, defaultConfig, loadConfigFile } from '../core/config';
+import { createBackend } from '../backends/index';
 import { SecretCatalog } from '../core/catalog';
 import type { KestraSecretsConfig } from '../core/configTypes';
 import { findConfigFile, resolveEnvSources, tenantFor } from '../core/setup';
@@ -158,7 +159,7 @@ export function createCliCatalog(config: KestraSecretsConfig, options: StoreOpti
     envFiles: sources.envFiles,
     env: process.env,
     includeProcessEnv: true,
-  });
+  }, { factory: (backendConfig, context) => createBackend(backendConfig, context, config.server) });
 }
 
 /** Warnings and errors only: the CLI's stdout carries results. Never receives a secret value. */

@@ -4,8 +4,7 @@
  * wins), caches and coalesces listings, falls back to stale data on failure, and guards writes.
  * Everything the checks, the CLI and the editor know about secrets comes through here.
  */
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../backends/backend';
-import { createBackend } from '../backends/index';
+import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './store';
 import { CachedLoader, type Loaded } from './cache';
 import type { DroppedDefinition, IncompleteCause, VisibleSecret, VisibleSecrets } from './catalogTypes';
 import { backendForNamespace } from './config';
@@ -14,8 +13,8 @@ import { namespaceChain } from './namespaces';
 import type { Problem } from './types';
 
 export interface SecretCatalogOptions {
-  /** Builds a backend for a configuration; defaults to `createBackend` with the config's `server`. */
-  factory?: BackendFactory;
+  /** Builds a backend for a configuration: the stores live outside the core (src/backends), which hands this in. */
+  factory: BackendFactory;
   /** Listing TTL when the configuration's `cache.enabled` is false (the editor passes e.g. 30 s); none: coalescing only. */
   editorDefaultTtlMs?: number;
   /** Clock for cache expiry (tests). */
@@ -56,9 +55,9 @@ export class SecretCatalog {
   constructor(
     private readonly config: KestraSecretsConfig,
     private readonly context: BackendContext,
-    private readonly options: SecretCatalogOptions = {},
+    private readonly options: SecretCatalogOptions,
   ) {
-    this.factory = options.factory ?? ((backendConfig, backendContext) => createBackend(backendConfig, backendContext, config.server));
+    this.factory = options.factory;
   }
 
   /** The backend responsible for a namespace (nearest-ancestor routing). May throw when it can't be created. */

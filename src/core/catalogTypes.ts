@@ -3,7 +3,7 @@
  * child first, nearest wins), or every key for namespace-less stores (Kestra OSS env secrets).
  * Produced by `SecretCatalog` (src/core/catalog.ts), consumed by checks, the CLI and the editor.
  */
-import type { SecretMeta } from '../backends/backend';
+import type { SecretMeta } from './store';
 import type { BackendType } from './configTypes';
 import type { Problem, Range } from './types';
 

@@ -4,7 +4,7 @@
  * whose read-only guard refuses them even when a menu was bypassed.
  */
 import * as vscode from 'vscode';
-import { readOnlyError } from '../backends/backend';
+import { readOnlyError } from '../core/store';
 import type { SecretCatalog } from '../core/catalog';
 import type { VisibleSecrets } from '../core/catalogTypes';
 import { isValidNamespace } from '../core/namespaces';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SecretBackend } from '../backends/backend';
+import type { SecretBackend } from '../core/store';
 import type { Problem } from '../core/types';
 import { lookupNamespace } from './completion';
 import type { SecretCatalog } from '../core/catalog';

@@ -5,7 +5,7 @@
  * Listing failures become an error item with a retry; the view never throws.
  */
 import * as vscode from 'vscode';
-import type { SecretBackend } from '../backends/backend';
+import type { SecretBackend } from '../core/store';
 import type { SecretCatalog } from '../core/catalog';
 import type { VisibleSecret, VisibleSecrets } from '../core/catalogTypes';
 import { ANY_NAMESPACE } from './completion';

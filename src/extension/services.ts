@@ -11,7 +11,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BackendContext } from '../backends/backend';
+import type { BackendContext } from '../core/store';
 import { describeEnvSources } from '../backends/env';
 import { createBackend } from '../backends/index';
 import { SecretCatalog } from '../core/catalog';

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { BackendError, type BackendContext, type SecretBackend } from '../../src/backends/backend';
+import { BackendError, type BackendContext, type SecretBackend } from '../../src/core/store';
 import { createAwsBackend, serverFilters } from '../../src/backends/aws';
 import { hasAllTags, hasAnyTag, identityOf, keyFromPrefixedName, scrub } from '../../src/backends/common';
 import type { SecretBackendConfig } from '../../src/core/configTypes';

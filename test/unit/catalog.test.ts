@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { BackendError, type BackendContext, type SecretBackend, type SecretMeta, type WriteOptions } from '../../src/backends/backend';
+import { BackendError, type BackendContext, type SecretBackend, type SecretMeta, type WriteOptions } from '../../src/core/store';
+import { createBackend } from '../../src/backends/index';
 import { SecretCatalog, type SecretCatalogOptions } from '../../src/core/catalog';
 import { findVisible } from '../../src/core/catalogTypes';
 import { configFromObject } from '../../src/core/config';
@@ -120,9 +121,14 @@ function storesByType(stores: Partial<Record<BackendType, MemoryStore>>) {
   return { factory, created };
 }
 
-function catalogWith(config: KestraSecretsConfig, stores: Partial<Record<BackendType, MemoryStore>>, options: SecretCatalogOptions = {}, logged: Logged[] = []) {
+function catalogWith(
+  config: KestraSecretsConfig,
+  stores: Partial<Record<BackendType, MemoryStore>>,
+  options: Partial<SecretCatalogOptions> = {},
+  logged: Logged[] = [],
+) {
   const { factory, created } = storesByType(stores);
-  return { catalog: new SecretCatalog(config, contextWith(logged), { factory, ...options }), created };
+  return { catalog: new SecretCatalog(config, contextWith(logged), { ...options, factory }), created };
 }
 
 const vaultGlobal = { kestra: { secret: { type: 'vault' } } };
@@ -509,10 +515,12 @@ describe('SecretCatalog', () => {
     });
   });
 
-  describe('the default factory (createBackend)', () => {
+  describe('the real factory (createBackend, as the CLI and the editor hand it in)', () => {
+    const realFactory = (config: KestraSecretsConfig): SecretCatalogOptions => ({ factory: (backendConfig, context) => createBackend(backendConfig, context, config.server) });
     it('builds the real env backend: SECRET_ variables, namespace-less, read-only', async () => {
       const context = { ...contextWith(), env: { SECRET_DB_PASSWORD: Buffer.from('CANARY-VALUE').toString('base64'), OTHER: 'x' }, includeProcessEnv: true };
-      const catalog = new SecretCatalog(configOf({}), context);
+      const config = configOf({});
+      const catalog = new SecretCatalog(config, context, realFactory(config));
       const visible = await catalog.visible('company.team');
       assert.equal(visible.backendType, 'env');
       assert.equal(visible.readOnly, true);
@@ -526,7 +534,7 @@ describe('SecretCatalog', () => {
     it('a kestra-server entry without a server block is a clear listing error', async () => {
       const config = configOf({});
       config.namespaces['remote'] = { ...config.secret, type: 'kestra-server', readOnly: false };
-      const catalog = new SecretCatalog(config, contextWith());
+      const catalog = new SecretCatalog(config, contextWith(), realFactory(config));
       const visible = await catalog.visible('remote.x');
       assert.deepEqual(visible.secrets, []);
       assert.match(visible.error ?? '', /^Kestra server: connect failed: no server is configured\. Set `server: \{ url, tenant \}`/);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { BackendError, type BackendContext } from '../../src/backends/backend';
+import { BackendError, type BackendContext } from '../../src/core/store';
 import {
   createKestraServerBackend,
   parseServerUrl,

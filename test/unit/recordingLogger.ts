@@ -1,5 +1,5 @@
 import type { Logger } from '../../src/core/log';
-import type { BackendContext } from '../../src/backends/backend';
+import type { BackendContext } from '../../src/core/store';
 
 /** A Logger that keeps every line as `<level> <message>`, so tests can assert that no value leaks. */
 export function recordingLogger(lines: string[]): Logger {

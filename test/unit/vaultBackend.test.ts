@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BackendError, type BackendContext, type SecretBackend } from '../../src/backends/backend';
+import { BackendError, type BackendContext, type SecretBackend } from '../../src/core/store';
 import { createVaultBackend } from '../../src/backends/vault';
 import type { SecretBackendConfig, VaultOptions } from '../../src/core/configTypes';
 import { createTestCertificate, runCli } from '../fakes/tls';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BackendContext } from '../../../src/backends/backend';
+import type { BackendContext } from '../../../src/core/store';
 import { createEnvBackend, describeEnvSources } from '../../../src/backends/env';
 import { encodeBase64 } from '../../../src/core/base64';
 import type { SecretBackendConfig } from '../../../src/core/configTypes';

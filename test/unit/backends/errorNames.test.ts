@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { generateKeyPairSync } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BackendError } from '../../../src/backends/backend';
+import { BackendError } from '../../../src/core/store';
 import { createGoogleBackend } from '../../../src/backends/google';
 import type { SecretBackendConfig } from '../../../src/core/configTypes';
 import { testBackendContext } from '../recordingLogger';

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAwsBackend } from '../../../src/backends/aws';
-import { BackendError, type SecretBackend } from '../../../src/backends/backend';
+import { BackendError, type SecretBackend } from '../../../src/core/store';
 import { createGoogleBackend } from '../../../src/backends/google';
 import { createKestraServerBackend } from '../../../src/backends/kestraServer';
 import { createVaultBackend } from '../../../src/backends/vault';

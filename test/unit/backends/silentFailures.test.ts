@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BackendError } from '../../../src/backends/backend';
+import { BackendError } from '../../../src/core/store';
 import { createEnvBackend } from '../../../src/backends/env';
 import { createKestraServerBackend } from '../../../src/backends/kestraServer';
 import type { SecretBackendConfig } from '../../../src/core/configTypes';

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createAwsBackend } from '../../../src/backends/aws';
-import { BackendError } from '../../../src/backends/backend';
+import { BackendError } from '../../../src/core/store';
 import { createEnvBackend } from '../../../src/backends/env';
 import { createGoogleBackend } from '../../../src/backends/google';
 import { createKestraServerBackend } from '../../../src/backends/kestraServer';

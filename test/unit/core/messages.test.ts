@@ -1,7 +1,7 @@
 /** Issue 8, point 9: failure messages are whole sentences and name what happened. */
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
-import { BackendError } from '../../../src/backends/backend';
+import { BackendError } from '../../../src/core/store';
 import { describeFailure, describeNetworkFailure } from '../../../src/backends/common';
 import { explainBase64Error } from '../../../src/core/base64';
 

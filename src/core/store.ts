@@ -2,10 +2,10 @@
  * The one interface every secret store implements. A backend never logs, returns in metadata or
  * puts in an error message a secret value; only `reveal` returns one, on an explicit user request.
  */
-import type { BackendType, SecretBackendConfig } from '../core/configTypes';
-import type { Logger } from '../core/log';
-import type { DroppedDefinition, IncompleteCause } from '../core/catalogTypes';
-import type { Problem } from '../core/types';
+import type { BackendType, SecretBackendConfig } from './configTypes';
+import type { Logger } from './log';
+import type { DroppedDefinition, IncompleteCause } from './catalogTypes';
+import type { Problem } from './types';
 
 export interface SecretMeta {
   /** The key as written in `secret('KEY')`. */
