@@ -40,7 +40,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function timeProcess(command: string, args: string[], options: { cwd?: string; shell?: boolean } = {}): { ms: number; status: number | null } {
+function timeProcess(
+  command: string,
+  args: string[],
+  options: { cwd?: string; shell?: boolean } = {},
+): { ms: number; status: number | null } {
   const started = performance.now();
   const result = spawnSync(command, args, { cwd: options.cwd ?? work, stdio: ['ignore', 'ignore', 'pipe'], shell: options.shell });
   return { ms: performance.now() - started, status: result.status };
@@ -120,11 +124,27 @@ function benchEncode(): void {
   const theirs = encodedLineCountAndCorrectness(path.join(work, 'loop.env_encoded'), variables);
   const cliMs = median(cliRuns);
   const speedup = shell.ms / cliMs;
-  results.encode = { variables: variables.size, inProcessMs: median(inProcess), cliProcessMs: cliMs, shellLoopMs: shell.ms, speedup, ours, shellLoop: theirs };
+  results.encode = {
+    variables: variables.size,
+    inProcessMs: median(inProcess),
+    cliProcessMs: cliMs,
+    shellLoopMs: shell.ms,
+    speedup,
+    ours,
+    shellLoop: theirs,
+  };
   rows.push(
     { benchmark: 'encode 10,000-line .env, in-process', value: `${median(inProcess).toFixed(1)} ms`, note: 'median of 7' },
-    { benchmark: 'encode 10,000-line .env, whole CLI process', value: `${cliMs.toFixed(0)} ms`, note: `median of 5; ${ours.lines} lines, ${ours.correct}/${variables.size} values exact` },
-    { benchmark: "encode 10,000-line .env, the docs' shell loop", value: `${shell.ms.toFixed(0)} ms`, note: `${theirs.lines} lines, ${theirs.correct}/${variables.size} values exact` },
+    {
+      benchmark: 'encode 10,000-line .env, whole CLI process',
+      value: `${cliMs.toFixed(0)} ms`,
+      note: `median of 5; ${ours.lines} lines, ${ours.correct}/${variables.size} values exact`,
+    },
+    {
+      benchmark: "encode 10,000-line .env, the docs' shell loop",
+      value: `${shell.ms.toFixed(0)} ms`,
+      note: `${theirs.lines} lines, ${theirs.correct}/${variables.size} values exact`,
+    },
     { benchmark: 'speed-up of the CLI over the shell loop', value: `${speedup.toFixed(0)}×`, note: 'acceptance: ≥ 50×' },
   );
 }
@@ -133,9 +153,14 @@ function benchEncode(): void {
 function generateFlows(dir: string, flows: number, references: number): void {
   fs.mkdirSync(path.join(dir, 'flows'), { recursive: true });
   const keys = Array.from({ length: 200 }, (_, i) => `KEY_${i}`);
-  const encoded = keys.map((key, i) => `SECRET_${key}=${Buffer.from(i % 5 === 0 ? `{"user":"u${i}","password":"p"}` : `v${i}`).toString('base64')}`);
+  const encoded = keys.map(
+    (key, i) => `SECRET_${key}=${Buffer.from(i % 5 === 0 ? `{"user":"u${i}","password":"p"}` : `v${i}`).toString('base64')}`,
+  );
   fs.writeFileSync(path.join(dir, '.env_encoded'), encoded.join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'docker-compose.yml'), 'services:\n  kestra:\n    image: kestra/kestra:latest\n    env_file: .env_encoded\n');
+  fs.writeFileSync(
+    path.join(dir, 'docker-compose.yml'),
+    'services:\n  kestra:\n    image: kestra/kestra:latest\n    env_file: .env_encoded\n',
+  );
   let written = 0;
   for (let i = 0; i < flows; i++) {
     const count = Math.floor(references / flows) + (i < references % flows ? 1 : 0);
@@ -143,7 +168,9 @@ function generateFlows(dir: string, flows: number, references: number): void {
     for (let r = 0; r < count; r++, written++) {
       const key = written % 50 === 0 ? `MISSING_${written}` : keys[written % keys.length];
       const subkey = written % 5 === 0 && !key.startsWith('MISSING') && Number(key.slice(4)) % 5 === 0 ? ", subkey='user'" : '';
-      tasks.push(`  - id: task-${r}\n    type: io.kestra.plugin.core.log.Log\n    message: "Using {{ secret('${key}'${subkey}) }} for {{ inputs.name }}"`);
+      tasks.push(
+        `  - id: task-${r}\n    type: io.kestra.plugin.core.log.Log\n    message: "Using {{ secret('${key}'${subkey}) }} for {{ inputs.name }}"`,
+      );
     }
     fs.writeFileSync(
       path.join(dir, 'flows', `flow-${i}.yml`),
@@ -159,13 +186,21 @@ function benchCheck(): void {
   let problems = 0;
   for (let run = 0; run < 3; run++) {
     const started = performance.now();
-    const result = spawnSync(process.execPath, [cli, 'check', dir, '--format', 'json'], { cwd: work, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync(process.execPath, [cli, 'check', dir, '--format', 'json'], {
+      cwd: work,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     runs.push(performance.now() - started);
     if (result.status !== 1) throw new Error(`check exited ${result.status}: ${result.stderr}`);
     problems = (JSON.parse(result.stdout) as unknown[]).length;
   }
   results.check = { flows: 2_000, references: 5_000, wholeProcessMs: median(runs), problems };
-  rows.push({ benchmark: 'check 2,000 flows / 5,000 references, whole process', value: `${median(runs).toFixed(0)} ms`, note: `median of 3; ${problems} problems found (100 planted); acceptance: < 2 s` });
+  rows.push({
+    benchmark: 'check 2,000 flows / 5,000 references, whole process',
+    value: `${median(runs).toFixed(0)} ms`,
+    note: `median of 3; ${problems} problems found (100 planted); acceptance: < 2 s`,
+  });
 }
 
 /**
@@ -182,7 +217,12 @@ function benchCheckVersusYaml(): void {
     backendLabel: 'Kestra SECRET_ environment variables',
     readOnly: true,
     caseInsensitive: true,
-    secrets: Array.from({ length: 200 }, (_, i): VisibleSecret => ({ key: `KEY_${i}`, source: '.env_encoded', inherited: false, shadows: [] })),
+    secrets: Array.from({ length: 200 }, (_, i): VisibleSecret => ({
+      key: `KEY_${i}`,
+      source: '.env_encoded',
+      inherited: false,
+      shadows: [],
+    })),
   };
   const bare = (): void => {
     for (const text of texts) parseAllDocuments(text);
@@ -224,7 +264,14 @@ async function main(): Promise<void> {
   for (const extra of extraBenchmarks) await extra(rows, results);
   printTable();
   fs.mkdirSync(path.join(root, 'bench-results'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'bench-results', 'bench.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), ...results }, null, 2));
+  fs.writeFileSync(
+    path.join(root, 'bench-results', 'bench.json'),
+    JSON.stringify(
+      { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), ...results },
+      null,
+      2,
+    ),
+  );
   fs.rmSync(work, { recursive: true, force: true });
 }
 
@@ -236,7 +283,8 @@ async function benchAwsListing(rows: Row[], results: Record<string, unknown>): P
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
   const fake = await startAwsSecretsManager();
   try {
-    for (let i = 0; i < 10_000; i++) fake.seed(`kestra/main/analytics/KEY_${i}`, `value-${i}`, { namespace: 'analytics', key: `KEY_${i}`, prefix: 'kestra' });
+    for (let i = 0; i < 10_000; i++)
+      fake.seed(`kestra/main/analytics/KEY_${i}`, `value-${i}`, { namespace: 'analytics', key: `KEY_${i}`, prefix: 'kestra' });
     const [credentials] = fake.credentials;
     const config = parseConfigText(
       [
@@ -269,11 +317,27 @@ async function benchAwsListing(rows: Row[], results: Record<string, unknown>): P
     await Promise.all(Array.from({ length: 50 }, () => catalog.visible('analytics')));
     const concurrentListings = (fake.count('ListSecrets') - before) / firstCalls.list;
     catalog.dispose();
-    results.awsListing = { secrets: first.secrets.length, firstMs, listSecretsCalls: firstCalls.list, getSecretValueCalls: firstCalls.get, secondListingCalls: secondCalls, concurrentListings, writeRequests: fake.writeRequests() };
+    results.awsListing = {
+      secrets: first.secrets.length,
+      firstMs,
+      listSecretsCalls: firstCalls.list,
+      getSecretValueCalls: firstCalls.get,
+      secondListingCalls: secondCalls,
+      concurrentListings,
+      writeRequests: fake.writeRequests(),
+    };
     rows.push(
-      { benchmark: 'AWS: list 10,000 secrets (ListSecrets calls)', value: `${firstCalls.list}`, note: `${first.secrets.length} secrets in ${firstMs.toFixed(0)} ms; ${firstCalls.get} GetSecretValue; acceptance: ≤ 100 and 0` },
+      {
+        benchmark: 'AWS: list 10,000 secrets (ListSecrets calls)',
+        value: `${firstCalls.list}`,
+        note: `${first.secrets.length} secrets in ${firstMs.toFixed(0)} ms; ${firstCalls.get} GetSecretValue; acceptance: ≤ 100 and 0`,
+      },
       { benchmark: 'AWS: second listing within the cache TTL (calls)', value: `${secondCalls}`, note: 'acceptance: 0' },
-      { benchmark: 'AWS: 50 concurrent completions (listings made)', value: `${concurrentListings}`, note: `after a refresh; ${fake.count('ListSecrets') - before} paged calls in all; acceptance: 1 listing` },
+      {
+        benchmark: 'AWS: 50 concurrent completions (listings made)',
+        value: `${concurrentListings}`,
+        note: `after a refresh; ${fake.count('ListSecrets') - before} paged calls in all; acceptance: 1 listing`,
+      },
     );
   } finally {
     await fake.close();
@@ -287,7 +351,13 @@ async function benchEditor(rows: Row[], results: Record<string, unknown>): Promi
     return;
   }
   const script = path.join(root, 'scripts', 'vscode', 'bench.mjs');
-  const run = spawnSync(process.execPath, [script, '--no-build'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+  const run = spawnSync(process.execPath, [script, '--no-build'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 15 * 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   if (run.status !== 0) {
     rows.push({ benchmark: 'editor benchmarks', value: 'failed', note: `scripts/vscode/bench.mjs exited ${run.status}` });
     return;
@@ -297,7 +367,11 @@ async function benchEditor(rows: Row[], results: Record<string, unknown>): Promi
   const provider = editor.completionProvider;
   const typing = editor.typing;
   rows.push(
-    { benchmark: `editor activation, workspace of ${editor.flows} flows`, value: `${editor.activationMs.toFixed(1)} ms`, note: `inside code-server; first diagnostics pass done ${(editor.catalogReadyMs / 1000).toFixed(1)} s later, in the background; acceptance: < 50 ms` },
+    {
+      benchmark: `editor activation, workspace of ${editor.flows} flows`,
+      value: `${editor.activationMs.toFixed(1)} ms`,
+      note: `inside code-server; first diagnostics pass done ${(editor.catalogReadyMs / 1000).toFixed(1)} s later, in the background; acceptance: < 50 ms`,
+    },
     {
       benchmark: `editor first diagnostics pass, ${editor.flows} flows (activation to last diagnostic)`,
       value: `${editor.catalogReadyMs.toFixed(0)} ms`,
@@ -309,9 +383,19 @@ async function benchEditor(rows: Row[], results: Record<string, unknown>): Promi
       note: `${typing.keystrokes} keystrokes 40 ms apart, a completion request after each; p99 ${typing.loop.p99Ms.toFixed(1)} ms, longest GC pause ${typing.loop.longestGcMs.toFixed(1)} ms; the same span untouched: max ${typing.idleLoop.maxMs.toFixed(1)} ms, p99 ${typing.idleLoop.p99Ms.toFixed(1)} ms (the machine's load); diagnostics updated ${typing.lastKeystrokeToDiagnosticMs.toFixed(0)} ms after the last keystroke; acceptance: ≤ 16 ms`,
     },
     ...(provider
-      ? [{ benchmark: `completion in a ${editor.bigFlowLines}-line flow, provider p95`, value: `${provider.p95.toFixed(2)} ms`, note: `p50 ${provider.p50.toFixed(2)} ms over ${provider.samples} requests (time inside the provider); acceptance: < 10 ms` }]
+      ? [
+          {
+            benchmark: `completion in a ${editor.bigFlowLines}-line flow, provider p95`,
+            value: `${provider.p95.toFixed(2)} ms`,
+            note: `p50 ${provider.p50.toFixed(2)} ms over ${provider.samples} requests (time inside the provider); acceptance: < 10 ms`,
+          },
+        ]
       : []),
-    { benchmark: 'completion, whole executeCompletionItemProvider round trip, p95', value: `${editor.completion.p95.toFixed(1)} ms`, note: `p50 ${editor.completion.p50.toFixed(1)} ms; the same command where our provider answers nothing: p95 ${editor.commandBaseline.p95.toFixed(1)} ms` },
+    {
+      benchmark: 'completion, whole executeCompletionItemProvider round trip, p95',
+      value: `${editor.completion.p95.toFixed(1)} ms`,
+      note: `p50 ${editor.completion.p50.toFixed(1)} ms; the same command where our provider answers nothing: p95 ${editor.commandBaseline.p95.toFixed(1)} ms`,
+    },
   );
 }
 
@@ -348,7 +432,12 @@ function printTable(): void {
   console.log(`\n${'benchmark'.padEnd(widths[0])}  ${'result'.padStart(widths[1])}  note`);
   console.log(`${'-'.repeat(widths[0])}  ${'-'.repeat(widths[1])}  ----`);
   for (const row of rows) console.log(`${row.benchmark.padEnd(widths[0])}  ${row.value.padStart(widths[1])}  ${row.note}`);
-  console.log(`\nmachine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nmachine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${os
+      .loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -56,7 +56,10 @@ function record(oracle: string): void {
     ...generateTemplates(SEED, GENERATED_COUNT).map((template) => ({ source: 'generated', template })),
     ...real.map((template) => ({ source: 'real', template })),
   ];
-  const output = execFileSync('java', ['-jar', oracle], { input: JSON.stringify(corpus.map((entry) => entry.template)), maxBuffer: 1 << 28 }).toString('utf8');
+  const output = execFileSync('java', ['-jar', oracle], {
+    input: JSON.stringify(corpus.map((entry) => entry.template)),
+    maxBuffer: 1 << 28,
+  }).toString('utf8');
   const answers = JSON.parse(output) as { ok: boolean; error?: string; calls: unknown[] }[];
   if (answers.length !== corpus.length) throw new Error(`The oracle answered ${answers.length} times for ${corpus.length} templates.`);
   const golden = corpus.map((entry, index) => ({ source: entry.source, sha1: templateHash(entry.template), ...slim(answers[index]) }));
@@ -71,7 +74,11 @@ interface OracleValue {
 }
 
 /** Keeps what the test compares: acceptance, the error, and each call's line and bound arguments. */
-function slim(answer: { ok: boolean; error?: string; calls: unknown[] }): { ok: boolean; error?: string; calls: Record<string, unknown>[] } {
+function slim(answer: { ok: boolean; error?: string; calls: unknown[] }): {
+  ok: boolean;
+  error?: string;
+  calls: Record<string, unknown>[];
+} {
   const calls = (answer.calls as Record<string, unknown>[]).map((call) => {
     const bound = (name: string): OracleValue => {
       const value = call[name] as OracleValue;

@@ -13,7 +13,10 @@ if (missing.length === 0) {
   console.log(`[test-tools] missing and not root: run \`sudo apt-get install -y ${names}\`; the tests that need them skip outside CI`);
 } else {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing.map(({ debianPackage }) => debianPackage)]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', ...missing.map(({ debianPackage }) => debianPackage)],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: 'inherit', env });
     if (result.status !== 0) {
       console.error(`[test-tools] apt-get ${args.join(' ')} failed with exit code ${result.status ?? result.error?.message}`);

@@ -53,8 +53,10 @@ export function generateBenchWorkspace(dir, { flows, lines }) {
   big.push('  - id: typing_here', `    message: "{{ secret('`);
   mkdirSync(join(dir, 'flows', 'big'), { recursive: true });
   writeFileSync(join(dir, 'flows', 'big', 'big.yml'), `${big.join('\n')}\n`);
-  const encoded = [...KEYS.map((key) => `SECRET_${key}=${Buffer.from(`value of ${key}`).toString('base64')}`),
-    `SECRET_JSON_SECRET=${Buffer.from(JSON.stringify({ user: 'bench', password: 'bench' })).toString('base64')}`];
+  const encoded = [
+    ...KEYS.map((key) => `SECRET_${key}=${Buffer.from(`value of ${key}`).toString('base64')}`),
+    `SECRET_JSON_SECRET=${Buffer.from(JSON.stringify({ user: 'bench', password: 'bench' })).toString('base64')}`,
+  ];
   writeFileSync(join(dir, '.env_encoded'), `${encoded.join('\n')}\n`);
   writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  kestra:\n    image: kestra/kestra:latest\n    env_file: .env_encoded\n');
 }
@@ -78,7 +80,8 @@ function providerTimes(run, warmup, samples) {
   const logsDir = join(run.userDataDir, 'logs');
   const logs = listFiles(logsDir).filter((file) => file.includes(`/${extensionId}/`) && file.endsWith('.log'));
   const times = logs.flatMap((file) =>
-    [...readFileSync(file, 'utf8').matchAll(/\[trace\] Completion: \d+ items in ([\d.]+) ms/g)].map((match) => Number(match[1])));
+    [...readFileSync(file, 'utf8').matchAll(/\[trace\] Completion: \d+ items in ([\d.]+) ms/g)].map((match) => Number(match[1])),
+  );
   return times.slice(warmup, warmup + samples);
 }
 
@@ -119,12 +122,17 @@ async function main() {
     onCleanup,
     logLevel: 'trace',
   });
-  if (code !== 0 || !existsSync(out)) throw new Error(`the in-host benchmark failed (${code === 'timeout' ? 'timeout' : `exit code ${code}`})`);
+  if (code !== 0 || !existsSync(out))
+    throw new Error(`the in-host benchmark failed (${code === 'timeout' ? 'timeout' : `exit code ${code}`})`);
   const result = JSON.parse(readFileSync(out, 'utf8'));
   result.cliCheck = cliCheck;
-  result.loadAverage = { beforeEditor: loadBefore.map((load) => Number(load.toFixed(2))), afterEditor: loadavg().map((load) => Number(load.toFixed(2))) };
+  result.loadAverage = {
+    beforeEditor: loadBefore.map((load) => Number(load.toFixed(2))),
+    afterEditor: loadavg().map((load) => Number(load.toFixed(2))),
+  };
   const provider = providerTimes(run, result.completion.warmup, result.completion.samples);
-  if (provider.length > 0) result.completionProvider = { ...percentiles(provider), source: 'the extension\'s trace log (time inside provideCompletionItems)' };
+  if (provider.length > 0)
+    result.completionProvider = { ...percentiles(provider), source: "the extension's trace log (time inside provideCompletionItems)" };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 

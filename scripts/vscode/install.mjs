@@ -8,7 +8,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  chromiumPath, codeServerEntry, codeServerPackage, codeServerPrefix, codeServerVersion, installTmpDir, installedMarker,
+  chromiumPath,
+  codeServerEntry,
+  codeServerPackage,
+  codeServerPrefix,
+  codeServerVersion,
+  installTmpDir,
+  installedMarker,
 } from './paths.mjs';
 
 // npm 11 blocks dependency install scripts unless allowed. code-server's own postinstall runs nested
@@ -19,7 +25,13 @@ const topLevelScripts = { argon2: true, 'code-server': false };
 // Not listed, so not built: @vscode/windows-process-tree, @vscode/windows-registry and @vscode/deviceid, whose
 // native parts only serve Windows (VS Code reads the Linux device id from a file).
 const nestedPackagesWithInstallScripts = [
-  '@parcel/watcher', '@vscode/ripgrep', '@vscode/spdlog', 'kerberos', 'native-watchdog', 'node-pty', 'esbuild',
+  '@parcel/watcher',
+  '@vscode/ripgrep',
+  '@vscode/spdlog',
+  'kerberos',
+  'native-watchdog',
+  'node-pty',
+  'esbuild',
 ];
 // The @vscode/ripgrep version each code-server pins in lib/vscode/npm-shrinkwrap.json, and the asset its
 // postinstall fetches (the same for both).
@@ -53,8 +65,10 @@ function ensureDebianPackages({ needKerberos }) {
     return;
   }
   if (process.getuid?.() !== 0) {
-    throw new Error('chromium, ripgrep and libkrb5-dev are missing and this is not root: run '
-      + '`sudo apt-get install -y chromium libkrb5-dev ripgrep` then retry');
+    throw new Error(
+      'chromium, ripgrep and libkrb5-dev are missing and this is not root: run ' +
+        '`sudo apt-get install -y chromium libkrb5-dev ripgrep` then retry',
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
@@ -65,7 +79,9 @@ function ensureDebianPackages({ needKerberos }) {
 function seedRipgrepCache(tmpDir) {
   const ripgrepPackageVersion = ripgrepPackageVersions[codeServerVersion];
   if (!ripgrepPackageVersion) {
-    throw new Error(`no @vscode/ripgrep version known for code-server ${codeServerVersion}: add the one its lib/vscode/npm-shrinkwrap.json pins to install.mjs`);
+    throw new Error(
+      `no @vscode/ripgrep version known for code-server ${codeServerVersion}: add the one its lib/vscode/npm-shrinkwrap.json pins to install.mjs`,
+    );
   }
   const cacheDir = join(tmpDir, `vscode-ripgrep-cache-${ripgrepPackageVersion}`);
   mkdirSync(cacheDir, { recursive: true });
@@ -94,12 +110,19 @@ function installCodeServer() {
   mkdirSync(codeServerPrefix, { recursive: true });
   mkdirSync(installTmpDir, { recursive: true });
   seedRipgrepCache(installTmpDir);
-  writeFileSync(join(codeServerPrefix, 'package.json'), JSON.stringify({
-    name: 'kestra-secrets-vscode-harness',
-    private: true,
-    description: 'code-server for the Kestra Secrets integration tests (installed by scripts/vscode/install.mjs)',
-    allowScripts: topLevelScripts,
-  }, null, 2));
+  writeFileSync(
+    join(codeServerPrefix, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'kestra-secrets-vscode-harness',
+        private: true,
+        description: 'code-server for the Kestra Secrets integration tests (installed by scripts/vscode/install.mjs)',
+        allowScripts: topLevelScripts,
+      },
+      null,
+      2,
+    ),
+  );
   const env = withoutNpmConfigEnv({
     ...process.env,
     TMPDIR: installTmpDir,

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** KESTRA_SECRETS_VSCODE_DIR moves it (e.g. to a CI cache); it must not be under /tmp if TMPDIR isolation matters. */
-export const harnessDir = process.env.KESTRA_SECRETS_VSCODE_DIR ? resolve(process.env.KESTRA_SECRETS_VSCODE_DIR) : join(repoRoot, '.vscode-test');
+export const harnessDir = process.env.KESTRA_SECRETS_VSCODE_DIR
+  ? resolve(process.env.KESTRA_SECRETS_VSCODE_DIR)
+  : join(repoRoot, '.vscode-test');
 export const defaultCodeServerVersion = '4.100.3';
 /**
  * KESTRA_SECRETS_CODE_SERVER picks another code-server, e.g. 4.90.3 (VS Code 1.90, the `engines.vscode` floor),

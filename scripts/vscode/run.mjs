@@ -106,13 +106,18 @@ async function runIntegrationSuite({ keep, grep, skipUi, noPackage }, { untruste
     logLevel: 'trace',
     workspaceTrust: untrusted,
   });
-  log(`extension host test run finished in ${((Date.now() - started) / 1000).toFixed(1)} s with ${code === 'timeout' ? 'a timeout' : `exit code ${code}`}`);
+  log(
+    `extension host test run finished in ${((Date.now() - started) / 1000).toFixed(1)} s with ${code === 'timeout' ? 'a timeout' : `exit code ${code}`}`,
+  );
 
   printMochaReport(run.resultsDir);
   const results = readResults(run.resultsDir);
   const leaks = canaryLeaks(run, workspace);
   for (const leak of leaks) console.error(`[test:integration] CANARY LEAK: ${leak}`);
-  if (code === 'timeout') console.error('[test:integration] timed out: rerun with KESTRA_SECRETS_VSCODE_VERBOSE=1 and --keep to see code-server\'s output and logs');
+  if (code === 'timeout')
+    console.error(
+      "[test:integration] timed out: rerun with KESTRA_SECRETS_VSCODE_VERBOSE=1 and --keep to see code-server's output and logs",
+    );
   return { ok: code === 0 && results?.failures === 0 && leaks.length === 0, results, leaks };
 }
 
@@ -141,8 +146,7 @@ export function canaryLeaks(run, workspace) {
 
 /** Files of the workspace copy that legitimately hold the canary: the fixtures and what the suite asked to write. */
 function allowedCanaryFiles(workspace) {
-  return (path) =>
-    path.startsWith(workspace) && /^\/(\.env|\.env_encoded|encode\/[^/]+)$/.test(path.slice(workspace.length));
+  return (path) => path.startsWith(workspace) && /^\/(\.env|\.env_encoded|encode\/[^/]+)$/.test(path.slice(workspace.length));
 }
 
 function printMochaReport(resultsDir) {

@@ -95,14 +95,18 @@ export function copyWorkspace(run, source, name = 'workspace') {
 
 function codeServerArgs(run, extensionsDir = run.extensionsDir, { workspaceTrust = false } = {}) {
   return [
-    '--auth', 'none',
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
-    '--config', join(run.dir, 'code-server.yaml'),
-    '--user-data-dir', run.userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--config',
+    join(run.dir, 'code-server.yaml'),
+    '--user-data-dir',
+    run.userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
 }
 
@@ -112,11 +116,15 @@ function codeServerArgs(run, extensionsDir = run.extensionsDir, { workspaceTrust
  */
 export function installVsix(run, vsixPath, extensionsDir = run.extensionsDir) {
   const before = new Set(existsSync(extensionsDir) ? readdirSync(extensionsDir) : []);
-  const result = spawnSync(process.execPath, [codeServerEntry, ...codeServerArgs(run, extensionsDir), '--force', '--install-extension', vsixPath], {
-    env: isolatedEnv(run),
-    encoding: 'utf8',
-    timeout: STARTUP_TIMEOUT_MS,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [codeServerEntry, ...codeServerArgs(run, extensionsDir), '--force', '--install-extension', vsixPath],
+    {
+      env: isolatedEnv(run),
+      encoding: 'utf8',
+      timeout: STARTUP_TIMEOUT_MS,
+    },
+  );
   if (result.status !== 0) {
     throw new Error(`code-server --install-extension ${vsixPath} failed (exit ${result.status}):\n${result.stdout}${result.stderr}`);
   }
@@ -162,7 +170,10 @@ export async function startCodeServer(run, { folder, port = 0, env = {}, quiet =
 
 function waitForListening(child, output) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`code-server did not start within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output()}`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(new Error(`code-server did not start within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output()}`)),
+      STARTUP_TIMEOUT_MS,
+    );
     const poll = setInterval(() => {
       const match = /HTTP server listening on https?:\/\/127\.0\.0\.1:(\d+)/.exec(output());
       if (match) finish(undefined, Number(match[1]));
@@ -249,8 +260,14 @@ export async function launchBrowser(run, { viewport = { width: 1440, height: 900
     handleSIGTERM: false,
     handleSIGHUP: false,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
     ],
   });
   const context = await launching.finally(() => {
@@ -284,7 +301,10 @@ export function removeRunDir(run) {
  * with the repository as the extension under development. Resolves with the exit code the workbench reports
  * through `window.codeAutomationExit`, or 'timeout'. Server and browser are stopped before it resolves.
  */
-export async function runInExtensionHost(run, { workspace, testsPath, env = {}, timeoutMs, onCleanup, extensionDevelopmentPath, logLevel, workspaceTrust }) {
+export async function runInExtensionHost(
+  run,
+  { workspace, testsPath, env = {}, timeoutMs, onCleanup, extensionDevelopmentPath, logLevel, workspaceTrust },
+) {
   const server = await startCodeServer(run, { folder: workspace, env, logLevel, workspaceTrust });
   const stopServer = onCleanup(() => server.stop());
   try {

@@ -11,7 +11,9 @@ export const testWorkspace = join(repoRoot, 'test', 'workspaces', 'oss');
  * each of its string fields, and its base64 form (what `.env_encoded` and the process env carry).
  */
 export function workspaceCanaries(workspace) {
-  const line = readFileSync(join(workspace, '.env'), 'utf8').split(/\r?\n/).find((entry) => entry.includes('CANARY'));
+  const line = readFileSync(join(workspace, '.env'), 'utf8')
+    .split(/\r?\n/)
+    .find((entry) => entry.includes('CANARY'));
   if (!line) throw new Error(`${workspace}/.env has no CANARY entry`);
   const value = line.slice(line.indexOf('=') + 1);
   const fields = Object.values(JSON.parse(value)).filter((field) => typeof field === 'string');

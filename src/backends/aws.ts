@@ -11,7 +11,15 @@
  */
 import type { SecretsManagerClient, SecretListEntry, Filter } from '@aws-sdk/client-secrets-manager';
 import type { SecretBackendConfig } from '../core/configTypes';
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
+import {
+  BackendError,
+  readOnlyError,
+  type BackendContext,
+  type BackendFactory,
+  type SecretBackend,
+  type SecretMeta,
+  type WriteOptions,
+} from '../core/store';
 import {
   CERTIFICATE_HINT,
   DEFAULT_PREFIX,
@@ -105,9 +113,13 @@ class AwsSecretsManagerBackend implements SecretBackend {
     }
     const name = this.physicalName(namespace, key, operation);
     try {
-      await this.call(operation, (client, sdk) =>
-        client.send(new sdk.CreateSecretCommand({ Name: name, SecretString: value, Description: options.description, Tags: tags })),
-      [value], true);
+      await this.call(
+        operation,
+        (client, sdk) =>
+          client.send(new sdk.CreateSecretCommand({ Name: name, SecretString: value, Description: options.description, Tags: tags })),
+        [value],
+        true,
+      );
       this.context.log.info(`${this.label}: created ${name} for ${namespace}/${key}`);
     } catch (error) {
       if (!(error instanceof BackendError) || error.kind !== 'config' || !/scheduled for deletion/i.test(error.message)) {
@@ -125,7 +137,9 @@ class AwsSecretsManagerBackend implements SecretBackend {
     const operation = `delete ${key} from ${namespace}`;
     if (this.readOnly) throw readOnlyError(this.label, operation);
     const existing = await this.require(namespace, key, operation);
-    await this.call(operation, (client, sdk) => client.send(new sdk.DeleteSecretCommand({ SecretId: existing.arn, ForceDeleteWithoutRecovery: false })));
+    await this.call(operation, (client, sdk) =>
+      client.send(new sdk.DeleteSecretCommand({ SecretId: existing.arn, ForceDeleteWithoutRecovery: false })),
+    );
     this.context.log.info(`${this.label}: scheduled ${existing.name} for deletion (${namespace}/${key})`);
   }
 
@@ -138,11 +152,21 @@ class AwsSecretsManagerBackend implements SecretBackend {
     this.client = undefined;
   }
 
-  private async updateExisting(secretId: string, value: string, tags: { Key: string; Value: string }[], description: string | undefined, operation: string) {
-    await this.call(operation, (client, sdk) => client.send(new sdk.PutSecretValueCommand({ SecretId: secretId, SecretString: value })), [value]);
+  private async updateExisting(
+    secretId: string,
+    value: string,
+    tags: { Key: string; Value: string }[],
+    description: string | undefined,
+    operation: string,
+  ) {
+    await this.call(operation, (client, sdk) => client.send(new sdk.PutSecretValueCommand({ SecretId: secretId, SecretString: value })), [
+      value,
+    ]);
     await this.call(operation, (client, sdk) => client.send(new sdk.TagResourceCommand({ SecretId: secretId, Tags: tags })));
     if (description !== undefined) {
-      await this.call(operation, (client, sdk) => client.send(new sdk.UpdateSecretCommand({ SecretId: secretId, Description: description })));
+      await this.call(operation, (client, sdk) =>
+        client.send(new sdk.UpdateSecretCommand({ SecretId: secretId, Description: description })),
+      );
     }
   }
 
@@ -151,13 +175,25 @@ class AwsSecretsManagerBackend implements SecretBackend {
     const output = await this.call(operation, (client, sdk) => client.send(new sdk.GetSecretValueCommand({ SecretId: secret.arn })));
     if (output.SecretString !== undefined) return output.SecretString;
     if (output.SecretBinary !== undefined) return Buffer.from(output.SecretBinary).toString('utf8');
-    throw new BackendError('not-found', this.label, operation, `the secret ${secret.name} has no current value.`, 'Set a value in AWS, or save one from Kestra Secrets.');
+    throw new BackendError(
+      'not-found',
+      this.label,
+      operation,
+      `the secret ${secret.name} has no current value.`,
+      'Set a value in AWS, or save one from Kestra Secrets.',
+    );
   }
 
   private async require(namespace: string, key: string, operation: string): Promise<Located> {
     const found = await this.find(namespace, key, operation);
     if (found) return found;
-    throw new BackendError('not-found', this.label, operation, `no secret with key ${key} in namespace ${namespace}.`, 'Refresh the secrets view; it may have been deleted or re-tagged.');
+    throw new BackendError(
+      'not-found',
+      this.label,
+      operation,
+      `no secret with key ${key} in namespace ${namespace}.`,
+      'Refresh the secrets view; it may have been deleted or re-tagged.',
+    );
   }
 
   /** Finds one secret with a narrow server-side filter, then checks its identity exactly. */
@@ -170,7 +206,14 @@ class AwsSecretsManagerBackend implements SecretBackend {
   private async listLocated(filters: Filter[], operation: string): Promise<Located[]> {
     const entries: SecretListEntry[] = [];
     const tokens = new PageTokens(MAX_PAGES);
-    const tooManyPages = (message: string) => new BackendError('server', this.label, operation, message, 'Narrow the listing (filter-on-tags or filter-on-prefix), or check `endpoint-override`.');
+    const tooManyPages = (message: string) =>
+      new BackendError(
+        'server',
+        this.label,
+        operation,
+        message,
+        'Narrow the listing (filter-on-tags or filter-on-prefix), or check `endpoint-override`.',
+      );
     let nextToken: string | undefined;
     do {
       const token = nextToken;
@@ -190,7 +233,13 @@ class AwsSecretsManagerBackend implements SecretBackend {
   private physicalName(namespace: string, key: string, operation: string): string {
     const name = `${this.config.prefix || DEFAULT_PREFIX}/${this.context.tenant}/${namespace}/${key}`;
     if (SECRET_NAME.test(name)) return name;
-    throw new BackendError('config', this.label, operation, `the AWS secret name ${name} is not allowed.`, 'Use a key of letters, digits and /_+=.@- only.');
+    throw new BackendError(
+      'config',
+      this.label,
+      operation,
+      `the AWS secret name ${name} is not allowed.`,
+      'Use a key of letters, digits and /_+=.@- only.',
+    );
   }
 
   private getClient(sdk: AwsSdk): SecretsManagerClient {
@@ -223,7 +272,12 @@ class AwsSecretsManagerBackend implements SecretBackend {
   }
 
   /** Runs one SDK call; failures become BackendErrors, logged unless the caller recovers from them (`quiet`). */
-  private async call<T>(operation: string, run: (client: SecretsManagerClient, sdk: AwsSdk) => Promise<T>, values: string[] = [], quiet = false): Promise<T> {
+  private async call<T>(
+    operation: string,
+    run: (client: SecretsManagerClient, sdk: AwsSdk) => Promise<T>,
+    values: string[] = [],
+    quiet = false,
+  ): Promise<T> {
     try {
       const sdk = loadSdk<AwsSdk>('aws');
       return await run(this.getClient(sdk), sdk);
@@ -243,7 +297,10 @@ class AwsSecretsManagerBackend implements SecretBackend {
     const network = networkFailureKind(error);
     switch (name) {
       case 'AccessDeniedException':
-        return fail('permission', 'Grant the identity in use the secretsmanager permissions Kestra documents (ListSecrets, GetSecretValue, CreateSecret, PutSecretValue, TagResource, DeleteSecret...).');
+        return fail(
+          'permission',
+          'Grant the identity in use the secretsmanager permissions Kestra documents (ListSecrets, GetSecretValue, CreateSecret, PutSecretValue, TagResource, DeleteSecret...).',
+        );
       case 'UnrecognizedClientException':
       case 'InvalidSignatureException':
       case 'IncompleteSignatureException':
@@ -258,16 +315,31 @@ class AwsSecretsManagerBackend implements SecretBackend {
         return fail('not-found', 'Refresh the secrets view; it may have been deleted.');
     }
     if (status !== undefined && status >= 300 && status < 400) {
-      return new BackendError('config', this.label, operation, `${this.endpoint()} answered with a redirect (HTTP ${status}), which is never followed.`, 'Check `region` and `endpoint-override`.');
+      return new BackendError(
+        'config',
+        this.label,
+        operation,
+        `${this.endpoint()} answered with a redirect (HTTP ${status}), which is never followed.`,
+        'Check `region` and `endpoint-override`.',
+      );
     }
     if (isUnreadableAnswer(error)) {
       // The SDK's parse errors quote the start of the body, which may be anything the server sent.
-      return new BackendError('server', this.label, operation, `the answer from ${this.endpoint()} is not the JSON AWS sends${status ? ` (HTTP ${status})` : ''}.`, 'Check `endpoint-override`.');
+      return new BackendError(
+        'server',
+        this.label,
+        operation,
+        `the answer from ${this.endpoint()} is not the JSON AWS sends${status ? ` (HTTP ${status})` : ''}.`,
+        'Check `endpoint-override`.',
+      );
     }
-    if (name === 'UnknownError' && status !== undefined) return new BackendError(kindForStatus(status), this.label, operation, `unexpected HTTP ${status} from ${this.endpoint()}.`);
-    if (network === 'timeout') return fail('timeout', `No answer from ${this.endpoint()}; check the network, a proxy or \`endpoint-override\`.`);
+    if (name === 'UnknownError' && status !== undefined)
+      return new BackendError(kindForStatus(status), this.label, operation, `unexpected HTTP ${status} from ${this.endpoint()}.`);
+    if (network === 'timeout')
+      return fail('timeout', `No answer from ${this.endpoint()}; check the network, a proxy or \`endpoint-override\`.`);
     if (isCertificateFailure(error)) return fail('unreachable', CERTIFICATE_HINT);
-    if (network === 'unreachable') return fail('unreachable', `Cannot reach ${this.endpoint()}; check the network or \`endpoint-override\`.`);
+    if (network === 'unreachable')
+      return fail('unreachable', `Cannot reach ${this.endpoint()}; check the network or \`endpoint-override\`.`);
     if (/region is missing/i.test(detail)) return fail('config', 'Set `region` under `aws-secret-manager`, or AWS_REGION.');
     if (status !== undefined && status >= 500) return fail('server', 'AWS reported a server error; try again later.');
     return fail(status !== undefined ? kindForStatus(status) : 'server');
@@ -280,7 +352,10 @@ class AwsSecretsManagerBackend implements SecretBackend {
 
 function isUnreadableAnswer(error: unknown): boolean {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  return name === 'SyntaxError' || (typeof message === 'string' && /Deserialization error|Unexpected token|is not valid JSON|JSON at position/i.test(message));
+  return (
+    name === 'SyntaxError' ||
+    (typeof message === 'string' && /Deserialization error|Unexpected token|is not valid JSON|JSON at position/i.test(message))
+  );
 }
 
 function tagMap(entry: SecretListEntry): Tags {
@@ -306,7 +381,8 @@ function toMeta(secret: Located): SecretMeta {
   };
 }
 
-const filterOf = (Key: NonNullable<Filter['Key']>, value: string | undefined): Filter[] => (value !== undefined && FILTER_VALUE.test(value) ? [{ Key, Values: [value] }] : []);
+const filterOf = (Key: NonNullable<Filter['Key']>, value: string | undefined): Filter[] =>
+  value !== undefined && FILTER_VALUE.test(value) ? [{ Key, Values: [value] }] : [];
 
 /**
  * Server-side narrowing for a listing (of one namespace, or of all namespaces). AWS ORs values within

@@ -20,7 +20,15 @@
 import { createHash } from 'node:crypto';
 import type { SecretBackendConfig } from '../core/configTypes';
 import { parseRetryAfter, withRetry } from '../core/retry';
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
+import {
+  BackendError,
+  readOnlyError,
+  type BackendContext,
+  type BackendFactory,
+  type SecretBackend,
+  type SecretMeta,
+  type WriteOptions,
+} from '../core/store';
 import {
   DEFAULT_PREFIX,
   belongsTo,
@@ -50,7 +58,12 @@ interface VaultSecret extends KestraIdentity {
 /** How long a vault listing is reused by the next calls (a namespace, then its parents). */
 const LISTING_REUSE_MS = 2000;
 const SDK_RETRIES = 3;
-const AUTH_ERROR_NAMES = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
+const AUTH_ERROR_NAMES = new Set([
+  'CredentialUnavailableError',
+  'AuthenticationError',
+  'AggregateAuthenticationError',
+  'AuthenticationRequiredError',
+]);
 
 export const createAzureBackend: BackendFactory = (config, context) => new AzureKeyVaultBackend(config, context);
 
@@ -152,27 +165,38 @@ class AzureKeyVaultBackend implements SecretBackend {
   }
 
   private async fetchListing(): Promise<VaultSecret[]> {
-    return this.call('list', undefined, async (client, abortSignal) => {
-      const found: VaultSecret[] = [];
-      let pages = 0;
-      for await (const page of client.listPropertiesOfSecrets({ abortSignal }).byPage({ maxPageSize: 25 })) {
-        pages++;
-        for (const properties of page) {
-          if (properties.enabled === false || properties.managed) continue;
-          const tags = properties.tags ?? {};
-          const identity = identityOf(properties.name, tags, this.config, this.context.tenant);
-          if (identity) found.push({ ...identity, name: properties.name, tags, updated: properties.updatedOn?.toISOString() });
+    return this.call(
+      'list',
+      undefined,
+      async (client, abortSignal) => {
+        const found: VaultSecret[] = [];
+        let pages = 0;
+        for await (const page of client.listPropertiesOfSecrets({ abortSignal }).byPage({ maxPageSize: 25 })) {
+          pages++;
+          for (const properties of page) {
+            if (properties.enabled === false || properties.managed) continue;
+            const tags = properties.tags ?? {};
+            const identity = identityOf(properties.name, tags, this.config, this.context.tenant);
+            if (identity) found.push({ ...identity, name: properties.name, tags, updated: properties.updatedOn?.toISOString() });
+          }
         }
-      }
-      this.context.log.debug(`${this.label}: listed ${found.length} visible secrets in ${pages} page(s).`);
-      return found;
-    }, this.timeoutMs * 10);
+        this.context.log.debug(`${this.label}: listed ${found.length} visible secrets in ${pages} page(s).`);
+        return found;
+      },
+      this.timeoutMs * 10,
+    );
   }
 
   private async find(namespace: string, key: string, operation: string, fresh = false): Promise<VaultSecret> {
     const secret = (await this.listVault(fresh)).find((candidate) => belongsTo(candidate, namespace) && candidate.key === key);
     if (secret) return secret;
-    throw new BackendError('not-found', this.label, operation, `no secret with key ${key} in namespace ${namespace}.`, 'Check the key, the `namespace`/`key` tags and the filters in the configuration.');
+    throw new BackendError(
+      'not-found',
+      this.label,
+      operation,
+      `no secret with key ${key} in namespace ${namespace}.`,
+      'Check the key, the `namespace`/`key` tags and the filters in the configuration.',
+    );
   }
 
   private async readValue(secret: VaultSecret, operation: string): Promise<string> {
@@ -194,7 +218,12 @@ class AzureKeyVaultBackend implements SecretBackend {
    * itself, `SDK_RETRIES` times, each attempt bounded by the request timeout; the abort signal bounds the
    * whole operation, waits included.
    */
-  private async call<T>(operation: string, secretValue: string | undefined, run: (client: Client, abortSignal: AbortSignal) => Promise<T>, budgetMs?: number): Promise<T> {
+  private async call<T>(
+    operation: string,
+    secretValue: string | undefined,
+    run: (client: Client, abortSignal: AbortSignal) => Promise<T>,
+    budgetMs?: number,
+  ): Promise<T> {
     let abortSignal = AbortSignal.timeout(0);
     // The SDK does not retry an attempt that timed out; a read gets one more chance.
     const idempotent = secretValue === undefined && operation !== 'delete';
@@ -219,7 +248,13 @@ class AzureKeyVaultBackend implements SecretBackend {
   private connect(): Client {
     if (this.client) return this.client;
     if (!this.vaultUrl) {
-      throw new BackendError('config', this.label, 'connect', 'no vault is configured.', 'Set `vault-name` or `key-vault-uri` under `azure-key-vault`.');
+      throw new BackendError(
+        'config',
+        this.label,
+        'connect',
+        'no vault is configured.',
+        'Set `vault-name` or `key-vault-uri` under `azure-key-vault`.',
+      );
     }
     const sdk = loadSdk<AzureSdk>('azure');
     const timeoutMs = this.timeoutMs;
@@ -252,7 +287,13 @@ class AzureKeyVaultBackend implements SecretBackend {
     const { tenantId, clientId, clientSecret } = secret;
     if (!tenantId || !clientId || !clientSecret) {
       const missing = [!tenantId && 'tenant-id', !clientId && 'client-id', !clientSecret && 'client-secret'].filter(Boolean).join(', ');
-      throw new BackendError('config', this.label, 'connect', `\`client-secret\` lacks ${missing}.`, 'Give all three of tenant-id, client-id and client-secret, or none to use the default Azure credentials.');
+      throw new BackendError(
+        'config',
+        this.label,
+        'connect',
+        `\`client-secret\` lacks ${missing}.`,
+        'Give all three of tenant-id, client-id and client-secret, or none to use the default Azure credentials.',
+      );
     }
     return new sdk.ClientSecretCredential(tenantId, clientId, clientSecret);
   }
@@ -262,25 +303,64 @@ class AzureKeyVaultBackend implements SecretBackend {
     const detail = withoutResponseBody(scrub(describeFailure(error), [secretValue]), 'Key Vault');
     const { name, statusCode } = (error ?? {}) as { name?: string; statusCode?: number };
     const signIn = 'Run `az login`, set `client-secret` in the configuration, or use Kestra Secrets: Set Credentials.';
-    if (AUTH_ERROR_NAMES.has(name ?? '') || statusCode === 401 || /\bAADSTS\d+|invalid_client|unauthorized_client|invalid_grant/.test(detail)) {
+    if (
+      AUTH_ERROR_NAMES.has(name ?? '') ||
+      statusCode === 401 ||
+      /\bAADSTS\d+|invalid_client|unauthorized_client|invalid_grant/.test(detail)
+    ) {
       return new BackendError('auth', this.label, operation, `could not authenticate (${detail})`, signIn);
     }
     if (/challenge resource/i.test(detail)) {
-      return new BackendError('config', this.label, operation, `${this.vaultUrl} is not a Key Vault host (its authentication challenge names another domain).`, 'Use the vault\'s own URL (https://<vault-name>.vault.azure.net) as `key-vault-uri`; for a private endpoint or proxy keep that host name and use HTTPS_PROXY.');
+      return new BackendError(
+        'config',
+        this.label,
+        operation,
+        `${this.vaultUrl} is not a Key Vault host (its authentication challenge names another domain).`,
+        "Use the vault's own URL (https://<vault-name>.vault.azure.net) as `key-vault-uri`; for a private endpoint or proxy keep that host name and use HTTPS_PROXY.",
+      );
     }
     if (statusCode === 403) {
-      return new BackendError('permission', this.label, operation, `access denied (${detail})`, 'Grant the identity the Key Vault Secrets User role (Get, List) or Secrets Officer (Set, Delete) on the vault, or add it to the access policy.');
+      return new BackendError(
+        'permission',
+        this.label,
+        operation,
+        `access denied (${detail})`,
+        'Grant the identity the Key Vault Secrets User role (Get, List) or Secrets Officer (Set, Delete) on the vault, or add it to the access policy.',
+      );
     }
     if (statusCode === 429) {
-      const retryAfter = (error as { response?: { headers?: { get(name: string): string | undefined } } }).response?.headers?.get('retry-after');
-      return new BackendError('throttled', this.label, operation, `throttled by the vault (${detail})`, 'Wait a moment and refresh.', parseRetryAfter(retryAfter));
+      const retryAfter = (error as { response?: { headers?: { get(name: string): string | undefined } } }).response?.headers?.get(
+        'retry-after',
+      );
+      return new BackendError(
+        'throttled',
+        this.label,
+        operation,
+        `throttled by the vault (${detail})`,
+        'Wait a moment and refresh.',
+        parseRetryAfter(retryAfter),
+      );
     }
     const network = networkFailureKind(error);
     if (aborted || network === 'timeout') {
-      return new BackendError('timeout', this.label, operation, `no answer from ${this.vaultUrl} in time.`, 'Check the network (VPN, proxy, firewall) and refresh.');
+      return new BackendError(
+        'timeout',
+        this.label,
+        operation,
+        `no answer from ${this.vaultUrl} in time.`,
+        'Check the network (VPN, proxy, firewall) and refresh.',
+      );
     }
-    if (network === 'unreachable') return new BackendError('unreachable', this.label, operation, `cannot reach ${this.vaultUrl} (${detail})`, 'Check `vault-name`/`key-vault-uri` and the network.');
-    if (statusCode) return new BackendError(kindForStatus(statusCode), this.label, operation, detail, statusCode >= 500 ? 'Try again later.' : undefined);
+    if (network === 'unreachable')
+      return new BackendError(
+        'unreachable',
+        this.label,
+        operation,
+        `cannot reach ${this.vaultUrl} (${detail})`,
+        'Check `vault-name`/`key-vault-uri` and the network.',
+      );
+    if (statusCode)
+      return new BackendError(kindForStatus(statusCode), this.label, operation, detail, statusCode >= 500 ? 'Try again later.' : undefined);
     return new BackendError('server', this.label, operation, detail);
   }
 }

@@ -138,7 +138,8 @@ export function describeNetworkFailure(error: unknown): string | undefined {
   return undefined;
 }
 
-const BODY_PARSE_FAILURE = /while parsing the response body|is not valid JSON|Unexpected token|Unexpected end of JSON|JSON at position|Deserialization error/i;
+const BODY_PARSE_FAILURE =
+  /while parsing the response body|is not valid JSON|Unexpected token|Unexpected end of JSON|JSON at position|Deserialization error/i;
 
 /**
  * `detail` unless it is a parse failure: those messages quote the response body (an SDK's
@@ -160,8 +161,29 @@ export function kindForStatus(status: number): BackendErrorKind {
   return 'config';
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ECONNABORTED']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ECONNABORTED',
+]);
 
 const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
 
@@ -175,7 +197,7 @@ export function isCertificateFailure(error: unknown): boolean {
   return false;
 }
 
-export const CERTIFICATE_HINT = 'The server\'s TLS certificate is not trusted: add its CA with NODE_EXTRA_CA_CERTS (or fix the host name).';
+export const CERTIFICATE_HINT = "The server's TLS certificate is not trusted: add its CA with NODE_EXTRA_CA_CERTS (or fix the host name).";
 
 /** 'unreachable' or 'timeout' for a transport-level failure (also inside `cause`), else undefined. */
 export function networkFailureKind(error: unknown): 'unreachable' | 'timeout' | undefined {

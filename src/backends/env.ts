@@ -88,7 +88,11 @@ function describeFile(roots: string[], file: string): string {
  * The Kestra services of one Compose project (the files of one folder, base first): a service is a
  * Kestra service when any of the files says so, so an override without `image` still counts.
  */
-function readComposeProject(texts: Map<string, string>, env: NodeJS.ProcessEnv, onInvalid?: (message: string) => void): Map<string, ComposeSecretSource[]> {
+function readComposeProject(
+  texts: Map<string, string>,
+  env: NodeJS.ProcessEnv,
+  onInvalid?: (message: string) => void,
+): Map<string, ComposeSecretSource[]> {
   const kestraServices = new Set<string>();
   for (const [file, text] of texts) {
     for (const source of readComposeFile(file, text, { env, onInvalid })) kestraServices.add(source.service);
@@ -118,7 +122,8 @@ export function describeEnvSources(ctx: BackendContext): string[] {
       }
     }
     for (const sources of readComposeProject(texts, ctx.env).values()) {
-      for (const envFile of sources.flatMap((source) => source.envFiles)) if (!envFile.unresolved && isAllowed(ctx, envFile.path)) addWithStandIns(envFile.path);
+      for (const envFile of sources.flatMap((source) => source.envFiles))
+        if (!envFile.unresolved && isAllowed(ctx, envFile.path)) addWithStandIns(envFile.path);
     }
   }
   for (const file of ctx.envFiles) addWithStandIns(path.resolve(file));
@@ -178,7 +183,11 @@ class EnvDefinitionCollector {
       try {
         texts.set(file, await readRegularFile(file));
       } catch (error) {
-        this.ctx.log.warn(error instanceof UnreadableFileError ? `env secrets: ${error.message}` : `env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+        this.ctx.log.warn(
+          error instanceof UnreadableFileError
+            ? `env secrets: ${error.message}`
+            : `env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
       }
     }
     const warnInvalid = (message: string) => this.ctx.log.warn(`env secrets: ${message}`);
@@ -216,15 +225,28 @@ class EnvDefinitionCollector {
     const entry = `the env_file ${written} (${this.display(composeFile)}:${(envFile.line ?? 0) + 1})`;
     const at = { file: composeFile, range: lineRange(envFile.line ?? 0, envFile.column ?? 0, (envFile.column ?? 0) + written.length) };
     if (envFile.unresolved) {
-      this.addGap(entry, undefined, at, 'names a variable that is not set here', 'Set the variable in the environment or in the `.env` beside the Compose file.');
+      this.addGap(
+        entry,
+        undefined,
+        at,
+        'names a variable that is not set here',
+        'Set the variable in the environment or in the `.env` beside the Compose file.',
+      );
       return;
     }
     if (!isAllowed(this.ctx, envFile.path)) {
-      this.addGap(entry, undefined, at, 'is outside the workspace folder, which an untrusted workspace may not read', 'Trust the workspace to read it.');
+      this.addGap(
+        entry,
+        undefined,
+        at,
+        'is outside the workspace folder, which an untrusted workspace may not read',
+        'Trust the workspace to read it.',
+      );
       return;
     }
     if (await this.collectEnvFile(envFile.path, Rank.ComposeEnvFile, group, envFile.required)) {
-      if (this.malformedFiles.has(envFile.path)) this.gaps.push({ ...this.gapFor(entry, envFile.path, at, 'cannot be parsed'), reported: true });
+      if (this.malformedFiles.has(envFile.path))
+        this.gaps.push({ ...this.gapFor(entry, envFile.path, at, 'cannot be parsed'), reported: true });
       return;
     }
     if (await this.collectNamesOnly(envFile.path, Rank.ComposeEnvFile, group)) return;
@@ -261,7 +283,13 @@ class EnvDefinitionCollector {
     if (at) this.problems.push(incompleteCauseProblem({ ...gap, location: at }));
   }
 
-  private gapFor(source: string, file: string | undefined, at: IncompleteCause['location'], reason = 'does not exist', fix?: string): IncompleteCause {
+  private gapFor(
+    source: string,
+    file: string | undefined,
+    at: IncompleteCause['location'],
+    reason = 'does not exist',
+    fix?: string,
+  ): IncompleteCause {
     const cause: IncompleteCause = { id: `env:${source}`, source, reason, fix: fix ?? absentFileFix(file) };
     if (at) cause.location = at;
     return cause;
@@ -356,7 +384,8 @@ function problemKey(problem: Problem): string {
   return `${problem.code}|${problem.file}|${problem.range.start.line}|${problem.range.start.character}`;
 }
 
-const BASE64_FIX = 'Write the plain value in the .env file and encode it with `kestra-secrets encode` (or `--raw` for a server with `encoding: RAW`).';
+const BASE64_FIX =
+  'Write the plain value in the .env file and encode it with `kestra-secrets encode` (or `--raw` for a server with `encoding: RAW`).';
 
 function invalidBase64Problems(definitions: Definition[]): Problem[] {
   const problems: Problem[] = [];
@@ -423,7 +452,12 @@ function mergeSecrets(definitions: Definition[]): { secrets: Map<string, EnvSecr
     }
     const value = decodeSecret(definition.value);
     if (value !== undefined) secrets.set(key, { definition, value });
-    else dropped.push({ key, source: definition.source, reason: `its value is not valid base64 (${explainBase64Error(removeJavaLineBreaks(definition.value)) ?? 'undecodable'})` });
+    else
+      dropped.push({
+        key,
+        source: definition.source,
+        reason: `its value is not valid base64 (${explainBase64Error(removeJavaLineBreaks(definition.value)) ?? 'undecodable'})`,
+      });
   }
   return { secrets, dropped };
 }

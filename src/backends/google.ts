@@ -18,7 +18,15 @@
 import { createHash } from 'node:crypto';
 import type { SecretBackendConfig } from '../core/configTypes';
 import { withRetry } from '../core/retry';
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
+import {
+  BackendError,
+  readOnlyError,
+  type BackendContext,
+  type BackendFactory,
+  type SecretBackend,
+  type SecretMeta,
+  type WriteOptions,
+} from '../core/store';
 import {
   DEFAULT_PREFIX,
   TAG_KEY,
@@ -60,7 +68,17 @@ interface FoundSecret {
 
 const IDENTITY_TAGS = [TAG_NAMESPACE, TAG_KEY, TAG_PREFIX, TAG_TENANT];
 const RETRYABLE_CODES = new Set([4, 8, 13, 14]);
-const CODE = { notFound: 5, alreadyExists: 6, permissionDenied: 7, resourceExhausted: 8, unavailable: 14, unauthenticated: 16, deadlineExceeded: 4, invalidArgument: 3, internal: 13 };
+const CODE = {
+  notFound: 5,
+  alreadyExists: 6,
+  permissionDenied: 7,
+  resourceExhausted: 8,
+  unavailable: 14,
+  unauthenticated: 16,
+  deadlineExceeded: 4,
+  invalidArgument: 3,
+  internal: 13,
+};
 
 export const createGoogleBackend: BackendFactory = (config, context) => new GoogleSecretManagerBackend(config, context);
 
@@ -120,7 +138,10 @@ class GoogleSecretManagerBackend implements SecretBackend {
     if (existing) await this.retag(existing, namespace, key, options, value);
     else await this.createSecret(id, namespace, key, options, value);
     await this.call('put', value, async (client, project) => {
-      await client.addSecretVersion({ parent: `projects/${project}/secrets/${id}`, payload: { data: Buffer.from(value, 'utf8') } }, this.callOptions());
+      await client.addSecretVersion(
+        { parent: `projects/${project}/secrets/${id}`, payload: { data: Buffer.from(value, 'utf8') } },
+        this.callOptions(),
+      );
     });
     this.context.log.info(`${this.label}: stored a new version of ${id} (${namespace}/${key}).`);
   }
@@ -153,7 +174,10 @@ class GoogleSecretManagerBackend implements SecretBackend {
     let pageToken: string | undefined;
     do {
       const [secrets, , response] = await this.call('list', undefined, (client, project) =>
-        client.listSecrets({ parent: `projects/${project}`, filter, pageSize: 1000, pageToken }, { ...this.callOptions(), autoPaginate: false }),
+        client.listSecrets(
+          { parent: `projects/${project}`, filter, pageSize: 1000, pageToken },
+          { ...this.callOptions(), autoPaginate: false },
+        ),
       );
       for (const secret of secrets) {
         const visible = this.identity(secret);
@@ -199,23 +223,28 @@ class GoogleSecretManagerBackend implements SecretBackend {
   private comparableTags(tags: Tags, annotations: Tags): Tags {
     const result = { ...tags };
     const prefix = expectedPrefixTag(this.config);
-    if (annotations[TAG_PREFIX] === undefined && prefix !== undefined && tags[TAG_PREFIX] === labelValue(prefix)) result[TAG_PREFIX] = prefix;
-    if (annotations[TAG_TENANT] === undefined && tags[TAG_TENANT] === labelValue(this.context.tenant)) result[TAG_TENANT] = this.context.tenant;
+    if (annotations[TAG_PREFIX] === undefined && prefix !== undefined && tags[TAG_PREFIX] === labelValue(prefix))
+      result[TAG_PREFIX] = prefix;
+    if (annotations[TAG_TENANT] === undefined && tags[TAG_TENANT] === labelValue(this.context.tenant))
+      result[TAG_TENANT] = this.context.tenant;
     return result;
   }
 
   private async tryFind(namespace: string, key: string): Promise<FoundSecret | undefined> {
     const candidates = (await this.listSecrets(namespace)).filter((secret) => belongsTo(secret, namespace));
-    return (
-      candidates.find((secret) => secret.key === key) ??
-      candidates.find((secret) => secret.key.toLowerCase() === key.toLowerCase())
-    );
+    return candidates.find((secret) => secret.key === key) ?? candidates.find((secret) => secret.key.toLowerCase() === key.toLowerCase());
   }
 
   private async find(namespace: string, key: string, operation: string): Promise<FoundSecret> {
     const secret = await this.tryFind(namespace, key);
     if (secret) return secret;
-    throw new BackendError('not-found', this.label, operation, `no secret with key ${key} in namespace ${namespace}.`, 'Check the key, the namespace labels/annotations and the filters in the configuration.');
+    throw new BackendError(
+      'not-found',
+      this.label,
+      operation,
+      `no secret with key ${key} in namespace ${namespace}.`,
+      'Check the key, the namespace labels/annotations and the filters in the configuration.',
+    );
   }
 
   private async access(secret: FoundSecret, operation: string): Promise<string> {
@@ -238,13 +267,25 @@ class GoogleSecretManagerBackend implements SecretBackend {
   }
 
   /** An update carries the default tags too (as Kestra's do): merge them into the existing labels when missing. */
-  private async retag(existing: FoundSecret, namespace: string, key: string, options: WriteOptions | undefined, value: string): Promise<void> {
+  private async retag(
+    existing: FoundSecret,
+    namespace: string,
+    key: string,
+    options: WriteOptions | undefined,
+    value: string,
+  ): Promise<void> {
     const wanted = this.metadata(namespace, key, options);
     const labels = { ...existing.labels, ...wanted.labels };
     const annotations = { ...existing.annotations, ...wanted.annotations };
     if (sameEntries(labels, existing.labels) && sameEntries(annotations, existing.annotations)) return;
     await this.call('put', value, (client, project) =>
-      client.updateSecret({ secret: { name: `projects/${project}/secrets/${existing.id}`, labels, annotations }, updateMask: { paths: ['labels', 'annotations'] } }, this.callOptions()),
+      client.updateSecret(
+        {
+          secret: { name: `projects/${project}/secrets/${existing.id}`, labels, annotations },
+          updateMask: { paths: ['labels', 'annotations'] },
+        },
+        this.callOptions(),
+      ),
     );
   }
 
@@ -252,7 +293,10 @@ class GoogleSecretManagerBackend implements SecretBackend {
     const { labels, annotations } = this.metadata(namespace, key, options);
     try {
       await this.call('put', value, (client, project) =>
-        client.createSecret({ parent: `projects/${project}`, secretId: id, secret: { replication: { automatic: {} }, labels, annotations } }, this.callOptions()),
+        client.createSecret(
+          { parent: `projects/${project}`, secretId: id, secret: { replication: { automatic: {} }, labels, annotations } },
+          this.callOptions(),
+        ),
       );
     } catch (error) {
       // A retried create that reached the server already: the secret exists, add the version.
@@ -275,7 +319,11 @@ class GoogleSecretManagerBackend implements SecretBackend {
   }
 
   /** Runs one SDK call with the client, bounded retries, and errors turned into BackendErrors. */
-  private async call<T>(operation: string, secretValue: string | undefined, run: (client: Client, project: string) => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: string,
+    secretValue: string | undefined,
+    run: (client: Client, project: string) => Promise<T>,
+  ): Promise<T> {
     const { client, project } = await this.connect(operation);
     const idempotent = secretValue === undefined && operation !== 'delete';
     try {
@@ -311,7 +359,13 @@ class GoogleSecretManagerBackend implements SecretBackend {
     const project = this.config.google?.project ?? (await client.getProjectId().catch(() => undefined));
     if (!project) {
       await client.close();
-      throw new BackendError('config', this.label, 'connect', 'no Google Cloud project is known.', 'Set `project` under `google-secret-manager` in the configuration.');
+      throw new BackendError(
+        'config',
+        this.label,
+        'connect',
+        'no Google Cloud project is known.',
+        'Set `project` under `google-secret-manager` in the configuration.',
+      );
     }
     return { client, project };
   }
@@ -323,7 +377,13 @@ class GoogleSecretManagerBackend implements SecretBackend {
     try {
       url = new URL(override);
     } catch {
-      throw new BackendError('config', this.label, 'connect', '`endpoint-override` is not a URL.', 'Use e.g. `https://secretmanager.googleapis.com` or `http://127.0.0.1:8085`.');
+      throw new BackendError(
+        'config',
+        this.label,
+        'connect',
+        '`endpoint-override` is not a URL.',
+        'Use e.g. `https://secretmanager.googleapis.com` or `http://127.0.0.1:8085`.',
+      );
     }
     const protocol = url.protocol.replace(':', '');
     if (protocol !== 'http' && protocol !== 'https') {
@@ -350,8 +410,17 @@ class GoogleSecretManagerBackend implements SecretBackend {
     try {
       readRegularFileSync(keyFile);
     } catch (error) {
-      const reason = error instanceof UnreadableFileError ? error.message : `${keyFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`;
-      throw new BackendError('auth', this.label, 'connect', `GOOGLE_APPLICATION_CREDENTIALS: ${reason}`, 'Point GOOGLE_APPLICATION_CREDENTIALS at a key file, or run `gcloud auth application-default login`.');
+      const reason =
+        error instanceof UnreadableFileError
+          ? error.message
+          : `${keyFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`;
+      throw new BackendError(
+        'auth',
+        this.label,
+        'connect',
+        `GOOGLE_APPLICATION_CREDENTIALS: ${reason}`,
+        'Point GOOGLE_APPLICATION_CREDENTIALS at a key file, or run `gcloud auth application-default login`.',
+      );
     }
   }
 
@@ -362,18 +431,45 @@ class GoogleSecretManagerBackend implements SecretBackend {
     const network = networkFailureKind(error);
     const where = this.config.google?.endpointOverride ?? 'secretmanager.googleapis.com';
     if (code === CODE.unauthenticated || /default credentials|invalid_grant|private key|client_email/i.test(detail)) {
-      return new BackendError('auth', this.label, operation, `the credentials were refused or are missing (${detail})`, 'Check `service-account` or GOOGLE_APPLICATION_CREDENTIALS, run `gcloud auth application-default login`, or use Kestra Secrets: Set Credentials.');
+      return new BackendError(
+        'auth',
+        this.label,
+        operation,
+        `the credentials were refused or are missing (${detail})`,
+        'Check `service-account` or GOOGLE_APPLICATION_CREDENTIALS, run `gcloud auth application-default login`, or use Kestra Secrets: Set Credentials.',
+      );
     }
     if (code === CODE.permissionDenied) {
-      return new BackendError('permission', this.label, operation, `permission denied (${detail})`, 'Grant the service account roles/secretmanager.viewer (listing) or roles/secretmanager.admin (writes) on the project.');
+      return new BackendError(
+        'permission',
+        this.label,
+        operation,
+        `permission denied (${detail})`,
+        'Grant the service account roles/secretmanager.viewer (listing) or roles/secretmanager.admin (writes) on the project.',
+      );
     }
     if (code === CODE.notFound) return new BackendError('not-found', this.label, operation, detail);
-    if (code === CODE.resourceExhausted) return new BackendError('throttled', this.label, operation, `the quota was exceeded (${detail})`, 'Wait a moment and refresh.');
+    if (code === CODE.resourceExhausted)
+      return new BackendError('throttled', this.label, operation, `the quota was exceeded (${detail})`, 'Wait a moment and refresh.');
     if (code === CODE.deadlineExceeded || network === 'timeout') {
-      return new BackendError('timeout', this.label, operation, `no answer from ${where} within ${this.timeoutMs} ms.`, 'Check the network or `endpoint-override`, then refresh.');
+      return new BackendError(
+        'timeout',
+        this.label,
+        operation,
+        `no answer from ${where} within ${this.timeoutMs} ms.`,
+        'Check the network or `endpoint-override`, then refresh.',
+      );
     }
-    if (network === 'unreachable') return new BackendError('unreachable', this.label, operation, `cannot reach ${where} (${detail})`, 'Check the network or `endpoint-override`.');
-    if (code === CODE.unavailable || code === CODE.internal) return new BackendError('server', this.label, operation, `the service failed (${detail})`, 'Try again later.');
+    if (network === 'unreachable')
+      return new BackendError(
+        'unreachable',
+        this.label,
+        operation,
+        `cannot reach ${where} (${detail})`,
+        'Check the network or `endpoint-override`.',
+      );
+    if (code === CODE.unavailable || code === CODE.internal)
+      return new BackendError('server', this.label, operation, `the service failed (${detail})`, 'Try again later.');
     return new BackendError('config', this.label, operation, detail);
   }
 }
@@ -413,7 +509,11 @@ function namespaceLabelVariants(namespace: string): string[] {
 
 /** A GCP label value: lower case `[a-z0-9_-]`, at most 63 characters. */
 function labelValue(text: string): string {
-  return text.toLowerCase().replace(/\./g, '-').replace(/[^a-z0-9_-]/g, '_').slice(0, 63);
+  return text
+    .toLowerCase()
+    .replace(/\./g, '-')
+    .replace(/[^a-z0-9_-]/g, '_')
+    .slice(0, 63);
 }
 
 /** A GCP label key: like a value, starting with a letter. */
@@ -429,7 +529,13 @@ function parseServiceAccount(keyJson: string, label: string): Record<string, unk
   } catch {
     // The content is a credential: never echo it.
   }
-  throw new BackendError('config', label, 'connect', '`service-account` is not a service-account key JSON (client_email and private_key are required).', 'Paste the whole content of the key file.');
+  throw new BackendError(
+    'config',
+    label,
+    'connect',
+    '`service-account` is not a service-account key JSON (client_email and private_key are required).',
+    'Paste the whole content of the key file.',
+  );
 }
 
 const GRPC_CODE_FOR_HTTP: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 429: 8, 500: 13, 501: 12, 503: 14, 504: 4 };

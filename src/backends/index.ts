@@ -39,5 +39,11 @@ function missingServer(): BackendError {
 }
 
 function unknownType(type: never): never {
-  throw new BackendError('config', 'Kestra Secrets', 'create backend', `unknown backend type '${String(type)}'.`, 'Check kestra.secret.type in the configuration.');
+  throw new BackendError(
+    'config',
+    'Kestra Secrets',
+    'create backend',
+    `unknown backend type '${String(type)}'.`,
+    'Check kestra.secret.type in the configuration.',
+  );
 }

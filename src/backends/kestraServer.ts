@@ -20,21 +20,9 @@
 import type { SecretBackendConfig, ServerOptions } from '../core/configTypes';
 import type { Logger } from '../core/log';
 import { parseRetryAfter, withRetry } from '../core/retry';
-import {
-  SERVER_CREDENTIALS_HINT,
-  authorizationHeader,
-  toServerCredentials,
-  type ServerCredentials,
-} from '../core/serverAuth';
+import { SERVER_CREDENTIALS_HINT, authorizationHeader, toServerCredentials, type ServerCredentials } from '../core/serverAuth';
 import type { Problem } from '../core/types';
-import {
-  BackendError,
-  readOnlyError,
-  type BackendContext,
-  type SecretBackend,
-  type SecretMeta,
-  type WriteOptions,
-} from '../core/store';
+import { BackendError, readOnlyError, type BackendContext, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
 import { describeFailure, describeNetworkFailure, networkFailureKind, requestTimeoutMs, scrub } from './common';
 import { fetchSameOrigin, readTextCapped, RedirectRefused, ResponseTooLarge } from './http';
 
@@ -67,11 +55,7 @@ export interface KestraServerTuning {
   maxResponseBytes?: number;
 }
 
-export type ServerBackendFactory = (
-  config: SecretBackendConfig,
-  context: BackendContext,
-  server: ServerOptions,
-) => KestraServerBackend;
+export type ServerBackendFactory = (config: SecretBackendConfig, context: BackendContext, server: ServerOptions) => KestraServerBackend;
 
 export function createKestraServerBackend(
   config: SecretBackendConfig,
@@ -228,7 +212,9 @@ class KestraServer implements KestraServerBackend {
     const { style, page: first } = await this.firstListingPage(namespace, failure);
     this.learn(namespace, first);
     const pages = await this.remainingPages(first, (number) => this.listingPage(style, namespace, number, failure));
-    const secrets = pages.flatMap((page) => page.results).filter((secret) => secret.namespace === undefined || secret.namespace === namespace);
+    const secrets = pages
+      .flatMap((page) => page.results)
+      .filter((secret) => secret.namespace === undefined || secret.namespace === namespace);
     if (secrets.length > 0) this.seenNamespaces.add(namespace);
     return dedupe(secrets).map((secret) => this.toMeta(secret));
   }
@@ -396,7 +382,12 @@ class KestraServer implements KestraServerBackend {
   }
 
   async updateMetadata(namespace: string, key: string, update: MetadataUpdate): Promise<void> {
-    const failure: Failure = { operation: `update the description and tags of ${key} in namespace ${namespace}`, namespace, key, permission: 'SECRET UPDATE' };
+    const failure: Failure = {
+      operation: `update the description and tags of ${key} in namespace ${namespace}`,
+      namespace,
+      key,
+      permission: 'SECRET UPDATE',
+    };
     await this.assertWritable(namespace, failure.operation);
     const current = update.description === undefined || update.tags === undefined ? await this.current(namespace, key, failure) : undefined;
     const description = update.description ?? current?.description;
@@ -502,7 +493,13 @@ class KestraServer implements KestraServerBackend {
     options: { body?: unknown; allow404?: boolean } = {},
   ): Promise<unknown> {
     if ('problem' in this.url) {
-      throw new BackendError('config', this.label, failure.operation, this.url.problem, 'Set server.url to the Kestra base URL, e.g. http://localhost:8080.');
+      throw new BackendError(
+        'config',
+        this.label,
+        failure.operation,
+        this.url.problem,
+        'Set server.url to the Kestra base URL, e.g. http://localhost:8080.',
+      );
     }
     this.warnOnPlainHttp();
     let answer: HttpAnswer;
@@ -537,7 +534,8 @@ class KestraServer implements KestraServerBackend {
     const text = await readTextCapped(response, this.tuning.maxResponseBytes);
     this.log.debug(`${method} ${url} → ${response.status} (${Date.now() - started} ms)`);
     const json = parseJson(text);
-    if (response.status >= 200 && response.status < 300 && json === undefined && text.trim() !== '') throw new MalformedAnswer(response.status);
+    if (response.status >= 200 && response.status < 300 && json === undefined && text.trim() !== '')
+      throw new MalformedAnswer(response.status);
     if (response.status === 429 || response.status >= 500) {
       throw new RetryableStatus(response.status, parseRetryAfter(response.headers.get('retry-after')), serverMessage(json));
     }
@@ -561,9 +559,16 @@ class KestraServer implements KestraServerBackend {
   private transportError(error: unknown, failure: Failure): BackendError {
     if (error instanceof BackendError) return error;
     if (error instanceof RedirectRefused) {
-      return new BackendError('config', this.label, failure.operation, error.message, 'Set server.url to the address the server redirects to if it is yours.');
+      return new BackendError(
+        'config',
+        this.label,
+        failure.operation,
+        error.message,
+        'Set server.url to the address the server redirects to if it is yours.',
+      );
     }
-    if (error instanceof ResponseTooLarge) return new BackendError('server', this.label, failure.operation, error.message, 'Check that server.url points to a Kestra server.');
+    if (error instanceof ResponseTooLarge)
+      return new BackendError('server', this.label, failure.operation, error.message, 'Check that server.url points to a Kestra server.');
     if (error instanceof MalformedAnswer) return this.unexpectedAnswer(failure, `HTTP ${error.status} with a body that is not JSON`);
     const where = 'display' in this.url ? this.url.display : 'the server';
     if (error instanceof RetryableStatus) return this.exhaustedError(error, failure);
@@ -572,7 +577,13 @@ class KestraServer implements KestraServerBackend {
     }
     const kind = networkFailureKind(error) ?? 'unreachable';
     if (kind === 'timeout') {
-      return new BackendError('timeout', this.label, failure.operation, `no answer from ${where} within ${Math.round(this.timeoutMs / 100) / 10} s.`, 'Check that the Kestra server is healthy, or raise KESTRA_SECRETS_TIMEOUT_MS.');
+      return new BackendError(
+        'timeout',
+        this.label,
+        failure.operation,
+        `no answer from ${where} within ${Math.round(this.timeoutMs / 100) / 10} s.`,
+        'Check that the Kestra server is healthy, or raise KESTRA_SECRETS_TIMEOUT_MS.',
+      );
     }
     return new BackendError(
       'unreachable',
@@ -587,9 +598,23 @@ class KestraServer implements KestraServerBackend {
     const attempts = this.tuning.attempts ?? 3;
     const said = error.serverMessage ? `: ${this.clean(error.serverMessage, failure)}` : '';
     if (error.status === 429) {
-      return new BackendError('throttled', this.label, failure.operation, `the server is throttling requests (429) after ${attempts} attempts.`, 'Wait a moment and try again.', error.retryAfterMs);
+      return new BackendError(
+        'throttled',
+        this.label,
+        failure.operation,
+        `the server is throttling requests (429) after ${attempts} attempts.`,
+        'Wait a moment and try again.',
+        error.retryAfterMs,
+      );
     }
-    return new BackendError('server', this.label, failure.operation, `server error ${error.status} after ${attempts} attempts${said}.`, 'Check the Kestra server logs.', error.retryAfterMs);
+    return new BackendError(
+      'server',
+      this.label,
+      failure.operation,
+      `server error ${error.status} after ${attempts} attempts${said}.`,
+      'Check the Kestra server logs.',
+      error.retryAfterMs,
+    );
   }
 
   private statusError(answer: HttpAnswer, failure: Failure): BackendError {
@@ -614,16 +639,32 @@ class KestraServer implements KestraServerBackend {
       case 404:
         return failure.key ? this.notFound(failure) : this.tooOld(failure);
       case 405:
-        return new BackendError('unsupported', this.label, failure.operation, 'the server does not accept this request (405); the open-source edition has no secret write API.');
+        return new BackendError(
+          'unsupported',
+          this.label,
+          failure.operation,
+          'the server does not accept this request (405); the open-source edition has no secret write API.',
+        );
       case 408:
         return new BackendError('timeout', this.label, failure.operation, 'the server timed out (408).', 'Try again.');
       default:
-        return new BackendError('server', this.label, failure.operation, `the server refused the request (${answer.status}${said ? `: ${this.clean(said, failure)}` : ''}).`);
+        return new BackendError(
+          'server',
+          this.label,
+          failure.operation,
+          `the server refused the request (${answer.status}${said ? `: ${this.clean(said, failure)}` : ''}).`,
+        );
     }
   }
 
   private notFound(failure: Failure): BackendError {
-    return new BackendError('not-found', this.label, failure.operation, `no secret ${failure.key} in namespace ${failure.namespace} on the server.`, 'Refresh the secrets view.');
+    return new BackendError(
+      'not-found',
+      this.label,
+      failure.operation,
+      `no secret ${failure.key} in namespace ${failure.namespace} on the server.`,
+      'Refresh the secrets view.',
+    );
   }
 
   private tooOld(failure: Failure): BackendError {
@@ -637,7 +678,13 @@ class KestraServer implements KestraServerBackend {
   }
 
   private unexpectedAnswer(failure: Failure, what: string): BackendError {
-    return new BackendError('server', this.label, failure.operation, `unexpected answer from the server: ${what}.`, 'Check that server.url points to a Kestra server.');
+    return new BackendError(
+      'server',
+      this.label,
+      failure.operation,
+      `unexpected answer from the server: ${what}.`,
+      'Check that server.url points to a Kestra server.',
+    );
   }
 
   private parseListing(json: unknown, failure: Failure): ListingPage {

@@ -20,8 +20,27 @@
  */
 import type { SecretBackendConfig, VaultOptions } from '../core/configTypes';
 import { parseRetryAfter, withRetry } from '../core/retry';
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
-import { CERTIFICATE_HINT, describeFailure, isCertificateFailure, jsonObjectKeys, kestraTags, kindForStatus, mapLimit, networkFailureKind, requestTimeoutMs, scrub } from './common';
+import {
+  BackendError,
+  readOnlyError,
+  type BackendContext,
+  type BackendFactory,
+  type SecretBackend,
+  type SecretMeta,
+  type WriteOptions,
+} from '../core/store';
+import {
+  CERTIFICATE_HINT,
+  describeFailure,
+  isCertificateFailure,
+  jsonObjectKeys,
+  kestraTags,
+  kindForStatus,
+  mapLimit,
+  networkFailureKind,
+  requestTimeoutMs,
+  scrub,
+} from './common';
 import { loadSdk } from './sdk';
 import { fetchSameOrigin, readTextCapped, RedirectRefused, ResponseTooLarge } from './http';
 
@@ -113,7 +132,9 @@ class VaultBackend implements SecretBackend {
 
   async reveal(namespace: string, key: string): Promise<string> {
     const operation = `reveal ${key}`;
-    const response = await this.call(operation, (client) => client.read(`${this.mount}/data/${encodePath(this.secretPath(namespace, key))}`));
+    const response = await this.call(operation, (client) =>
+      client.read(`${this.mount}/data/${encodePath(this.secretPath(namespace, key))}`),
+    );
     const data = (response?.data?.data ?? {}) as Record<string, unknown>;
     const fields = Object.keys(data);
     if (fields.length === 1) {
@@ -129,7 +150,10 @@ class VaultBackend implements SecretBackend {
     const path = encodePath(this.secretPath(namespace, key));
     await this.call(operation, (client) => client.write(`${this.mount}/data/${path}`, { data: { [VALUE_FIELD]: value } }), [value]);
     this.context.log.info(`${this.label}: saved ${this.mount}/${this.secretPath(namespace, key)}`);
-    const metadata = { ...kestraTags(this.config, this.context.tenant, namespace, key, options.tags), ...(options.description ? { description: options.description } : {}) };
+    const metadata = {
+      ...kestraTags(this.config, this.context.tenant, namespace, key, options.tags),
+      ...(options.description ? { description: options.description } : {}),
+    };
     try {
       await this.call(operation, (client) => client.write(`${this.mount}/metadata/${path}`, { custom_metadata: metadata }));
     } catch (error) {
@@ -162,7 +186,9 @@ class VaultBackend implements SecretBackend {
     return mapLimit(keys, 8, async (key): Promise<SecretMeta> => {
       const meta: SecretMeta = { key, source: `Vault ${this.mount}/${joinPath(folder, key)}`, valueKind: 'unknown' };
       try {
-        const response = await this.call(operation, (client) => client.read(`${this.mount}/subkeys/${encodePath(joinPath(folder, key))}?depth=1`));
+        const response = await this.call(operation, (client) =>
+          client.read(`${this.mount}/subkeys/${encodePath(joinPath(folder, key))}?depth=1`),
+        );
         meta.subkeys = Object.keys(response?.data?.subkeys ?? {});
         if (meta.subkeys.length > 1) meta.valueKind = 'json-object';
         meta.updated = response?.data?.metadata?.created_time || undefined;
@@ -196,13 +222,21 @@ class VaultBackend implements SecretBackend {
   }
 
   private secretPath(namespace: string, key: string): string {
-    return this.namespaced ? joinPath(this.folder(namespace.split('.')), key) : joinPath(trimSlashes(this.options.secretPathPrefix ?? ''), key);
+    return this.namespaced
+      ? joinPath(this.folder(namespace.split('.')), key)
+      : joinPath(trimSlashes(this.options.secretPathPrefix ?? ''), key);
   }
 
   private getClient(): VaultClient {
     if (this.client) return this.client;
     if (this.options.engineVersion && this.options.engineVersion !== 2) {
-      throw new BackendError('unsupported', this.label, 'connect', `KV engine version ${this.options.engineVersion} is not supported.`, 'Kestra supports the KV secrets engine version 2 only; set `engine-version: 2`.');
+      throw new BackendError(
+        'unsupported',
+        this.label,
+        'connect',
+        `KV engine version ${this.options.engineVersion} is not supported.`,
+        'Kestra supports the KV secrets engine version 2 only; set `engine-version: 2`.',
+      );
     }
     const sdk = loadSdk<VaultSdk>('vault');
     const timeoutMs = requestTimeoutMs(this.context.env);
@@ -236,12 +270,20 @@ class VaultBackend implements SecretBackend {
       client.token = token.token;
     } else if (password?.user) {
       const secret = password.password ?? stored.password;
-      const response = await this.request('log in with userpass', () => client.write(`auth/userpass/login/${encodeURIComponent(password.user as string)}`, { password: secret }), [secret]);
+      const response = await this.request(
+        'log in with userpass',
+        () => client.write(`auth/userpass/login/${encodeURIComponent(password.user as string)}`, { password: secret }),
+        [secret],
+      );
       client.token = response?.auth?.client_token ?? '';
     } else if (appRole?.roleId) {
       const secretId = appRole.secretId ?? stored.secretId;
       const mount = trimSlashes(appRole.path || 'approle');
-      const response = await this.request('log in with AppRole', () => client.write(`auth/${mount}/login`, { role_id: appRole.roleId, secret_id: secretId }), [secretId]);
+      const response = await this.request(
+        'log in with AppRole',
+        () => client.write(`auth/${mount}/login`, { role_id: appRole.roleId, secret_id: secretId }),
+        [secretId],
+      );
       client.token = response?.auth?.client_token ?? '';
     } else {
       client.token = stored.token || this.context.env.VAULT_TOKEN || '';
@@ -299,26 +341,47 @@ class VaultBackend implements SecretBackend {
   private mapError(error: unknown, operation: string, values: Array<string | undefined>): BackendError {
     if (error instanceof BackendError) return error;
     if (error instanceof RedirectRefused) {
-      return new BackendError('config', this.label, operation, error.message, 'Set `address` to the server Vault redirects to if it is yours (for HA, the active node\'s address).');
+      return new BackendError(
+        'config',
+        this.label,
+        operation,
+        error.message,
+        "Set `address` to the server Vault redirects to if it is yours (for HA, the active node's address).",
+      );
     }
     if (error instanceof ResponseTooLarge) return new BackendError('server', this.label, operation, error.message);
-    const detail = scrub(describeFailure(error), values).replace(/\s*\n\s*\*?\s*/g, ' ').trim();
-    const fail = (kind: BackendError['kind'], hint?: string, retryAfterMs?: number) => new BackendError(kind, this.label, operation, detail, hint, retryAfterMs);
+    const detail = scrub(describeFailure(error), values)
+      .replace(/\s*\n\s*\*?\s*/g, ' ')
+      .trim();
+    const fail = (kind: BackendError['kind'], hint?: string, retryAfterMs?: number) =>
+      new BackendError(kind, this.label, operation, detail, hint, retryAfterMs);
     if (error instanceof VaultHttpError) {
       if (error.status === 429) return fail('throttled', 'Vault is rate-limiting requests; try again in a moment.', error.retryAfterMs);
-      return fail('server', error.status === 503 ? `Vault at ${this.address} is unavailable or sealed; try again later.` : 'Vault reported a server error; try again later.', error.retryAfterMs);
+      return fail(
+        'server',
+        error.status === 503
+          ? `Vault at ${this.address} is unavailable or sealed; try again later.`
+          : 'Vault reported a server error; try again later.',
+        error.retryAfterMs,
+      );
     }
     if (isResponseError(error)) {
       const status = error.response.statusCode;
-      if (operation.startsWith('log in') && (status === 400 || status === 403)) return fail('auth', `Check the ${operation.slice('log in with '.length)} credentials. ${CREDENTIALS_HINT}`);
-      if (status === 403) return fail('permission', `The Vault token is invalid, expired, or its policy does not allow this path under \`${this.mount}\`. ${CREDENTIALS_HINT}`);
+      if (operation.startsWith('log in') && (status === 400 || status === 403))
+        return fail('auth', `Check the ${operation.slice('log in with '.length)} credentials. ${CREDENTIALS_HINT}`);
+      if (status === 403)
+        return fail(
+          'permission',
+          `The Vault token is invalid, expired, or its policy does not allow this path under \`${this.mount}\`. ${CREDENTIALS_HINT}`,
+        );
       if (status === 404) return fail('not-found', 'Refresh the secrets view; it may have been deleted.');
       return fail(kindForStatus(status));
     }
     const network = networkFailureKind(error);
     if (network === 'timeout') return fail('timeout', `No answer from ${this.address}; check the network or \`address\`.`);
     if (isCertificateFailure(error)) return fail('unreachable', CERTIFICATE_HINT);
-    if (network === 'unreachable') return fail('unreachable', `Cannot reach Vault at ${this.address}; check \`address\` and that Vault is running.`);
+    if (network === 'unreachable')
+      return fail('unreachable', `Cannot reach Vault at ${this.address}; check \`address\` and that Vault is running.`);
     return fail('server');
   }
 }

@@ -65,7 +65,13 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     problems.push(...checked.problems.map((problem) => (options.strict ? failUnverified(problem) : problem)));
     problems.push(...(await definitionProblemsFor(catalog, io)));
     sortProblems(problems);
-    io.stdout.write(options.format === 'json' ? formatJson(problems) : options.format === 'text' ? formatText(problems) : formatForCi(options.format, problems, io.cwd));
+    io.stdout.write(
+      options.format === 'json'
+        ? formatJson(problems)
+        : options.format === 'text'
+          ? formatText(problems)
+          : formatForCi(options.format, problems, io.cwd),
+    );
     const sourceWarnings = reportUnknownSources(checked.causes, io);
     writeSummary(problems, sourceWarnings, flows.length, files.length - unread.length, io);
     return checked.subkeysFailed || problems.some((problem) => problem.severity === 'error') ? 1 : 0;
@@ -106,7 +112,10 @@ function scanFlows(files: string[], cwd: string): { flows: ScannedFlow[]; proble
     const text = read.text.startsWith('\uFEFF') ? read.text.slice(1) : read.text;
     if (!looksLikeFlow(text)) continue;
     const file = displayPath(absolute, cwd);
-    if (read.utf16) notices.push(`${file} is ${read.utf16.toUpperCase()} (with a byte order mark): checked here, but Kestra reads flows as UTF-8; save it as UTF-8.`);
+    if (read.utf16)
+      notices.push(
+        `${file} is ${read.utf16.toUpperCase()} (with a byte order mark): checked here, but Kestra reads flows as UTF-8; save it as UTF-8.`,
+      );
     const analysis = analyzeFlow(text);
     if (analysis.isFlow) {
       flows.push({ file, analysis });
@@ -182,16 +191,15 @@ function displayPath(absolute: string, cwd: string): string {
 
 function sortProblems(problems: Problem[]): void {
   problems.sort(
-    (a, b) =>
-      a.file.localeCompare(b.file) ||
-      a.range.start.line - b.range.start.line ||
-      a.range.start.character - b.range.start.character,
+    (a, b) => a.file.localeCompare(b.file) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
   );
 }
 
 export function formatText(problems: Problem[]): string {
   return problems
-    .map((p) => `${printableName(p.file)}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${p.message} [${p.code}]\n`)
+    .map(
+      (p) => `${printableName(p.file)}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${p.message} [${p.code}]\n`,
+    )
     .join('');
 }
 

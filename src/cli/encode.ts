@@ -79,7 +79,10 @@ function parseCodecArgs(argv: string[], command: 'encode' | 'decode'): CodecArgs
     throw new CliError(`${command}: ${detail}. Run 'kestra-secrets ${command} --help' for usage`, 2);
   }
   if (parsed.positionals.length > 1) {
-    throw new CliError(`${command}: expected one input FILE, got ${parsed.positionals.length}. Run 'kestra-secrets ${command} --help' for usage`, 2);
+    throw new CliError(
+      `${command}: expected one input FILE, got ${parsed.positionals.length}. Run 'kestra-secrets ${command} --help' for usage`,
+      2,
+    );
   }
   const { values } = parsed;
   return {
@@ -101,7 +104,15 @@ function refuseOverwritingInput(input: string, output: string, io: CliIo): void 
 type Convert = (text: string, file: string) => EncodeResult;
 
 /** Reads, converts and writes; a malformed input is reported like a compiler error and nothing is written. */
-async function convert(inputSpec: string, outputSpec: string, args: CodecArgs, io: CliIo, run: Convert, verb: string, mode?: number): Promise<number> {
+async function convert(
+  inputSpec: string,
+  outputSpec: string,
+  args: CodecArgs,
+  io: CliIo,
+  run: Convert,
+  verb: string,
+  mode?: number,
+): Promise<number> {
   refuseOverwritingInput(inputSpec, outputSpec, io);
   let input: Awaited<ReturnType<typeof readTextInput>>;
   let result: EncodeResult;

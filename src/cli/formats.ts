@@ -18,7 +18,10 @@ export function isCiFormat(format: string): format is CiFormat {
 export function formatForCi(format: CiFormat, problems: readonly Problem[], cwd: string): string {
   switch (format) {
     case 'sarif':
-      return formatSarif(problems, { tool: { name: 'kestra-secrets', version: cliVersion(), informationUri: INFORMATION_URI }, sourceRoot: cwd });
+      return formatSarif(problems, {
+        tool: { name: 'kestra-secrets', version: cliVersion(), informationUri: INFORMATION_URI },
+        sourceRoot: cwd,
+      });
     case 'github':
       return formatGithub(problems);
     case 'gitlab':

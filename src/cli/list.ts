@@ -22,12 +22,22 @@ export interface ListedSecrets {
 export async function runList(argv: string[], io: CliIo): Promise<number> {
   let catalog: SecretCatalog | undefined;
   try {
-    const options = parseStoreOptions(argv, ['--namespace', '-n', '--config', '--server', '--tenant', '--encoded-env', '--format', '--read-values']);
+    const options = parseStoreOptions(argv, [
+      '--namespace',
+      '-n',
+      '--config',
+      '--server',
+      '--tenant',
+      '--encoded-env',
+      '--format',
+      '--read-values',
+    ]);
     if (options.help) {
       io.stdout.write(HELP);
       return 0;
     }
-    if (options.format !== 'text' && options.format !== 'json') throw new UsageError(`list --format must be text or json, not '${options.format}'`);
+    if (options.format !== 'text' && options.format !== 'json')
+      throw new UsageError(`list --format must be text or json, not '${options.format}'`);
     const config = await resolveConfig(options, io);
     catalog = createCliCatalog(config, options, io);
     const listed = options.namespace !== undefined ? { namespaces: [options.namespace], errors: [] } : await namespacesToList(catalog);
@@ -95,8 +105,11 @@ function formatListing(listing: ListedSecrets): string {
   const header = `${listing.namespace || '(all namespaces)'} — ${listing.backend}${lock}: ${listing.secrets.length} secret(s)\n`;
   const width = Math.max(3, ...listing.secrets.map((secret) => secret.key.length));
   const rows = listing.secrets.map((secret) => {
-    const from = secret.namespace === null ? '' : secret.namespace === listing.namespace ? secret.namespace : `${secret.namespace} (inherited)`;
-    const tags = Object.entries(secret.tags).map(([key, value]) => `${key}=${value}`).join(',');
+    const from =
+      secret.namespace === null ? '' : secret.namespace === listing.namespace ? secret.namespace : `${secret.namespace} (inherited)`;
+    const tags = Object.entries(secret.tags)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(',');
     const subkeys = secret.subkeys ? `subkeys: ${secret.subkeys.join(', ')}` : '';
     const namesOnly = secret.namesOnly ? '(name only)' : '';
     return `  ${secret.key.padEnd(width)}  ${[from, tags, subkeys, namesOnly].filter(Boolean).join('  ')}`.trimEnd() + '\n';

@@ -41,7 +41,15 @@ const VALUE_FLAGS = new Set(['--config', '--server', '--tenant', '--encoded-env'
 const NODE_CLAIMED_FLAGS = new Set(['--env-file', '--env-file-if-exists']);
 
 export function parseStoreOptions(argv: string[], allowed: readonly string[]): StoreOptions {
-  const options: StoreOptions = { positionals: [], envFiles: [], format: 'text', readValues: false, strict: false, trustConfig: false, help: false };
+  const options: StoreOptions = {
+    positionals: [],
+    envFiles: [],
+    format: 'text',
+    readValues: false,
+    strict: false,
+    trustConfig: false,
+    help: false,
+  };
   for (let index = 0; index < argv.length; index++) {
     const [flag, inlineValue] = splitFlag(argv[index]);
     if (!flag.startsWith('-') || flag === '-') {
@@ -125,7 +133,8 @@ export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<K
   const config = configFile ? await loadConfigFile(configFile, process.env) : defaultConfig();
   if (configFile && !options.config && !options.trustConfig) refuseUntrustedEndpoints(config, configFile, options.server !== undefined);
   if (options.server) {
-    if (!/^https?:\/\//.test(options.server)) throw new ConfigError('--server', `--server: expected an http(s) URL, got '${options.server}'`);
+    if (!/^https?:\/\//.test(options.server))
+      throw new ConfigError('--server', `--server: expected an http(s) URL, got '${options.server}'`);
     config.server = { url: options.server, tenant: tenantFor(config, options.tenant) };
     // The server reports its own read-only state; the env default's `readOnly: true` must not leak in.
     config.secret = { ...config.secret, type: 'kestra-server', readOnly: false };
@@ -149,17 +158,21 @@ export function createCliCatalog(config: KestraSecretsConfig, options: StoreOpti
     boundary: io.cwd,
     configuredEnvFiles: options.envFiles.map((file) => path.resolve(io.cwd, file)),
   });
-  return new SecretCatalog(config, {
-    log: stderrLogger(io),
-    tenant: tenantFor(config),
-    credentials: config.server ? serverCredentials : undefined,
-    readValuesForSubkeys: options.readValues,
-    workspaceRoots: sources.displayRoots,
-    composeFiles: sources.composeFiles,
-    envFiles: sources.envFiles,
-    env: process.env,
-    includeProcessEnv: true,
-  }, { factory: (backendConfig, context) => createBackend(backendConfig, context, config.server) });
+  return new SecretCatalog(
+    config,
+    {
+      log: stderrLogger(io),
+      tenant: tenantFor(config),
+      credentials: config.server ? serverCredentials : undefined,
+      readValuesForSubkeys: options.readValues,
+      workspaceRoots: sources.displayRoots,
+      composeFiles: sources.composeFiles,
+      envFiles: sources.envFiles,
+      env: process.env,
+      includeProcessEnv: true,
+    },
+    { factory: (backendConfig, context) => createBackend(backendConfig, context, config.server) },
+  );
 }
 
 /** Warnings and errors only: the CLI's stdout carries results. Never receives a secret value. */
@@ -167,7 +180,13 @@ function stderrLogger(io: CliIo): Logger {
   const write = (level: string) => (message: string) => io.stderr.write(`kestra-secrets: ${level}: ${message}\n`);
   const verbose = process.env.KESTRA_SECRETS_DEBUG === '1';
   const quiet = () => undefined;
-  return { trace: quiet, debug: verbose ? write('debug') : quiet, info: verbose ? write('info') : quiet, warn: write('warning'), error: write('error') };
+  return {
+    trace: quiet,
+    debug: verbose ? write('debug') : quiet,
+    info: verbose ? write('info') : quiet,
+    warn: write('warning'),
+    error: write('error'),
+  };
 }
 
 /** Maps the errors of a check/list run to the documented exit codes. */

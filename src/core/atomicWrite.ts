@@ -25,7 +25,11 @@ export async function writeFileAtomic(file: string, text: string, options: Atomi
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const untrack = options.cleanupOnSignals ? trackForSignals(temporary) : () => undefined;
   try {
-    const handle = await fs.promises.open(temporary, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | noFollow(), OWNER_ONLY);
+    const handle = await fs.promises.open(
+      temporary,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | noFollow(),
+      OWNER_ONLY,
+    );
     try {
       // The umask may have narrowed the mode further; set exactly what was asked.
       await handle.chmod(mode);

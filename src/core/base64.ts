@@ -35,7 +35,8 @@ export function explainBase64Error(text: string): string | undefined {
   if (error === undefined) return undefined;
   if (illegalAt !== undefined && looksLikePlainText(text)) {
     const code = text.charCodeAt(illegalAt);
-    const detail = code === 45 || code === 95 ? `character ${illegalAt + 1} is not in the base64 alphabet` : describeIllegal(code, illegalAt);
+    const detail =
+      code === 45 || code === 95 ? `character ${illegalAt + 1} is not in the base64 alphabet` : describeIllegal(code, illegalAt);
     return `it is plain text that was never base64-encoded (${detail})`;
   }
   return error;

@@ -4,7 +4,15 @@
  * wins), caches and coalesces listings, falls back to stale data on failure, and guards writes.
  * Everything the checks, the CLI and the editor know about secrets comes through here.
  */
-import { BackendError, readOnlyError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta, type WriteOptions } from './store';
+import {
+  BackendError,
+  readOnlyError,
+  type BackendContext,
+  type BackendFactory,
+  type SecretBackend,
+  type SecretMeta,
+  type WriteOptions,
+} from './store';
 import { CachedLoader, type Loaded } from './cache';
 import type { DroppedDefinition, IncompleteCause, VisibleSecret, VisibleSecrets } from './catalogTypes';
 import { backendForNamespace } from './config';
@@ -112,7 +120,9 @@ export class SecretCatalog {
         if (secret.subkeys !== undefined || !wanted.has(name)) return secret;
         const { subkeys, error } = await this.subkeysOrError(secret.fromNamespace ?? visible.namespace, secret.key);
         if (error) subkeyErrors.push(error);
-        return subkeys === undefined ? secret : { ...secret, subkeys, valueKind: subkeys.length > 0 ? ('json-object' as const) : secret.valueKind };
+        return subkeys === undefined
+          ? secret
+          : { ...secret, subkeys, valueKind: subkeys.length > 0 ? ('json-object' as const) : secret.valueKind };
       }),
     );
     return subkeyErrors.length > 0 ? { ...visible, secrets, subkeyErrors } : { ...visible, secrets };
@@ -193,7 +203,10 @@ export class SecretCatalog {
       managed = this.managedFor(namespace);
       const backend = managed.backend;
       const loaded = await managed.subkeys.load(`${namespace}${SEPARATOR}${key}`, () => backend.subkeys(namespace, key));
-      return { subkeys: loaded.value, error: loaded.stale ? this.messageFor(loaded.error, backend, `read the fields of '${key}'`) : undefined };
+      return {
+        subkeys: loaded.value,
+        error: loaded.stale ? this.messageFor(loaded.error, backend, `read the fields of '${key}'`) : undefined,
+      };
     } catch (error) {
       return { error: managed ? this.messageFor(error, managed.backend, `read the fields of '${key}'`) : errorText(error) };
     }
@@ -279,7 +292,9 @@ export class SecretCatalog {
       try {
         all.add(this.managedForScope(scope, config));
       } catch (error) {
-        this.context.log.error(`${scope ? `namespace ${scope}` : 'global'} secrets backend (${config.type}) unavailable: ${errorText(error)}`);
+        this.context.log.error(
+          `${scope ? `namespace ${scope}` : 'global'} secrets backend (${config.type}) unavailable: ${errorText(error)}`,
+        );
       }
     }
     return [...all];
@@ -304,7 +319,17 @@ export class SecretCatalog {
         managed = this.managedFor(level);
       } catch (error) {
         const message = errorText(error);
-        pending.push(Promise.resolve({ managed: own, level, secrets: [], stale: false, error: message, gaps: [storeGap(own.backend.label, message, false)], dropped: [] }));
+        pending.push(
+          Promise.resolve({
+            managed: own,
+            level,
+            secrets: [],
+            stale: false,
+            error: message,
+            gaps: [storeGap(own.backend.label, message, false)],
+            dropped: [],
+          }),
+        );
         continue;
       }
       if (!managed.backend.namespaced) {
@@ -416,7 +441,10 @@ function mergeLevels(namespace: string, levels: LevelListing[], caseInsensitive:
       const origin = meta.namespace ?? listing.level;
       const nearer = byKey.get(name);
       if (!nearer) {
-        byKey.set(name, { secret: { ...meta, fromNamespace: meta.namespace, inherited: origin !== namespace, shadows: [] }, managed: listing.managed });
+        byKey.set(name, {
+          secret: { ...meta, fromNamespace: meta.namespace, inherited: origin !== namespace, shadows: [] },
+          managed: listing.managed,
+        });
       } else if (!isSameSecret(nearer, meta, listing.managed)) {
         if (!nearer.secret.shadows.includes(origin)) nearer.secret.shadows.push(origin);
       }

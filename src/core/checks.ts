@@ -19,7 +19,8 @@ export function referencedNamespaces(analysis: FlowAnalysis): string[] {
   if (analysis.namespace !== undefined) namespaces.add(analysis.namespace);
   for (const reference of analysis.references) {
     if (reference.namespace !== undefined && !reference.dynamicNamespace) namespaces.add(reference.namespace);
-    else if (reference.namespace === undefined && !reference.dynamicNamespace && reference.flowNamespace !== undefined) namespaces.add(reference.flowNamespace);
+    else if (reference.namespace === undefined && !reference.dynamicNamespace && reference.flowNamespace !== undefined)
+      namespaces.add(reference.flowNamespace);
   }
   return [...namespaces];
 }
@@ -64,13 +65,21 @@ export function checkFlow(file: string, analysis: FlowAnalysis, lookup: VisibleL
 export function pebbleSyntaxProblems(file: string, analysis: FlowAnalysis): Problem[] {
   return (analysis.pebbleErrors ?? []).map((error) => {
     // Pebble quotes the character it stopped at, a NUL at the end of the text included.
-    const message = [...withoutLiteralText(error.message)].map((ch) => (ch.charCodeAt(0) < 32 ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch)).join('');
+    const message = [...withoutLiteralText(error.message)]
+      .map((ch) => (ch.charCodeAt(0) < 32 ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch))
+      .join('');
     const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
     const consequence = error.hangs
       ? 'Kestra never finishes rendering it: Pebble 4.1.2 loops forever on a double-quoted string ending in a backslash.'
       : 'Kestra fails when it renders it.';
     const detail = error.kind === 'ParserException' ? '' : ` (${error.kind})`;
-    return { file, range: error.range, severity: 'error' as const, code: 'pebble-syntax' as const, message: `Pebble can't parse this template: ${sentence}${detail} ${consequence}` };
+    return {
+      file,
+      range: error.range,
+      severity: 'error' as const,
+      code: 'pebble-syntax' as const,
+      message: `Pebble can't parse this template: ${sentence}${detail} ${consequence}`,
+    };
   });
 }
 
@@ -82,7 +91,12 @@ function withoutLiteralText(message: string): string {
     .replace(/^(For input string: )".*"$/s, '$1"…"');
 }
 
-function checkReference(file: string, reference: SecretReference, flowNamespace: string | undefined, lookup: VisibleLookup): Problem | undefined {
+function checkReference(
+  file: string,
+  reference: SecretReference,
+  flowNamespace: string | undefined,
+  lookup: VisibleLookup,
+): Problem | undefined {
   if (reference.key === undefined) {
     return {
       file,
@@ -177,11 +191,19 @@ interface IndexedListing {
 }
 
 /** Listings are shared by every flow of a namespace: index each once (rebuilt if its secrets change). */
-const listingIndexes = new WeakMap<VisibleSecrets, { secrets: VisibleSecret[]; length: number; caseInsensitive: boolean; listing: IndexedListing }>();
+const listingIndexes = new WeakMap<
+  VisibleSecrets,
+  { secrets: VisibleSecret[]; length: number; caseInsensitive: boolean; listing: IndexedListing }
+>();
 
 function indexOf(visible: VisibleSecrets): IndexedListing {
   const cached = listingIndexes.get(visible);
-  if (cached && cached.secrets === visible.secrets && cached.length === visible.secrets.length && cached.caseInsensitive === visible.caseInsensitive) {
+  if (
+    cached &&
+    cached.secrets === visible.secrets &&
+    cached.length === visible.secrets.length &&
+    cached.caseInsensitive === visible.caseInsensitive
+  ) {
     return cached.listing;
   }
   const normalise = visible.caseInsensitive ? (key: string) => key.toUpperCase() : (key: string) => key;
@@ -206,7 +228,12 @@ function indexOf(visible: VisibleSecrets): IndexedListing {
       return [...found];
     },
   };
-  listingIndexes.set(visible, { secrets: visible.secrets, length: visible.secrets.length, caseInsensitive: visible.caseInsensitive, listing });
+  listingIndexes.set(visible, {
+    secrets: visible.secrets,
+    length: visible.secrets.length,
+    caseInsensitive: visible.caseInsensitive,
+    listing,
+  });
   return listing;
 }
 

@@ -57,7 +57,17 @@ export interface ConfigOptions {
 const SUPPORTED_TYPES = ['env', 'aws-secret-manager', 'azure-key-vault', 'google-secret-manager', 'vault'] as const;
 type SupportedType = (typeof SUPPORTED_TYPES)[number];
 /** Kestra backends we can't reach directly: their blocks are accepted (and ignored) when not selected. */
-const UNSUPPORTED_TYPES = ['aws-ssm-parameter-store', 'cyberark', 'doppler', 'jdbc', 'elasticsearch', '1password', 'beyondtrust', 'delinea', 'bitwarden'];
+const UNSUPPORTED_TYPES = [
+  'aws-ssm-parameter-store',
+  'cyberark',
+  'doppler',
+  'jdbc',
+  'elasticsearch',
+  '1password',
+  'beyondtrust',
+  'delinea',
+  'bitwarden',
+];
 const DEFAULT_CLOUD_PREFIX = 'kestra';
 const DEFAULT_CACHE: CacheOptions = { enabled: false, maximumSize: 1000, expireAfterWriteMs: 60_000 };
 
@@ -76,7 +86,8 @@ export function defaultConfig(): KestraSecretsConfig {
 export function parseConfigText(text: string, options: ConfigOptions): KestraSecretsConfig {
   const parsed = parseYaml(text, options.source);
   try {
-    if (parsed.value === null || parsed.value === undefined) throw new ConfigError('', `${options.source}: the file is empty; ${EXPECTED_BLOCK}`);
+    if (parsed.value === null || parsed.value === undefined)
+      throw new ConfigError('', `${options.source}: the file is empty; ${EXPECTED_BLOCK}`);
     const root = asMapping(parsed.value, '(top level)');
     requireSecretBlock(root, isMapping(root.kestra) ? root.kestra : undefined, options.source);
     return configFromObject(parsed.value, options);
@@ -101,7 +112,8 @@ export function configFromObject(value: unknown, options: ConfigOptions): Kestra
   );
 }
 
-const EXPECTED_BLOCK = 'expected a `kestra.secret` block (kestra:, then secret: indented under it, then type: and the backend\'s options), as in Kestra\'s application.yml, or a top-level `server` or `namespaces` block.';
+const EXPECTED_BLOCK =
+  "expected a `kestra.secret` block (kestra:, then secret: indented under it, then type: and the backend's options), as in Kestra's application.yml, or a top-level `server` or `namespaces` block.";
 
 /** Backend options Kestra's docs print without their wrapper, by backend (for saying where they belong). */
 const BARE_BACKEND_OPTIONS: Record<string, string[]> = {
@@ -118,24 +130,46 @@ const BARE_BACKEND_OPTIONS: Record<string, string[]> = {
 function requireSecretBlock(root: Record<string, unknown>, kestra: Record<string, unknown> | undefined, source: string): void {
   const hasSecret = kestra !== undefined && 'secret' in kestra;
   if (hasSecret || root.server !== undefined || root.namespaces !== undefined) {
-    if ('secret' in root && !hasSecret) throw misplaced(source, 'secret', 'a top-level `secret:` block', 'Kestra reads it only under `kestra:` — indent it under a `kestra:` line');
+    if ('secret' in root && !hasSecret)
+      throw misplaced(
+        source,
+        'secret',
+        'a top-level `secret:` block',
+        'Kestra reads it only under `kestra:` — indent it under a `kestra:` line',
+      );
     return;
   }
-  if ('secret' in root) throw misplaced(source, 'secret', 'a top-level `secret:` block', 'Kestra reads it only under `kestra:` — indent it under a `kestra:` line');
+  if ('secret' in root)
+    throw misplaced(
+      source,
+      'secret',
+      'a top-level `secret:` block',
+      'Kestra reads it only under `kestra:` — indent it under a `kestra:` line',
+    );
   const typo = kestra ? Object.keys(kestra).find((key) => closestMatches(key, ['secret']).length > 0 && key !== 'secret') : undefined;
   if (typo) throw misplaced(source, `kestra.${typo}`, `\`kestra.${typo}\``, 'did you mean `kestra.secret`?');
   const rootKeys = Object.keys(root).map(normaliseKey);
   for (const [type, keys] of Object.entries(BARE_BACKEND_OPTIONS)) {
     const bare = Object.keys(root).filter((key) => keys.includes(normaliseKey(key)));
     if (rootKeys.includes(type)) {
-      throw misplaced(source, Object.keys(root)[rootKeys.indexOf(type)], `a bare \`${type}:\` block at the top level`, `put it under \`kestra.secret\`, with \`type: ${type}\` beside it`);
+      throw misplaced(
+        source,
+        Object.keys(root)[rootKeys.indexOf(type)],
+        `a bare \`${type}:\` block at the top level`,
+        `put it under \`kestra.secret\`, with \`type: ${type}\` beside it`,
+      );
     }
     if (bare.length > 0) {
       const found = `the ${type} options ${bare.map((key) => `\`${key}\``).join(', ')} at the top level`;
       throw misplaced(source, bare[0], found, `put them under \`kestra.secret.${type}\`, with \`type: ${type}\` under \`kestra.secret\``);
     }
   }
-  const found = Object.keys(root).length > 0 ? `only ${Object.keys(root).map((key) => (key === 'kestra' && kestra ? describeKestraKeys(kestra) : `\`${key}\``)).join(', ')}` : 'nothing';
+  const found =
+    Object.keys(root).length > 0
+      ? `only ${Object.keys(root)
+          .map((key) => (key === 'kestra' && kestra ? describeKestraKeys(kestra) : `\`${key}\``))
+          .join(', ')}`
+      : 'nothing';
   throw new ConfigError(Object.keys(root)[0] ?? '', `${source}: no \`kestra.secret\` block: found ${found}; ${EXPECTED_BLOCK}`);
 }
 
@@ -149,7 +183,10 @@ function misplaced(source: string, path: string, found: string, fix: string): Co
 }
 
 /** The editor's inline settings `kestraSecrets.secret` (the `kestra.secret` block alone), `.namespaces`, `.server`. */
-export function configFromSettings(parts: { secret?: unknown; namespaces?: unknown; server?: unknown }, options: ConfigOptions): KestraSecretsConfig {
+export function configFromSettings(
+  parts: { secret?: unknown; namespaces?: unknown; server?: unknown },
+  options: ConfigOptions,
+): KestraSecretsConfig {
   return buildConfig(
     [
       { value: parts.secret, path: 'kestraSecrets.secret' },
@@ -172,7 +209,10 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
 }
 
 /** The backend responsible for a namespace: the nearest ancestor `namespaces` entry, else the global one. */
-export function backendForNamespace(config: KestraSecretsConfig, namespace: string): { config: SecretBackendConfig; scope: string | undefined } {
+export function backendForNamespace(
+  config: KestraSecretsConfig,
+  namespace: string,
+): { config: SecretBackendConfig; scope: string | undefined } {
   for (const candidate of namespaceChain(namespace)) {
     // Own entries only: a namespace named `constructor` must not find Object.prototype's.
     const entry = Object.hasOwn(config.namespaces, candidate) ? config.namespaces[candidate] : undefined;
@@ -192,7 +232,11 @@ interface Part {
 function buildConfig([secretPart, namespacesPart, serverPart]: Part[], options: ConfigOptions): KestraSecretsConfig {
   const context: Context = { env: options.env, credentialPlaceholder: false };
   const server = readServer(serverPart, context);
-  const secret = readBackend(secretPart.value, secretPart.path, context, { cache: DEFAULT_CACHE, serverConfigured: !!server, global: true });
+  const secret = readBackend(secretPart.value, secretPart.path, context, {
+    cache: DEFAULT_CACHE,
+    serverConfigured: !!server,
+    global: true,
+  });
   const namespaces = readNamespaces(namespacesPart, context, secret.cache, !!server);
   const config: KestraSecretsConfig = { secret, namespaces, source: options.source };
   if (server) config.server = server;
@@ -203,11 +247,17 @@ function readServer(part: Part, context: Context): ServerOptions | undefined {
   if (isUnset(part.value) || (isMapping(part.value) && Object.keys(part.value).length === 0)) return undefined;
   const block = openBlock(part.value, part.path, context, ['url', 'tenant']);
   const url = block.url('url');
-  if (!url) throw new ConfigError(`${part.path}.url`, `${part.path}.url: required (the Kestra server's address, e.g. http://localhost:8080)`);
+  if (!url)
+    throw new ConfigError(`${part.path}.url`, `${part.path}.url: required (the Kestra server's address, e.g. http://localhost:8080)`);
   return { url: url.replace(/\/+$/, ''), tenant: block.string('tenant') || 'main' };
 }
 
-function readNamespaces(part: Part, context: Context, globalCache: CacheOptions, serverConfigured: boolean): Record<string, SecretBackendConfig> {
+function readNamespaces(
+  part: Part,
+  context: Context,
+  globalCache: CacheOptions,
+  serverConfigured: boolean,
+): Record<string, SecretBackendConfig> {
   if (isUnset(part.value)) return {};
   const entries = asMapping(part.value, part.path);
   // Keyed by user input: no prototype, so `__proto__` is an ordinary namespace.
@@ -272,7 +322,10 @@ function readType(block: Block, { serverConfigured, global }: BackendDefaults): 
     throw new ConfigError(path, `${path}: type 'kestra-server' needs the top-level server block ({ url, tenant })`);
   }
   if (UNSUPPORTED_TYPES.includes(type)) {
-    throw new ConfigError(path, `${path}: type '${written}' can't be read directly; add a top-level server block ({ url, tenant }) to list secrets through the Kestra server`);
+    throw new ConfigError(
+      path,
+      `${path}: type '${written}' can't be read directly; add a top-level server block ({ url, tenant }) to list secrets through the Kestra server`,
+    );
   }
   return type as SupportedType;
 }
@@ -303,14 +356,19 @@ function readCommonOptions(block: Block, config: SecretBackendConfig): void {
 
 function readFilterOnPrefix(block: Block): { prefix: string; keepPrefix: boolean } {
   const prefix = block.string('prefix');
-  if (!prefix) throw new ConfigError(block.childPath('prefix'), `${block.childPath('prefix')}: required (the name prefix of the secrets to show)`);
+  if (!prefix)
+    throw new ConfigError(block.childPath('prefix'), `${block.childPath('prefix')}: required (the name prefix of the secrets to show)`);
   // Kestra's default for keep-prefix is undocumented; false (strip it) follows Java's boolean default.
   return { prefix, keepPrefix: block.boolean('keep-prefix') ?? false };
 }
 
 /** Reads every supported backend block (typos are reported even in unselected ones). */
 function readBackendBlocks(block: Block, config: SecretBackendConfig): void {
-  const aws = block.block('aws-secret-manager', [...COMMON_KEYS, 'access-key-id', 'secret-key-id', 'session-token', 'region', 'endpoint-override'], AWS_IGNORED);
+  const aws = block.block(
+    'aws-secret-manager',
+    [...COMMON_KEYS, 'access-key-id', 'secret-key-id', 'session-token', 'region', 'endpoint-override'],
+    AWS_IGNORED,
+  );
   const azure = block.block('azure-key-vault', [...COMMON_KEYS, 'vault-name', 'key-vault-uri', 'client-secret']);
   const google = block.block('google-secret-manager', [...COMMON_KEYS, 'project', 'service-account', 'endpoint-override']);
   const vault = block.block('vault', [...COMMON_KEYS, ...VAULT_KEYS], VAULT_IGNORED);
@@ -320,7 +378,12 @@ function readBackendBlocks(block: Block, config: SecretBackendConfig): void {
   if (vault) config.vault = readVault(vault);
   if (config.type === 'vault') config.vault ??= { rootEngine: 'secret', engineVersion: 2 };
   if (vault && config.type === 'vault' && vault.boolean('read-only')) config.readOnly = true;
-  const blocks: Partial<Record<BackendType, Block>> = { 'aws-secret-manager': aws, 'azure-key-vault': azure, 'google-secret-manager': google, vault };
+  const blocks: Partial<Record<BackendType, Block>> = {
+    'aws-secret-manager': aws,
+    'azure-key-vault': azure,
+    'google-secret-manager': google,
+    vault,
+  };
   const selected = blocks[config.type];
   if (selected) readCommonOptions(selected, config);
   if (config.type === 'azure-key-vault' && !config.azure?.vaultName && !config.azure?.keyVaultUri) {
@@ -331,7 +394,17 @@ function readBackendBlocks(block: Block, config: SecretBackendConfig): void {
 
 /** Kestra options of these blocks that don't change what we list (role assumption, timeouts, k8s auth). */
 const AWS_IGNORED = ['sts-role-arn', 'sts-role-external-id', 'sts-role-session-name', 'sts-role-session-duration', 'sts-endpoint-override'];
-const VAULT_KEYS = ['address', 'namespace', 'root-engine', 'engine-version', 'secret-path-prefix', 'token', 'password', 'app-role', 'read-only'];
+const VAULT_KEYS = [
+  'address',
+  'namespace',
+  'root-engine',
+  'engine-version',
+  'secret-path-prefix',
+  'token',
+  'password',
+  'app-role',
+  'read-only',
+];
 const VAULT_IGNORED = ['kubernetes', 'connect-timeout', 'read-timeout'];
 
 function readAws(block: Block): AwsOptions {
@@ -349,12 +422,22 @@ function readAzure(block: Block): AzureOptions {
   return prune({
     vaultName: block.string('vault-name'),
     keyVaultUri: block.url('key-vault-uri'),
-    clientSecret: clientSecret && prune({ tenantId: clientSecret.credential('tenant-id'), clientId: clientSecret.credential('client-id'), clientSecret: clientSecret.credential('client-secret') }),
+    clientSecret:
+      clientSecret &&
+      prune({
+        tenantId: clientSecret.credential('tenant-id'),
+        clientId: clientSecret.credential('client-id'),
+        clientSecret: clientSecret.credential('client-secret'),
+      }),
   });
 }
 
 function readGoogle(block: Block): GoogleOptions {
-  return prune({ project: block.string('project'), serviceAccount: block.credential('service-account'), endpointOverride: block.url('endpoint-override') });
+  return prune({
+    project: block.string('project'),
+    serviceAccount: block.credential('service-account'),
+    endpointOverride: block.url('endpoint-override'),
+  });
 }
 
 function readVault(block: Block): VaultOptions {
@@ -374,7 +457,8 @@ function readVault(block: Block): VaultOptions {
     secretPathPrefix: block.string('secret-path-prefix'),
     token: token && prune({ token: token.credential('token') }),
     password: password && prune({ user: password.credential('user'), password: password.credential('password') }),
-    appRole: appRole && prune({ path: appRole.string('path'), roleId: appRole.credential('role-id'), secretId: appRole.credential('secret-id') }),
+    appRole:
+      appRole && prune({ path: appRole.string('path'), roleId: appRole.credential('role-id'), secretId: appRole.credential('secret-id') }),
   });
 }
 
@@ -427,7 +511,10 @@ function openBlock(value: unknown, path: string, context: Context, allowed: stri
 
 function unknownKey(path: string, key: string, allowed: string[]): ConfigError {
   const [suggestion] = closestMatches(key, allowed, { max: 1 });
-  return new ConfigError(path, `${path}: unknown key${suggestion ? ` (did you mean ${suggestion}?)` : ` (expected one of ${allowed.join(', ')})`}`);
+  return new ConfigError(
+    path,
+    `${path}: unknown key${suggestion ? ` (did you mean ${suggestion}?)` : ` (expected one of ${allowed.join(', ')})`}`,
+  );
 }
 
 class Block {
@@ -525,7 +612,10 @@ class Block {
   private valueError(key: string, expected: string, value: unknown): ConfigError {
     const raw = this.fields.get(key)?.value;
     if (typeof raw === 'string' && raw.includes('${')) {
-      return new ConfigError(this.childPath(key), `${this.childPath(key)}: expected ${expected}, but its \${…} placeholder resolved to something else (the value is not shown)`);
+      return new ConfigError(
+        this.childPath(key),
+        `${this.childPath(key)}: expected ${expected}, but its \${…} placeholder resolved to something else (the value is not shown)`,
+      );
     }
     return typeError(this.childPath(key), expected, value, true);
   }
@@ -564,9 +654,10 @@ function hasPlaceholder(text: string): boolean {
 
 function refusePlaceholder(text: string, path: string, kind: 'address' | 'value'): void {
   if (!hasPlaceholder(text)) return;
-  const risk = kind === 'address'
-    ? 'in an address it would send the variable to the host it names'
-    : 'here it would send the variable to the store or server the configuration names';
+  const risk =
+    kind === 'address'
+      ? 'in an address it would send the variable to the host it names'
+      : 'here it would send the variable to the store or server the configuration names';
   throw new ConfigError(
     path,
     `${path}: \${…} placeholders are expanded only in credential fields (tokens, passwords, keys, secrets), not in addresses, names, paths or regions: ${risk}. Write the value itself.`,
@@ -579,7 +670,10 @@ export function resolvePlaceholders(text: string, path: string, env: NodeJS.Proc
     const value = env[name];
     if (value !== undefined) return value;
     if (fallback !== undefined) return fallback;
-    throw new ConfigError(path, `${path}: environment variable ${name || '(empty name)'} is not set (set it, or give a default: \${${name}:default})`);
+    throw new ConfigError(
+      path,
+      `${path}: environment variable ${name || '(empty name)'} is not set (set it, or give a default: \${${name}:default})`,
+    );
   });
 }
 

@@ -4,13 +4,7 @@
  * `src/core/config.ts` parses and validates YAML into these types.
  */
 
-export type BackendType =
-  | 'env'
-  | 'aws-secret-manager'
-  | 'azure-key-vault'
-  | 'google-secret-manager'
-  | 'vault'
-  | 'kestra-server';
+export type BackendType = 'env' | 'aws-secret-manager' | 'azure-key-vault' | 'google-secret-manager' | 'vault' | 'kestra-server';
 
 export interface CacheOptions {
   enabled: boolean;

@@ -112,12 +112,7 @@ function invalid(): InterpolationError {
 const OPERATORS = [':-', ':+', ':?', '-', '+', '?'];
 
 /** `${…}` starting at `dollar`: the substituted value and the index just after the closing brace. */
-function substituteBraced(
-  text: string,
-  dollar: number,
-  lookup: VariableLookup,
-  missing: string[],
-): { value: string; end: number } {
+function substituteBraced(text: string, dollar: number, lookup: VariableLookup, missing: string[]): { value: string; end: number } {
   const nameStart = dollar + 2;
   if (!isNameStart(text.charCodeAt(nameStart))) throw invalid();
   const end = nameEnd(text, nameStart);
@@ -254,8 +249,14 @@ const KEY_CHAR = /[\p{L}\p{N}_.\-[\]]/u;
 
 function isAsciiKeyChar(code: number): boolean {
   return (
-    (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) ||
-    code === 95 || code === 46 || code === 45 || code === 91 || code === 93
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 46 ||
+    code === 45 ||
+    code === 91 ||
+    code === 93
   );
 }
 
@@ -376,9 +377,7 @@ class DotenvParser {
     while (valueStart < text.length && isBlank(text.charCodeAt(valueStart))) valueStart++;
     const quote = text.charCodeAt(valueStart);
     const parsed =
-      quote === SINGLE_QUOTE || quote === DOUBLE_QUOTE
-        ? this.parseQuotedValue(valueStart, quote)
-        : this.parseUnquotedValue(valueStart);
+      quote === SINGLE_QUOTE || quote === DOUBLE_QUOTE ? this.parseQuotedValue(valueStart, quote) : this.parseUnquotedValue(valueStart);
     this.defined.set(key, parsed.value);
     const keyAt = this.lines.positionAt(keyStart);
     const valueAt = this.lines.positionAt(valueStart);
@@ -587,7 +586,11 @@ function lastDefinitions(entries: EnvEntry[], file: string, warnings: string[]):
     const earlier = byKey.get(entry.key);
     if (earlier) {
       warnings.push(
-        warningAt(file, entry, `${entry.key} is defined again (first on line ${earlier.line + 1}); the last definition wins, as in Docker Compose`),
+        warningAt(
+          file,
+          entry,
+          `${entry.key} is defined again (first on line ${earlier.line + 1}); the last definition wins, as in Docker Compose`,
+        ),
       );
     }
     byKey.set(entry.key, entry);
@@ -625,7 +628,11 @@ export function encodeDotenv(text: string, options: EncodeOptions = {}): EncodeR
   for (const entry of unique) {
     if (entry.key.startsWith(SECRET_PREFIX)) {
       warnings.push(
-        warningAt(file, entry, `${entry.key} already starts with SECRET_; it is written as SECRET_${entry.key}, so the flow must use secret('${entry.key}')`),
+        warningAt(
+          file,
+          entry,
+          `${entry.key} already starts with SECRET_; it is written as SECRET_${entry.key}, so the flow must use secret('${entry.key}')`,
+        ),
       );
     }
     out += `${SECRET_PREFIX}${entry.key}=${options.raw ? rawValue(entry, file) : encodeBase64(entry.value)}\n`;
@@ -692,7 +699,11 @@ function decodeSecretValue(entry: EnvEntry, file: string, warnings: string[]): s
     return strictUtf8.decode(bytes);
   } catch {
     warnings.push(
-      warningAt(file, entry, `${entry.key} does not decode to UTF-8 text; Kestra replaces the invalid bytes with U+FFFD, and so does this file`),
+      warningAt(
+        file,
+        entry,
+        `${entry.key} does not decode to UTF-8 text; Kestra replaces the invalid bytes with U+FFFD, and so does this file`,
+      ),
     );
     return utf8.decode(bytes);
   }

@@ -163,7 +163,8 @@ function unreadable(error: unknown): string {
 function unfollowable(target: string, error: unknown): string {
   const code = codeOf(error);
   if (code === 'ELOOP') return 'it is a symbolic link loop';
-  if (code === 'ENOENT' || code === 'ENOTDIR') return isLink(target) ? 'it is a broken symbolic link (its target does not exist)' : 'it does not exist';
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return isLink(target) ? 'it is a broken symbolic link (its target does not exist)' : 'it does not exist';
   return unreadable(error);
 }
 
@@ -204,7 +205,12 @@ export function readTextFile(file: string): ReadText {
     return decodeTextFile(fs.readFileSync(descriptor), file);
   } catch (error) {
     if (error instanceof InvalidUtf8Error) {
-      return { skipped: { path: file, reason: `it is not UTF-8 text (first invalid byte at line ${error.line}, column ${error.column}); Kestra reads flows as UTF-8, so save it as UTF-8` } };
+      return {
+        skipped: {
+          path: file,
+          reason: `it is not UTF-8 text (first invalid byte at line ${error.line}, column ${error.column}); Kestra reads flows as UTF-8, so save it as UTF-8`,
+        },
+      };
     }
     return { skipped: { path: file, reason: codeOf(error) === 'ENOENT' ? missingReason(file) : unreadable(error) } };
   } finally {

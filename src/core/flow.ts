@@ -94,7 +94,14 @@ export function analyzeFlow(text: string): FlowAnalysis {
     analysis.errors.push({ message: `The YAML could not be parsed: ${(error as Error).message}`, range: range(0, 0) });
     return analysis;
   }
-  const collector: Collector = { text, range, scanScalars: PEBBLE_DELIMITER.test(text), references: analysis.references, pebbleErrors: [], notices: [] };
+  const collector: Collector = {
+    text,
+    range,
+    scanScalars: PEBBLE_DELIMITER.test(text),
+    references: analysis.references,
+    pebbleErrors: [],
+    notices: [],
+  };
   let header: FlowHeader | undefined;
   const namespaces = new Set<string>();
   let hasErrors = false;
@@ -150,7 +157,11 @@ function flowHeaderOf(document: Document.Parsed): FlowHeader | undefined {
     const namespace = document.get('namespace');
     if (!truthy(id) || !truthy(namespace) || !(truthy(document.get('tasks')) || truthy(document.get('triggers')))) return undefined;
     const namespaceNode = document.get('namespace', true);
-    return { id: String(id), namespace: String(namespace), namespaceSpan: isScalar(namespaceNode) ? contentSpan(namespaceNode) : undefined };
+    return {
+      id: String(id),
+      namespace: String(namespace),
+      namespaceSpan: isScalar(namespaceNode) ? contentSpan(namespaceNode) : undefined,
+    };
   } catch {
     return undefined;
   }
@@ -293,7 +304,11 @@ function scanScalar(node: Scalar, range: RangeOf, findings: ScalarFindings, isKe
   const toSource = decoded && decoded.value === value ? spanMapper(decoded) : wholeScalar(node);
   const mapped = (start: number, end: number): Range => range(...toSource(start, end));
   if (error && !isKey) {
-    const pebbleError: PebbleTemplateError = { message: error.message, kind: error.kind, range: mapped(error.start, Math.max(error.end, error.start + 1)) };
+    const pebbleError: PebbleTemplateError = {
+      message: error.message,
+      kind: error.kind,
+      range: mapped(error.start, Math.max(error.end, error.start + 1)),
+    };
     if (error.hangs) pebbleError.hangs = true;
     findings.pebbleErrors.push(pebbleError);
   }
@@ -345,7 +360,10 @@ function decodeNode(node: Scalar): DecodedScalar | undefined {
     if (token.type === 'block-scalar') {
       const headerToken = token.props[0];
       if (!headerToken || headerToken.type !== 'block-scalar-header') return undefined;
-      const headerLength = token.props.reduce((sum, prop) => sum + ('source' in prop && typeof prop.source === 'string' ? prop.source.length : 0), 0);
+      const headerLength = token.props.reduce(
+        (sum, prop) => sum + ('source' in prop && typeof prop.source === 'string' ? prop.source.length : 0),
+        0,
+      );
       return decodeBlockScalar(parseBlockHeader(headerToken.source), token.source, token.offset + headerLength, token.indent);
     }
   } catch {

@@ -78,14 +78,35 @@ interface Hit {
 
 const USER_NAME = /(^|[^a-z])(user(name)?|login|account(name)?|email|principal|owner|client[-_]?id|app[-_]?id|tenant[-_]?id)$/i;
 const IDENTIFIER_NAMES = new Set(
-  ['username', 'proxyUsername', 'url', 'uri', 'connectionString', 'domainName', 'agentId', 'clientId', 'dataAccessRoleArn', 'stsRoleArn', 'stsRoleExternalId', 'impersonatedServiceAccount', 'serviceAccountEmail', 'headers', 'config', 'credentials'].map(normalise),
+  [
+    'username',
+    'proxyUsername',
+    'url',
+    'uri',
+    'connectionString',
+    'domainName',
+    'agentId',
+    'clientId',
+    'dataAccessRoleArn',
+    'stsRoleArn',
+    'stsRoleExternalId',
+    'impersonatedServiceAccount',
+    'serviceAccountEmail',
+    'headers',
+    'config',
+    'credentials',
+  ].map(normalise),
 );
 /** Marked names that hold credentials in any type (the table's names, less identifiers and too-general words). */
-const CREDENTIAL_NAMES = new Set(MARKED_PROPERTY_NAMES.map(normalise).filter((name) => !IDENTIFIER_NAMES.has(name) && !USER_NAME.test(name)));
-const CREDENTIAL_SUFFIX = /(password|passwd|pwd|passphrase|secret|secretkey|secretaccesskey|apikey|apisecret|apitoken|token|accesstoken|authtoken|privatekey|accesskey|clientsecret|sastoken|webhookurl)$/;
+const CREDENTIAL_NAMES = new Set(
+  MARKED_PROPERTY_NAMES.map(normalise).filter((name) => !IDENTIFIER_NAMES.has(name) && !USER_NAME.test(name)),
+);
+const CREDENTIAL_SUFFIX =
+  /(password|passwd|pwd|passphrase|secret|secretkey|secretaccesskey|apikey|apisecret|apitoken|token|accesstoken|authtoken|privatekey|accesskey|clientsecret|sastoken|webhookurl)$/;
 /** Counters and limits named after tokens (`maxTokens`, `tokenTtl`) hold no credential. */
 const NOT_A_CREDENTIAL_NAME = /^(max|min|num|count|total|limit|expir|ttl|timeout|length|size)|^(use|enable|is|has)(?=[A-Z_-])/;
-const HEADER_NAMES = /^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|x-token|x-api-token|x-apikey)$/i;
+const HEADER_NAMES =
+  /^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|x-token|x-api-token|x-apikey)$/i;
 const AUTH_SCHEME = /^(bearer|basic|token|bot|apikey|api-key|key|digest|sso-key)\s+/i;
 
 const PLACEHOLDER = new RegExp(
@@ -143,7 +164,9 @@ function walkMap(map: YAMLMap, outer: Place, onScalar: (node: Scalar, place: Pla
   const ownType = pluginTypeOf(map);
   const base: Place = ownType ? { key: outer.key, path: [], pluginType: ownType, besideAwsKeyId: false } : outer;
   const inputId = inputIdOf(map);
-  const besideAwsKeyId = map.items.some((pair) => isScalar(pair.value) && typeof pair.value.value === 'string' && AWS_KEY_ID_ANYWHERE.test(pair.value.value));
+  const besideAwsKeyId = map.items.some(
+    (pair) => isScalar(pair.value) && typeof pair.value.value === 'string' && AWS_KEY_ID_ANYWHERE.test(pair.value.value),
+  );
   for (const pair of map.items) {
     if (!isPair(pair) || !isScalar(pair.key)) continue;
     const key = String(pair.key.value);
@@ -253,7 +276,8 @@ function headerHits(value: string, place: Place): Hit[] {
 function inlineHeaderHits(value: string): Hit[] {
   const hits: Hit[] = [];
   if (!value.includes(':') || !/auth|api-key|token/i.test(value)) return hits;
-  const pattern = /\b(?:authorization|x-api-key|api-key|x-auth-token|private-token)\s*:\s*(?:(?:bearer|basic|token|bot|apikey)\s+)?([A-Za-z0-9._~+/=-]{12,})/gi;
+  const pattern =
+    /\b(?:authorization|x-api-key|api-key|x-auth-token|private-token)\s*:\s*(?:(?:bearer|basic|token|bot|apikey)\s+)?([A-Za-z0-9._~+/=-]{12,})/gi;
   for (const match of value.matchAll(pattern)) {
     const token = match[1];
     if (!isLiteralCredential(token) || !looksRandom(token)) continue;
@@ -285,7 +309,8 @@ function hasTemplateCharacters(text: string): boolean {
 function queryHits(value: string): Hit[] {
   if (!value.includes('=') || !/:\/\/|^jdbc:|;|\?/i.test(value)) return [];
   const hits: Hit[] = [];
-  const pattern = /(?:^|[?&;])\s*(?:password|pwd|passwd|sslpassword|client_secret|access_token|token|sig|api_key|apikey|sharedaccesskey|accountkey)\s*=\s*([^&;#\s'"]+)/gi;
+  const pattern =
+    /(?:^|[?&;])\s*(?:password|pwd|passwd|sslpassword|client_secret|access_token|token|sig|api_key|apikey|sharedaccesskey|accountkey)\s*=\s*([^&;#\s'"]+)/gi;
   for (const match of value.matchAll(pattern)) {
     const secret = match[1];
     if (PLACEHOLDER.test(secret) || hasTemplateCharacters(secret)) continue;
@@ -308,22 +333,37 @@ const SHAPES: Shape[] = [
   { kind: 'github-token', pattern: /\b(?:ghp|gho|ghu|ghs|ghr)_([A-Za-z0-9]{36})\b/g, body: 1 },
   { kind: 'github-token', pattern: /\bgithub_pat_([A-Za-z0-9_]{50,})\b/g, body: 1 },
   { kind: 'slack-token', pattern: /\bxox[abposr]-([A-Za-z0-9-]{10,})\b/g, body: 1 },
-  { kind: 'slack-webhook', pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/(T[A-Z0-9]{6,}\/[A-Z0-9]{6,}\/[A-Za-z0-9]{16,})/g, body: 1 },
-  { kind: 'discord-webhook', pattern: /https:\/\/(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks\/\d{6,}\/([A-Za-z0-9_-]{30,})/g, body: 1 },
-  { kind: 'teams-webhook', pattern: /https:\/\/[A-Za-z0-9-]+\.webhook\.office\.com\/webhookb2\/[0-9a-f-]{36}@[0-9a-f-]{36}\/IncomingWebhook\/([0-9a-f]{32})\/[0-9a-f-]{36}(?:\/[A-Za-z0-9_-]+)?/g, body: 1 },
+  {
+    kind: 'slack-webhook',
+    pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/(T[A-Z0-9]{6,}\/[A-Z0-9]{6,}\/[A-Za-z0-9]{16,})/g,
+    body: 1,
+  },
+  {
+    kind: 'discord-webhook',
+    pattern: /https:\/\/(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks\/\d{6,}\/([A-Za-z0-9_-]{30,})/g,
+    body: 1,
+  },
+  {
+    kind: 'teams-webhook',
+    pattern:
+      /https:\/\/[A-Za-z0-9-]+\.webhook\.office\.com\/webhookb2\/[0-9a-f-]{36}@[0-9a-f-]{36}\/IncomingWebhook\/([0-9a-f]{32})\/[0-9a-f-]{36}(?:\/[A-Za-z0-9_-]+)?/g,
+    body: 1,
+  },
   { kind: 'openai-key', pattern: /\bsk-(?:proj-|svcacct-|admin-)?([A-Za-z0-9_-]{32,})\b/g, body: 1 },
   { kind: 'google-api-key', pattern: /\bAIza([0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])/g, body: 1 },
   { kind: 'stripe-key', pattern: /\b(?:sk|rk)_(?:live|test)_([A-Za-z0-9]{20,})\b/g, body: 1 },
   { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.(eyJ[A-Za-z0-9_-]{8,})\.[A-Za-z0-9_-]{16,}/g, body: 1 },
   {
     kind: 'private-key',
-    pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----((?:\\[nr]|[\sA-Za-z0-9+/=:,-])+?)-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/g,
+    pattern:
+      /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----((?:\\[nr]|[\sA-Za-z0-9+/=:,-])+?)-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/g,
     body: 1,
   },
 ];
 
 /** Cheap first look: a string without any of these prefixes holds none of the shapes. */
-const SHAPE_HINT = /AKIA|ASIA|gh[pousr]_|github_pat_|xox|hooks\.slack\.com|discord|webhook\.office\.com|sk-|AIza|_live_|_test_|eyJ|PRIVATE KEY/;
+const SHAPE_HINT =
+  /AKIA|ASIA|gh[pousr]_|github_pat_|xox|hooks\.slack\.com|discord|webhook\.office\.com|sk-|AIza|_live_|_test_|eyJ|PRIVATE KEY/;
 
 function shapeHits(value: string, place: Place): Hit[] {
   const hits: Hit[] = [];
@@ -347,7 +387,14 @@ function awsSecretKeyHits(value: string, place: Place): Hit[] {
   const hits: Hit[] = [];
   for (const match of value.matchAll(/(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g)) {
     const candidate = match[1];
-    if (!/[a-z]/.test(candidate) || !/[A-Z]/.test(candidate) || !/[0-9/+]/.test(candidate) || !looksRandom(candidate) || /EXAMPLE/.test(candidate)) continue;
+    if (
+      !/[a-z]/.test(candidate) ||
+      !/[A-Z]/.test(candidate) ||
+      !/[0-9/+]/.test(candidate) ||
+      !looksRandom(candidate) ||
+      /EXAMPLE/.test(candidate)
+    )
+      continue;
     const start = match.index ?? 0;
     hits.push({ kind: 'aws-secret-access-key', start, end: start + 40 });
   }
@@ -437,7 +484,10 @@ const DESCRIPTIONS: Record<CredentialKind, string> = {
 function messageFor(kind: CredentialKind, property: string, pluginType: string | undefined): string {
   const where = pluginType ? `the \`${property}\` of ${pluginType}` : `\`${property}\``;
   const what = DESCRIPTIONS[kind];
-  const subject = kind === 'marked-property' || kind === 'credential-name' ? `${capitalise(where)} is a credential` : `${capitalise(where)} holds ${what}`;
+  const subject =
+    kind === 'marked-property' || kind === 'credential-name'
+      ? `${capitalise(where)} is a credential`
+      : `${capitalise(where)} holds ${what}`;
   const why = kind === 'marked-property' ? ' (the plugin marks it secret)' : '';
   return `${subject} written in clear${why}: move it to a secret and use {{ secret('…') }}.`;
 }
@@ -466,7 +516,12 @@ const PRODUCT_NAMES: Record<string, string> = { postgresql: 'POSTGRES', sqlserve
 export function suggestKey(kind: CredentialKind, place: { key: string; path: string[]; pluginType?: string }): string {
   const known = KIND_KEYS[kind];
   if (known) return known;
-  const property = kind === 'url-password' || kind === 'query-password' ? 'password' : kind === 'authorization-header' ? headerKeyName(place.key) : place.key || 'secret';
+  const property =
+    kind === 'url-password' || kind === 'query-password'
+      ? 'password'
+      : kind === 'authorization-header'
+        ? headerKeyName(place.key)
+        : place.key || 'secret';
   const name = screamingSnake(property);
   const product = productOf(place.pluginType);
   const key = product && !name.startsWith(`${product}_`) ? `${product}_${name}` : name;
@@ -528,7 +583,15 @@ const reference = (key: string): string => `{{ secret('${key}') }}`;
  * The whole value: a double-quoted reference. Part of it: in a block scalar, the part in place;
  * else the scalar rewritten double-quoted (a JSON string is valid YAML) with the part replaced.
  */
-function replacementFor(node: Scalar, value: string, hit: Hit, whole: boolean, decoded: DecodedSpan | undefined, key: string, range: RangeOf): { range: Range; text: string } {
+function replacementFor(
+  node: Scalar,
+  value: string,
+  hit: Hit,
+  whole: boolean,
+  decoded: DecodedSpan | undefined,
+  key: string,
+  range: RangeOf,
+): { range: Range; text: string } {
   const [start, end] = scalarSpan(node);
   if (whole) return { range: range(start, end), text: JSON.stringify(reference(key)) };
   if (node.srcToken?.type === 'block-scalar' && decoded) {

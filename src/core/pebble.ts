@@ -160,7 +160,18 @@ function lexString(text: string, i: number, limit: number, delimiter: string): T
   while (j < limit) {
     const code = text.charCodeAt(j);
     if (code === firstCode && (!doubled || (j + 1 < limit && text.charCodeAt(j + 1) === quoteCode))) {
-      return { kind: 'string', start: i, end: j + delimiter.length, text: '', quote, contentStart, contentEnd: j, closed: true, interpolated, delimiter };
+      return {
+        kind: 'string',
+        start: i,
+        end: j + delimiter.length,
+        text: '',
+        quote,
+        contentStart,
+        contentEnd: j,
+        closed: true,
+        interpolated,
+        delimiter,
+      };
     }
     if (code === 92 /* \\ */) {
       j += 2;
@@ -249,12 +260,7 @@ function isPunct(token: Token | undefined, text: string): boolean {
 
 function isSecretCallAt(tokens: Token[], index: number): boolean {
   const token = tokens[index];
-  return (
-    token.kind === 'name' &&
-    token.text === 'secret' &&
-    isPunct(tokens[index + 1], '(') &&
-    !isPunct(tokens[index - 1], '.')
-  );
+  return token.kind === 'name' && token.text === 'secret' && isPunct(tokens[index + 1], '(') && !isPunct(tokens[index - 1], '.');
 }
 
 function unescapeLiteral(raw: string, quote: "'" | '"'): string {
@@ -410,7 +416,8 @@ function walkFrames(tokens: Token[], onOpened?: (frame: Frame) => void, onClosed
 function collectCalls(text: string, lexed: LexResult, calls: PebbleCall[]): void {
   const { tokens } = lexed;
   const finish = (frame: Frame, end: number): void => {
-    if (frame.slot !== undefined && frame.secretStart !== undefined) calls[frame.slot] = buildCall(text, frame.args, frame.secretStart, end);
+    if (frame.slot !== undefined && frame.secretStart !== undefined)
+      calls[frame.slot] = buildCall(text, frame.args, frame.secretStart, end);
   };
   // Reserve each call's slot when its `(` is seen so calls come out in source order.
   const reserve = (frame: Frame): void => {
@@ -517,13 +524,23 @@ export function scanPebble(text: string): PebbleCall[] {
 
 function syntaxErrorOf(caught: unknown, source: string, toOriginal: (offset: number) => number): PebbleSyntaxError {
   if (caught instanceof PebbleError) {
-    const error: PebbleSyntaxError = { message: caught.pebbleMessage, kind: caught.kind, start: toOriginal(caught.start), end: toOriginal(Math.max(caught.start, caught.end)) };
+    const error: PebbleSyntaxError = {
+      message: caught.pebbleMessage,
+      kind: caught.kind,
+      start: toOriginal(caught.start),
+      end: toOriginal(Math.max(caught.start, caught.end)),
+    };
     if (caught.line !== undefined) error.line = caught.line;
     if (caught.hangs) error.hangs = true;
     return error;
   }
   // Only a nesting deeper than the call stack gets here; Pebble runs out of stack too.
-  return { message: 'The template is nested too deeply to be parsed.', kind: 'StackOverflowError', start: 0, end: toOriginal(source.length) };
+  return {
+    message: 'The template is nested too deeply to be parsed.',
+    kind: 'StackOverflowError',
+    start: 0,
+    end: toOriginal(source.length),
+  };
 }
 
 // ---- Kestra's raw-block pre-pass (VariableRenderer.RAW_PATTERN, no DOTALL), in linear time.
@@ -598,7 +615,12 @@ function kestraRawPrePass(text: string): RawPrePass {
   blocks.forEach((block, index) => {
     source += text.slice(last, block.start);
     const placeholder = RAW_PLACEHOLDER + index;
-    spans.push({ sourceStart: source.length, sourceEnd: source.length + placeholder.length, originalStart: block.start, originalEnd: block.end });
+    spans.push({
+      sourceStart: source.length,
+      sourceEnd: source.length + placeholder.length,
+      originalStart: block.start,
+      originalEnd: block.end,
+    });
     source += placeholder;
     last = block.end;
   });
@@ -640,7 +662,13 @@ type BoundValue =
   | { kind: 'boolean'; value: boolean }
   | { kind: 'dynamic'; why: string };
 
-function boundValue(text: string, node: ExpressionNode | undefined, toOriginal: (offset: number) => number, containsRaw: RawPrePass['containsRaw'], what: string): BoundValue {
+function boundValue(
+  text: string,
+  node: ExpressionNode | undefined,
+  toOriginal: (offset: number) => number,
+  containsRaw: RawPrePass['containsRaw'],
+  what: string,
+): BoundValue {
   if (!node || node.cls === 'absent') return { kind: 'absent' };
   const source = (): string => sourceText(text, toOriginal(node.start), toOriginal(node.end));
   switch (node.cls) {
@@ -652,7 +680,12 @@ function boundValue(text: string, node: ExpressionNode | undefined, toOriginal: 
       const token = node.stringToken;
       if (!token || token.contentStart === undefined || token.contentEnd === undefined) break;
       if (containsRaw(token.contentStart, token.contentEnd)) return { kind: 'dynamic', why: `the ${what} contains a raw block` };
-      const literal: Literal = { value: token.value ?? '', start: toOriginal(token.contentStart), end: toOriginal(token.contentEnd), quote: token.quote ?? "'" };
+      const literal: Literal = {
+        value: token.value ?? '',
+        start: toOriginal(token.contentStart),
+        end: toOriginal(token.contentEnd),
+        quote: token.quote ?? "'",
+      };
       return { kind: 'string', literal };
     }
     case 'LiteralLongExpression':
@@ -682,14 +715,27 @@ function bindParsed(call: ParsedCall): Partial<Record<ArgumentName, ExpressionNo
   return bound;
 }
 
-function buildParsedCall(text: string, parsed: ParsedCall, toOriginal: (offset: number) => number, containsRaw: RawPrePass['containsRaw']): PebbleCall {
+function buildParsedCall(
+  text: string,
+  parsed: ParsedCall,
+  toOriginal: (offset: number) => number,
+  containsRaw: RawPrePass['containsRaw'],
+): PebbleCall {
   const bound = bindParsed(parsed);
   const call: PebbleCall = { full: false, start: toOriginal(parsed.start), end: toOriginal(parsed.end), line: parsed.line };
   const value = (name: ArgumentName, what: string): BoundValue => boundValue(text, bound[name], toOriginal, containsRaw, what);
 
   const key = value('key', 'key');
   if (key.kind === 'string') call.key = key.literal;
-  else call.dynamicKey = key.kind === 'absent' ? 'no key is given' : key.kind === 'null' ? 'the key is null' : key.kind === 'boolean' ? `the key is the boolean \`${key.value}\`` : key.why;
+  else
+    call.dynamicKey =
+      key.kind === 'absent'
+        ? 'no key is given'
+        : key.kind === 'null'
+          ? 'the key is null'
+          : key.kind === 'boolean'
+            ? `the key is the boolean \`${key.value}\``
+            : key.why;
 
   const namespace = value('namespace', 'namespace');
   if (namespace.kind === 'string') call.namespace = namespace.literal;

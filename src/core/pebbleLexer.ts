@@ -64,9 +64,32 @@ interface Bracket {
 
 /** Operators of Pebble's core extension plus Kestra's, longest first (Pebble sorts them so). */
 const OPERATORS = [
-  'contains', 'equals', 'is not', 'not in', 'notIn', 'isIn', 'not', 'and', '???',
-  'or', 'is', '==', '!=', '>=', '<=', '..', '??',
-  '+', '-', '>', '<', '*', '/', '%', '|', '~',
+  'contains',
+  'equals',
+  'is not',
+  'not in',
+  'notIn',
+  'isIn',
+  'not',
+  'and',
+  '???',
+  'or',
+  'is',
+  '==',
+  '!=',
+  '>=',
+  '<=',
+  '..',
+  '??',
+  '+',
+  '-',
+  '>',
+  '<',
+  '*',
+  '/',
+  '%',
+  '|',
+  '~',
 ];
 export const UNARY_OPERATORS = new Set(['not', '+', '-']);
 export const BINARY_OPERATORS = new Map<string, { precedence: number; type: 'NORMAL' | 'FILTER' | 'TEST'; cls: string }>([
@@ -159,7 +182,13 @@ export class Lexer {
   }
 
   private outOfBounds(offset: number): PebbleError {
-    return new PebbleError('ArrayIndexOutOfBoundsException', `Index ${this.length} out of bounds for length ${this.length}`, undefined, offset, offset);
+    return new PebbleError(
+      'ArrayIndexOutOfBoundsException',
+      `Index ${this.length} out of bounds for length ${this.length}`,
+      undefined,
+      offset,
+      offset,
+    );
   }
 
   tokenize(): Token[] {
@@ -351,7 +380,8 @@ export class Lexer {
     let afterDash = space;
     if (this.code(space) === 45) {
       afterDash = space + 1;
-      if (this.src.startsWith('}}', afterDash) || this.src.startsWith('%}', afterDash) || this.src.startsWith('#}', afterDash)) this.trimNextData = true;
+      if (this.src.startsWith('}}', afterDash) || this.src.startsWith('%}', afterDash) || this.src.startsWith('#}', afterDash))
+        this.trimNextData = true;
     }
     if (this.brackets.length === 0) {
       const at = this.src.startsWith(close, afterDash) ? afterDash : this.src.startsWith(close, space) ? space : -1;
@@ -505,7 +535,13 @@ export class Lexer {
       if (!open) throw this.error(`Unexpected "${ch}"`, start, start + 1);
       const expected = CLOSING[open.symbol];
       if (expected === undefined) {
-        throw new PebbleError('NullPointerException', 'Cannot invoke "String.equals(Object)" because "<local6>" is null', undefined, start, start + 1);
+        throw new PebbleError(
+          'NullPointerException',
+          'Cannot invoke "String.equals(Object)" because "<local6>" is null',
+          undefined,
+          start,
+          start + 1,
+        );
       }
       if (expected !== ch) throw this.error(`Unclosed "${expected}"`, open.offset, open.offset + 1);
     }

@@ -53,7 +53,13 @@ class TokenStream {
     const token = this.tokens[index];
     if (token === undefined) {
       const last = this.tokens[this.tokens.length - 1];
-      throw new PebbleError('IndexOutOfBoundsException', `Index ${index} out of bounds for length ${this.tokens.length}`, undefined, last.start, last.end);
+      throw new PebbleError(
+        'IndexOutOfBoundsException',
+        `Index ${index} out of bounds for length ${this.tokens.length}`,
+        undefined,
+        last.start,
+        last.end,
+      );
     }
     return token;
   }
@@ -131,7 +137,8 @@ class Parser {
           stream.next();
           this.parseExpression(0);
           const end = stream.now();
-          if (end.type === 'EOF') throw this.endError(`Unexpected token of value "null" and type EOF, expected token of type PRINT_END`, end, token);
+          if (end.type === 'EOF')
+            throw this.endError(`Unexpected token of value "null" and type EOF, expected token of type PRINT_END`, end, token);
           stream.expect('PRINT_END');
           break;
         }
@@ -170,7 +177,8 @@ class Parser {
 
   private expectExecuteEnd(opener: Token): void {
     const token = this.stream.now();
-    if (token.type === 'EOF') throw this.endError('Unexpected token of value "null" and type EOF, expected token of type EXECUTE_END', token, opener);
+    if (token.type === 'EOF')
+      throw this.endError('Unexpected token of value "null" and type EOF, expected token of type EXECUTE_END', token, opener);
     this.stream.expect('EXECUTE_END');
   }
 
@@ -182,7 +190,13 @@ class Parser {
     this.expectExecuteEnd(opener);
     this.parseBody((token) => test(token, 'NAME', 'endblock'));
     if (!test(stream.now(), 'NAME', 'endblock')) {
-      throw new PebbleError('ParserException', 'endblock tag should be present with block tag starting line number ', tag.line, opener.start, tag.end);
+      throw new PebbleError(
+        'ParserException',
+        'endblock tag should be present with block tag starting line number ',
+        tag.line,
+        opener.start,
+        tag.end,
+      );
     }
     stream.next();
     const current = stream.now();
@@ -233,7 +247,8 @@ class Parser {
     this.parseBody(decideFork);
     for (;;) {
       const current = stream.now();
-      if (current.value === null) throw this.endError('Unexpected end of template. Pebble was looking for the "endif" tag', current, opener);
+      if (current.value === null)
+        throw this.endError('Unexpected end of template. Pebble was looking for the "endif" tag', current, opener);
       if (current.value === 'else') {
         stream.next();
         stream.expect('EXECUTE_END');
@@ -390,7 +405,11 @@ class Parser {
         node = this.parseStringExpression();
         break;
       default:
-        throw parserError(`Unexpected token "${token.type}" of value "${token.value}"`, token, token.type === 'EOF' || token.type === 'PRINT_END' || token.type === 'EXECUTE_END' ? this.openerOr(token) : token);
+        throw parserError(
+          `Unexpected token "${token.type}" of value "${token.value}"`,
+          token,
+          token.type === 'EOF' || token.type === 'PRINT_END' || token.type === 'EXECUTE_END' ? this.openerOr(token) : token,
+        );
     }
     return this.parsePostfix(node);
   }
@@ -452,8 +471,14 @@ class Parser {
     const slot = this.calls.length;
     if (node.functionName === 'secret') this.calls.push({ start: node.start, end: node.end, line: open.line, positional: [], named: [] });
     const args = this.parseArguments(false);
-    if (node.functionName === 'secret') this.calls[slot] = { start: node.start, end: args.end, line: open.line, positional: args.positional, named: args.named };
-    const cls = node.functionName === 'parent' ? 'ParentFunctionExpression' : node.functionName === 'block' ? 'BlockFunctionExpression' : 'FunctionOrMacroInvocationExpression';
+    if (node.functionName === 'secret')
+      this.calls[slot] = { start: node.start, end: args.end, line: open.line, positional: args.positional, named: args.named };
+    const cls =
+      node.functionName === 'parent'
+        ? 'ParentFunctionExpression'
+        : node.functionName === 'block'
+          ? 'BlockFunctionExpression'
+          : 'FunctionOrMacroInvocationExpression';
     return { cls, start: node.start, end: args.end };
   }
 

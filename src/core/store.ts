@@ -94,16 +94,7 @@ export interface SecretBackend {
 export type BackendFactory = (config: SecretBackendConfig, context: BackendContext) => SecretBackend;
 
 export type BackendErrorKind =
-  | 'read-only'
-  | 'auth'
-  | 'permission'
-  | 'not-found'
-  | 'unreachable'
-  | 'throttled'
-  | 'timeout'
-  | 'server'
-  | 'config'
-  | 'unsupported';
+  'read-only' | 'auth' | 'permission' | 'not-found' | 'unreachable' | 'throttled' | 'timeout' | 'server' | 'config' | 'unsupported';
 
 /** An error with a message fit for the user: backend, operation, what went wrong and what to do. */
 export class BackendError extends Error {

@@ -12,7 +12,9 @@ export class InvalidUtf8Error extends Error {
     readonly line: number,
     readonly column: number,
   ) {
-    super(`${file}:${line}:${column}: not valid UTF-8 text (Kestra reads it as UTF-8, so this byte would become U+FFFD); save the file as UTF-8`);
+    super(
+      `${file}:${line}:${column}: not valid UTF-8 text (Kestra reads it as UTF-8, so this byte would become U+FFFD); save the file as UTF-8`,
+    );
     this.name = 'InvalidUtf8Error';
   }
 

@@ -26,9 +26,15 @@ export interface UntrustedEndpoint {
 export function untrustedEndpoints(config: KestraSecretsConfig, env: NodeJS.ProcessEnv): UntrustedEndpoint[] {
   const found: UntrustedEndpoint[] = [];
   if (config.server && !isLoopback(config.server.url) && serverCredentialsFromEnv(env)) {
-    found.push({ path: 'server.url', credentials: env[SERVER_TOKEN_ENV]?.trim() ? SERVER_TOKEN_ENV : `${SERVER_USERNAME_ENV} and KESTRA_PASSWORD` });
+    found.push({
+      path: 'server.url',
+      credentials: env[SERVER_TOKEN_ENV]?.trim() ? SERVER_TOKEN_ENV : `${SERVER_USERNAME_ENV} and KESTRA_PASSWORD`,
+    });
   }
-  const backends: [string, SecretBackendConfig][] = [['kestra.secret', config.secret], ...Object.entries(config.namespaces).map(([namespace, backend]): [string, SecretBackendConfig] => [`namespaces.${namespace}`, backend])];
+  const backends: [string, SecretBackendConfig][] = [
+    ['kestra.secret', config.secret],
+    ...Object.entries(config.namespaces).map(([namespace, backend]): [string, SecretBackendConfig] => [`namespaces.${namespace}`, backend]),
+  ];
   for (const [path, backend] of backends) {
     const endpoint = untrustedBackendEndpoint(backend, env);
     if (endpoint) found.push({ path: `${path}.${endpoint.path}`, credentials: endpoint.credentials });
@@ -53,16 +59,30 @@ function untrustedBackendEndpoint(backend: SecretBackendConfig, env: NodeJS.Proc
   }
   const aws = backend.aws;
   if (aws?.endpointOverride && !isLoopback(aws.endpointOverride) && (fromPlaceholders || !aws.accessKeyId)) {
-    return { path: 'aws-secret-manager.endpoint-override', credentials: fromPlaceholders ? 'credentials from ${…} placeholders' : 'the AWS default credential chain' };
+    return {
+      path: 'aws-secret-manager.endpoint-override',
+      credentials: fromPlaceholders ? 'credentials from ${…} placeholders' : 'the AWS default credential chain',
+    };
   }
   // The service-account JWT (or the default credentials' token) goes wherever the override points.
   const google = backend.google;
   if (google?.endpointOverride && !isLoopback(google.endpointOverride)) {
-    return { path: 'google-secret-manager.endpoint-override', credentials: google.serviceAccount ? 'a token signed with the service account' : 'the Google default credentials' };
+    return {
+      path: 'google-secret-manager.endpoint-override',
+      credentials: google.serviceAccount ? 'a token signed with the service account' : 'the Google default credentials',
+    };
   }
   const azure = backend.azure;
-  if (azure?.keyVaultUri && !isAzureVault(azure.keyVaultUri) && !isLoopback(azure.keyVaultUri) && (fromPlaceholders || !azure.clientSecret?.clientSecret)) {
-    return { path: 'azure-key-vault.key-vault-uri', credentials: fromPlaceholders ? 'credentials from ${…} placeholders' : 'the Azure default credential chain' };
+  if (
+    azure?.keyVaultUri &&
+    !isAzureVault(azure.keyVaultUri) &&
+    !isLoopback(azure.keyVaultUri) &&
+    (fromPlaceholders || !azure.clientSecret?.clientSecret)
+  ) {
+    return {
+      path: 'azure-key-vault.key-vault-uri',
+      credentials: fromPlaceholders ? 'credentials from ${…} placeholders' : 'the Azure default credential chain',
+    };
   }
   return undefined;
 }

@@ -33,15 +33,17 @@ export interface YamlLimits {
 
 export const DEFAULT_YAML_LIMITS: YamlLimits = { maxLength: 1024 * 1024, maxAliases: 1000, maxExpandedNodes: 100_000 };
 
-export type BoundedParseOptions = ParseOptions & DocumentOptions & SchemaOptions & {
-  limits?: Partial<YamlLimits>;
-  /**
-   * Replace every alias by the node it names, so a caller that walks the tree resolves no alias itself
-   * (`Alias.resolve` walks the whole document on each call). The tree becomes a graph with shared
-   * nodes (and a cycle for `&a [*a]`): only for callers that walk to a fixed depth and never call toJS.
-   */
-  inlineAliases?: boolean;
-};
+export type BoundedParseOptions = ParseOptions &
+  DocumentOptions &
+  SchemaOptions & {
+    limits?: Partial<YamlLimits>;
+    /**
+     * Replace every alias by the node it names, so a caller that walks the tree resolves no alias itself
+     * (`Alias.resolve` walks the whole document on each call). The tree becomes a graph with shared
+     * nodes (and a cycle for `&a [*a]`): only for callers that walk to a fixed depth and never call toJS.
+     */
+    inlineAliases?: boolean;
+  };
 
 /** `parseDocument` with the limits above; an exceeded limit is an error in `document.errors`. */
 export function parseBoundedDocument(text: string, options: BoundedParseOptions = {}): Document.Parsed {

@@ -28,9 +28,7 @@ export type FileOutcome =
   | { path: string; kind: 'not-a-file' }
   | { path: string; kind: 'unreadable'; message: string };
 
-export type AnalysisRequest =
-  | { id: number; type: 'texts'; texts: string[] }
-  | { id: number; type: 'files'; files: FileToAnalyse[] };
+export type AnalysisRequest = { id: number; type: 'texts'; texts: string[] } | { id: number; type: 'files'; files: FileToAnalyse[] };
 
 export type AnalysisResponse =
   | { id: number; ok: true; type: 'texts'; outcomes: TextOutcome[] }

@@ -40,7 +40,9 @@ export function registerCommands(context: vscode.ExtensionContext, services: Ser
     'kestraSecrets.showLog': () => services.log.show(true),
   };
   for (const [id, handler] of Object.entries(handlers)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(services, id, () => handler(...args))));
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(services, id, () => handler(...args))),
+    );
   }
   const syncContextKeys = () => (tree ? tree.syncContextKeys() : updateContextKeys(services.catalog));
   context.subscriptions.push(services.onDidChange(() => void syncContextKeys().catch(() => undefined)));
@@ -110,14 +112,21 @@ async function revealValue(services: Services, node: SecretNode): Promise<void> 
   const reveal = vscode.l10n.t('Reveal');
   const confirmed = await vscode.window.showWarningMessage(
     vscode.l10n.t('Reveal the value of {0}?', node.secret.key),
-    { modal: true, detail: vscode.l10n.t('It will be shown once, in a dialog, and is never logged. Make sure nobody is watching your screen.') },
+    {
+      modal: true,
+      detail: vscode.l10n.t('It will be shown once, in a dialog, and is never logged. Make sure nobody is watching your screen.'),
+    },
     reveal,
   );
   if (confirmed !== reveal) return;
   const value = await catalog.reveal(node.origin, node.secret.key);
   services.log.info(`Revealed the value of ${node.secret.key} (${node.origin}) on request.`);
   const copy = vscode.l10n.t('Copy');
-  const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Value of {0}', node.secret.key), { modal: true, detail: value }, copy);
+  const answer = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Value of {0}', node.secret.key),
+    { modal: true, detail: value },
+    copy,
+  );
   if (answer === copy) await vscode.env.clipboard.writeText(value);
 }
 
@@ -158,9 +167,7 @@ async function editSecret(services: Services, node: SecretNode): Promise<void> {
   if (visible.readOnly) throw readOnlyError(visible.backendLabel, vscode.l10n.t('edit secret {0}', key));
   const value = await askValue(vscode.l10n.t('New value of {0} in {1}', key, node.origin));
   if (value === undefined) return;
-  await saving(vscode.l10n.t('Saving secret {0} in {1}…', key, node.origin), () =>
-    catalog.put(node.origin, key, value, options),
-  );
+  await saving(vscode.l10n.t('Saving secret {0} in {1}…', key, node.origin), () => catalog.put(node.origin, key, value, options));
   services.log.info(`Updated secret ${key} in ${node.origin}.`);
   void vscode.window.showInformationMessage(vscode.l10n.t('Saved secret {0} in {1}.', key, node.origin));
 }
@@ -210,7 +217,10 @@ async function askNamespace(services: Services, suggested: string | undefined): 
     value: suggested ?? known[0] ?? '',
     placeHolder: 'company.team',
     ignoreFocusOut: true,
-    validateInput: (text) => (isValidNamespace(text) ? undefined : vscode.l10n.t('A namespace is lower-case letters, digits, dots, _ and -, starting with a letter or digit.')),
+    validateInput: (text) =>
+      isValidNamespace(text)
+        ? undefined
+        : vscode.l10n.t('A namespace is lower-case letters, digits, dots, _ and -, starting with a letter or digit.'),
   });
 }
 
@@ -224,7 +234,7 @@ export function keyProblem(key: string): string | undefined {
 async function askKey(visible: VisibleSecrets): Promise<string | undefined> {
   return vscode.window.showInputBox({
     title: vscode.l10n.t('Create secret in {0}', visible.namespace),
-    prompt: vscode.l10n.t('Key, as flows will write it in secret(\'KEY\')'),
+    prompt: vscode.l10n.t("Key, as flows will write it in secret('KEY')"),
     placeHolder: 'DB_PASSWORD',
     ignoreFocusOut: true,
     validateInput: keyProblem,
@@ -255,8 +265,9 @@ function ownKeys(visible: VisibleSecrets): Set<string> {
 }
 
 function listed(catalog: SecretCatalog, namespace: string): Thenable<VisibleSecrets> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: listing {0}', namespace) }, () =>
-    catalog.visible(namespace),
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: listing {0}', namespace) },
+    () => catalog.visible(namespace),
   );
 }
 

@@ -67,10 +67,7 @@ export class SecretCompletionProvider implements vscode.CompletionItemProvider {
 
   constructor(private readonly services: Services) {}
 
-  async provideCompletionItems(
-    document: vscode.TextDocument,
-    position: vscode.Position,
-  ): Promise<vscode.CompletionItem[] | undefined> {
+  async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.CompletionItem[] | undefined> {
     try {
       const started = performance.now();
       const window = textWindowAt(document, position);
@@ -157,16 +154,17 @@ export class SecretCompletionProvider implements vscode.CompletionItemProvider {
 /** Documentation is built only for the item the user looks at (resolveCompletionItem). */
 const pendingDocumentation = new WeakMap<vscode.CompletionItem, { secret: VisibleSecret; visible: VisibleSecrets }>();
 
-function keyItems(
-  visible: VisibleSecrets,
-  typed: string,
-  range: vscode.Range,
-  wrap: (text: string) => string,
-): vscode.CompletionItem[] {
+function keyItems(visible: VisibleSecrets, typed: string, range: vscode.Range, wrap: (text: string) => string): vscode.CompletionItem[] {
   const byKey = new Map(visible.secrets.map((secret) => [secret.key, secret]));
   return rankByCloseness(typed, [...byKey.keys()]).map((key, index) => {
     const secret = byKey.get(key) as VisibleSecret;
-    const completion = item(key, secret.inherited ? vscode.CompletionItemKind.Reference : vscode.CompletionItemKind.Constant, range, wrap(key), index);
+    const completion = item(
+      key,
+      secret.inherited ? vscode.CompletionItemKind.Reference : vscode.CompletionItemKind.Constant,
+      range,
+      wrap(key),
+      index,
+    );
     completion.label = { label: key, description: secretOrigin(secret) };
     completion.detail = secretDetail(secret, visible);
     pendingDocumentation.set(completion, { secret, visible });
@@ -187,7 +185,13 @@ function secretDetail(secret: VisibleSecret, visible: VisibleSecrets): string {
   return `${origin} · ${visible.backendLabel}`;
 }
 
-function item(label: string, kind: vscode.CompletionItemKind, range: vscode.Range, insertText: string, rank: number): vscode.CompletionItem {
+function item(
+  label: string,
+  kind: vscode.CompletionItemKind,
+  range: vscode.Range,
+  insertText: string,
+  rank: number,
+): vscode.CompletionItem {
   const completion = new vscode.CompletionItem(label, kind);
   completion.range = range;
   completion.insertText = insertText;
@@ -203,7 +207,7 @@ function snippetItem(start: vscode.Position, position: vscode.Position): vscode.
   completion.filterText = 'secret';
   completion.sortText = '00000';
   completion.detail = vscode.l10n.t('Kestra secret reference');
-  completion.documentation = new vscode.MarkdownString(vscode.l10n.t('Inserts `secret(\'KEY\')` and lists the keys visible to this flow.'));
+  completion.documentation = new vscode.MarkdownString(vscode.l10n.t("Inserts `secret('KEY')` and lists the keys visible to this flow."));
   completion.command = { command: 'editor.action.triggerSuggest', title: vscode.l10n.t('Suggest secret keys') };
   return completion;
 }

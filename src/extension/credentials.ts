@@ -126,7 +126,11 @@ export async function setCredentials(services: Services): Promise<void> {
   void vscode.window.showInformationMessage(vscode.l10n.t('{0} saved in the OS keychain.', credential.label));
 }
 
-export async function storeCredentials(storage: vscode.SecretStorage, backendType: BackendType, record: Record<string, string>): Promise<void> {
+export async function storeCredentials(
+  storage: vscode.SecretStorage,
+  backendType: BackendType,
+  record: Record<string, string>,
+): Promise<void> {
   await storage.store(credentialsStorageKey(backendType), JSON.stringify(record));
 }
 
@@ -176,7 +180,8 @@ async function askServiceAccountKey(): Promise<Record<string, string> | undefine
   });
   const file = files?.[0];
   if (!file) return undefined;
-  const text = file.scheme === 'file' ? await fs.readFile(file.fsPath, 'utf8') : new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+  const text =
+    file.scheme === 'file' ? await fs.readFile(file.fsPath, 'utf8') : new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
   const problem = serviceAccountProblem(text);
   if (problem) throw new Error(problem);
   return { serviceAccount: text };
@@ -191,7 +196,13 @@ export function serviceAccountProblem(text: string): string | undefined {
     return vscode.l10n.t('The file is not JSON: choose the service-account key file downloaded from Google Cloud.');
   }
   const key = parsed as { type?: unknown; client_email?: unknown; private_key?: unknown };
-  if (key === null || typeof key !== 'object' || key.type !== 'service_account' || typeof key.client_email !== 'string' || typeof key.private_key !== 'string') {
+  if (
+    key === null ||
+    typeof key !== 'object' ||
+    key.type !== 'service_account' ||
+    typeof key.client_email !== 'string' ||
+    typeof key.private_key !== 'string'
+  ) {
     return vscode.l10n.t('The file is not a service-account key (it needs "type": "service_account", "client_email" and "private_key").');
   }
   return undefined;
@@ -199,14 +210,17 @@ export function serviceAccountProblem(text: string): string | undefined {
 
 async function clearCredentials(services: Services): Promise<void> {
   const types = [...new Set(credentialKinds().map((kind) => kind.backendType))];
-  const stored = (await Promise.all(types.map(async (type) => ((await services.secretStorage.get(credentialsStorageKey(type))) ? type : undefined)))).filter(
-    (type): type is BackendType => type !== undefined,
-  );
+  const stored = (
+    await Promise.all(types.map(async (type) => ((await services.secretStorage.get(credentialsStorageKey(type))) ? type : undefined)))
+  ).filter((type): type is BackendType => type !== undefined);
   if (stored.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('No credentials are stored.'));
     return;
   }
-  const picked = await vscode.window.showQuickPick(stored, { placeHolder: vscode.l10n.t('Forget the stored credentials of…'), canPickMany: true });
+  const picked = await vscode.window.showQuickPick(stored, {
+    placeHolder: vscode.l10n.t('Forget the stored credentials of…'),
+    canPickMany: true,
+  });
   if (!picked || picked.length === 0) return;
   for (const type of picked) await services.secretStorage.delete(credentialsStorageKey(type));
   services.log.info(`Stored credentials cleared for ${picked.join(', ')}.`);

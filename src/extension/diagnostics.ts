@@ -213,7 +213,11 @@ export class SecretDiagnostics implements vscode.Disposable {
     const uri = vscode.Uri.file(location.file);
     const line = Math.max(0, location.line - 1);
     const column = Math.max(0, location.column - 1);
-    const diagnostic = new vscode.Diagnostic(new vscode.Range(line, column, line, Number.MAX_SAFE_INTEGER), message, vscode.DiagnosticSeverity.Error);
+    const diagnostic = new vscode.Diagnostic(
+      new vscode.Range(line, column, line, Number.MAX_SAFE_INTEGER),
+      message,
+      vscode.DiagnosticSeverity.Error,
+    );
     diagnostic.code = 'config-error';
     diagnostic.source = DIAGNOSTIC_SOURCE;
     this.collection.set(uri, [diagnostic]);

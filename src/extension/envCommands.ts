@@ -29,7 +29,11 @@ export async function encodeEnvFile(services: Services, argument?: unknown): Pro
   if (!result) return undefined;
   if ((await exists(output)) && !(await confirmOverwrite(output, result.text))) return undefined;
   await writeFileAtomic(output, result.text);
-  reportResult(services, result, vscode.l10n.t('Encoded {0} variable(s) from {1} into {2}.', result.count, relative(source), relative(output)));
+  reportResult(
+    services,
+    result,
+    vscode.l10n.t('Encoded {0} variable(s) from {1} into {2}.', result.count, relative(source), relative(output)),
+  );
   return output;
 }
 
@@ -86,7 +90,11 @@ export async function addToEnvFile(services: Services, args: Partial<AddToEnvFil
   if (updated !== text) await writeFileAtomic(envUri, updated, { keepExistingMode: true });
   await writeFileAtomic(encodedUri, result.text);
   await services.refresh();
-  reportResult(services, result, vscode.l10n.t('Added {0} to {1} and re-encoded {2}.', name, relative(envUri), relative(vscode.Uri.file(encodedFile))));
+  reportResult(
+    services,
+    result,
+    vscode.l10n.t('Added {0} to {1} and re-encoded {2}.', name, relative(envUri), relative(vscode.Uri.file(encodedFile))),
+  );
   return true;
 }
 
@@ -185,7 +193,11 @@ async function confirmOverwrite(uri: vscode.Uri, replacement: string): Promise<b
   const dropped = droppedKeys(await readText(uri), replacement);
   const replace = vscode.l10n.t('Replace');
   const detail = dropped.length > 0 ? droppedDetail(dropped) : vscode.l10n.t('Its current content is lost.');
-  const answer = await vscode.window.showWarningMessage(vscode.l10n.t('{0} already exists. Replace it?', relative(uri)), { modal: true, detail }, replace);
+  const answer = await vscode.window.showWarningMessage(
+    vscode.l10n.t('{0} already exists. Replace it?', relative(uri)),
+    { modal: true, detail },
+    replace,
+  );
   return answer === replace;
 }
 
@@ -242,7 +254,9 @@ async function defaultEnvFile(services: Services): Promise<string | undefined> {
   if (candidates.length === 1) return candidates[0];
   if (candidates.length === 0) {
     throw new Error(
-      vscode.l10n.t('No plain .env file was found beside the encoded env files the env backend reads. Create the .env, then encode it with "Kestra Secrets: Encode .env File".'),
+      vscode.l10n.t(
+        'No plain .env file was found beside the encoded env files the env backend reads. Create the .env, then encode it with "Kestra Secrets: Encode .env File".',
+      ),
     );
   }
   return vscode.window.showQuickPick(candidates, { placeHolder: vscode.l10n.t('The .env file to add the secret to') });

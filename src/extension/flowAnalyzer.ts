@@ -146,7 +146,9 @@ export class FlowAnalyzer {
   private fallBack(reason: string): void {
     if (!this.offThread) return;
     this.fallbackReason = reason;
-    this.log.warn(`Flows are analysed on the editor's thread from now on, which can make typing in large flows less smooth: the analysis worker ${reason}.`);
+    this.log.warn(
+      `Flows are analysed on the editor's thread from now on, which can make typing in large flows less smooth: the analysis worker ${reason}.`,
+    );
   }
 
   private async inThread(work: Work): Promise<unknown[]> {

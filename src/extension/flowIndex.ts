@@ -180,9 +180,7 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     if (this.disposed) return;
     const present = new Set([...uris.map((uri) => uri.toString()), ...open.keys()]);
     for (const flow of this.all()) if (!present.has(flow.uri.toString())) this.remove(flow.uri);
-    this.log.debug(
-      `Indexed ${this.entries.size} flows among ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`,
-    );
+    this.log.debug(`Indexed ${this.entries.size} flows among ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`);
     this.changeEmitter.fire();
   }
 
@@ -245,7 +243,8 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     const done = this.analyzer.analyzeTexts([document.getText()]).then(
       ([outcome]) => this.storeDocument(document, version, outcome, notify),
       (error: unknown) => {
-        if (!(error instanceof AnalyzerStoppedError)) this.log.warn(`Could not analyse ${vscode.workspace.asRelativePath(document.uri)}: ${describeError(error)}`);
+        if (!(error instanceof AnalyzerStoppedError))
+          this.log.warn(`Could not analyse ${vscode.workspace.asRelativePath(document.uri)}: ${describeError(error)}`);
         return undefined;
       },
     );

@@ -56,7 +56,9 @@ export class SecretHoverProvider implements vscode.HoverProvider {
   private async describe(target: HoverTarget): Promise<vscode.MarkdownString | undefined> {
     const markdown = newMarkdown();
     if (target.dynamic) {
-      markdown.appendMarkdown(`$(question) ${escapeOutsideCode(vscode.l10n.t('This reference cannot be checked: {0}.', trimPeriod(target.dynamic)))}\n\n`);
+      markdown.appendMarkdown(
+        `$(question) ${escapeOutsideCode(vscode.l10n.t('This reference cannot be checked: {0}.', trimPeriod(target.dynamic)))}\n\n`,
+      );
       markdown.appendMarkdown(escapeMarkdown(vscode.l10n.t('Kestra resolves it only when the flow runs.')));
       return markdown;
     }
@@ -142,7 +144,13 @@ function describeNamespace(markdown: vscode.MarkdownString, visible: VisibleSecr
   const own = visible.secrets.filter((secret) => !secret.inherited).length;
   markdown.appendMarkdown(
     escapeMarkdown(
-      vscode.l10n.t('{0} secrets visible ({1} own, {2} inherited) · {3}', visible.secrets.length, own, visible.secrets.length - own, visible.backendLabel),
+      vscode.l10n.t(
+        '{0} secrets visible ({1} own, {2} inherited) · {3}',
+        visible.secrets.length,
+        own,
+        visible.secrets.length - own,
+        visible.backendLabel,
+      ),
     ),
   );
   appendListingState(markdown, visible);
@@ -176,13 +184,17 @@ function describeSubkey(
   subkey: string,
   subkeys: string[] | undefined,
 ): vscode.MarkdownString {
-  markdown.appendMarkdown(`$(symbol-field) **${escapeMarkdown(subkey)}** · ${escapeMarkdown(vscode.l10n.t('field of secret {0}', secret.key))}\n\n`);
+  markdown.appendMarkdown(
+    `$(symbol-field) **${escapeMarkdown(subkey)}** · ${escapeMarkdown(vscode.l10n.t('field of secret {0}', secret.key))}\n\n`,
+  );
   if (secret.valueKind === 'not-json-object') {
     markdown.appendMarkdown(escapeMarkdown(vscode.l10n.t('The secret is not a JSON object, so it has no fields.')));
   } else if (!subkeys) {
     markdown.appendMarkdown(
       escapeMarkdown(
-        vscode.l10n.t('The fields of this secret are unknown: the store cannot list them without reading the value (see the setting kestraSecrets.readValuesForSubkeys).'),
+        vscode.l10n.t(
+          'The fields of this secret are unknown: the store cannot list them without reading the value (see the setting kestraSecrets.readValuesForSubkeys).',
+        ),
       ),
     );
   } else if (subkeys.includes(subkey)) {
@@ -190,7 +202,8 @@ function describeSubkey(
   } else {
     markdown.appendMarkdown(`$(warning) ${escapeMarkdown(vscode.l10n.t('The secret has no field with this name.'))}`);
     const suggestions = closestMatches(subkey, subkeys);
-    if (suggestions.length > 0) markdown.appendMarkdown(` ${escapeMarkdown(vscode.l10n.t('Did you mean:'))} ${suggestions.map(code).join(', ')}`);
+    if (suggestions.length > 0)
+      markdown.appendMarkdown(` ${escapeMarkdown(vscode.l10n.t('Did you mean:'))} ${suggestions.map(code).join(', ')}`);
     markdown.appendMarkdown(`\n\n${escapeMarkdown(vscode.l10n.t('Fields:'))} ${subkeys.map(code).join(', ')}`);
   }
   return markdown;
@@ -211,7 +224,8 @@ export function appendSecret(
   lines.push(`${escapeMarkdown(vscode.l10n.t('Backend:'))} ${escapeMarkdown(visible.backendLabel)}`);
   if (secret.description) lines.push(escapeMarkdown(secret.description));
   const tags = Object.entries(secret.tags ?? {});
-  if (tags.length > 0) lines.push(`${escapeMarkdown(vscode.l10n.t('Tags:'))} ${tags.map(([name, value]) => code(`${name}=${value}`)).join(' ')}`);
+  if (tags.length > 0)
+    lines.push(`${escapeMarkdown(vscode.l10n.t('Tags:'))} ${tags.map(([name, value]) => code(`${name}=${value}`)).join(' ')}`);
   if (secret.updated) lines.push(`${escapeMarkdown(vscode.l10n.t('Last changed:'))} ${escapeMarkdown(formatDate(secret.updated))}`);
   if (secret.namesOnly && secret.source) {
     lines.push(escapeMarkdown(vscode.l10n.t('Name only, from {0}: the value and its fields are unknown here.', secret.source)));

@@ -65,8 +65,12 @@ export function registerMoveToSecret(context: vscode.ExtensionContext, services:
     vscode.languages.registerCodeActionsProvider({ language: 'yaml' }, new MoveToSecretActions(diagnostics), {
       providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
     }),
-    vscode.commands.registerCommand(MOVE_TO_SECRET, (args: MoveToSecretArgs) => runCommand(services, MOVE_TO_SECRET, () => moveToSecret(services, args))),
-    vscode.commands.registerCommand(MOVE_ALL_TO_SECRETS, (args?: MoveAllArgs) => runCommand(services, MOVE_ALL_TO_SECRETS, () => moveAllToSecrets(services, args))),
+    vscode.commands.registerCommand(MOVE_TO_SECRET, (args: MoveToSecretArgs) =>
+      runCommand(services, MOVE_TO_SECRET, () => moveToSecret(services, args)),
+    ),
+    vscode.commands.registerCommand(MOVE_ALL_TO_SECRETS, (args?: MoveAllArgs) =>
+      runCommand(services, MOVE_ALL_TO_SECRETS, () => moveAllToSecrets(services, args)),
+    ),
   );
 }
 
@@ -99,7 +103,8 @@ class MoveToSecretActions implements vscode.CodeActionProvider {
 }
 
 export async function moveToSecret(services: Services, args: MoveToSecretArgs | undefined): Promise<MoveResult | undefined> {
-  if (!args?.range) throw new Error(vscode.l10n.t('Move to secret needs the position of a hardcoded credential: use the quick fix on its warning.'));
+  if (!args?.range)
+    throw new Error(vscode.l10n.t('Move to secret needs the position of a hardcoded credential: use the quick fix on its warning.'));
   const document = await flowDocument(args.uri);
   const analysis = analyzeFlow(document.getText());
   const secret = (analysis.hardcoded ?? []).find((found) => sameRange(found.range, args.range));
@@ -116,7 +121,9 @@ export async function moveToSecret(services: Services, args: MoveToSecretArgs | 
   }
   await store(services, destination, namespace, finalKey, secret.value(), analysis.id);
   await rewriteFlow(document, [{ secret, key: finalKey }]);
-  services.log.info(`Moved the credential of \`${secret.property}\` in ${vscode.workspace.asRelativePath(document.uri)} to secret ${finalKey} (${destination.label}).`);
+  services.log.info(
+    `Moved the credential of \`${secret.property}\` in ${vscode.workspace.asRelativePath(document.uri)} to secret ${finalKey} (${destination.label}).`,
+  );
   void vscode.window.showInformationMessage(vscode.l10n.t('Moved the credential to secret {0} ({1}).', finalKey, destination.label));
   return { moved: [finalKey], destination: destination.kind };
 }
@@ -145,8 +152,12 @@ export async function moveAllToSecrets(services: Services, args: MoveAllArgs | u
     stored.add(move.key);
   }
   await rewriteFlow(document, plan);
-  services.log.info(`Moved ${plan.length} credential(s) of ${vscode.workspace.asRelativePath(document.uri)} to secrets ${keys.join(', ')} (${destination.label}).`);
-  void vscode.window.showInformationMessage(vscode.l10n.t('Moved {0} credential(s) to secrets {1} ({2}).', plan.length, keys.join(', '), destination.label));
+  services.log.info(
+    `Moved ${plan.length} credential(s) of ${vscode.workspace.asRelativePath(document.uri)} to secrets ${keys.join(', ')} (${destination.label}).`,
+  );
+  void vscode.window.showInformationMessage(
+    vscode.l10n.t('Moved {0} credential(s) to secrets {1} ({2}).', plan.length, keys.join(', '), destination.label),
+  );
   return { moved: keys, destination: destination.kind };
 }
 
@@ -175,14 +186,17 @@ function requireCatalog(services: Services): SecretCatalog {
 async function destinationFor(services: Services, namespace: string, envFile: string | undefined): Promise<Destination> {
   const catalog = requireCatalog(services);
   const visible = await catalog.visible(namespace);
-  if (visible.error && !visible.stale) throw new Error(vscode.l10n.t('Secrets of namespace {0} could not be listed: {1}', namespace, visible.error));
+  if (visible.error && !visible.stale)
+    throw new Error(vscode.l10n.t('Secrets of namespace {0} could not be listed: {1}', namespace, visible.error));
   const label = visible.backendLabel;
   if (!visible.readOnly) return { kind: 'store', label, visible };
   if (catalog.backendFor(namespace).type !== 'env') return { kind: 'read-only', label, visible };
   const chosen = envFile ?? (await chooseEnvFile(services));
   if (!chosen) {
     throw new Error(
-      vscode.l10n.t('No plain .env file was found beside the encoded env files the env backend reads. Create the .env, then encode it with "Kestra Secrets: Encode .env File".'),
+      vscode.l10n.t(
+        'No plain .env file was found beside the encoded env files the env backend reads. Create the .env, then encode it with "Kestra Secrets: Encode .env File".',
+      ),
     );
   }
   return { kind: 'env', label: vscode.workspace.asRelativePath(chosen), visible, envFile: chosen, encodedFile: encodedFileFor(chosen) };
@@ -229,10 +243,20 @@ function normaliseKey(key: string, destination: Destination): string {
 }
 
 function keyProblem(key: string, destination: Destination, namespace: string): string | undefined {
-  if (!KEY_PATTERN.test(key) || key.length > MAX_KEY_LENGTH) return vscode.l10n.t('A key is letters, digits, _, . and -, starting with a letter or _.');
+  if (!KEY_PATTERN.test(key) || key.length > MAX_KEY_LENGTH)
+    return vscode.l10n.t('A key is letters, digits, _, . and -, starting with a letter or _.');
   const normalised = destination.visible.caseInsensitive || destination.kind === 'env' ? key.toUpperCase() : key;
-  const existing = findVisible({ ...destination.visible, caseInsensitive: destination.visible.caseInsensitive || destination.kind === 'env' }, normalised);
-  if (existing) return vscode.l10n.t("Secret '{0}' already exists for namespace {1} ({2}): choose another key.", existing.key, namespace, existing.fromNamespace ?? destination.label);
+  const existing = findVisible(
+    { ...destination.visible, caseInsensitive: destination.visible.caseInsensitive || destination.kind === 'env' },
+    normalised,
+  );
+  if (existing)
+    return vscode.l10n.t(
+      "Secret '{0}' already exists for namespace {1} ({2}): choose another key.",
+      existing.key,
+      namespace,
+      existing.fromNamespace ?? destination.label,
+    );
   return undefined;
 }
 
@@ -269,21 +293,33 @@ function offerReference(services: Services, destination: Destination, key: strin
   services.log.info(`Move to secret: ${destination.label} is read-only; nothing was stored and the flow is unchanged.`);
   void vscode.window
     .showWarningMessage(
-      vscode.l10n.t('{0} is read-only: the credential cannot be stored from here. Store it as {1} in the secret store, then refer to it.', destination.label, key),
+      vscode.l10n.t(
+        '{0} is read-only: the credential cannot be stored from here. Store it as {1} in the secret store, then refer to it.',
+        destination.label,
+        key,
+      ),
       copy,
     )
     .then((answer) => (answer === copy ? vscode.env.clipboard.writeText(`{{ secret('${key}') }}`) : undefined));
 }
 
-async function store(services: Services, destination: Destination, namespace: string, key: string, value: string, flowId: string | undefined): Promise<void> {
+async function store(
+  services: Services,
+  destination: Destination,
+  namespace: string,
+  key: string,
+  value: string,
+  flowId: string | undefined,
+): Promise<void> {
   if (destination.kind === 'env') {
     const added = await addToEnvFile(services, { key, envFile: destination.envFile, encodedFile: destination.encodedFile }, value);
     if (!added) throw new Error(vscode.l10n.t('{0} was not added to {1}; the flow is unchanged.', key, destination.label));
     return;
   }
   const description = flowId ? vscode.l10n.t('Moved from flow {0}.{1}', namespace, flowId) : undefined;
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Saving secret {0} in {1}…', key, namespace) }, () =>
-    requireCatalog(services).put(namespace, key, value, description ? { description } : undefined),
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Saving secret {0} in {1}…', key, namespace) },
+    () => requireCatalog(services).put(namespace, key, value, description ? { description } : undefined),
   );
   await services.refresh();
 }
@@ -308,11 +344,15 @@ async function rewriteFlow(document: vscode.TextDocument, moves: PlannedMove[]):
     text = applyReplacement(text, match.secret.replacement(pending[match.index].key));
     pending.splice(match.index, 1);
   }
-  if (pending.length > 0) throw new Error(vscode.l10n.t('The flow changed while moving; {0} credential(s) were stored but not replaced: undo and retry.', pending.length));
+  if (pending.length > 0)
+    throw new Error(
+      vscode.l10n.t('The flow changed while moving; {0} credential(s) were stored but not replaced: undo and retry.', pending.length),
+    );
   const edit = new vscode.WorkspaceEdit();
   const [start, end, replacement] = changedSpan(original, text);
   edit.replace(document.uri, new vscode.Range(document.positionAt(start), document.positionAt(end)), replacement);
-  if (!(await vscode.workspace.applyEdit(edit))) throw new Error(vscode.l10n.t('The flow could not be edited; the secret was stored: replace the value by hand.'));
+  if (!(await vscode.workspace.applyEdit(edit)))
+    throw new Error(vscode.l10n.t('The flow could not be edited; the secret was stored: replace the value by hand.'));
   if (!wasDirty) await document.save();
 }
 
@@ -326,10 +366,16 @@ function changedSpan(before: string, after: string): [number, number, string] {
   let start = 0;
   while (start < before.length && start < after.length && before[start] === after[start]) start++;
   let end = 0;
-  while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end])
+    end++;
   return [start, before.length - end, after.slice(start, after.length - end)];
 }
 
 function sameRange(a: Range, b: Range): boolean {
-  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+  return (
+    a.start.line === b.start.line &&
+    a.start.character === b.start.character &&
+    a.end.line === b.end.line &&
+    a.end.character === b.end.character
+  );
 }

@@ -109,12 +109,19 @@ export class SecretQuickFixes implements vscode.CodeActionProvider {
 export const ESCAPED_COMMENT_OPENER = '{% raw %}{#{% endraw %}';
 
 /** Bash's `${#…}` (an array's length) opens a Pebble comment Kestra can't close: escape the `{#`. */
-function bashLengthEscapeActions(document: vscode.TextDocument, problem: Problem, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction[] {
+function bashLengthEscapeActions(
+  document: vscode.TextDocument,
+  problem: Problem,
+  diagnostic: vscode.Diagnostic | undefined,
+): vscode.CodeAction[] {
   if (!problem.message.includes('Unclosed comment.')) return [];
   const range = toVsRange(problem.range);
   if (!range.isSingleLine || range.start.character === 0 || document.getText(range) !== '{#') return [];
   if (document.getText(new vscode.Range(range.start.translate(0, -1), range.start)) !== '$') return [];
-  const action = new vscode.CodeAction(vscode.l10n.t('Write {0} so that Kestra prints it as written', ESCAPED_COMMENT_OPENER), vscode.CodeActionKind.QuickFix);
+  const action = new vscode.CodeAction(
+    vscode.l10n.t('Write {0} so that Kestra prints it as written', ESCAPED_COMMENT_OPENER),
+    vscode.CodeActionKind.QuickFix,
+  );
   action.edit = new vscode.WorkspaceEdit();
   action.edit.replace(document.uri, range, ESCAPED_COMMENT_OPENER);
   action.isPreferred = true;

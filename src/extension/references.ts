@@ -85,7 +85,11 @@ export async function pickReference(services: Services, document: vscode.TextDoc
 async function pickNamespace(services: Services): Promise<string | undefined> {
   const namespaces = services.flows.namespaces();
   if (namespaces.length === 0) {
-    return vscode.window.showInputBox({ prompt: vscode.l10n.t('Namespace of the flow'), placeHolder: 'company.team', ignoreFocusOut: true });
+    return vscode.window.showInputBox({
+      prompt: vscode.l10n.t('Namespace of the flow'),
+      placeHolder: 'company.team',
+      ignoreFocusOut: true,
+    });
   }
   return vscode.window.showQuickPick(namespaces, { placeHolder: vscode.l10n.t('The namespace whose secrets to list') });
 }
@@ -104,7 +108,11 @@ async function pickSecret(visible: VisibleSecrets): Promise<VisibleSecret | unde
   const title = visible.stale
     ? vscode.l10n.t('Secrets visible to {0} (stale: {1})', visible.namespace, visible.error ?? '')
     : vscode.l10n.t('Secrets visible to {0}', visible.namespace);
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Secret to reference'), matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title,
+    placeHolder: vscode.l10n.t('Secret to reference'),
+    matchOnDescription: true,
+  });
   return picked?.secret;
 }
 

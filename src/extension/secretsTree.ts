@@ -162,7 +162,9 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
     if (!catalog) return [];
     const backends = catalog.backends();
     if (backends.length === 0) {
-      return [{ kind: 'message', label: vscode.l10n.t('No secrets backend could start: see the log.'), icon: 'error', command: showLogCommand() }];
+      return [
+        { kind: 'message', label: vscode.l10n.t('No secrets backend could start: see the log.'), icon: 'error', command: showLogCommand() },
+      ];
     }
     const routed = await this.namespacesByBackend(catalog);
     const nodes = backends.map((backend) => this.backendNode({ kind: 'backend', backend, namespaces: routed.get(backend) ?? [] }));
@@ -203,7 +205,9 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
     if (node.namespaces.length === 0) {
       return [{ kind: 'message', label: vscode.l10n.t('No namespace yet: open a folder with flows, or create a secret.'), icon: 'info' }];
     }
-    return node.namespaces.map((namespace) => this.namespaceNode({ kind: 'namespace', backend: node.backend, namespace, allNamespaces: false }));
+    return node.namespaces.map((namespace) =>
+      this.namespaceNode({ kind: 'namespace', backend: node.backend, namespace, allNamespaces: false }),
+    );
   }
 
   /** A namespace that routes to a namespace-less backend, to ask the catalog with. */
@@ -285,7 +289,14 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
   private async subkeysOf(node: SecretNode): Promise<SecretsNode[]> {
     const fields = node.secret.subkeys ?? (await this.services.catalog?.subkeys(node.origin, node.secret.key)) ?? [];
     if (fields.length === 0) {
-      return [{ kind: 'message', label: vscode.l10n.t('Fields unknown'), icon: 'info', tooltip: vscode.l10n.t('The store cannot list the fields of this secret without reading its value.') }];
+      return [
+        {
+          kind: 'message',
+          label: vscode.l10n.t('Fields unknown'),
+          icon: 'info',
+          tooltip: vscode.l10n.t('The store cannot list the fields of this secret without reading its value.'),
+        },
+      ];
     }
     return fields.map((field) => ({ kind: 'subkey', parent: node, field }));
   }
@@ -318,14 +329,27 @@ export async function updateContextKeys(
   isReadOnly: (backend: SecretBackend) => boolean = (backend) => backend.readOnly,
 ): Promise<void> {
   const backends = catalog ? catalog.backends() : [];
-  await vscode.commands.executeCommand('setContext', WRITABLE_CONTEXT, backends.some((backend) => !isReadOnly(backend)));
-  await vscode.commands.executeCommand('setContext', CAN_REVEAL_CONTEXT, backends.some((backend) => backend.canReveal));
+  await vscode.commands.executeCommand(
+    'setContext',
+    WRITABLE_CONTEXT,
+    backends.some((backend) => !isReadOnly(backend)),
+  );
+  await vscode.commands.executeCommand(
+    'setContext',
+    CAN_REVEAL_CONTEXT,
+    backends.some((backend) => backend.canReveal),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Nodes
 
-async function secretNode(catalog: SecretCatalog, parent: NamespaceNode, visible: VisibleSecrets, secret: VisibleSecret): Promise<SecretNode> {
+async function secretNode(
+  catalog: SecretCatalog,
+  parent: NamespaceNode,
+  visible: VisibleSecrets,
+  secret: VisibleSecret,
+): Promise<SecretNode> {
   const origin = secret.fromNamespace ?? parent.namespace;
   // An inherited secret is written where it is defined; that level's listing is already cached.
   const readOnly = origin === parent.namespace ? visible.readOnly : (await catalog.visible(origin)).readOnly;
@@ -483,7 +507,12 @@ function subkeyItem(node: SubkeyNode): vscode.TreeItem {
   item.id = `subkey:${node.parent.backendLabel}:${node.parent.namespace}:${node.parent.secret.key}:${node.field}`;
   item.iconPath = new vscode.ThemeIcon('symbol-field');
   item.contextValue = 'subkey';
-  item.tooltip = vscode.l10n.t('Field {0} of {1}: {2}', node.field, node.parent.secret.key, secretReference(node.parent.secret.key, node.field));
+  item.tooltip = vscode.l10n.t(
+    'Field {0} of {1}: {2}',
+    node.field,
+    node.parent.secret.key,
+    secretReference(node.parent.secret.key, node.field),
+  );
   return item;
 }
 

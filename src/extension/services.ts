@@ -145,7 +145,10 @@ export class ExtensionServices implements Services, vscode.Disposable {
     this.firstLoad = new Promise((resolve) => (this.firstLoadDone = resolve));
     this.current = readSettings(this.workspaceTrusted());
     this.flows = new WorkspaceFlowIndex(log);
-    this.disposables.push(this.flows, this.flows.onDidChange(() => this.changeEmitter.fire()));
+    this.disposables.push(
+      this.flows,
+      this.flows.onDidChange(() => this.changeEmitter.fire()),
+    );
   }
 
   /** Starts loading configuration and scanning flows in the background; returns at once. */
@@ -205,12 +208,14 @@ export class ExtensionServices implements Services, vscode.Disposable {
   }
 
   reload(): Promise<void> {
-    this.reloadQueue = this.reloadQueue.catch(() => undefined).then(async () => {
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: loading configuration') },
-        () => this.rebuild(),
-      );
-    });
+    this.reloadQueue = this.reloadQueue
+      .catch(() => undefined)
+      .then(async () => {
+        await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: loading configuration') },
+          () => this.rebuild(),
+        );
+      });
     return this.reloadQueue;
   }
 
@@ -251,7 +256,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
       const catalog = new SecretCatalog(config, backendContext, {
         editorDefaultTtlMs: this.current.cacheTtlMs,
         // Each store gets the credentials stored for its own type (dedicated namespaces may use another store).
-        factory: (backendConfig, context) => createBackend(backendConfig, { ...context, credentials: credentialsByType.get(backendConfig.type) }, config.server),
+        factory: (backendConfig, context) =>
+          createBackend(backendConfig, { ...context, credentials: credentialsByType.get(backendConfig.type) }, config.server),
       });
       catalog.onDidChange(() => this.catalogChanged());
       this.catalog = catalog;
@@ -283,7 +289,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const discovered = configured ? undefined : this.discoverConfigFile();
     if (discovered && !trusted) return { kind: 'untrusted', file: discovered, source: this.displayPath(discovered) };
     // A user-level configFile that lands inside an untrusted workspace (a relative path does) names a file the workspace wrote.
-    if (configured && !trusted && this.insideWorkspace(configured)) return { kind: 'untrusted', file: configured, source: this.displayPath(configured) };
+    if (configured && !trusted && this.insideWorkspace(configured))
+      return { kind: 'untrusted', file: configured, source: this.displayPath(configured) };
     const file = configured ?? discovered;
     if (file) return { kind: 'file', file, source: this.displayPath(file) };
     if (settings.secret !== undefined || settings.namespaces !== undefined || settings.server !== undefined) {
@@ -303,7 +310,10 @@ export class ExtensionServices implements Services, vscode.Disposable {
       }
       case 'untrusted':
         throw new Error(
-          vscode.l10n.t('{0} is not used until you trust this workspace (it could send your credentials to another server).', located.source),
+          vscode.l10n.t(
+            '{0} is not used until you trust this workspace (it could send your credentials to another server).',
+            located.source,
+          ),
         );
       default:
         return defaultConfig();
@@ -318,7 +328,11 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const open = located.kind === 'file' ? vscode.l10n.t('Open Configuration') : vscode.l10n.t('Open Settings');
     const showLog = vscode.l10n.t('Show Log');
     runInBackground(this.log, 'Reporting the configuration error', async () => {
-      const answer = await vscode.window.showErrorMessage(vscode.l10n.t('Kestra Secrets: invalid configuration: {0}', message), open, showLog);
+      const answer = await vscode.window.showErrorMessage(
+        vscode.l10n.t('Kestra Secrets: invalid configuration: {0}', message),
+        open,
+        showLog,
+      );
       if (answer === showLog) this.log.show(true);
       if (answer !== open) return;
       if (located.file) {
@@ -373,9 +387,13 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const sources = roots.map((root) => resolveEnvSources({ targets: [root], boundary: root, configuredEnvFiles: configured }));
     const trusted = this.workspaceTrusted();
     // Untrusted: the upward search may leave the workspace folder (a repository above it); read nothing there.
-    const composeFiles = [...new Set(sources.flatMap((source) => source.composeFiles))].filter((file) => trusted || this.insideWorkspace(file));
+    const composeFiles = [...new Set(sources.flatMap((source) => source.composeFiles))].filter(
+      (file) => trusted || this.insideWorkspace(file),
+    );
     const fromCompose = new Set(describeEnvSources({ ...base, composeFiles }).map((file) => path.resolve(file)));
-    const envFiles = [...new Set(sources.flatMap((source) => source.envFiles))].filter((file) => !fromCompose.has(path.resolve(file)) && (trusted || this.insideWorkspace(file)));
+    const envFiles = [...new Set(sources.flatMap((source) => source.envFiles))].filter(
+      (file) => !fromCompose.has(path.resolve(file)) && (trusted || this.insideWorkspace(file)),
+    );
     const displayRoots = [...new Set([...roots, ...sources.flatMap((source) => source.displayRoots)])];
     const context: BackendContext = { ...base, workspaceRoots: displayRoots, composeFiles, envFiles };
     if (!trusted) context.confineToFolders = roots;
@@ -405,9 +423,21 @@ export class ExtensionServices implements Services, vscode.Disposable {
 
   private async findEnvFiles(globs: string[]): Promise<string[]> {
     const found = await Promise.all(
-      globs.map((glob) => vscode.workspace.findFiles(glob, '**/{node_modules,.git}/**').then((uris) => uris, () => [])),
+      globs.map((glob) =>
+        vscode.workspace.findFiles(glob, '**/{node_modules,.git}/**').then(
+          (uris) => uris,
+          () => [],
+        ),
+      ),
     );
-    return [...new Set(found.flat().filter((uri) => uri.scheme === 'file').map((uri) => uri.fsPath))].sort();
+    return [
+      ...new Set(
+        found
+          .flat()
+          .filter((uri) => uri.scheme === 'file')
+          .map((uri) => uri.fsPath),
+      ),
+    ].sort();
   }
 
   private watchConfiguration(config: KestraSecretsConfig, file: string | undefined): void {

@@ -21,10 +21,18 @@ describe('check on single files reads the secrets of the current folder', functi
   it('reports for a changed flow file exactly what checking the whole folder reports for it', async () => {
     const cwd = acceptanceFixture('mixed');
     const files = ['flows/company/data/etl.yml', 'flows/company/team/notify.yml'];
-    const [single, whole] = await Promise.all([cli.run(['check', ...files, '--format', 'json'], { cwd }), cli.run(['check', '--format', 'json'], { cwd })]);
-    const wholeProblems = (JSON.parse(whole.stdout) as JsonProblem[]).filter((problem) => files.includes(problem.file) || !problem.file.startsWith('flows/'));
+    const [single, whole] = await Promise.all([
+      cli.run(['check', ...files, '--format', 'json'], { cwd }),
+      cli.run(['check', '--format', 'json'], { cwd }),
+    ]);
+    const wholeProblems = (JSON.parse(whole.stdout) as JsonProblem[]).filter(
+      (problem) => files.includes(problem.file) || !problem.file.startsWith('flows/'),
+    );
     assert.deepEqual(JSON.parse(single.stdout), wholeProblems);
-    assert.ok(wholeProblems.some((problem) => problem.code === 'missing-subkey'), 'the secrets were not read: no sub-key was checked');
+    assert.ok(
+      wholeProblems.some((problem) => problem.code === 'missing-subkey'),
+      'the secrets were not read: no sub-key was checked',
+    );
     assert.equal(single.code, 1);
   });
 });

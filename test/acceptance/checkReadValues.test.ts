@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { startAwsSecretsManager, type FakeAwsSecretsManager } from '../fakes/awsSecretsManager';
 import { buildCli, type BuiltCli } from '../fixtures/acceptance/cli';
 
-const FLOW = "id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: \"{{ secret('DB', subkey='user') }}\"\n";
+const FLOW =
+  "id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: \"{{ secret('DB', subkey='user') }}\"\n";
 
 describe('CLI check --read-values: unreadable sub-keys are a failure', function () {
   this.timeout(120_000);
@@ -23,7 +24,11 @@ describe('CLI check --read-values: unreadable sub-keys are a failure', function 
   after(() => cli.dispose());
   beforeEach(async () => {
     fake = await startAwsSecretsManager();
-    fake.seed('kestra/main/company.team/DB', '{"user":"u","password":"CANARY-pw"}', { namespace: 'company.team', key: 'DB', prefix: 'kestra' });
+    fake.seed('kestra/main/company.team/DB', '{"user":"u","password":"CANARY-pw"}', {
+      namespace: 'company.team',
+      key: 'DB',
+      prefix: 'kestra',
+    });
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-read-values-'));
     fs.writeFileSync(path.join(folder, 'flow.yml'), FLOW);
     const [credentials] = fake.credentials;

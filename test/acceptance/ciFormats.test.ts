@@ -17,7 +17,15 @@ const CANARIES = [
   ...FIXTURE_CANARIES,
   ...['ci-formats', 'mixed'].flatMap((name) => encodedValues(acceptanceFixture(name, '.env_encoded'))),
   ...encodedValues(path.join(REPO, 'examples', 'oss-compose', '.env_encoded')),
-  'RELAY-VALUE', 'plain-value', '"host":"db"', 'example-only', 'EXAMPLEEXAMPLE', 'ghp_example', 'AKIAEXAMPLE', 'wJalrXUtnFEMI', 'sk-example',
+  'RELAY-VALUE',
+  'plain-value',
+  '"host":"db"',
+  'example-only',
+  'EXAMPLEEXAMPLE',
+  'ghp_example',
+  'AKIAEXAMPLE',
+  'wJalrXUtnFEMI',
+  'sk-example',
 ];
 
 /** The first 12 characters of each SECRET_ value of an encoded env file. */
@@ -63,7 +71,9 @@ describe('check --format sarif, github and gitlab (issue 11), through the real b
 
       before(async () => {
         const formats = ['json', 'sarif', 'github', 'gitlab'];
-        const results = await Promise.all(formats.map((format) => cli.run(['check', ...workspace.args, '--format', format], { cwd: workspace.cwd })));
+        const results = await Promise.all(
+          formats.map((format) => cli.run(['check', ...workspace.args, '--format', format], { cwd: workspace.cwd })),
+        );
         formats.forEach((format, index) => (runs[format] = results[index]));
         expected = JSON.parse(runs.json.stdout) as JsonProblem[];
         for (const problem of expected) seenCodes.add(problem.code);
@@ -87,16 +97,23 @@ describe('check --format sarif, github and gitlab (issue 11), through the real b
         const [run] = log.runs;
         assert.equal(run.columnKind, 'utf16CodeUnits');
         assert.deepEqual(run.originalUriBaseIds, { '%SRCROOT%': { uri: `file://${workspace.cwd}/` } });
-        assert.deepEqual({ ...run.tool.driver, rules: undefined }, {
-          name: 'kestra-secrets',
-          version: VERSION,
-          semanticVersion: VERSION,
-          informationUri: 'https://github.com/kestra-secrets/kestra-secrets',
-          rules: undefined,
-        });
-        assert.deepEqual(run.tool.driver.rules.map((rule: { id: string }) => rule.id), Object.keys(RULES));
+        assert.deepEqual(
+          { ...run.tool.driver, rules: undefined },
+          {
+            name: 'kestra-secrets',
+            version: VERSION,
+            semanticVersion: VERSION,
+            informationUri: 'https://github.com/kestra-secrets/kestra-secrets',
+            rules: undefined,
+          },
+        );
+        assert.deepEqual(
+          run.tool.driver.rules.map((rule: { id: string }) => rule.id),
+          Object.keys(RULES),
+        );
         for (const rule of run.tool.driver.rules) {
-          for (const field of ['shortDescription', 'fullDescription', 'help']) assert.ok(rule[field].text.length > 0, `${rule.id}.${field}`);
+          for (const field of ['shortDescription', 'fullDescription', 'help'])
+            assert.ok(rule[field].text.length > 0, `${rule.id}.${field}`);
         }
         assert.equal(run.results.length, expected.length);
         run.results.forEach((result: SarifResult, index: number) => {
@@ -164,9 +181,18 @@ describe('check --format sarif, github and gitlab (issue 11), through the real b
             },
           );
         });
-        assert.equal(new Set(issues.map((issue) => issue.fingerprint)).size, issues.length, 'GitLab drops issues with a repeated fingerprint');
-        const sarif = JSON.parse(runs.sarif.stdout).runs[0].results.map((result: SarifResult) => result.partialFingerprints['kestraSecrets/v1']);
-        assert.deepEqual(issues.map((issue) => issue.fingerprint), sarif);
+        assert.equal(
+          new Set(issues.map((issue) => issue.fingerprint)).size,
+          issues.length,
+          'GitLab drops issues with a repeated fingerprint',
+        );
+        const sarif = JSON.parse(runs.sarif.stdout).runs[0].results.map(
+          (result: SarifResult) => result.partialFingerprints['kestraSecrets/v1'],
+        );
+        assert.deepEqual(
+          issues.map((issue) => issue.fingerprint),
+          sarif,
+        );
       });
     });
   }
@@ -175,15 +201,24 @@ describe('check --format sarif, github and gitlab (issue 11), through the real b
   describe('across the workspaces', () => {
     it('the workspaces together produce every problem code known when the formats were written, each checked in every format', () => {
       // Every code that has a rule (rules.test.ts makes every produced code have one) is produced by a workspace.
-      assert.deepEqual(Object.keys(RULES).filter((code) => !seenCodes.has(code)), []);
-      assert.deepEqual([...seenCodes].filter((code) => !(code in RULES)), []);
+      assert.deepEqual(
+        Object.keys(RULES).filter((code) => !seenCodes.has(code)),
+        [],
+      );
+      assert.deepEqual(
+        [...seenCodes].filter((code) => !(code in RULES)),
+        [],
+      );
     });
 
     it('escapes the properties and message of a GitHub command (a file named with "," and "%" (":" cannot be in a Windows file name; the unit tests cover it), a key with a line break)', async () => {
       const run = await cli.run(['check', '--format', 'github'], { cwd: acceptanceFixture('ci-formats') });
       const line = run.stdout.split('\n').find((text) => text.includes('ONE'))!;
       // The workspace's team.env_encoded is absent, so the key is unverified: a notice.
-      assert.match(line, /^::notice file=flows\/report%2C final 100%25\.yml,line=22,col=18,endLine=23,endColumn=10,title=Secret that could not be verified \(unverified-secret\)::Secret 'ONE%0ATWO' can't be verified: /);
+      assert.match(
+        line,
+        /^::notice file=flows\/report%2C final 100%25\.yml,line=22,col=18,endLine=23,endColumn=10,title=Secret that could not be verified \(unverified-secret\)::Secret 'ONE%0ATWO' can't be verified: /,
+      );
     });
 
     it('refuses an unknown format and the CI formats on list, with exit code 2', async () => {
@@ -204,7 +239,12 @@ interface SarifResult {
   ruleIndex: number;
   level: string;
   message: { text: string };
-  locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn: number; endLine: number; endColumn: number } } }[];
+  locations: {
+    physicalLocation: {
+      artifactLocation: { uri: string; uriBaseId?: string };
+      region: { startLine: number; startColumn: number; endLine: number; endColumn: number };
+    };
+  }[];
   partialFingerprints: Record<string, string>;
 }
 
@@ -217,7 +257,8 @@ interface GitlabIssue {
 function parseWorkflowCommand(line: string): { command: string; properties: Record<string, string>; message: string } {
   const match = /^::([a-z]+) ([^:]*)::(.*)$/.exec(line);
   assert.ok(match, `not a workflow command: ${line}`);
-  const unescape = (text: string) => text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+  const unescape = (text: string) =>
+    text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
   const properties = Object.fromEntries(
     match[2].split(',').map((pair) => {
       const equals = pair.indexOf('=');

@@ -31,11 +31,11 @@ const FLOW = [
   'tasks:',
   '  - id: dump',
   '    type: io.kestra.plugin.jdbc.postgresql.Query',
-  "    password: \"{{ secret('DB_PASSWORD') }}\"",
-  "    url: \"{{ secret('DB_URL') }}\"",
+  '    password: "{{ secret(\'DB_PASSWORD\') }}"',
+  '    url: "{{ secret(\'DB_URL\') }}"',
   '  - id: notify',
   '    type: io.kestra.plugin.notifications.slack.SlackIncomingWebhook',
-  "    url: \"{{ secret('SLACK_WEBHOOK') }}\"",
+  '    url: "{{ secret(\'SLACK_WEBHOOK\') }}"',
   '',
 ].join('\n');
 
@@ -110,15 +110,24 @@ describe('check on real-world repository shapes: unknown is not missing (issue 8
         warnings.map((p) => [p.file, p.line, p.column, p.code]),
         [['docker-compose.yml', 8, 9, 'unknown-source']],
       );
-      assert.match(warnings[0].message, /^The env_file \.env_encoded \(docker-compose\.yml:8\) does not exist, so references to secrets defined there can't be verified\. /);
+      assert.match(
+        warnings[0].message,
+        /^The env_file \.env_encoded \(docker-compose\.yml:8\) does not exist, so references to secrets defined there can't be verified\. /,
+      );
       assert.match(warnings[0].message, /kestra-secrets encode --names-only/);
       assert.ok(!found.some((problem) => problem.severity === 'error'), run.stdout);
       const unverified = found.filter((problem) => problem.code === 'unverified-secret');
-      assert.deepEqual(unverified.map((p) => [p.file, p.line, p.severity]), [
-        ['kestra/automations/nightly.yml', 6, 'info'],
-        ['kestra/automations/nightly.yml', 7, 'info'],
-      ]);
-      assert.match(unverified[0].message, /^Secret 'DB_PASSWORD' can't be verified: it is not among the secrets known here, and the env_file \.env_encoded \(docker-compose\.yml:8\) does not exist\./);
+      assert.deepEqual(
+        unverified.map((p) => [p.file, p.line, p.severity]),
+        [
+          ['kestra/automations/nightly.yml', 6, 'info'],
+          ['kestra/automations/nightly.yml', 7, 'info'],
+        ],
+      );
+      assert.match(
+        unverified[0].message,
+        /^Secret 'DB_PASSWORD' can't be verified: it is not among the secrets known here, and the env_file \.env_encoded \(docker-compose\.yml:8\) does not exist\./,
+      );
       assert.equal(summary(run), '0 error(s), 1 warning(s), 2 info in 1 flow(s) (1 YAML file(s) scanned)');
       assertNoValue(run);
     });
@@ -134,7 +143,12 @@ describe('check on real-world repository shapes: unknown is not missing (issue 8
       const run = await cli.run(['check', '--format', 'json'], { cwd: path.join(root, 'kestra', 'automations') });
       assert.equal(run.code, 0, run.stderr);
       // SLACK_WEBHOOK comes from the Compose file two folders up: known, so not reported.
-      assert.deepEqual(problems(run).map((p) => p.code).sort(), ['unknown-source', 'unverified-secret', 'unverified-secret']);
+      assert.deepEqual(
+        problems(run)
+          .map((p) => p.code)
+          .sort(),
+        ['unknown-source', 'unverified-secret', 'unverified-secret'],
+      );
     });
   });
 
@@ -148,12 +162,22 @@ describe('check on real-world repository shapes: unknown is not missing (issue 8
       const run = await cli.run(['check', '--format', 'json'], { cwd: root });
       assert.equal(run.code, 1, run.stderr);
       const found = problems(run);
-      assert.deepEqual(found.map((p) => [p.file, p.line, p.code, p.severity]), [['flows/nightly.yml', 7, 'missing-secret', 'error']]);
+      assert.deepEqual(
+        found.map((p) => [p.file, p.line, p.code, p.severity]),
+        [['flows/nightly.yml', 7, 'missing-secret', 'error']],
+      );
       assert.match(found[0].message, /^Cannot find secret for key 'DB_ULR'\..* Did you mean 'DB_URL'\?$/);
       const list = await cli.run(['list', '--format', 'json'], { cwd: root });
       assert.equal(list.code, 0, list.stderr);
       const listed = (JSON.parse(list.stdout) as { secrets: { key: string; namesOnly?: boolean }[] }[])[0].secrets;
-      assert.deepEqual(listed.map((s) => [s.key, s.namesOnly ?? false]), [['DB_PASSWORD', true], ['DB_URL', true], ['SLACK_WEBHOOK', false]]);
+      assert.deepEqual(
+        listed.map((s) => [s.key, s.namesOnly ?? false]),
+        [
+          ['DB_PASSWORD', true],
+          ['DB_URL', true],
+          ['SLACK_WEBHOOK', false],
+        ],
+      );
     });
   }
 
@@ -175,10 +199,16 @@ describe('check on real-world repository shapes: unknown is not missing (issue 8
     const root = repository({ 'flows/nightly.yml': FLOW });
     const run = await cli.run(['check', '--format', 'json'], { cwd: root });
     assert.equal(run.code, 0, run.stderr);
-    assert.ok(problems(run).every((p) => p.code === 'unverified-secret' && p.severity === 'info'), run.stdout);
+    assert.ok(
+      problems(run).every((p) => p.code === 'unverified-secret' && p.severity === 'info'),
+      run.stdout,
+    );
     const warnings = run.stderr.split('\n').filter((line) => line.startsWith('kestra-secrets: warning: '));
     assert.equal(warnings.length, 1, run.stderr);
-    assert.match(warnings[0], /Kestra's SECRET_ environment variables were found nowhere: no Compose file with a Kestra service, no encoded env file and no SECRET_ variable in the environment/);
+    assert.match(
+      warnings[0],
+      /Kestra's SECRET_ environment variables were found nowhere: no Compose file with a Kestra service, no encoded env file and no SECRET_ variable in the environment/,
+    );
     assert.match(warnings[0], /\[unknown-source\]$/);
     assert.equal(summary(run), '0 error(s), 1 warning(s), 3 info in 1 flow(s) (1 YAML file(s) scanned)');
   });
@@ -194,16 +224,26 @@ describe('check on real-world repository shapes: unknown is not missing (issue 8
     const invalid = found.find((p) => p.code === 'invalid-base64');
     assert.ok(invalid, run.stdout);
     assert.deepEqual([invalid.file, invalid.line], ['.env_encoded', 2]);
-    assert.match(invalid.message, /^Secret 'DB_URL' is not valid base64, so Kestra drops it: it is plain text that was never base64-encoded \(character 3 is not in the base64 alphabet\)\. /);
+    assert.match(
+      invalid.message,
+      /^Secret 'DB_URL' is not valid base64, so Kestra drops it: it is plain text that was never base64-encoded \(character 3 is not in the base64 alphabet\)\. /,
+    );
     const missing = found.find((p) => p.code === 'missing-secret');
     assert.ok(missing, run.stdout);
-    assert.match(missing.message, /^Cannot find secret for key 'DB_URL'\. \(namespace company\.automations, backend .*\) It is defined at \.env_encoded:2, but Kestra drops that definition: its value is not valid base64 \(it is plain text/);
+    assert.match(
+      missing.message,
+      /^Cannot find secret for key 'DB_URL'\. \(namespace company\.automations, backend .*\) It is defined at \.env_encoded:2, but Kestra drops that definition: its value is not valid base64 \(it is plain text/,
+    );
     assert.ok(!run.stdout.includes('us-east-1'), 'the plain value is never shown');
   });
 
   describe('a configuration without its kestra.secret wrapper is an error (exit 2), found from PATH upward', () => {
     for (const [name, text, expected] of [
-      ['the Vault read-only snippet printed bare', 'address: "http://localhost:8200"\nroot-engine: secret\nsecret-path-prefix: kestra\ntoken:\n  token: ${VAULT_TOKEN}\n', /found the vault options `address`, `root-engine`, `secret-path-prefix`, `token` at the top level; put them under `kestra\.secret\.vault`/],
+      [
+        'the Vault read-only snippet printed bare',
+        'address: "http://localhost:8200"\nroot-engine: secret\nsecret-path-prefix: kestra\ntoken:\n  token: ${VAULT_TOKEN}\n',
+        /found the vault options `address`, `root-engine`, `secret-path-prefix`, `token` at the top level; put them under `kestra\.secret\.vault`/,
+      ],
       ['a typo, kestra.secrets', 'kestra:\n  secrets:\n    type: env\n', /found `kestra\.secrets`; did you mean `kestra\.secret`\?/],
       ['a top-level secret:', 'secret:\n  type: env\n', /found a top-level `secret:` block/],
     ] as const) {
@@ -238,7 +278,10 @@ describe('a store that cannot be reached is named for what happened (issue 8, po
     try {
       const list = await cli.run(['list', '-n', 'company.automations', '--server', `http://127.0.0.1:${port}`], { cwd: root });
       assert.equal(list.code, 1, list.stderr);
-      assert.match(list.stderr, /^kestra-secrets: Kestra server \(127\.0\.0\.1:\d+, tenant main\): list secrets of namespace company\.automations failed: cannot reach http:\/\/127\.0\.0\.1:\d+ \(the connection to 127\.0\.0\.1 was refused: nothing listens there \(ECONNREFUSED\)\)\. Check that/);
+      assert.match(
+        list.stderr,
+        /^kestra-secrets: Kestra server \(127\.0\.0\.1:\d+, tenant main\): list secrets of namespace company\.automations failed: cannot reach http:\/\/127\.0\.0\.1:\d+ \(the connection to 127\.0\.0\.1 was refused: nothing listens there \(ECONNREFUSED\)\)\. Check that/,
+      );
       const check = await cli.run(['check', '--server', `http://127.0.0.1:${port}`], { cwd: root });
       assert.equal(check.code, 0, check.stderr);
       assert.equal(check.stderr.split('\n').filter((line) => /\[unknown-source\]$/.test(line)).length, 1, check.stderr);

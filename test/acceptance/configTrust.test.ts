@@ -13,7 +13,8 @@ import { buildCli, type BuiltCli } from '../fixtures/acceptance/cli';
 
 const CANARY_TOKEN = 'CANARY-api-token-5f1e';
 const CANARY_KEY = 'CANARY-aws-key-9a7b';
-const FLOW = "id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: \"{{ secret('API_TOKEN') }}\"\n";
+const FLOW =
+  'id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ secret(\'API_TOKEN\') }}"\n';
 
 describe('CLI: a workspace configuration cannot send credentials where it chooses', function () {
   this.timeout(60_000);
@@ -56,7 +57,10 @@ describe('CLI: a workspace configuration cannot send credentials where it choose
       for (const args of [[command], [command, '--config', 'kestra-secrets.yml'], [command, '--trust-config']]) {
         const run = await cli.run(args, { cwd: folder, env: env() });
         assert.equal(run.code, 2, run.stderr);
-        assert.match(run.stderr, /configuration error: .*server\.url: \$\{…\} placeholders are expanded only in credential fields .*in an address it would send the variable to the host it names/);
+        assert.match(
+          run.stderr,
+          /configuration error: .*server\.url: \$\{…\} placeholders are expanded only in credential fields .*in an address it would send the variable to the host it names/,
+        );
         assert.doesNotMatch(run.stdout + run.stderr, /CANARY/);
       }
       assert.deepEqual(requests, []);
@@ -67,16 +71,31 @@ describe('CLI: a workspace configuration cannot send credentials where it choose
     fs.writeFileSync(path.join(folder, 'kestra-secrets.yml'), 'server:\n  url: http://kestra.attacker.invalid:8080\n');
     const run = await cli.run(['check'], { cwd: folder, env: env() });
     assert.equal(run.code, 2, run.stderr);
-    assert.match(run.stderr, /kestra-secrets\.yml was found in the workspace, not given with --config, and points your credentials at an address it chooses \(server\.url would receive KESTRA_API_TOKEN\)\. Check the file, then pass it with --config FILE or add --trust-config\./);
+    assert.match(
+      run.stderr,
+      /kestra-secrets\.yml was found in the workspace, not given with --config, and points your credentials at an address it chooses \(server\.url would receive KESTRA_API_TOKEN\)\. Check the file, then pass it with --config FILE or add --trust-config\./,
+    );
     assert.doesNotMatch(run.stdout + run.stderr, /CANARY/);
   });
 
   it('refuses a discovered file that points VAULT_TOKEN at another Vault, and the AWS chain at another endpoint', async () => {
     const cases: [string, RegExp][] = [
-      ['kestra:\n  secret:\n    type: vault\n    vault:\n      address: https://vault.attacker.invalid\n', /kestra\.secret\.vault\.address would receive VAULT_TOKEN/],
-      ['kestra:\n  secret:\n    type: aws-secret-manager\n    aws-secret-manager:\n      region: eu-west-1\n      endpoint-override: https://aws.attacker.invalid\n', /kestra\.secret\.aws-secret-manager\.endpoint-override would receive the AWS default credential chain/],
-      ['kestra:\n  secret:\n    type: google-secret-manager\n    google-secret-manager:\n      project: p\n      endpoint-override: https://google.attacker.invalid\n', /google-secret-manager\.endpoint-override would receive the Google default credentials/],
-      ['kestra:\n  secret:\n    type: azure-key-vault\n    azure-key-vault:\n      key-vault-uri: https://azure.attacker.invalid\n', /azure-key-vault\.key-vault-uri would receive the Azure default credential chain/],
+      [
+        'kestra:\n  secret:\n    type: vault\n    vault:\n      address: https://vault.attacker.invalid\n',
+        /kestra\.secret\.vault\.address would receive VAULT_TOKEN/,
+      ],
+      [
+        'kestra:\n  secret:\n    type: aws-secret-manager\n    aws-secret-manager:\n      region: eu-west-1\n      endpoint-override: https://aws.attacker.invalid\n',
+        /kestra\.secret\.aws-secret-manager\.endpoint-override would receive the AWS default credential chain/,
+      ],
+      [
+        'kestra:\n  secret:\n    type: google-secret-manager\n    google-secret-manager:\n      project: p\n      endpoint-override: https://google.attacker.invalid\n',
+        /google-secret-manager\.endpoint-override would receive the Google default credentials/,
+      ],
+      [
+        'kestra:\n  secret:\n    type: azure-key-vault\n    azure-key-vault:\n      key-vault-uri: https://azure.attacker.invalid\n',
+        /azure-key-vault\.key-vault-uri would receive the Azure default credential chain/,
+      ],
     ];
     for (const [text, expected] of cases) {
       fs.writeFileSync(path.join(folder, 'kestra-secrets.yml'), text);
@@ -88,7 +107,10 @@ describe('CLI: a workspace configuration cannot send credentials where it choose
 
   it('--config and --trust-config let the same file through (the store is then asked)', async () => {
     fs.writeFileSync(path.join(folder, 'kestra-secrets.yml'), 'server:\n  url: http://kestra.attacker.invalid:8080\n');
-    for (const args of [['check', '--config', 'kestra-secrets.yml'], ['check', '--trust-config']]) {
+    for (const args of [
+      ['check', '--config', 'kestra-secrets.yml'],
+      ['check', '--trust-config'],
+    ]) {
       const run = await cli.run(args, { cwd: folder, env: env() });
       assert.doesNotMatch(run.stderr, /was found in the workspace/, args.join(' '));
       assert.notEqual(run.code, 2, run.stderr);

@@ -47,19 +47,22 @@ describe('CLI encode: file modes and temporary files', function () {
     assert.deepEqual(leftovers(folder), []);
   });
 
-  (isPosix ? it : it.skip)('prevents -o LINK --force from writing through or keeping the link: a 0600 regular file replaces it', async () => {
-    const elsewhere = path.join(folder, 'elsewhere.txt');
-    fs.writeFileSync(elsewhere, 'untouched\n', { mode: 0o644 });
-    fs.symlinkSync(elsewhere, path.join(folder, 'LINK'));
-    const refused = await cli.run(['encode', '-o', 'LINK'], { cwd: folder });
-    assert.equal(refused.code, 1);
-    const run = await cli.run(['encode', '-o', 'LINK', '--force'], { cwd: folder });
-    assert.equal(run.code, 0, run.stderr);
-    const link = fs.lstatSync(path.join(folder, 'LINK'));
-    assert.ok(link.isFile() && !link.isSymbolicLink());
-    assert.equal(modeOf(path.join(folder, 'LINK')), 0o600);
-    assert.equal(fs.readFileSync(elsewhere, 'utf8'), 'untouched\n');
-  });
+  (isPosix ? it : it.skip)(
+    'prevents -o LINK --force from writing through or keeping the link: a 0600 regular file replaces it',
+    async () => {
+      const elsewhere = path.join(folder, 'elsewhere.txt');
+      fs.writeFileSync(elsewhere, 'untouched\n', { mode: 0o644 });
+      fs.symlinkSync(elsewhere, path.join(folder, 'LINK'));
+      const refused = await cli.run(['encode', '-o', 'LINK'], { cwd: folder });
+      assert.equal(refused.code, 1);
+      const run = await cli.run(['encode', '-o', 'LINK', '--force'], { cwd: folder });
+      assert.equal(run.code, 0, run.stderr);
+      const link = fs.lstatSync(path.join(folder, 'LINK'));
+      assert.ok(link.isFile() && !link.isSymbolicLink());
+      assert.equal(modeOf(path.join(folder, 'LINK')), 0o600);
+      assert.equal(fs.readFileSync(elsewhere, 'utf8'), 'untouched\n');
+    },
+  );
 
   (isPosix ? it : it.skip)('a new output is 0600 whatever the umask', async () => {
     const run = await cli.run(['encode', '-o', 'fresh'], { cwd: folder });
@@ -92,7 +95,10 @@ describe('CLI encode: file modes and temporary files', function () {
         fs.promises.rename = (from) => { process.stdout.write(from + '\\n'); return new Promise(() => setInterval(() => undefined, 1000)); };
         writeFileAtomic(${JSON.stringify(target)}, 'SECRET_A=YQ==\\n', { cleanupOnSignals: true });
       `;
-      const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+        cwd: path.resolve(__dirname, '../..'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const temporary = await new Promise<string>((resolve, reject) => {
         child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
         child.once('exit', (code) => reject(new Error(`the child exited early (${code})`)));

@@ -52,7 +52,9 @@ describe('GitHub Action (action.yml) and its check step', function () {
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
+      child.on('close', (code) =>
+        resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
+      );
     });
   }
 
@@ -74,7 +76,10 @@ describe('GitHub Action (action.yml) and its check step', function () {
 
   it('with the defaults (path ., format github) annotates exactly what check --format github prints, and fails on errors', async () => {
     const cwd = acceptanceFixture('mixed');
-    const [step, direct] = await Promise.all([runStep({ path: '.', config: '', strict: 'false', format: 'github', 'sarif-file': '' }, cwd), cli.run(['check', '.', '--format', 'github'], { cwd })]);
+    const [step, direct] = await Promise.all([
+      runStep({ path: '.', config: '', strict: 'false', format: 'github', 'sarif-file': '' }, cwd),
+      cli.run(['check', '.', '--format', 'github'], { cwd }),
+    ]);
     assert.deepEqual(step, direct);
     assert.equal(step.code, 1);
     assert.match(step.stdout, /^::error file=flows\/company\/data\/etl\.yml,line=6,/m);
@@ -88,7 +93,10 @@ describe('GitHub Action (action.yml) and its check step', function () {
     ]);
     assert.deepEqual(step, direct);
     const files = new Set((JSON.parse(step.stdout) as { file: string }[]).map((problem) => problem.file));
-    assert.ok(files.has('flows/company/team/notify.yml') && files.has('flows/broken/broken.yml') && !files.has('flows/company/data/etl.yml'), [...files].join(', '));
+    assert.ok(
+      files.has('flows/company/team/notify.yml') && files.has('flows/broken/broken.yml') && !files.has('flows/company/data/etl.yml'),
+      [...files].join(', '),
+    );
   });
 
   it('also writes valid SARIF to sarif-file (creating its folder) while printing annotations', async () => {
@@ -108,7 +116,10 @@ describe('GitHub Action (action.yml) and its check step', function () {
   it('passes config to --config (a bad configuration exits 2 with the CLI message)', async () => {
     const cwd = acceptanceFixture('mixed');
     const config = path.join('..', 'bad-config', 'unknown-type.yml');
-    const [step, direct] = await Promise.all([runStep({ config }, cwd), cli.run(['check', '.', '--config', config, '--format', 'github'], { cwd })]);
+    const [step, direct] = await Promise.all([
+      runStep({ config }, cwd),
+      cli.run(['check', '.', '--config', config, '--format', 'github'], { cwd }),
+    ]);
     assert.deepEqual(step, direct);
     assert.equal(step.code, 2);
     assert.match(step.stderr, /configuration error: .*unknown type 'not-a-secret-manager'/);
@@ -117,8 +128,14 @@ describe('GitHub Action (action.yml) and its check step', function () {
   it('refuses a strict or format input it does not know with an error annotation and exit 2', async () => {
     const cwd = acceptanceFixture('clean');
     const [strict, format] = await Promise.all([runStep({ strict: 'yes' }, cwd), runStep({ format: 'xml' }, cwd)]);
-    assert.deepEqual([strict.code, strict.stdout], [2, "::error title=kestra-secrets::The strict input must be true or false, not 'yes'.\n"]);
-    assert.deepEqual([format.code, format.stdout], [2, "::error title=kestra-secrets::The format input must be github, text, json, sarif or gitlab, not 'xml'.\n"]);
+    assert.deepEqual(
+      [strict.code, strict.stdout],
+      [2, "::error title=kestra-secrets::The strict input must be true or false, not 'yes'.\n"],
+    );
+    assert.deepEqual(
+      [format.code, format.stdout],
+      [2, "::error title=kestra-secrets::The format input must be github, text, json, sarif or gitlab, not 'xml'.\n"],
+    );
   });
 
   it("passes strict: true on as check's --strict", async function () {
@@ -128,7 +145,10 @@ describe('GitHub Action (action.yml) and its check step', function () {
       this.skip();
     }
     const cwd = acceptanceFixture('mixed');
-    const [step, direct] = await Promise.all([runStep({ strict: 'true', format: 'json' }, cwd), cli.run(['check', '.', '--strict', '--format', 'json'], { cwd })]);
+    const [step, direct] = await Promise.all([
+      runStep({ strict: 'true', format: 'json' }, cwd),
+      cli.run(['check', '.', '--strict', '--format', 'json'], { cwd }),
+    ]);
     assert.deepEqual(step, direct);
   });
 });
@@ -154,18 +174,29 @@ describe("GitHub Action: its install step builds the CLI in the action's folder"
   it('installs with npm ci, and the check step then runs the CLI it built', async () => {
     const env = { ...process.env, GITHUB_ACTION_PATH: actionPath };
     const installed = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn('bash', [path.join(actionPath, 'scripts', 'action', 'install.sh')], { cwd: os.tmpdir(), env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('bash', [path.join(actionPath, 'scripts', 'action', 'install.sh')], {
+        cwd: os.tmpdir(),
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       const stderr: Buffer[] = [];
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(code) : reject(new Error(`install.sh exited ${code}: ${Buffer.concat(stderr).toString('utf8')}`))));
+      child.on('close', (code) =>
+        code === 0 ? resolve(code) : reject(new Error(`install.sh exited ${code}: ${Buffer.concat(stderr).toString('utf8')}`)),
+      );
     });
     assert.equal(installed, 0);
     const cwd = acceptanceFixture('mixed');
     const step = await new Promise<CliRun>((resolve, reject) => {
       const child = spawn('bash', [path.join(actionPath, 'scripts', 'action', 'check.sh')], {
         cwd,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KESTRA_SECRETS_BIN: path.join(actionPath, 'bin', 'kestra-secrets'), INPUT_PATH: '.', INPUT_FORMAT: 'json' },
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          KESTRA_SECRETS_BIN: path.join(actionPath, 'bin', 'kestra-secrets'),
+          INPUT_PATH: '.',
+          INPUT_FORMAT: 'json',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const stdout: Buffer[] = [];

@@ -61,7 +61,8 @@ describe('CLI: check reports hardcoded credentials', function () {
   });
 
   const assertNoValue = (output: string) => {
-    for (const value of [PASSWORD, URL_PASSWORD, TOKEN, TOKEN.slice(0, 8)]) assert.ok(!output.includes(value), 'the output shows (part of) a credential');
+    for (const value of [PASSWORD, URL_PASSWORD, TOKEN, TOKEN.slice(0, 8)])
+      assert.ok(!output.includes(value), 'the output shows (part of) a credential');
   };
 
   it('--format json carries each as a hardcoded-secret warning on the value, and exits 0', async () => {

@@ -24,16 +24,19 @@ async function startStore(behaviour: Exclude<Behaviour, 'unreachable'>): Promise
     request.resume();
     if (behaviour === 'hang') return;
     response.writeHead(behaviour, { 'content-type': 'application/json', ...(behaviour === 429 ? { 'retry-after': '0' } : {}) });
-    response.end(JSON.stringify({ errors: ['nope'], message: 'nope', error: { code: behaviour, message: 'nope', status: 'UNAUTHENTICATED' } }));
+    response.end(
+      JSON.stringify({ errors: ['nope'], message: 'nope', error: { code: behaviour, message: 'nope', status: 'UNAUTHENTICATED' } }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -53,7 +56,13 @@ function configFor(type: string, url: string): string {
     case 'aws':
       return `kestra:\n  secret:\n    type: aws-secret-manager\n    aws-secret-manager:\n      region: us-east-1\n      endpoint-override: ${url}\n      access-key-id: AKIATEST\n      secret-key-id: test-secret\n`;
     case 'google': {
-      const key = { type: 'service_account', project_id: 'p', client_email: 'sa@p.iam.gserviceaccount.com', private_key: PRIVATE_KEY, token_uri: `${url}/token` };
+      const key = {
+        type: 'service_account',
+        project_id: 'p',
+        client_email: 'sa@p.iam.gserviceaccount.com',
+        private_key: PRIVATE_KEY,
+        token_uri: `${url}/token`,
+      };
       return `kestra:\n  secret:\n    type: google-secret-manager\n    google-secret-manager:\n      project: p\n      endpoint-override: ${url}\n      service-account: '${JSON.stringify(key)}'\n`;
     }
     default:
@@ -86,7 +95,12 @@ describe('CLI list: a failing store is a failure, not an empty listing', functio
           try {
             const url = store?.url ?? (await unreachableUrl());
             fs.writeFileSync(path.join(folder, 'kestra-secrets.yml'), configFor(type, url));
-            const env = { KESTRA_SECRETS_TIMEOUT_MS: '800', AWS_EC2_METADATA_DISABLED: 'true', METADATA_SERVER_DETECTION: 'none', KESTRA_API_TOKEN: 'test-token' };
+            const env = {
+              KESTRA_SECRETS_TIMEOUT_MS: '800',
+              AWS_EC2_METADATA_DISABLED: 'true',
+              METADATA_SERVER_DETECTION: 'none',
+              KESTRA_API_TOKEN: 'test-token',
+            };
             const run = await cli.run(['list', ...namespaceArgs, '--format', 'json'], { cwd: folder, env });
             assert.equal(run.code, 1, `exit ${run.code}; stdout: ${run.stdout}; stderr: ${run.stderr}`);
             assert.match(run.stderr, /kestra-secrets: .*failed/);

@@ -23,7 +23,7 @@ describe('CLI: an encoded env file cannot run code through Node.js options', fun
     fs.writeFileSync(path.join(folder, '.env_encoded'), `NODE_OPTIONS=--require ${payload}\nSECRET_API_TOKEN=dG9rZW4=\n`);
     fs.writeFileSync(
       path.join(folder, 'flow.yml'),
-      "id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: \"{{ secret('API_TOKEN') }}\"\n",
+      'id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ secret(\'API_TOKEN\') }}"\n',
     );
   });
 
@@ -37,7 +37,11 @@ describe('CLI: an encoded env file cannot run code through Node.js options', fun
       const run = await cli.run([command, '--encoded-env', '.env_encoded', '--format', 'json'], { cwd: folder });
       assert.equal(fs.existsSync(marker), false, 'the NODE_OPTIONS of the encoded file ran code');
       assert.equal(run.code, 0, run.stderr);
-      if (command === 'list') assert.deepEqual(JSON.parse(run.stdout)[0].secrets.map((secret: { key: string }) => secret.key), ['API_TOKEN']);
+      if (command === 'list')
+        assert.deepEqual(
+          JSON.parse(run.stdout)[0].secrets.map((secret: { key: string }) => secret.key),
+          ['API_TOKEN'],
+        );
       else assert.deepEqual(JSON.parse(run.stdout), []);
     });
   }

@@ -13,7 +13,18 @@ import { acceptanceFixture, buildCli, type BuiltCli, type CliRun } from '../fixt
 
 const REPO = path.resolve(__dirname, '..', '..');
 const PACKAGE_JSON = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { name: string; version: string };
-const EXPECTED_FILES = ['CHANGELOG.md', 'LICENSE', 'README.md', 'bin/kestra-secrets', 'dist/cli.js', 'dist/sdk/aws.js', 'dist/sdk/azure.js', 'dist/sdk/google.js', 'dist/sdk/vault.js', 'package.json'];
+const EXPECTED_FILES = [
+  'CHANGELOG.md',
+  'LICENSE',
+  'README.md',
+  'bin/kestra-secrets',
+  'dist/cli.js',
+  'dist/sdk/aws.js',
+  'dist/sdk/azure.js',
+  'dist/sdk/google.js',
+  'dist/sdk/vault.js',
+  'package.json',
+];
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
   return new Promise((resolve) => {
@@ -32,7 +43,9 @@ function runInstalled(bin: string, args: string[], cwd: string): Promise<CliRun>
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
+    );
   });
 }
 
@@ -51,7 +64,8 @@ describe('the npm package, packed, installed from the tarball into an empty fold
     fs.mkdirSync(stage);
     fs.mkdirSync(app);
     // A copy of the package root whose dist/ is built apart from the checkout's (other runs may use that one).
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', '.npmignore']) fs.copyFileSync(path.join(REPO, file), path.join(stage, file));
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', '.npmignore'])
+      fs.copyFileSync(path.join(REPO, file), path.join(stage, file));
     fs.cpSync(path.join(REPO, 'bin'), path.join(stage, 'bin'), { recursive: true });
     for (const folder of ['src', 'scripts']) fs.symlinkSync(path.join(REPO, folder), path.join(stage, folder));
     const built = await run(process.execPath, ['scripts/build.mjs'], stage);
@@ -61,7 +75,11 @@ describe('the npm package, packed, installed from the tarball into an empty fold
     const [summary] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     packedFiles = summary.files.map((file) => file.path).sort();
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'empty-app', private: true }));
-    const installed = await run('npm', ['install', '--omit=dev', '--offline', '--no-audit', '--no-fund', path.join(temp, summary.filename)], app);
+    const installed = await run(
+      'npm',
+      ['install', '--omit=dev', '--offline', '--no-audit', '--no-fund', path.join(temp, summary.filename)],
+      app,
+    );
     assert.equal(installed.code, 0, installed.stderr);
     installedBin = path.join(app, 'node_modules', '.bin', 'kestra-secrets');
     checkout = await buildCli();
@@ -77,12 +95,17 @@ describe('the npm package, packed, installed from the tarball into an empty fold
   });
 
   it('installs with no dependency at all (the bundle is self-contained)', () => {
-    assert.deepEqual(fs.readdirSync(path.join(app, 'node_modules')).filter((name) => !name.startsWith('.')), [PACKAGE_JSON.name]);
+    assert.deepEqual(
+      fs.readdirSync(path.join(app, 'node_modules')).filter((name) => !name.startsWith('.')),
+      [PACKAGE_JSON.name],
+    );
   });
 
   it('loads every SDK chunk from the installed package without the checkout nearby', async () => {
     for (const chunk of ['aws', 'azure', 'google', 'vault']) {
-      const loaded = await run(process.execPath, ['-e', `require(${JSON.stringify(`${PACKAGE_JSON.name}/dist/sdk/${chunk}.js`)})`], app, { PATH: process.env.PATH });
+      const loaded = await run(process.execPath, ['-e', `require(${JSON.stringify(`${PACKAGE_JSON.name}/dist/sdk/${chunk}.js`)})`], app, {
+        PATH: process.env.PATH,
+      });
       assert.equal(loaded.code, 0, `${chunk}: ${loaded.stderr}`);
     }
   });

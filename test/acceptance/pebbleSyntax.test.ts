@@ -17,7 +17,7 @@ const FLOW = [
   '    commands:',
   '      - |',
   '        keys=(a b c)',
-  "        echo \"${#keys[@]} keys\" {{ secret('HIDDEN_BEHIND_COMMENT') }}",
+  '        echo "${#keys[@]} keys" {{ secret(\'HIDDEN_BEHIND_COMMENT\') }}',
   '  - id: log',
   '    type: io.kestra.plugin.core.log.Log',
   "    message: \"{{ secret('API_TOKEN') }} {{ 'x' | secret('ns') }}\"",
@@ -54,6 +54,9 @@ describe('CLI: Pebble syntax errors (templates Kestra fails to render)', functio
 
   it('prints the error compiler-style in text form', async () => {
     const run = await cli.run(['check', '--encoded-env', '.env_encoded'], { cwd: folder });
-    assert.match(run.stdout, /flow\.yml:9:16: error: Pebble can't parse this template: Unclosed comment\. Kestra fails when it renders it\. \[pebble-syntax\]/);
+    assert.match(
+      run.stdout,
+      /flow\.yml:9:16: error: Pebble can't parse this template: Unclosed comment\. Kestra fails when it renders it\. \[pebble-syntax\]/,
+    );
   });
 });

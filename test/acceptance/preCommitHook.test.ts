@@ -37,7 +37,8 @@ describe('pre-commit hook (.pre-commit-hooks.yaml), run by pre-commit try-repo',
 
   before(function () {
     if (!preCommitAvailable()) {
-      if (process.env.CI === 'true') throw new Error('pre-commit is not installed: CI must run this test (npm test installs it with scripts/test-tools.mjs)');
+      if (process.env.CI === 'true')
+        throw new Error('pre-commit is not installed: CI must run this test (npm test installs it with scripts/test-tools.mjs)');
       console.log('    pre-commit is not installed (apt-get install pre-commit): skipping the pre-commit hook test outside CI');
       this.skip();
     }
@@ -45,7 +46,14 @@ describe('pre-commit hook (.pre-commit-hooks.yaml), run by pre-commit try-repo',
     project = path.join(temp, 'project');
     fs.mkdirSync(path.join(project, 'flows'), { recursive: true });
     // Its own pre-commit cache, so nothing of the user's is used or left behind.
-    env = { ...process.env, PRE_COMMIT_HOME: path.join(temp, 'cache'), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+    env = {
+      ...process.env,
+      PRE_COMMIT_HOME: path.join(temp, 'cache'),
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.invalid',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.invalid',
+    };
   });
 
   after(() => {
@@ -58,7 +66,12 @@ describe('pre-commit hook (.pre-commit-hooks.yaml), run by pre-commit try-repo',
     write('.env_encoded', 'SECRET_API_TOKEN=dG9rZW4=\n');
     write('flows/old.yml', flow('old', 'OLD_TYPO'));
     write('flows/ok.yml', flow('ok', 'API_TOKEN'));
-    for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-qm', 'flows']]) assert.equal((await sh('git', args, project, env)).code, 0);
+    for (const args of [
+      ['init', '-q'],
+      ['add', '-A'],
+      ['commit', '-qm', 'flows'],
+    ])
+      assert.equal((await sh('git', args, project, env)).code, 0);
 
     // A change: a new flow with a near miss, an edited flow that is fine, a YAML file that is no flow.
     write('flows/new.yml', flow('new', 'API_TOKN'));
@@ -68,7 +81,10 @@ describe('pre-commit hook (.pre-commit-hooks.yaml), run by pre-commit try-repo',
     const failing = await sh('pre-commit', ['try-repo', REPO, 'kestra-secrets'], project, env);
     assert.equal(failing.code, 1, failing.output);
     assert.match(failing.output, /kestra-secrets check\.+Failed/);
-    assert.match(failing.output, /^flows\/new\.yml:6:26: error: Cannot find secret for key 'API_TOKN'\. .* Did you mean 'API_TOKEN'\? \[missing-secret\]$/m);
+    assert.match(
+      failing.output,
+      /^flows\/new\.yml:6:26: error: Cannot find secret for key 'API_TOKN'\. .* Did you mean 'API_TOKEN'\? \[missing-secret\]$/m,
+    );
     assert.match(failing.output, /1 error\(s\), 0 warning\(s\), 0 info in 2 flow\(s\) \(3 YAML file\(s\) scanned\)/);
     assert.ok(!failing.output.includes('OLD_TYPO'), 'a flow that did not change was checked');
     assert.ok(!failing.output.includes('dG9rZW4') && !failing.output.includes('token\n'), 'a secret value was printed');

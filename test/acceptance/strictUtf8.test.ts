@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildCli, type BuiltCli } from '../fixtures/acceptance/cli';
 
-const FLOW = "id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: \"{{ secret('MISSING_ONE') }}\"\n";
+const FLOW =
+  'id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ secret(\'MISSING_ONE\') }}"\n';
 
 describe('CLI: files that are not UTF-8 are never silently corrupted or skipped', function () {
   this.timeout(60_000);
@@ -50,7 +51,10 @@ describe('CLI: files that are not UTF-8 are never silently corrupted or skipped'
   it('check decodes a UTF-16 flow, checks it and warns that Kestra reads flows as UTF-8', async () => {
     fs.writeFileSync(path.join(folder, 'flow.yml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(FLOW, 'utf16le')]));
     const run = await cli.run(['check'], { cwd: folder });
-    assert.match(run.stderr, /warning: flow\.yml is UTF-16LE \(with a byte order mark\): checked here, but Kestra reads flows as UTF-8; save it as UTF-8\./);
+    assert.match(
+      run.stderr,
+      /warning: flow\.yml is UTF-16LE \(with a byte order mark\): checked here, but Kestra reads flows as UTF-8; save it as UTF-8\./,
+    );
     assert.match(run.stdout, /flow\.yml:6:\d+: .*MISSING_ONE/);
     assert.equal(run.code, 1, run.stdout + run.stderr);
   });
@@ -59,7 +63,10 @@ describe('CLI: files that are not UTF-8 are never silently corrupted or skipped'
     fs.writeFileSync(path.join(folder, 'latin1.yml'), Buffer.from(FLOW.replace('tasks:', 'description: caf\xe9\ntasks:'), 'latin1'));
     fs.writeFileSync(path.join(folder, 'ok.yml'), FLOW);
     const run = await cli.run(['check'], { cwd: folder });
-    assert.match(run.stderr, /warning: skipped latin1\.yml: it is not UTF-8 text \(first invalid byte at line 3, column 17\); Kestra reads flows as UTF-8, so save it as UTF-8\./);
+    assert.match(
+      run.stderr,
+      /warning: skipped latin1\.yml: it is not UTF-8 text \(first invalid byte at line 3, column 17\); Kestra reads flows as UTF-8, so save it as UTF-8\./,
+    );
     assert.match(run.stdout, /ok\.yml:6:\d+: .*MISSING_ONE/);
   });
 });

@@ -20,6 +20,7 @@ describe('CLI --version', function () {
     assert.deepEqual([long.code, long.stdout, long.stderr], [0, `${version}\n`, '']);
     assert.equal(short.stdout, `${version}\n`);
     const bundle = fs.readFileSync(path.join(path.dirname(cli.bin), '..', 'dist', 'cli.js'), 'utf8');
-    for (const manifestOnly of ['kestraSecrets.configFile', 'activationEvents', 'devDependencies']) assert.ok(!bundle.includes(manifestOnly), manifestOnly);
+    for (const manifestOnly of ['kestraSecrets.configFile', 'activationEvents', 'devDependencies'])
+      assert.ok(!bundle.includes(manifestOnly), manifestOnly);
   });
 });

@@ -32,7 +32,8 @@ describe('the .vsix for the Marketplace and Open VSX', function () {
 
   before(async () => {
     stage = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-vsix-'));
-    for (const file of ['package.json', '.vscodeignore', 'README.md', 'LICENSE', 'CHANGELOG.md']) fs.copyFileSync(path.join(REPO, file), path.join(stage, file));
+    for (const file of ['package.json', '.vscodeignore', 'README.md', 'LICENSE', 'CHANGELOG.md'])
+      fs.copyFileSync(path.join(REPO, file), path.join(stage, file));
     for (const folder of ['media', 'syntaxes', 'l10n']) fs.cpSync(path.join(REPO, folder), path.join(stage, folder), { recursive: true });
     for (const folder of ['src', 'scripts', 'node_modules']) fs.symlinkSync(path.join(REPO, folder), path.join(stage, folder));
     const built = await run(['scripts/build.mjs'], stage);
@@ -48,9 +49,20 @@ describe('the .vsix for the Marketplace and Open VSX', function () {
 
   it('lists only the manifest, README, LICENSE, CHANGELOG, the extension bundle, its SDK chunks, grammar, l10n, icons and README images', () => {
     const expected = [
-      'CHANGELOG.md', 'LICENSE', 'README.md', 'package.json',
-      'dist/analysisWorker.js', 'dist/extension.js', 'dist/sdk/aws.js', 'dist/sdk/azure.js', 'dist/sdk/google.js', 'dist/sdk/vault.js',
-      'l10n/bundle.l10n.json', 'media/icon.png', 'media/kestra-secrets.svg', 'syntaxes/pebble-injection.tmLanguage.json',
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/analysisWorker.js',
+      'dist/extension.js',
+      'dist/sdk/aws.js',
+      'dist/sdk/azure.js',
+      'dist/sdk/google.js',
+      'dist/sdk/vault.js',
+      'l10n/bundle.l10n.json',
+      'media/icon.png',
+      'media/kestra-secrets.svg',
+      'syntaxes/pebble-injection.tmLanguage.json',
       ...readmeImages(),
     ].sort();
     assert.deepEqual(listed, expected);

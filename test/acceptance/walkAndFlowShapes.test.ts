@@ -35,14 +35,14 @@ const FLOWS: Record<string, string> = {
     'tasks:',
     '  - id: log',
     TASK.trimEnd(),
-    "    message: \"{{ secret('MISSING_ONE') }}\"",
+    '    message: "{{ secret(\'MISSING_ONE\') }}"',
     '---',
     'id: second',
     'namespace: team.two',
     'tasks:',
     '  - id: log',
     TASK.trimEnd(),
-    "    message: \"{{ secret('MISSING_TWO') }}\"",
+    '    message: "{{ secret(\'MISSING_TWO\') }}"',
     '',
   ].join('\n'),
   'flows/described.yaml': [
@@ -56,12 +56,12 @@ const FLOWS: Record<string, string> = {
     'tasks:',
     '  - id: log',
     TASK.trimEnd(),
-    "    description: \"Logs {{ secret('TASK_PROSE') }}\"",
-    "    message: \"{{ secret('API_TOKEN') }}\"",
+    '    description: "Logs {{ secret(\'TASK_PROSE\') }}"',
+    '    message: "{{ secret(\'API_TOKEN\') }}"',
     'triggers:',
     '  - id: daily',
     '    type: io.kestra.plugin.core.trigger.Schedule',
-    "    description: \"{{ secret('TRIGGER_PROSE') }}\"",
+    '    description: "{{ secret(\'TRIGGER_PROSE\') }}"',
     '    cron: "0 9 * * *"',
     '',
   ].join('\n'),
@@ -140,19 +140,26 @@ describe('CLI check: every flow Kestra reads is checked, nothing aborts (issue 8
   it('places a problem on the first line of a BOM file at the column an editor shows', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-bom-'));
     try {
-      const json = '\uFEFF{"id": "one-line", "namespace": "company.team", "tasks": [{"id": "log", "type": "io.kestra.plugin.core.log.Log", "message": "{{ secret(\'MISSING_FIRST_LINE\') }}"}]}\n';
+      const json =
+        '\uFEFF{"id": "one-line", "namespace": "company.team", "tasks": [{"id": "log", "type": "io.kestra.plugin.core.log.Log", "message": "{{ secret(\'MISSING_FIRST_LINE\') }}"}]}\n';
       fs.writeFileSync(path.join(folder, 'one-line.yaml'), json);
       fs.writeFileSync(path.join(folder, '.env_encoded'), 'SECRET_API_TOKEN=dG9rZW4=\n');
       const run = await cli.run(['check', '.', '--encoded-env', '.env_encoded'], { cwd: folder });
       const column = json.indexOf('MISSING_FIRST_LINE');
-      assert.match(run.stdout, new RegExp(`^one-line\\.yaml:1:${column}: error: Cannot find secret for key 'MISSING_FIRST_LINE'`, 'm'), run.stderr);
+      assert.match(
+        run.stdout,
+        new RegExp(`^one-line\\.yaml:1:${column}: error: Cannot find secret for key 'MISSING_FIRST_LINE'`, 'm'),
+        run.stderr,
+      );
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
     }
   });
 
   it('reports each problem once when the PATH arguments overlap', async () => {
-    const run = await cli.run(['check', '.', 'flows', 'flows/bom.yaml', 'shared', '--encoded-env', '.env_encoded', '--format', 'json'], { cwd: root });
+    const run = await cli.run(['check', '.', 'flows', 'flows/bom.yaml', 'shared', '--encoded-env', '.env_encoded', '--format', 'json'], {
+      cwd: root,
+    });
     assert.deepEqual(problemsOf(run), EXPECTED);
     assert.equal(run.stderr.split('\n').filter((line) => line.includes('skipped')).length, 3, run.stderr);
   });
@@ -196,12 +203,28 @@ describe('CLI check: folders and files the user cannot read (run as nobody)', fu
   });
 
   it('skips the unreadable folder and file with a warning each and checks the rest', () => {
-    const run = spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli.bin, 'check', '.', '--encoded-env', '.env_encoded', '--format', 'json'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const run = spawnSync(
+      setpriv!,
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        cli.bin,
+        'check',
+        '.',
+        '--encoded-env',
+        '.env_encoded',
+        '--format',
+        'json',
+      ],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
     const result: CliRun = { code: run.status, stdout: run.stdout, stderr: run.stderr };
     assert.deepEqual(problemsOf(result), [['readable.yaml', 6, 'error', 'missing-secret', 'MISSING_READABLE']], result.stderr);
     const skipped = result.stderr.split('\n').filter((line) => line.includes('skipped'));

@@ -31,14 +31,19 @@ describe('fake AWS Secrets Manager, driven by the official SDK', () => {
   });
 
   it('creates, reads, updates, tags, describes and deletes a secret', async () => {
-    const created = await client.send(new CreateSecretCommand({ Name: 'kestra/main/ns/KEY', SecretString: 'v1', Tags: [{ Key: 'namespace', Value: 'ns' }] }));
+    const created = await client.send(
+      new CreateSecretCommand({ Name: 'kestra/main/ns/KEY', SecretString: 'v1', Tags: [{ Key: 'namespace', Value: 'ns' }] }),
+    );
     assert.match(created.ARN ?? '', /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:kestra\/main\/ns\/KEY-[0-9a-f]{6}$/);
     assert.equal((await client.send(new GetSecretValueCommand({ SecretId: 'kestra/main/ns/KEY' }))).SecretString, 'v1');
     await client.send(new PutSecretValueCommand({ SecretId: created.ARN, SecretString: 'v2' }));
     await client.send(new TagResourceCommand({ SecretId: created.ARN, Tags: [{ Key: 'key', Value: 'KEY' }] }));
     assert.equal((await client.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString, 'v2');
     const described = await client.send(new DescribeSecretCommand({ SecretId: created.ARN }));
-    assert.deepEqual(described.Tags, [{ Key: 'namespace', Value: 'ns' }, { Key: 'key', Value: 'KEY' }]);
+    assert.deepEqual(described.Tags, [
+      { Key: 'namespace', Value: 'ns' },
+      { Key: 'key', Value: 'KEY' },
+    ]);
     assert.ok(described.LastChangedDate instanceof Date);
     await client.send(new DeleteSecretCommand({ SecretId: created.ARN, ForceDeleteWithoutRecovery: false }));
     await assert.rejects(client.send(new GetSecretValueCommand({ SecretId: created.ARN })), { name: 'InvalidRequestException' });
@@ -53,7 +58,16 @@ describe('fake AWS Secrets Manager, driven by the official SDK', () => {
     let token: string | undefined;
     let calls = 0;
     do {
-      const page = await client.send(new ListSecretsCommand({ MaxResults: 100, NextToken: token, Filters: [{ Key: 'name', Values: ['app/'] }, { Key: 'tag-value', Values: ['odd'] }] }));
+      const page = await client.send(
+        new ListSecretsCommand({
+          MaxResults: 100,
+          NextToken: token,
+          Filters: [
+            { Key: 'name', Values: ['app/'] },
+            { Key: 'tag-value', Values: ['odd'] },
+          ],
+        }),
+      );
       calls++;
       names.push(...(page.SecretList ?? []).map((secret) => secret.Name ?? ''));
       token = page.NextToken;

@@ -54,11 +54,23 @@ export interface FakeAwsSecretsManager {
   close(): Promise<void>;
 }
 
-export const WRITE_TARGETS = new Set(['CreateSecret', 'PutSecretValue', 'DeleteSecret', 'TagResource', 'UntagResource', 'UpdateSecret', 'RestoreSecret']);
+export const WRITE_TARGETS = new Set([
+  'CreateSecret',
+  'PutSecretValue',
+  'DeleteSecret',
+  'TagResource',
+  'UntagResource',
+  'UpdateSecret',
+  'RestoreSecret',
+]);
 const PAGE_MAX = 100;
 
 class AwsFailure extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -99,7 +111,12 @@ export async function startAwsSecretsManager(options: FakeAwsOptions = {}): Prom
   const findLive = (id: unknown): FakeAwsSecret => {
     const secret = find(id);
     if (!secret) throw notFound();
-    if (secret.deleted) throw new AwsFailure(400, 'InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+    if (secret.deleted)
+      throw new AwsFailure(
+        400,
+        'InvalidRequestException',
+        "You can't perform this operation on the secret because it was marked for deletion.",
+      );
     return secret;
   };
   const mergeTags = (secret: FakeAwsSecret, tags: unknown) => {
@@ -125,11 +142,20 @@ export async function startAwsSecretsManager(options: FakeAwsOptions = {}): Prom
   const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
     ListSecrets(body) {
       const max = body.MaxResults === undefined ? PAGE_MAX : Number(body.MaxResults);
-      if (!Number.isInteger(max) || max < 1 || max > PAGE_MAX) throw new AwsFailure(400, 'ValidationException', '1 validation error detected: Value at \'maxResults\' failed to satisfy constraint: Member must have value less than or equal to 100');
+      if (!Number.isInteger(max) || max < 1 || max > PAGE_MAX)
+        throw new AwsFailure(
+          400,
+          'ValidationException',
+          "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100",
+        );
       const filters = (body.Filters as { Key: string; Values: string[] }[] | undefined) ?? [];
       const cacheKey = JSON.stringify([filters, Boolean(body.IncludePlannedDeletion)]);
       const cached = listingCache.get(cacheKey);
-      const matching = cached ?? [...secrets.values()].filter((secret) => (body.IncludePlannedDeletion || !secret.deleted) && filters.every((filter) => matchesFilter(secret, filter)));
+      const matching =
+        cached ??
+        [...secrets.values()].filter(
+          (secret) => (body.IncludePlannedDeletion || !secret.deleted) && filters.every((filter) => matchesFilter(secret, filter)),
+        );
       listingCache.set(cacheKey, matching);
       const start = body.NextToken === undefined ? 0 : decodeToken(body.NextToken);
       const page = matching.slice(start, start + max);
@@ -143,7 +169,12 @@ export async function startAwsSecretsManager(options: FakeAwsOptions = {}): Prom
     },
     GetSecretValue(body) {
       const secret = findLive(body.SecretId);
-      if (secret.value === undefined && secret.binary === undefined) throw new AwsFailure(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT");
+      if (secret.value === undefined && secret.binary === undefined)
+        throw new AwsFailure(
+          400,
+          'ResourceNotFoundException',
+          "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+        );
       return {
         ARN: secret.arn,
         Name: secret.name,
@@ -155,9 +186,19 @@ export async function startAwsSecretsManager(options: FakeAwsOptions = {}): Prom
     },
     CreateSecret(body) {
       const name = body.Name;
-      if (typeof name !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) throw new AwsFailure(400, 'ValidationException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+      if (typeof name !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name))
+        throw new AwsFailure(
+          400,
+          'ValidationException',
+          'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+        );
       const existing = secrets.get(name);
-      if (existing?.deleted) throw new AwsFailure(400, 'InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
+      if (existing?.deleted)
+        throw new AwsFailure(
+          400,
+          'InvalidRequestException',
+          "You can't create this secret because a secret with this name is already scheduled for deletion.",
+        );
       if (existing) throw new AwsFailure(400, 'ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
       const secret = makeSecret(name, body.SecretString as string | undefined, {}, body.Description as string | undefined);
       mergeTags(secret, body.Tags);
@@ -246,16 +287,27 @@ export async function startAwsSecretsManager(options: FakeAwsOptions = {}): Prom
     }
     const auth = verifySignature(request, raw, credentials);
     requests.push({ target, accessKeyId: auth.accessKeyId, body });
-    if (request.method !== 'POST' || request.url !== '/') return fail(response, new AwsFailure(404, 'UnknownOperationException', 'Unknown operation'));
-    if (!String(request.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1')) return fail(response, new AwsFailure(400, 'SerializationException', 'Unexpected content type'));
+    if (request.method !== 'POST' || request.url !== '/')
+      return fail(response, new AwsFailure(404, 'UnknownOperationException', 'Unknown operation'));
+    if (!String(request.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1'))
+      return fail(response, new AwsFailure(400, 'SerializationException', 'Unexpected content type'));
     if (auth.failure) return fail(response, auth.failure);
 
     const fault = takeFault(target);
     if (fault?.kind === 'hang') return; // never answers; the client's timeout must fire
     if (fault?.kind === 'latency') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'throttle') return fail(response, new AwsFailure(400, 'ThrottlingException', 'Rate exceeded'));
-    if (fault?.kind === 'server-error') return fail(response, new AwsFailure(fault.status ?? 500, 'InternalServiceError', 'An error occurred on the server side.'));
-    if (fault?.kind === 'access-denied') return fail(response, new AwsFailure(400, 'AccessDeniedException', `User: arn:aws:iam::${accountId}:user/fake is not authorized to perform: secretsmanager:${target}`));
+    if (fault?.kind === 'server-error')
+      return fail(response, new AwsFailure(fault.status ?? 500, 'InternalServiceError', 'An error occurred on the server side.'));
+    if (fault?.kind === 'access-denied')
+      return fail(
+        response,
+        new AwsFailure(
+          400,
+          'AccessDeniedException',
+          `User: arn:aws:iam::${accountId}:user/fake is not authorized to perform: secretsmanager:${target}`,
+        ),
+      );
 
     const operation = operations[target];
     if (target !== 'ListSecrets') listingCache.clear();
@@ -331,18 +383,39 @@ const sha256 = (data: string | Buffer) => createHash('sha256').update(data).dige
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 
 /** Verifies a SigV4 `Authorization` header against the known credentials. */
-function verifySignature(request: http.IncomingMessage, body: Buffer, credentials: FakeAwsCredentials[]): { accessKeyId?: string; failure?: AwsFailure } {
+function verifySignature(
+  request: http.IncomingMessage,
+  body: Buffer,
+  credentials: FakeAwsCredentials[],
+): { accessKeyId?: string; failure?: AwsFailure } {
   const header = String(request.headers.authorization ?? '');
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(header);
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      header,
+    );
   if (!match) return { failure: new AwsFailure(400, 'IncompleteSignatureException', 'Authorization header requires a SigV4 signature.') };
   const [, accessKeyId, date, region, service, signedHeaders, signature] = match as unknown as string[];
   const known = credentials.find((entry) => entry.accessKeyId === accessKeyId);
-  if (!known) return { accessKeyId, failure: new AwsFailure(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.') };
+  if (!known)
+    return {
+      accessKeyId,
+      failure: new AwsFailure(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.'),
+    };
   if (known.sessionToken !== undefined && request.headers['x-amz-security-token'] !== known.sessionToken) {
-    return { accessKeyId, failure: new AwsFailure(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.') };
+    return {
+      accessKeyId,
+      failure: new AwsFailure(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.'),
+    };
   }
   const names = (signedHeaders as string).split(';');
-  const canonicalHeaders = names.map((name) => `${name}:${String(request.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonicalHeaders = names
+    .map(
+      (name) =>
+        `${name}:${String(request.headers[name] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
   const payloadHash = typeof request.headers['x-amz-content-sha256'] === 'string' ? request.headers['x-amz-content-sha256'] : sha256(body);
   const [path, query = ''] = (request.url ?? '/').split('?');
   const canonicalQuery = query.split('&').filter(Boolean).sort().join('&');
@@ -354,7 +427,14 @@ function verifySignature(request: http.IncomingMessage, body: Buffer, credential
   for (const part of [region as string, service as string, 'aws4_request']) key = hmac(key, part);
   const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
   if (expected !== signature) {
-    return { accessKeyId, failure: new AwsFailure(400, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.') };
+    return {
+      accessKeyId,
+      failure: new AwsFailure(
+        400,
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      ),
+    };
   }
   return { accessKeyId };
 }

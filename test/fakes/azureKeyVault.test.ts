@@ -83,7 +83,10 @@ describe('fake Azure Key Vault, driven by the official SDK', function () {
   });
 
   it('answers Key Vault errors: SecretNotFound, invalid names, a token it does not know', async () => {
-    await assert.rejects(client().getSecret('missing'), (error: { statusCode?: number; code?: string }) => error.statusCode === 404 && error.code === 'SecretNotFound');
+    await assert.rejects(
+      client().getSecret('missing'),
+      (error: { statusCode?: number; code?: string }) => error.statusCode === 404 && error.code === 'SecretNotFound',
+    );
     await assert.rejects(client().setSecret('bad_name', 'x'), (error: { statusCode?: number }) => error.statusCode === 400);
     fake.tokens.delete(token);
     await assert.rejects(client().getSecret('missing'), (error: { statusCode?: number }) => error.statusCode === 401);
@@ -123,7 +126,10 @@ describe('fake Azure Key Vault, driven by the official SDK', function () {
       secure.write('GET /secrets?api-version=7.6 HTTP/1.1\r\nHost: kestra-test.vault.azure.net\r\nConnection: close\r\n\r\n');
     });
     assert.match(answer, /^HTTP\/1\.1 401/);
-    assert.match(answer, /www-authenticate: Bearer authorization="https:\/\/login\.microsoftonline\.com\/tenant-1", resource="https:\/\/vault\.azure\.net"/i);
+    assert.match(
+      answer,
+      /www-authenticate: Bearer authorization="https:\/\/login\.microsoftonline\.com\/tenant-1", resource="https:\/\/vault\.azure\.net"/i,
+    );
     assert.equal(fake.requests.at(-1)?.host, 'kestra-test.vault.azure.net');
   });
 });

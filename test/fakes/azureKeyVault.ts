@@ -114,13 +114,21 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
         'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://vault.azure.net"`,
         'content-type': 'application/json; charset=utf-8',
       });
-      res.end(JSON.stringify({ error: { code: 'Unauthorized', message: token ? 'AKV10032: Invalid issuer.' : 'AKV10000: Request is missing a Bearer or PoP token.' } }));
+      res.end(
+        JSON.stringify({
+          error: {
+            code: 'Unauthorized',
+            message: token ? 'AKV10032: Invalid issuer.' : 'AKV10000: Request is missing a Bearer or PoP token.',
+          },
+        }),
+      );
       return;
     }
     const fault = await faults.apply(res);
     if (fault === 'hung') return;
     if (fault) {
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
       return sendError(res, fault.status, fault.status === 429 ? 'Throttled' : 'InternalServerError', 'Injected fault.', headers);
     }
     if (!API_VERSION_PATTERN.test(url.searchParams.get('api-version') ?? '')) {
@@ -134,7 +142,12 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
     const [collection, name, version] = url.pathname.split('/').slice(1);
     if (collection === 'secrets' && !name && method === 'GET') return listSecrets(url, res);
     if (collection === 'secrets' && name && !validName(name)) {
-      return sendError(res, 400, 'BadParameter', 'The request URI contains an invalid name: secret names may contain only 0-9, a-z, A-Z, and -.');
+      return sendError(
+        res,
+        400,
+        'BadParameter',
+        'The request URI contains an invalid name: secret names may contain only 0-9, a-z, A-Z, and -.',
+      );
     }
     const secret = name ? secrets.get(name) : undefined;
     const live = secret && !secret.deleted ? secret : undefined;
@@ -174,7 +187,10 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
     const size = Math.min(maxPageSize, Number(url.searchParams.get('maxresults') || maxPageSize));
     const start = Number(url.searchParams.get('$skiptoken') || '0');
     const page = all.slice(start, start + size);
-    const next = start + size < all.length ? `${url.origin}/secrets?api-version=${url.searchParams.get('api-version')}&$skiptoken=${start + size}&maxresults=${size}` : null;
+    const next =
+      start + size < all.length
+        ? `${url.origin}/secrets?api-version=${url.searchParams.get('api-version')}&$skiptoken=${start + size}&maxresults=${size}`
+        : null;
     send(res, 200, {
       value: page.map((secret) => {
         const latest = secret.versions.at(-1)!;
@@ -213,14 +229,24 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
       return send(res, 200, {
         tenant_discovery_endpoint: `${issuer}/v2.0/.well-known/openid-configuration`,
         'api-version': '1.1',
-        metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net'] }],
+        metadata: [
+          {
+            preferred_network: 'login.microsoftonline.com',
+            preferred_cache: 'login.windows.net',
+            aliases: ['login.microsoftonline.com', 'login.windows.net'],
+          },
+        ],
       });
     }
     if (url.pathname === `/${tenantId}/oauth2/v2.0/token` && req.method === 'POST') {
       tokenRequests++;
       const form = new URLSearchParams(body);
       if (form.get('grant_type') !== 'client_credentials' || apps.get(form.get('client_id') ?? '') !== form.get('client_secret')) {
-        return send(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] });
+        return send(res, 401, {
+          error: 'invalid_client',
+          error_description: 'AADSTS7000215: Invalid client secret provided.',
+          error_codes: [7000215],
+        });
       }
       const token = `fake-entra-${randomUUID()}`;
       tokens.add(token);
@@ -244,7 +270,13 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
       return tokenRequests;
     },
     addSecret(name, init) {
-      const version = { id: randomUUID().replace(/-/g, ''), value: init.value ?? '', tags: init.tags ?? {}, created: now(), enabled: init.enabled ?? true };
+      const version = {
+        id: randomUUID().replace(/-/g, ''),
+        value: init.value ?? '',
+        tags: init.tags ?? {},
+        created: now(),
+        enabled: init.enabled ?? true,
+      };
       secrets.set(name, { name, versions: [version] });
     },
     writeRequests: () => requests.filter((request) => request.write).length,
@@ -271,7 +303,13 @@ function now(): number {
 }
 
 function attributes(version: StoredAzureSecret['versions'][number]) {
-  return { enabled: version.enabled, created: version.created, updated: version.created, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 };
+  return {
+    enabled: version.enabled,
+    created: version.created,
+    updated: version.created,
+    recoveryLevel: 'Recoverable+Purgeable',
+    recoverableDays: 90,
+  };
 }
 
 function secretBundle(origin: string, name: string, version: StoredAzureSecret['versions'][number], withValue: boolean) {

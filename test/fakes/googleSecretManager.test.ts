@@ -36,18 +36,28 @@ describe('fake Google Secret Manager, driven by the official client (REST transp
     assert.equal(all.length, 8);
     assert.equal(fake.requests.filter((request) => request.path.endsWith('/secrets')).length, 3);
     const [filtered] = await client.listSecrets({ parent, filter: 'labels.namespace="company-team"' });
-    assert.deepEqual(filtered.map((secret) => secret.name?.split('/').pop()), ['s1', 's3', 's5', 's7']);
+    assert.deepEqual(
+      filtered.map((secret) => secret.name?.split('/').pop()),
+      ['s1', 's3', 's5', 's7'],
+    );
     assert.deepEqual(filtered[0]?.labels, { namespace: 'company-team' });
   });
 
   it('creates, adds a version, accesses it, patches labels and deletes, counting writes', async () => {
-    await client.createSecret({ parent, secretId: 'db', secret: { replication: { automatic: {} }, labels: { key: 'db' }, annotations: { key: 'DB' } } });
+    await client.createSecret({
+      parent,
+      secretId: 'db',
+      secret: { replication: { automatic: {} }, labels: { key: 'db' }, annotations: { key: 'DB' } },
+    });
     await client.addSecretVersion({ parent: `${parent}/secrets/db`, payload: { data: Buffer.from('s3cr3t') } });
     const [version] = await client.accessSecretVersion({ name: `${parent}/secrets/db/versions/latest` });
     assert.equal(Buffer.from(version.payload?.data as Uint8Array).toString(), 's3cr3t');
     const [secret] = await client.getSecret({ name: `${parent}/secrets/db` });
     assert.deepEqual(secret.annotations, { key: 'DB' });
-    await client.updateSecret({ secret: { name: `${parent}/secrets/db`, labels: { key: 'db', team: 'data' } }, updateMask: { paths: ['labels'] } });
+    await client.updateSecret({
+      secret: { name: `${parent}/secrets/db`, labels: { key: 'db', team: 'data' } },
+      updateMask: { paths: ['labels'] },
+    });
     assert.deepEqual(fake.secrets.get('db')?.labels, { key: 'db', team: 'data' });
     assert.deepEqual(fake.secrets.get('db')?.annotations, { key: 'DB' });
     await client.deleteSecret({ name: `${parent}/secrets/db` });
@@ -55,21 +65,34 @@ describe('fake Google Secret Manager, driven by the official client (REST transp
     assert.equal(fake.writeRequests(), 4);
   });
 
-  it('answers errors in Google\'s JSON error shape (the REST client surfaces the HTTP status)', async () => {
-    await assert.rejects(client.getSecret({ name: `${parent}/secrets/missing` }), (error: Error & { code?: number }) => error.code === 404 && /NOT_FOUND/.test(error.message));
+  it("answers errors in Google's JSON error shape (the REST client surfaces the HTTP status)", async () => {
+    await assert.rejects(
+      client.getSecret({ name: `${parent}/secrets/missing` }),
+      (error: Error & { code?: number }) => error.code === 404 && /NOT_FOUND/.test(error.message),
+    );
     fake.addSecret('dup', {});
-    await assert.rejects(client.createSecret({ parent, secretId: 'dup', secret: { replication: { automatic: {} } } }), (error: Error & { code?: number }) => error.code === 409 && /ALREADY_EXISTS/.test(error.message));
+    await assert.rejects(
+      client.createSecret({ parent, secretId: 'dup', secret: { replication: { automatic: {} } } }),
+      (error: Error & { code?: number }) => error.code === 409 && /ALREADY_EXISTS/.test(error.message),
+    );
   });
 
   it('rejects a JWT signed by an unknown key as UNAUTHENTICATED', async () => {
     const other = await startGoogleSecretManager();
     const url = new URL(fake.url);
     const stranger = new SecretManagerServiceClient({
-      fallback: true, apiEndpoint: url.hostname, port: Number(url.port), protocol: 'http',
-      credentials: JSON.parse(other.serviceAccountKey()), projectId: fake.project,
+      fallback: true,
+      apiEndpoint: url.hostname,
+      port: Number(url.port),
+      protocol: 'http',
+      credentials: JSON.parse(other.serviceAccountKey()),
+      projectId: fake.project,
     } as ConstructorParameters<typeof SecretManagerServiceClient>[0]);
     try {
-      await assert.rejects(stranger.listSecrets({ parent }), (error: Error & { code?: number }) => error.code === 401 && /UNAUTHENTICATED/.test(error.message));
+      await assert.rejects(
+        stranger.listSecrets({ parent }),
+        (error: Error & { code?: number }) => error.code === 401 && /UNAUTHENTICATED/.test(error.message),
+      );
     } finally {
       await stranger.close();
       await other.close();
@@ -78,14 +101,23 @@ describe('fake Google Secret Manager, driven by the official client (REST transp
 
   it('injects throttling as 429 RESOURCE_EXHAUSTED', async () => {
     fake.inject({ kind: 'status', status: 429, count: 1 });
-    await assert.rejects(client.listSecrets({ parent }, { retry: null }), (error: Error & { code?: number }) => error.code === 429 && /RESOURCE_EXHAUSTED/.test(error.message));
+    await assert.rejects(
+      client.listSecrets({ parent }, { retry: null }),
+      (error: Error & { code?: number }) => error.code === 429 && /RESOURCE_EXHAUSTED/.test(error.message),
+    );
     const [after] = await client.listSecrets({ parent });
     assert.deepEqual(after, []);
   });
 });
 
 describe('fake Google Secret Manager filter subset', () => {
-  const secret = (id: string, labels: Record<string, string>): StoredGoogleSecret => ({ id, labels, annotations: {}, createTime: '', versions: [] });
+  const secret = (id: string, labels: Record<string, string>): StoredGoogleSecret => ({
+    id,
+    labels,
+    annotations: {},
+    createTime: '',
+    versions: [],
+  });
 
   it('treats OR as binding tighter than AND, and name: as a substring of the resource name', () => {
     const matches = parseFilter('labels.a="1" AND (labels.ns=x-y OR labels.ns=x_y) AND name:kestra', 'p');

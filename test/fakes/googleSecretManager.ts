@@ -125,9 +125,17 @@ export async function startGoogleSecretManager(options: GoogleFakeOptions = {}):
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(id)) return sendError(res, 400, 'INVALID_ARGUMENT', `Invalid secret id "${id}".`);
     if (secrets.has(id)) return sendError(res, 409, 'ALREADY_EXISTS', `Secret [projects/${project}/secrets/${id}] already exists.`);
     const input = JSON.parse(body || '{}') as { labels?: Record<string, string>; annotations?: Record<string, string> };
-    const badLabel = Object.entries(input.labels ?? {}).find(([k, v]) => !/^[a-z][a-z0-9_-]{0,62}$/.test(k) || !/^[a-z0-9_-]{0,63}$/.test(v));
+    const badLabel = Object.entries(input.labels ?? {}).find(
+      ([k, v]) => !/^[a-z][a-z0-9_-]{0,62}$/.test(k) || !/^[a-z0-9_-]{0,63}$/.test(v),
+    );
     if (badLabel) return sendError(res, 400, 'INVALID_ARGUMENT', `Invalid label ${badLabel[0]}.`);
-    const secret = { id, labels: input.labels ?? {}, annotations: input.annotations ?? {}, createTime: new Date().toISOString(), versions: [] };
+    const secret = {
+      id,
+      labels: input.labels ?? {},
+      annotations: input.annotations ?? {},
+      createTime: new Date().toISOString(),
+      versions: [],
+    };
     secrets.set(id, secret);
     send(res, 200, resource(secret));
   }
@@ -153,7 +161,8 @@ export async function startGoogleSecretManager(options: GoogleFakeOptions = {}):
   function access(secret: StoredGoogleSecret, version: string, res: http.ServerResponse): void {
     const index = version === 'latest' ? secret.versions.length : Number(version);
     const data = secret.versions[index - 1];
-    if (!data) return sendError(res, 404, 'NOT_FOUND', `Secret Version [projects/${project}/secrets/${secret.id}/versions/${version}] not found.`);
+    if (!data)
+      return sendError(res, 404, 'NOT_FOUND', `Secret Version [projects/${project}/secrets/${secret.id}/versions/${version}] not found.`);
     const name = `projects/${project}/secrets/${secret.id}/versions/${index}`;
     send(res, 200, { name, payload: { data: data.toString('base64') } });
   }
@@ -178,7 +187,13 @@ export async function startGoogleSecretManager(options: GoogleFakeOptions = {}):
     requests,
     addSecret(id, init) {
       const versions = init.value === undefined ? [] : [Buffer.from(init.value, 'utf8')];
-      secrets.set(id, { id, labels: init.labels ?? {}, annotations: init.annotations ?? {}, createTime: new Date().toISOString(), versions });
+      secrets.set(id, {
+        id,
+        labels: init.labels ?? {},
+        annotations: init.annotations ?? {},
+        createTime: new Date().toISOString(),
+        versions,
+      });
     },
     serviceAccountKey(email = `kestra@${project}.iam.gserviceaccount.com`) {
       const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });

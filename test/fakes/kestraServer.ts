@@ -333,9 +333,7 @@ function textFiltered(secrets: FakeKestraSecret[], text: string | null): FakeKes
 function page(state: FakeState, secrets: FakeKestraSecret[], query: URLSearchParams) {
   const number = Math.max(1, Number(query.get('page') ?? 1) || 1);
   const size = Math.max(1, Number(query.get('size') ?? DEFAULT_PAGE_SIZE) || DEFAULT_PAGE_SIZE);
-  const sorted = [...secrets].sort(
-    (a, b) => (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.key.localeCompare(b.key),
-  );
+  const sorted = [...secrets].sort((a, b) => (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.key.localeCompare(b.key));
   const results = sorted.slice((number - 1) * size, number * size).map((secret) => wireMeta(state, secret));
   return { readOnly: state.readOnly, results, total: sorted.length };
 }

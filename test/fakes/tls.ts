@@ -26,8 +26,23 @@ export function createTestCertificate(hosts: string[]): TestCertificate {
   const altNames = hosts.map((host) => (/^\d+\.\d+\.\d+\.\d+$/.test(host) ? `IP:${host}` : `DNS:${host}`)).join(',');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${hosts[0]}`,
-      '-addext', `subjectAltName=${altNames}`, '-keyout', keyFile, '-out', certFile],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${hosts[0]}`,
+      '-addext',
+      `subjectAltName=${altNames}`,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
     { stdio: 'ignore' },
   );
   return {
@@ -40,8 +55,7 @@ export function createTestCertificate(hosts: string[]): TestCertificate {
 
 /** What a backend call in the child returned: its value, or the error's user-facing fields. */
 export type HostResult =
-  | { ok: true; value: unknown }
-  | { ok: false; error: { name: string; kind?: string; message: string; hint?: string } };
+  { ok: true; value: unknown } | { ok: false; error: { name: string; kind?: string; message: string; hint?: string } };
 
 export interface BackendHost {
   /** Creates a backend in the child with `factory` from `modulePath`; returns its handle. */
@@ -93,8 +107,11 @@ export function runCli(args: string[], env: Record<string, string>): Promise<{ c
   const root = path.resolve(__dirname, '..', '..');
   const main = path.join(root, 'src', 'cli', 'main.ts');
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--require', 'tsx/cjs', main, ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--require', 'tsx/cjs', main, ...args],
+      { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -139,7 +156,14 @@ async function handle(message: Record<string, unknown>, hosted: Map<number, Host
     const lines: string[] = [];
     const record = (level: string) => (text: string) => lines.push(`${level} ${text}`);
     const log = { trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-    const context = { readValuesForSubkeys: false, workspaceRoots: [], envFiles: [], ...(message.context as object), log, env: process.env };
+    const context = {
+      readValuesForSubkeys: false,
+      workspaceRoots: [],
+      envFiles: [],
+      ...(message.context as object),
+      log,
+      env: process.env,
+    };
     const handle = hosted.size + 1;
     hosted.set(handle, { backend: factory(message.config, context), lines });
     return handle;

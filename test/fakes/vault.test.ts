@@ -21,7 +21,10 @@ describe('fake Vault, driven by node-vault', () => {
     const vault = client();
     assert.equal((await vault.health()).sealed, false);
     assert.deepEqual((await vault.tokenLookupSelf()).data.policies, ['root']);
-    await assert.rejects(client({ token: 'nope' }).tokenLookupSelf(), (error: nodeVault.ApiResponseError) => error.response.statusCode === 403 && error.message === 'permission denied');
+    await assert.rejects(
+      client({ token: 'nope' }).tokenLookupSelf(),
+      (error: nodeVault.ApiResponseError) => error.response.statusCode === 403 && error.message === 'permission denied',
+    );
   });
 
   it('writes, reads, lists, reads subkeys and metadata, and deletes KV v2 secrets', async () => {
@@ -40,7 +43,10 @@ describe('fake Vault, driven by node-vault', () => {
     await vault.write('secret/metadata/main/company/team/DB', { custom_metadata: { namespace: 'company.team' } });
     assert.deepEqual((await vault.read('secret/data/main/company/team/DB')).data.metadata.custom_metadata, { namespace: 'company.team' });
     await vault.delete('secret/metadata/main/company/team/DB');
-    await assert.rejects(vault.read('secret/data/main/company/team/DB'), (error: nodeVault.ApiResponseError) => error.response.statusCode === 404);
+    await assert.rejects(
+      vault.read('secret/data/main/company/team/DB'),
+      (error: nodeVault.ApiResponseError) => error.response.statusCode === 404,
+    );
     await assert.rejects(vault.list('secret/metadata/nothing'), (error: nodeVault.ApiResponseError) => error.response.statusCode === 404);
     assert.equal(fake.writeRequests(), 5);
   });
@@ -51,11 +57,17 @@ describe('fake Vault, driven by node-vault', () => {
     assert.match(login.auth.client_token, /^hvs\./);
     assert.equal(vault.token, login.auth.client_token);
     await vault.write('secret/data/x', { data: { a: 'b' } });
-    await assert.rejects(nodeVault({ endpoint: fake.url }).userpassLogin({ username: 'alice', password: 'no' }), /invalid username or password/);
+    await assert.rejects(
+      nodeVault({ endpoint: fake.url }).userpassLogin({ username: 'alice', password: 'no' }),
+      /invalid username or password/,
+    );
     const approle = nodeVault({ endpoint: fake.url });
     await approle.approleLogin({ role_id: 'role-1', secret_id: 'secret-1' });
     assert.deepEqual((await approle.read('secret/data/x')).data.data, { a: 'b' });
-    await assert.rejects(nodeVault({ endpoint: fake.url }).approleLogin({ role_id: 'role-1', secret_id: 'wrong' }), /invalid role or secret ID/);
+    await assert.rejects(
+      nodeVault({ endpoint: fake.url }).approleLogin({ role_id: 'role-1', secret_id: 'wrong' }),
+      /invalid role or secret ID/,
+    );
     assert.equal(fake.writeRequests(), 1, 'logins are not counted as writes');
   });
 
@@ -66,7 +78,10 @@ describe('fake Vault, driven by node-vault', () => {
     const limited = client({ token: 'app1-only' });
     assert.deepEqual((await limited.list('secret/metadata/app1')).data.keys, ['db']);
     await assert.rejects(limited.read('secret/data/app2/config'), (error: nodeVault.ApiResponseError) => error.response.statusCode === 403);
-    await assert.rejects(limited.write('secret/data/app1/db', { data: {} }), (error: nodeVault.ApiResponseError) => error.response.statusCode === 403);
+    await assert.rejects(
+      limited.write('secret/data/app1/db', { data: {} }),
+      (error: nodeVault.ApiResponseError) => error.response.statusCode === 403,
+    );
     const teamA = client({ namespace: 'team-a' });
     assert.deepEqual((await teamA.read('kv/data/shared')).data.data, { only: 'team-a' });
     await assert.rejects(client().read('kv/data/shared'), (error: nodeVault.ApiResponseError) => error.response.statusCode === 404);

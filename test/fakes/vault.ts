@@ -88,7 +88,13 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
   };
   const versionMetadata = (entry: KvEntry) => {
     const latest = entry.versions[entry.versions.length - 1] as KvVersion;
-    return { created_time: latest.created, custom_metadata: entry.customMetadata, deletion_time: latest.deleted ?? '', destroyed: false, version: entry.versions.length };
+    return {
+      created_time: latest.created,
+      custom_metadata: entry.customMetadata,
+      deletion_time: latest.deleted ?? '',
+      destroyed: false,
+      version: entry.versions.length,
+    };
   };
 
   const takeFault = (path: string): VaultFault | undefined => {
@@ -100,7 +106,11 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
     return fault;
   };
 
-  const send = (_response: unknown, status: number, body?: unknown, headers: Record<string, string> = {}): Reply => ({ status, body, headers });
+  const send = (_response: unknown, status: number, body?: unknown, headers: Record<string, string> = {}): Reply => ({
+    status,
+    body,
+    headers,
+  });
   const errors = (response: unknown, status: number, ...messages: string[]) => send(response, status, { errors: messages });
   const envelope = (data: unknown, auth: unknown = null) => ({
     request_id: randomBytes(8).toString('hex'),
@@ -115,16 +125,30 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
   const issueToken = (grant: FakeVaultToken | undefined, policies: string[]) => {
     const token = 'hvs.' + randomBytes(12).toString('hex');
     tokens.set(token, grant ?? {});
-    return { client_token: token, accessor: randomBytes(8).toString('hex'), policies, token_policies: policies, lease_duration: 3600, renewable: true };
+    return {
+      client_token: token,
+      accessor: randomBytes(8).toString('hex'),
+      policies,
+      token_policies: policies,
+      lease_duration: 3600,
+      renewable: true,
+    };
   };
 
   async function handle(request: RawRequest, raw: Buffer): Promise<Reply | 'hang'> {
     const response = undefined;
     const url = new URL(request.url ?? '/', 'http://vault');
-    const method = request.method === 'GET' && url.searchParams.get('list') && ['true', '1'].includes(url.searchParams.get('list') as string) ? 'LIST' : (request.method ?? 'GET');
+    const method =
+      request.method === 'GET' && url.searchParams.get('list') && ['true', '1'].includes(url.searchParams.get('list') as string)
+        ? 'LIST'
+        : (request.method ?? 'GET');
     const namespace = String(request.headers['x-vault-namespace'] ?? '').replace(/^\/|\/$/g, '');
     const token = typeof request.headers['x-vault-token'] === 'string' ? request.headers['x-vault-token'] : undefined;
-    const path = url.pathname.replace(/^\/v1\//, '').split('/').map(decodeURIComponent).join('/');
+    const path = url.pathname
+      .replace(/^\/v1\//, '')
+      .split('/')
+      .map(decodeURIComponent)
+      .join('/');
     requests.push({ method, path, namespace, token });
     let body: Record<string, unknown> = {};
     try {
@@ -137,9 +161,24 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
     const fault = takeFault(path);
     if (fault?.kind === 'hang') return 'hang';
     if (fault?.kind === 'latency') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-    if (fault?.kind === 'status') return send(response, fault.status, { errors: [fault.status === 429 ? 'request path "' + path + '": rate limit quota exceeded' : 'internal error'] }, fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
+    if (fault?.kind === 'status')
+      return send(
+        response,
+        fault.status,
+        { errors: [fault.status === 429 ? 'request path "' + path + '": rate limit quota exceeded' : 'internal error'] },
+        fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {},
+      );
 
-    if (path === 'sys/health') return send(response, 200, { initialized: true, sealed: false, standby: false, performance_standby: false, version: '1.15.6', cluster_name: 'fake-vault', server_time_utc: Math.floor(Date.now() / 1000) });
+    if (path === 'sys/health')
+      return send(response, 200, {
+        initialized: true,
+        sealed: false,
+        standby: false,
+        performance_standby: false,
+        version: '1.15.6',
+        cluster_name: 'fake-vault',
+        server_time_utc: Math.floor(Date.now() / 1000),
+      });
 
     const userpass = /^auth\/userpass\/login\/([^/]+)$/.exec(path);
     if (userpass && method === 'POST') {
@@ -156,14 +195,25 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
     const grant = token ? tokens.get(token) : undefined;
     if (!grant) return errors(response, 403, 'permission denied');
     if (path === 'auth/token/lookup-self' && method === 'GET') {
-      return send(response, 200, envelope({ id: token, policies: grant.paths ? ['default'] : ['root'], ttl: grant.paths ? 3600 : 0, display_name: 'token', renewable: false }));
+      return send(
+        response,
+        200,
+        envelope({
+          id: token,
+          policies: grant.paths ? ['default'] : ['root'],
+          ttl: grant.paths ? 3600 : 0,
+          display_name: 'token',
+          renewable: false,
+        }),
+      );
     }
 
     const [mount = '', endpoint = '', ...rest] = path.split('/');
     if (!(mounts[namespace] ?? []).includes(mount) || !['data', 'metadata', 'subkeys'].includes(endpoint)) {
       return errors(response, 404, `no handler for route "${path}". route entry not found.`);
     }
-    const allowed = (!grant.paths || grant.paths.some((prefix) => path.startsWith(prefix))) && !(grant.readOnly && WRITE_METHODS.has(method));
+    const allowed =
+      (!grant.paths || grant.paths.some((prefix) => path.startsWith(prefix))) && !(grant.readOnly && WRITE_METHODS.has(method));
     if (!allowed) return errors(response, 403, '1 error occurred:\n\t* permission denied\n\n');
     const secretPath = rest.join('/').replace(/\/$/, '');
     const entries = store(namespace, mount);
@@ -203,11 +253,32 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
       }
       if (method === 'GET') {
         if (!entry) return errors(response, 404);
-        const versions = Object.fromEntries(entry.versions.map((version, index) => [String(index + 1), { created_time: version.created, deletion_time: version.deleted ?? '', destroyed: false }]));
-        return send(response, 200, envelope({ created_time: entry.created, updated_time: entry.updated, current_version: entry.versions.length, custom_metadata: entry.customMetadata, max_versions: 0, versions }));
+        const versions = Object.fromEntries(
+          entry.versions.map((version, index) => [
+            String(index + 1),
+            { created_time: version.created, deletion_time: version.deleted ?? '', destroyed: false },
+          ]),
+        );
+        return send(
+          response,
+          200,
+          envelope({
+            created_time: entry.created,
+            updated_time: entry.updated,
+            current_version: entry.versions.length,
+            custom_metadata: entry.customMetadata,
+            max_versions: 0,
+            versions,
+          }),
+        );
       }
       if (method === 'POST' || method === 'PUT') {
-        const target = entry ?? { versions: [], customMetadata: null, created: new Date().toISOString(), updated: new Date().toISOString() };
+        const target = entry ?? {
+          versions: [],
+          customMetadata: null,
+          created: new Date().toISOString(),
+          updated: new Date().toISOString(),
+        };
         if (body.custom_metadata !== undefined) target.customMetadata = body.custom_metadata as Record<string, string>;
         entries.set(secretPath, target);
         return send(response, 204);
@@ -231,7 +302,9 @@ export async function startVault(options: FakeVaultOptions = {}): Promise<FakeVa
     socket.on('close', () => sockets.delete(socket));
     serveConnection(socket, handle);
   };
-  const server = options.tls ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, onConnection) : net.createServer(onConnection);
+  const server = options.tls
+    ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, onConnection)
+    : net.createServer(onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -263,7 +336,9 @@ function subkeysOf(data: Record<string, unknown>, depth: number, level: number):
   return Object.fromEntries(
     Object.entries(data).map(([key, value]) => [
       key,
-      value && typeof value === 'object' && !Array.isArray(value) && (depth === 0 || level < depth) ? subkeysOf(value as Record<string, unknown>, depth, level + 1) : null,
+      value && typeof value === 'object' && !Array.isArray(value) && (depth === 0 || level < depth)
+        ? subkeysOf(value as Record<string, unknown>, depth, level + 1)
+        : null,
     ]),
   );
 }

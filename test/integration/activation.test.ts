@@ -14,8 +14,17 @@ describe('activation', () => {
     await activatedApi();
     const commands = new Set(await vscode.commands.getCommands(true));
     const expected = [
-      'encodeEnvFile', 'decodeEnvFile', 'refresh', 'copyReference', 'insertReference', 'revealValue',
-      'createSecret', 'editSecret', 'deleteSecret', 'setCredentials', 'showLog',
+      'encodeEnvFile',
+      'decodeEnvFile',
+      'refresh',
+      'copyReference',
+      'insertReference',
+      'revealValue',
+      'createSecret',
+      'editSecret',
+      'deleteSecret',
+      'setCredentials',
+      'showLog',
     ].map((name) => `kestraSecrets.${name}`);
     const missing = expected.filter((id) => !commands.has(id));
     assert.deepEqual(missing, [], `commands not registered: ${missing.join(', ')}`);

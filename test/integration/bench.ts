@@ -15,7 +15,7 @@ const SAMPLES = 200;
 export const BIG_FLOW = 'flows/big/big.yml';
 const COMPLETION_MARKER = "{{ secret('";
 /** Typed after the marker one character at a time; the key is not in the workspace's secrets. */
-const TYPED = "TYPED_MISSING_KEY') }}\"";
+const TYPED = 'TYPED_MISSING_KEY\') }}"';
 /** A brisk typist: one character every 40 ms (≈ 300 characters a minute). */
 const KEYSTROKE_MS = 40;
 /** How long the window is left to settle before the extension is activated. */
@@ -84,7 +84,8 @@ async function typeInBigFlow(
   let position = start;
   for (const character of TYPED) {
     const at = position;
-    if (!(await editor.edit((edit) => edit.insert(at, character), { undoStopBefore: false, undoStopAfter: false }))) throw new Error('the edit was refused');
+    if (!(await editor.edit((edit) => edit.insert(at, character), { undoStopBefore: false, undoStopAfter: false })))
+      throw new Error('the edit was refused');
     position = position.translate(0, 1);
     void vscode.commands.executeCommand('vscode.executeCompletionItemProvider', document.uri, position);
     await sleep(KEYSTROKE_MS);
@@ -94,7 +95,10 @@ async function typeInBigFlow(
   // Done when the last version is checked: the typed key reported, the line's YAML whole again.
   const settled = () => {
     const diagnostics = secretDiagnostics(document.uri);
-    return diagnostics.some((diagnostic) => diagnostic.message.includes('TYPED_MISSING_KEY')) && !diagnostics.some((diagnostic) => diagnosticCode(diagnostic) === 'yaml-error');
+    return (
+      diagnostics.some((diagnostic) => diagnostic.message.includes('TYPED_MISSING_KEY')) &&
+      !diagnostics.some((diagnostic) => diagnosticCode(diagnostic) === 'yaml-error')
+    );
   };
   while (!settled()) {
     if (performance.now() > deadline) throw new Error('the diagnostics never reported the typed key');
@@ -115,12 +119,21 @@ function stats(samples: number[]): { p50: number; p95: number; max: number; samp
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: percentile(sorted, 100), samples: samples.length };
 }
 
-async function timeCompletions(uri: vscode.Uri, position: vscode.Position, trigger: string | undefined): Promise<{ times: number[]; items: number }> {
+async function timeCompletions(
+  uri: vscode.Uri,
+  position: vscode.Position,
+  trigger: string | undefined,
+): Promise<{ times: number[]; items: number }> {
   const times: number[] = [];
   let items = 0;
   for (let round = 0; round < WARMUP + SAMPLES; round++) {
     const started = performance.now();
-    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, position, trigger);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      uri,
+      position,
+      trigger,
+    );
     const elapsed = performance.now() - started;
     if (round >= WARMUP) times.push(elapsed);
     items = list.items.length;
@@ -169,7 +182,12 @@ export async function run(): Promise<void> {
     typing,
     flows: flowCount,
     bigFlowLines: document.lineCount,
-    completion: { ...stats(completion.times), warmup: WARMUP, items: completion.items, position: { line: inside.line, character: inside.character } },
+    completion: {
+      ...stats(completion.times),
+      warmup: WARMUP,
+      items: completion.items,
+      position: { line: inside.line, character: inside.character },
+    },
     commandBaseline: stats(baseline.times),
     diagnostics: vscode.languages.getDiagnostics().reduce((count, [, diagnostics]) => count + diagnostics.length, 0),
   };

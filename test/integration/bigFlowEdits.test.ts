@@ -13,9 +13,22 @@ const LINES = 5_000;
 const TASK_LINES = 4;
 
 function bigFlow(): string {
-  const lines = ['id: big_edits', 'namespace: company.team', '', 'tasks:', '  - id: top', '    type: io.kestra.plugin.core.log.Log', `    message: "{{ secret('MISSING_AT_TOP') }}"`];
+  const lines = [
+    'id: big_edits',
+    'namespace: company.team',
+    '',
+    'tasks:',
+    '  - id: top',
+    '    type: io.kestra.plugin.core.log.Log',
+    `    message: "{{ secret('MISSING_AT_TOP') }}"`,
+  ];
   for (let task = 0; lines.length < LINES - TASK_LINES; task++) {
-    lines.push(`  - id: task_${task}`, '    type: io.kestra.plugin.core.log.Log', `    message: "{{ secret('API_TOKEN') }} {{ secret('DB_PASSWORD') }}"`, '');
+    lines.push(
+      `  - id: task_${task}`,
+      '    type: io.kestra.plugin.core.log.Log',
+      `    message: "{{ secret('API_TOKEN') }} {{ secret('DB_PASSWORD') }}"`,
+      '',
+    );
   }
   lines.push('  - id: typing_here', '    type: io.kestra.plugin.core.log.Log', `    message: "{{ secret('`);
   return `${lines.join('\n')}\n`;
@@ -28,7 +41,9 @@ function missingKeys(uri: vscode.Uri): { key: string; line: number }[] {
 }
 
 function describeMissing(uri: vscode.Uri): string {
-  return missingKeys(uri).map((missing) => `${missing.key}@${missing.line}`).join(', ');
+  return missingKeys(uri)
+    .map((missing) => `${missing.key}@${missing.line}`)
+    .join(', ');
 }
 
 describe('a 5,000-line flow analysed off the editor thread', function () {
@@ -54,30 +69,51 @@ describe('a 5,000-line flow analysed off the editor thread', function () {
 
   it('reports the missing key of the big flow on its line', async () => {
     const uri = editor.document.uri;
-    const found = await waitFor('the missing key at the top', () => (missingKeys(uri).some((missing) => missing.key === 'MISSING_AT_TOP') ? true : undefined), 60_000);
+    const found = await waitFor(
+      'the missing key at the top',
+      () => (missingKeys(uri).some((missing) => missing.key === 'MISSING_AT_TOP') ? true : undefined),
+      60_000,
+    );
     assert.ok(found);
-    assert.deepEqual(missingKeys(uri).map((missing) => `${missing.key}@${missing.line}`), ['MISSING_AT_TOP@6']);
+    assert.deepEqual(
+      missingKeys(uri).map((missing) => `${missing.key}@${missing.line}`),
+      ['MISSING_AT_TOP@6'],
+    );
   });
 
   it('moves the diagnostic with its line when lines are inserted above it', async () => {
     const uri = editor.document.uri;
     assert.ok(await editor.edit((edit) => edit.insert(new vscode.Position(3, 0), '# one\n# two\n# three\n')));
-    await waitFor(`the diagnostic on line 9, got ${describeMissing(uri)}`, () => (missingKeys(uri).some((missing) => missing.line === 9) ? true : undefined), 60_000);
-    assert.deepEqual(missingKeys(uri).map((missing) => `${missing.key}@${missing.line}`), ['MISSING_AT_TOP@9']);
+    await waitFor(
+      `the diagnostic on line 9, got ${describeMissing(uri)}`,
+      () => (missingKeys(uri).some((missing) => missing.line === 9) ? true : undefined),
+      60_000,
+    );
+    assert.deepEqual(
+      missingKeys(uri).map((missing) => `${missing.key}@${missing.line}`),
+      ['MISSING_AT_TOP@9'],
+    );
   });
 
   it('follows a key typed character by character, with no stale partial key left', async () => {
     const document = editor.document;
     let position = document.lineAt(document.lineCount - 2).range.end;
-    for (const character of "TYPED_KEY') }}\"") {
+    for (const character of 'TYPED_KEY\') }}"') {
       const at = position;
       assert.ok(await editor.edit((edit) => edit.insert(at, character), { undoStopBefore: false, undoStopAfter: false }));
       position = position.translate(0, 1);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const typedLine = document.lineCount - 2;
-    await waitFor(`TYPED_KEY reported, got ${describeMissing(document.uri)}`, () => (missingKeys(document.uri).some((missing) => missing.key === 'TYPED_KEY') ? true : undefined), 60_000);
-    assert.deepEqual(missingKeys(document.uri).map((missing) => `${missing.key}@${missing.line}`), ['MISSING_AT_TOP@9', `TYPED_KEY@${typedLine}`]);
+    await waitFor(
+      `TYPED_KEY reported, got ${describeMissing(document.uri)}`,
+      () => (missingKeys(document.uri).some((missing) => missing.key === 'TYPED_KEY') ? true : undefined),
+      60_000,
+    );
+    assert.deepEqual(
+      missingKeys(document.uri).map((missing) => `${missing.key}@${missing.line}`),
+      ['MISSING_AT_TOP@9', `TYPED_KEY@${typedLine}`],
+    );
     const typed = secretDiagnostics(document.uri).find((diagnostic) => diagnostic.message.includes('TYPED_KEY'));
     assert.equal(typed && document.getText(typed.range), 'TYPED_KEY');
   });
@@ -87,7 +123,11 @@ describe('a 5,000-line flow analysed off the editor thread', function () {
     const line = document.lineCount - 6;
     const character = document.lineAt(line).text.indexOf('DB_PASSWORD') + 2;
     assert.ok(character > 2, `DB_PASSWORD on line ${line}`);
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(line, character));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      document.uri,
+      new vscode.Position(line, character),
+    );
     assert.match(hoverText(hovers), /DB_PASSWORD/);
   });
 
@@ -96,7 +136,14 @@ describe('a 5,000-line flow analysed off the editor thread', function () {
     const start = document.getText().indexOf('MISSING_AT_TOP');
     const range = new vscode.Range(document.positionAt(start), document.positionAt(start + 'MISSING_AT_TOP'.length));
     assert.ok(await editor.edit((edit) => edit.replace(range, 'API_TOKEN')));
-    await waitFor(`only TYPED_KEY left, got ${describeMissing(document.uri)}`, () => (missingKeys(document.uri).length === 1 ? true : undefined), 60_000);
-    assert.deepEqual(missingKeys(document.uri).map((missing) => missing.key), ['TYPED_KEY']);
+    await waitFor(
+      `only TYPED_KEY left, got ${describeMissing(document.uri)}`,
+      () => (missingKeys(document.uri).length === 1 ? true : undefined),
+      60_000,
+    );
+    assert.deepEqual(
+      missingKeys(document.uri).map((missing) => missing.key),
+      ['TYPED_KEY'],
+    );
   });
 });

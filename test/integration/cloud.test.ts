@@ -11,8 +11,22 @@ import * as vscode from 'vscode';
 import { startAwsSecretsManager, type FakeAwsSecretsManager } from '../fakes/awsSecretsManager';
 import { startVault, type FakeVault } from '../fakes/vault';
 import {
-  CANARY_FIELDS, VISIBLE_KEYS, assertNoCanary, canaries, completionLabelsAfter, diagnosticCode, hoverText, openDocument,
-  positionOf, revertAndClose, secretDiagnostics, setProcessEnv, viewItemPattern, waitFor, waitForTreeLabels, workspaceUri,
+  CANARY_FIELDS,
+  VISIBLE_KEYS,
+  assertNoCanary,
+  canaries,
+  completionLabelsAfter,
+  diagnosticCode,
+  hoverText,
+  openDocument,
+  positionOf,
+  revertAndClose,
+  secretDiagnostics,
+  setProcessEnv,
+  viewItemPattern,
+  waitFor,
+  waitForTreeLabels,
+  workspaceUri,
   type TreeItemSnapshot,
 } from './helpers';
 
@@ -53,7 +67,11 @@ const canaryJson = () => canaries()[0] as string;
 
 async function hoverAt(relative: string, needle: string, offset: number): Promise<string> {
   const document = await openDocument(relative);
-  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, positionOf(document, needle, offset));
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+    'vscode.executeHoverProvider',
+    document.uri,
+    positionOf(document, needle, offset),
+  );
   await revertAndClose(document);
   return hoverText(hovers);
 }
@@ -61,12 +79,20 @@ async function hoverAt(relative: string, needle: string, offset: number): Promis
 /** Waits for our diagnostics of a flow (never opened) to name exactly `missing` as missing keys. */
 async function missingKeysOf(relative: string, missing: string[]): Promise<vscode.Diagnostic[]> {
   const uri = workspaceUri(relative);
-  return waitFor(`missing-secret diagnostics of ${relative} for ${missing.join(', ')}`, () => {
-    const found = secretDiagnostics(uri);
-    const reported = found.filter((diagnostic) => diagnosticCode(diagnostic) === 'missing-secret').map((diagnostic) => diagnostic.message);
-    const exact = reported.length === missing.length && missing.every((key) => reported.some((message) => message.includes(`'${key}'`) || message.includes(key)));
-    return exact ? found : undefined;
-  }, 20_000);
+  return waitFor(
+    `missing-secret diagnostics of ${relative} for ${missing.join(', ')}`,
+    () => {
+      const found = secretDiagnostics(uri);
+      const reported = found
+        .filter((diagnostic) => diagnosticCode(diagnostic) === 'missing-secret')
+        .map((diagnostic) => diagnostic.message);
+      const exact =
+        reported.length === missing.length &&
+        missing.every((key) => reported.some((message) => message.includes(`'${key}'`) || message.includes(key)));
+      return exact ? found : undefined;
+    },
+    20_000,
+  );
 }
 
 function assertLockedSecrets(items: TreeItemSnapshot[], keys: string[]): void {
@@ -119,9 +145,13 @@ describe('cloud stores in the editor', function () {
       assert.ok(backend, `a Vault backend node in ${labels.join(', ')}`);
       assert.equal(backend.icon, 'lock');
       assert.ok(backend.label.includes(new URL(vault.url).host), backend.label);
-      for (const absent of ['nested', 'DEEPER', 'OUTSIDE_PREFIX', 'SLACK_CHANNEL']) assert.ok(!labels.includes(absent), `${absent} is not a secret here`);
+      for (const absent of ['nested', 'DEEPER', 'OUTSIDE_PREFIX', 'SLACK_CHANNEL'])
+        assert.ok(!labels.includes(absent), `${absent} is not a secret here`);
       assertLockedSecrets(items, VAULT_KEYS);
-      const fields = items.find((item) => item.label === 'DB_CREDENTIALS')?.children.map((child) => child.label).sort();
+      const fields = items
+        .find((item) => item.label === 'DB_CREDENTIALS')
+        ?.children.map((child) => child.label)
+        .sort();
       assert.deepEqual(fields, CANARY_FIELDS);
     });
 
@@ -143,14 +173,23 @@ describe('cloud stores in the editor', function () {
     it('reports the keys Vault does not hold, and unknown KV fields', async () => {
       await missingKeysOf(SUB_FLOW, ['DB_PASWORD', 'SMTP_CONFIG', 'SLACK_CHANNEL']);
       const etl = await missingKeysOf(ETL_FLOW, ['MISSING_KEY']);
-      const subkeyProblems = etl.filter((diagnostic) => diagnosticCode(diagnostic) === 'missing-subkey').map((diagnostic) => diagnostic.message).join('\n');
+      const subkeyProblems = etl
+        .filter((diagnostic) => diagnosticCode(diagnostic) === 'missing-subkey')
+        .map((diagnostic) => diagnostic.message)
+        .join('\n');
       assert.match(subkeyProblems, /port/);
       for (const diagnostic of etl) assertNoCanary(diagnostic.message, 'a diagnostic');
     });
 
     it('reads no value to list, and records zero write requests', () => {
-      assert.ok(vault.requests.some((request) => request.path.startsWith('secret/subkeys/app1/')), 'fields come from the subkeys endpoint');
-      assert.deepEqual(vault.requests.filter((request) => request.path.startsWith('secret/data/')), []);
+      assert.ok(
+        vault.requests.some((request) => request.path.startsWith('secret/subkeys/app1/')),
+        'fields come from the subkeys endpoint',
+      );
+      assert.deepEqual(
+        vault.requests.filter((request) => request.path.startsWith('secret/data/')),
+        [],
+      );
       assert.equal(vault.writeRequests(), 0);
     });
   });
@@ -177,7 +216,11 @@ describe('cloud stores in the editor', function () {
         AWS_EC2_METADATA_DISABLED: 'true',
       });
       await useSettings({
-        secret: { type: 'aws-secret-manager', 'read-only': true, 'aws-secret-manager': { region: aws.region, 'endpoint-override': aws.url } },
+        secret: {
+          type: 'aws-secret-manager',
+          'read-only': true,
+          'aws-secret-manager': { region: aws.region, 'endpoint-override': aws.url },
+        },
       });
       await waitForTreeLabels('the AWS secrets in the tree', ['SUB_ONLY', 'COMPANY_WIDE', 'DB_CREDENTIALS'], ['SLACK_CHANNEL']);
     });
@@ -247,7 +290,11 @@ describe('cloud stores in the editor', function () {
       await useSettings({
         secret: { type: 'vault', 'read-only': true, vault: { address: vault.url, 'secret-path-prefix': 'app1' } },
         namespaces: {
-          'company.team.sub': { type: 'aws-secret-manager', 'read-only': true, 'aws-secret-manager': { region: aws.region, 'endpoint-override': aws.url } },
+          'company.team.sub': {
+            type: 'aws-secret-manager',
+            'read-only': true,
+            'aws-secret-manager': { region: aws.region, 'endpoint-override': aws.url },
+          },
         },
       });
       await waitForTreeLabels('both stores in the tree', ['GLOBAL_ONLY', 'SUB_ONLY'], ['SLACK_CHANNEL']);

@@ -16,7 +16,9 @@ describe('commands', () => {
     const encodedPath = path.join(path.dirname(envUri.fsPath), '.env_encoded');
     assert.ok(!fs.existsSync(encodedPath), 'encode/.env_encoded must not exist before the command');
     await vscode.commands.executeCommand('kestraSecrets.encodeEnvFile', envUri);
-    const fromEditor = await waitFor('encode/.env_encoded', () => (fs.existsSync(encodedPath) ? fs.readFileSync(encodedPath, 'utf8') : undefined));
+    const fromEditor = await waitFor('encode/.env_encoded', () =>
+      fs.existsSync(encodedPath) ? fs.readFileSync(encodedPath, 'utf8') : undefined,
+    );
 
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-encode-'));
     const cliOut = path.join(outDir, '.env_encoded');

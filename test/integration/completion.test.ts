@@ -1,13 +1,19 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
-import {
-  CANARY_FIELDS, VISIBLE_KEYS, activatedApi, assertNoCanary, openDocument, positionOf, revertAndClose,
-} from './helpers';
+import { CANARY_FIELDS, VISIBLE_KEYS, activatedApi, assertNoCanary, openDocument, positionOf, revertAndClose } from './helpers';
 
 /** Our items only: the editor may add word-based (Text) suggestions of its own. */
-async function secretCompletions(document: vscode.TextDocument, position: vscode.Position, trigger?: string): Promise<vscode.CompletionItem[]> {
+async function secretCompletions(
+  document: vscode.TextDocument,
+  position: vscode.Position,
+  trigger?: string,
+): Promise<vscode.CompletionItem[]> {
   const list = await vscode.commands.executeCommand<vscode.CompletionList>(
-    'vscode.executeCompletionItemProvider', document.uri, position, trigger, 100,
+    'vscode.executeCompletionItemProvider',
+    document.uri,
+    position,
+    trigger,
+    100,
   );
   return list.items.filter((item) => item.kind !== vscode.CompletionItemKind.Text);
 }
@@ -73,8 +79,13 @@ describe('completion', () => {
     const document = await openDocument('flows/company.team/typing.yml');
     const position = await appendLine(document, `    description: "{{ secret('DB_PASSWORD', namespace='`);
     const labels = (await secretCompletions(document, position, "'")).map(labelOf);
-    for (const namespace of ['company.team', 'company.team.sub']) assert.ok(labels.includes(namespace), `${namespace} in ${labels.join(', ')}`);
-    assert.deepEqual(labels.filter((label) => VISIBLE_KEYS.includes(label)), [], 'no keys where a namespace goes');
+    for (const namespace of ['company.team', 'company.team.sub'])
+      assert.ok(labels.includes(namespace), `${namespace} in ${labels.join(', ')}`);
+    assert.deepEqual(
+      labels.filter((label) => VISIBLE_KEYS.includes(label)),
+      [],
+      'no keys where a namespace goes',
+    );
   });
 
   it("respects an explicit namespace='…' argument", async () => {

@@ -1,7 +1,15 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import {
-  activatedApi, assertNoCanary, diagnosticCode, openDocument, positionOf, revertAndClose, secretDiagnostics, waitFor, workspaceUri,
+  activatedApi,
+  assertNoCanary,
+  diagnosticCode,
+  openDocument,
+  positionOf,
+  revertAndClose,
+  secretDiagnostics,
+  waitFor,
+  workspaceUri,
 } from './helpers';
 
 function at(diagnostics: vscode.Diagnostic[], code: string, start: vscode.Position): vscode.Diagnostic | undefined {
@@ -58,9 +66,17 @@ describe('diagnostics', () => {
     assert.equal(dynamic.range.start.line, dynamicLine);
     assert.notEqual(dynamic.severity, vscode.DiagnosticSeverity.Error, 'a dynamic key is not an error');
 
-    const quiet = [positionOf(document, 'COMMENTED_OUT').line, positionOf(document, 'RAW_ONLY').line, positionOf(document, "secret('API_TOKEN') }}").line];
+    const quiet = [
+      positionOf(document, 'COMMENTED_OUT').line,
+      positionOf(document, 'RAW_ONLY').line,
+      positionOf(document, "secret('API_TOKEN') }}").line,
+    ];
     const noisy = diagnostics.filter((diagnostic) => quiet.includes(diagnostic.range.start.line));
-    assert.deepEqual(noisy.map((d) => d.message), [], 'no problem for commented-out, raw or valid references');
+    assert.deepEqual(
+      noisy.map((d) => d.message),
+      [],
+      'no problem for commented-out, raw or valid references',
+    );
 
     for (const diagnostic of diagnostics) assertNoCanary(diagnostic.message, `diagnostic ${diagnosticCode(diagnostic)}`);
   });
@@ -81,7 +97,10 @@ describe('diagnostics', () => {
     const typo = positionOf(document, 'DB_PASWORD');
     const diagnostic = await waitFor('the DB_PASWORD diagnostic', () => at(secretDiagnostics(document.uri), 'missing-secret', typo));
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
-      'vscode.executeCodeActionProvider', document.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value,
+      'vscode.executeCodeActionProvider',
+      document.uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
     );
     const fix = actions.find((action) => action.edit && /DB_PASSWORD/.test(action.title));
     assert.ok(fix?.edit, `a quick fix to DB_PASSWORD, got: ${actions.map((action) => action.title).join(' | ')}`);

@@ -2,7 +2,17 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activatedApi, completionLabelsAfter, diagnosticCode, openDocument, positionOf, revertAndClose, secretDiagnostics, waitFor, workspaceRoot } from './helpers';
+import {
+  activatedApi,
+  completionLabelsAfter,
+  diagnosticCode,
+  openDocument,
+  positionOf,
+  revertAndClose,
+  secretDiagnostics,
+  waitFor,
+  workspaceRoot,
+} from './helpers';
 
 const FOLDER = 'flows/shapes';
 const TASK = ['  - id: log', '    type: io.kestra.plugin.core.log.Log'];
@@ -20,7 +30,7 @@ const FILES: Record<string, string> = {
     'namespace: team.two',
     'tasks:',
     ...TASK,
-    "    message: \"{{ secret('MISSING_IN_TWO') }}\"",
+    '    message: "{{ secret(\'MISSING_IN_TWO\') }}"',
     '',
   ].join('\n')}`,
   'described.yml': [
@@ -29,8 +39,8 @@ const FILES: Record<string, string> = {
     "description: This flow references no {{ secret('NAME') }} values",
     'tasks:',
     ...TASK,
-    "    description: \"Logs {{ secret('TASK_PROSE') }}\"",
-    "    message: \"{{ secret('MISSING_RENDERED') }}\"",
+    '    description: "Logs {{ secret(\'TASK_PROSE\') }}"',
+    '    message: "{{ secret(\'MISSING_RENDERED\') }}"',
     '',
   ].join('\n'),
   'unquoted.yml': [

@@ -139,7 +139,10 @@ export async function completionLabelsAfter(relative: string, line: string): Pro
   assert.ok(await vscode.workspace.applyEdit(edit));
   const last = document.lineCount - 1;
   const list = await vscode.commands.executeCommand<vscode.CompletionList>(
-    'vscode.executeCompletionItemProvider', document.uri, new vscode.Position(last, document.lineAt(last).text.length), "'",
+    'vscode.executeCompletionItemProvider',
+    document.uri,
+    new vscode.Position(last, document.lineAt(last).text.length),
+    "'",
   );
   await revertAndClose(document);
   return list.items
@@ -163,11 +166,15 @@ export function setProcessEnv(values: Record<string, string>): () => void {
 /** Waits until the tree shows every key in `present` and none in `absent` (30 s: a reload may list a store). */
 export async function waitForTreeLabels(what: string, present: string[], absent: string[] = []): Promise<TreeItemSnapshot[]> {
   const extensionApi = await activatedApi();
-  return waitFor(what, async () => {
-    const items = flattenTree(await extensionApi.treeItems());
-    const labels = new Set(items.map((item) => item.label));
-    return present.every((label) => labels.has(label)) && !absent.some((label) => labels.has(label)) ? items : undefined;
-  }, 30_000);
+  return waitFor(
+    what,
+    async () => {
+      const items = flattenTree(await extensionApi.treeItems());
+      const labels = new Set(items.map((item) => item.label));
+      return present.every((label) => labels.has(label)) && !absent.some((label) => labels.has(label)) ? items : undefined;
+    },
+    30_000,
+  );
 }
 
 /** The `viewItem` pattern under which package.json offers `command` on tree items (e.g. kestraSecrets.editSecret). */

@@ -6,7 +6,16 @@ import { decodeEncodedEnv, encodeDotenv, parseDotenv } from '../../src/core/dote
 import type { MoveResult, MoveToSecretArgs } from '../../src/extension/moveToSecret';
 import { startKestraServer, type FakeKestraServer } from '../fakes/kestraServer';
 import {
-  VISIBLE_KEYS, activatedApi, canaries, diagnosticCode, flattenTree, openDocument, secretDiagnostics, waitFor, workspaceRoot, workspaceUri,
+  VISIBLE_KEYS,
+  activatedApi,
+  canaries,
+  diagnosticCode,
+  flattenTree,
+  openDocument,
+  secretDiagnostics,
+  waitFor,
+  workspaceRoot,
+  workspaceUri,
 } from './helpers';
 
 /**
@@ -38,11 +47,19 @@ function plantFlow(): void {
 }
 
 async function hardcodedWarning(document: vscode.TextDocument): Promise<vscode.Diagnostic> {
-  return waitFor('the hardcoded-secret warning', () => secretDiagnostics(document.uri).find((diagnostic) => diagnosticCode(diagnostic) === 'hardcoded-secret'), 30_000);
+  return waitFor(
+    'the hardcoded-secret warning',
+    () => secretDiagnostics(document.uri).find((diagnostic) => diagnosticCode(diagnostic) === 'hardcoded-secret'),
+    30_000,
+  );
 }
 
 async function moveFixFor(document: vscode.TextDocument, warning: vscode.Diagnostic): Promise<MoveToSecretArgs> {
-  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, warning.range);
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+    'vscode.executeCodeActionProvider',
+    document.uri,
+    warning.range,
+  );
   const move = actions.find((action) => action.title === 'Move to secret…');
   assert.ok(move?.command, `"Move to secret…" is offered (got ${actions.map((action) => action.title).join(', ')})`);
   assert.equal(move.command.command, 'kestraSecrets.moveToSecret');
@@ -52,12 +69,17 @@ async function moveFixFor(document: vscode.TextDocument, warning: vscode.Diagnos
 /** The warning is gone once the flow was checked again, and the new reference resolves. */
 async function assertResolved(document: vscode.TextDocument): Promise<void> {
   const api = await activatedApi();
-  await waitFor('the warning to go', () =>
-    secretDiagnostics(document.uri).some((diagnostic) => diagnosticCode(diagnostic) === 'hardcoded-secret') ? undefined : true,
-  30_000);
+  await waitFor(
+    'the warning to go',
+    () => (secretDiagnostics(document.uri).some((diagnostic) => diagnosticCode(diagnostic) === 'hardcoded-secret') ? undefined : true),
+    30_000,
+  );
   await api.catalogReady();
   const codes = secretDiagnostics(document.uri).map(diagnosticCode);
-  assert.deepEqual(codes.filter((code) => code === 'hardcoded-secret' || code === 'missing-secret'), []);
+  assert.deepEqual(
+    codes.filter((code) => code === 'hardcoded-secret' || code === 'missing-secret'),
+    [],
+  );
 }
 
 /** Every workspace file but the env files the move was asked to write: none holds the value. */
@@ -113,12 +135,20 @@ describe('Move to secret (hardcoded credentials)', () => {
     assert.ok(!warning.message.includes(value));
     const args = await moveFixFor(document, warning);
 
-    const refused = await vscode.commands.executeCommand<MoveResult | undefined>('kestraSecrets.moveToSecret', { ...args, key: 'DB_PASSWORD', envFile: envPath() });
+    const refused = await vscode.commands.executeCommand<MoveResult | undefined>('kestraSecrets.moveToSecret', {
+      ...args,
+      key: 'DB_PASSWORD',
+      envFile: envPath(),
+    });
     assert.equal(refused, undefined, 'an existing key is refused');
     assert.equal(fs.readFileSync(envPath(), 'utf8'), originalEnv);
     assert.ok(document.getText().includes(value), 'the flow is unchanged after a refusal');
 
-    const result = await vscode.commands.executeCommand<MoveResult>('kestraSecrets.moveToSecret', { ...args, key: 'POSTGRES_PASSWORD', envFile: envPath() });
+    const result = await vscode.commands.executeCommand<MoveResult>('kestraSecrets.moveToSecret', {
+      ...args,
+      key: 'POSTGRES_PASSWORD',
+      envFile: envPath(),
+    });
     assert.deepEqual(result, { moved: ['POSTGRES_PASSWORD'], destination: 'env' });
 
     const env = parseDotenv(fs.readFileSync(envPath(), 'utf8')).entries;
@@ -145,16 +175,24 @@ describe('Move to secret (hardcoded credentials)', () => {
       fake = await startKestraServer({ edition: 'ee', readOnly: false, secrets: [{ namespace: 'company.team', key: 'TEAM_DB' }] });
       await settings().update('server', { url: fake.url, tenant: 'main' }, vscode.ConfigurationTarget.Global);
       const api = await activatedApi();
-      await waitFor('the server listing in the tree', async () => (flattenTree(await api.treeItems()).some((item) => item.label === 'TEAM_DB') ? true : undefined), 30_000);
+      await waitFor(
+        'the server listing in the tree',
+        async () => (flattenTree(await api.treeItems()).some((item) => item.label === 'TEAM_DB') ? true : undefined),
+        30_000,
+      );
     });
 
     after(async () => {
       await settings().update('server', undefined, vscode.ConfigurationTarget.Global);
       const api = await activatedApi();
-      await waitFor('the env secrets back in the tree', async () => {
-        const labels = flattenTree(await api.treeItems()).map((item) => item.label);
-        return VISIBLE_KEYS.every((key) => labels.includes(key)) && !labels.includes('TEAM_DB') ? true : undefined;
-      }, 30_000);
+      await waitFor(
+        'the env secrets back in the tree',
+        async () => {
+          const labels = flattenTree(await api.treeItems()).map((item) => item.label);
+          return VISIBLE_KEYS.every((key) => labels.includes(key)) && !labels.includes('TEAM_DB') ? true : undefined;
+        },
+        30_000,
+      );
       await fake?.stop();
     });
 
@@ -201,10 +239,19 @@ describe('Move to secret (hardcoded credentials)', () => {
         const document = await openDocument(relative);
         await hardcodedWarning(document);
         const before = fake.requests.length;
-        const result = await vscode.commands.executeCommand<MoveResult>('kestraSecrets.moveAllToSecrets', { uri: document.uri.toString(), confirmed: true });
+        const result = await vscode.commands.executeCommand<MoveResult>('kestraSecrets.moveAllToSecrets', {
+          uri: document.uri.toString(),
+          confirmed: true,
+        });
         assert.deepEqual(result, { moved: ['API_TOKEN'], destination: 'store' });
-        const carrying = fake.requests.slice(before).filter((request) => request.url.includes(token) || (request.bodyText ?? '').includes(token));
-        assert.deepEqual(carrying.map((request) => request.method), ['PUT'], 'the same value is stored once');
+        const carrying = fake.requests
+          .slice(before)
+          .filter((request) => request.url.includes(token) || (request.bodyText ?? '').includes(token));
+        assert.deepEqual(
+          carrying.map((request) => request.method),
+          ['PUT'],
+          'the same value is stored once',
+        );
         assert.ok(document.getText().includes(`Authorization: "Bearer {{ secret('API_TOKEN') }}"`));
         assert.ok(document.getText().includes(`uri: "https://etl:{{ secret('API_TOKEN') }}@api.acme.io/export"`));
         await assertResolved(document);
@@ -226,16 +273,24 @@ describe('Move to secret (hardcoded credentials)', () => {
       fake = await startKestraServer({ edition: 'ee', readOnly: true, secrets: [{ namespace: 'company.team', key: 'TEAM_DB' }] });
       await settings().update('server', { url: fake.url, tenant: 'main' }, vscode.ConfigurationTarget.Global);
       const api = await activatedApi();
-      await waitFor('the server listing in the tree', async () => (flattenTree(await api.treeItems()).some((item) => item.label === 'TEAM_DB') ? true : undefined), 30_000);
+      await waitFor(
+        'the server listing in the tree',
+        async () => (flattenTree(await api.treeItems()).some((item) => item.label === 'TEAM_DB') ? true : undefined),
+        30_000,
+      );
     });
 
     after(async () => {
       await settings().update('server', undefined, vscode.ConfigurationTarget.Global);
       const api = await activatedApi();
-      await waitFor('the env secrets back in the tree', async () => {
-        const labels = flattenTree(await api.treeItems()).map((item) => item.label);
-        return VISIBLE_KEYS.every((key) => labels.includes(key)) && !labels.includes('TEAM_DB') ? true : undefined;
-      }, 30_000);
+      await waitFor(
+        'the env secrets back in the tree',
+        async () => {
+          const labels = flattenTree(await api.treeItems()).map((item) => item.label);
+          return VISIBLE_KEYS.every((key) => labels.includes(key)) && !labels.includes('TEAM_DB') ? true : undefined;
+        },
+        30_000,
+      );
       await fake?.stop();
     });
 

@@ -40,14 +40,19 @@ describe('Pebble syntax errors in the editor', () => {
     assert.deepEqual(onLine.map(diagnosticCode), ['pebble-syntax'], `only the syntax error on its line, got ${summary(onLine)}`);
 
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
-      'vscode.executeCodeActionProvider', document.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value,
+      'vscode.executeCodeActionProvider',
+      document.uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
     );
     const fix = actions.find((action) => action.edit && action.title.includes('{% raw %}'));
     assert.ok(fix?.edit, `an escape quick fix, got: ${actions.map((action) => action.title).join(' | ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.equal(document.lineAt(end.line).text, `    commands: "echo \${% raw %}{#{% endraw %}arr[@]} {{ secret('NOT_THERE') }}"`);
     await waitFor('the syntax error to give way to the missing secret', () => {
-      const codes = secretDiagnostics(document.uri).filter((d) => d.range.start.line === end.line).map(diagnosticCode);
+      const codes = secretDiagnostics(document.uri)
+        .filter((d) => d.range.start.line === end.line)
+        .map(diagnosticCode);
       return codes.length === 1 && codes[0] === 'missing-secret' ? true : undefined;
     });
   });
@@ -56,13 +61,25 @@ describe('Pebble syntax errors in the editor', () => {
     const document = await openDocument('flows/company.team/typing.yml');
     const position = await appendLine(document, `    script: "{{ secret('DB_"`);
     const cursor = position.translate(0, -1);
-    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', document.uri, cursor, "'", 100);
-    const labels = list.items.filter((item) => item.kind !== vscode.CompletionItemKind.Text).map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      document.uri,
+      cursor,
+      "'",
+      100,
+    );
+    const labels = list.items
+      .filter((item) => item.kind !== vscode.CompletionItemKind.Text)
+      .map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
     assert.deepEqual([...labels].sort(), [...VISIBLE_KEYS].sort());
     const diagnostics = await waitFor('the pebble-syntax diagnostic of the half-typed call', () => {
       const found = secretDiagnostics(document.uri).filter((d) => d.range.start.line === position.line);
       return found.some((d) => diagnosticCode(d) === 'pebble-syntax') ? found : undefined;
     });
-    assert.deepEqual(diagnostics.map(diagnosticCode), ['pebble-syntax'], `no missing secret for a half-typed key, got ${summary(diagnostics)}`);
+    assert.deepEqual(
+      diagnostics.map(diagnosticCode),
+      ['pebble-syntax'],
+      `no missing secret for a half-typed key, got ${summary(diagnostics)}`,
+    );
   });
 });

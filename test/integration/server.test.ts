@@ -2,7 +2,16 @@ import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import { startKestraServer, type FakeKestraServer } from '../fakes/kestraServer';
 import {
-  EXTENSION_ID, VISIBLE_KEYS, activatedApi, completionLabelsAfter, flattenTree, hoverText, openDocument, positionOf, revertAndClose, waitFor,
+  EXTENSION_ID,
+  VISIBLE_KEYS,
+  activatedApi,
+  completionLabelsAfter,
+  flattenTree,
+  hoverText,
+  openDocument,
+  positionOf,
+  revertAndClose,
+  waitFor,
 } from './helpers';
 
 /** Kestra Enterprise over its REST API (a loopback fake): namespaces see their own secrets, then their parents'. */
@@ -24,31 +33,42 @@ describe('a writable Kestra Enterprise server', () => {
     fake = await startKestraServer({ edition: 'ee', readOnly: false, secrets: SERVER_SECRETS });
     await settings().update('server', { url: fake.url, tenant: 'main' }, vscode.ConfigurationTarget.Global);
     const api = await activatedApi();
-    await waitFor('the server listing in the tree', async () => {
-      const labels = flattenTree(await api.treeItems()).map((item) => item.label);
-      return labels.includes('SUB_ONLY') && labels.includes('SHARED_TOKEN') ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'the server listing in the tree',
+      async () => {
+        const labels = flattenTree(await api.treeItems()).map((item) => item.label);
+        return labels.includes('SUB_ONLY') && labels.includes('SHARED_TOKEN') ? true : undefined;
+      },
+      30_000,
+    );
   });
 
   after(async () => {
     await settings().update('server', undefined, vscode.ConfigurationTarget.Global);
     const api = await activatedApi();
-    await waitFor('the env secrets back in the tree', async () => {
-      const labels = flattenTree(await api.treeItems()).map((item) => item.label);
-      return VISIBLE_KEYS.every((key) => labels.includes(key)) && !labels.includes('SUB_ONLY') ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'the env secrets back in the tree',
+      async () => {
+        const labels = flattenTree(await api.treeItems()).map((item) => item.label);
+        return VISIBLE_KEYS.every((key) => labels.includes(key)) && !labels.includes('SUB_ONLY') ? true : undefined;
+      },
+      30_000,
+    );
     await fake?.stop();
   });
 
   it("completes exactly the keys visible to each flow's namespace, inherited ones included", async () => {
-    assert.deepEqual(
-      await completionLabelsAfter('flows/company.team.sub/report.yml', `    description: "{{ secret('`),
-      ['COMPANY_WIDE', 'SHARED_TOKEN', 'SUB_ONLY', 'TEAM_DB'],
-    );
-    assert.deepEqual(
-      await completionLabelsAfter('flows/company.team/typing.yml', `    description: "{{ secret('`),
-      ['COMPANY_WIDE', 'SHARED_TOKEN', 'TEAM_DB'],
-    );
+    assert.deepEqual(await completionLabelsAfter('flows/company.team.sub/report.yml', `    description: "{{ secret('`), [
+      'COMPANY_WIDE',
+      'SHARED_TOKEN',
+      'SUB_ONLY',
+      'TEAM_DB',
+    ]);
+    assert.deepEqual(await completionLabelsAfter('flows/company.team/typing.yml', `    description: "{{ secret('`), [
+      'COMPANY_WIDE',
+      'SHARED_TOKEN',
+      'TEAM_DB',
+    ]);
   });
 
   it('hover tells which namespace a key resolves from and what it shadows', async () => {
@@ -57,7 +77,9 @@ describe('a writable Kestra Enterprise server', () => {
     edit.insert(document.uri, document.lineAt(document.lineCount - 1).range.end, `\n    description: "{{ secret('TEAM_DB') }}"`);
     assert.ok(await vscode.workspace.applyEdit(edit));
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
-      'vscode.executeHoverProvider', document.uri, positionOf(document, "secret('TEAM_DB')", "secret('TE".length),
+      'vscode.executeHoverProvider',
+      document.uri,
+      positionOf(document, "secret('TEAM_DB')", "secret('TE".length),
     );
     const text = hoverText(hovers);
     await revertAndClose(document);

@@ -60,7 +60,9 @@ describe('secrets tree', () => {
   it('shows the read-only backend with a lock', async () => {
     const api = await activatedApi();
     const roots = await api.treeItems();
-    assert.ok(roots.some((root) => root.icon === 'lock' || /read-only/i.test(`${root.description ?? ''} ${root.tooltip ?? ''}`)),
-      `a backend root marked read-only, got ${roots.map((root) => `${root.label}[${root.icon}] ${root.description ?? ''}`).join('; ')}`);
+    assert.ok(
+      roots.some((root) => root.icon === 'lock' || /read-only/i.test(`${root.description ?? ''} ${root.tooltip ?? ''}`)),
+      `a backend root marked read-only, got ${roots.map((root) => `${root.label}[${root.icon}] ${root.description ?? ''}`).join('; ')}`,
+    );
   });
 });

@@ -14,16 +14,24 @@ describe('an untrusted workspace', function () {
 
   before(async function () {
     if (vscode.workspace.isTrusted) this.skip();
-    fake = await startKestraServer({ edition: 'ee', readOnly: false, secrets: [{ namespace: 'company.team', key: 'FROM_WORKSPACE_SERVER' }] });
+    fake = await startKestraServer({
+      edition: 'ee',
+      readOnly: false,
+      secrets: [{ namespace: 'company.team', key: 'FROM_WORKSPACE_SERVER' }],
+    });
     const root = workspaceRoot();
     fs.mkdirSync(path.join(root, '.vscode'), { recursive: true });
     // diagnostics.enabled is not restricted: seeing its workspace value proves the file was read.
-    fs.writeFileSync(path.join(root, '.vscode', 'settings.json'), JSON.stringify({
-      'kestraSecrets.server': { url: fake.url, tenant: 'main' },
-      'kestraSecrets.diagnostics.enabled': true,
-    }));
+    fs.writeFileSync(
+      path.join(root, '.vscode', 'settings.json'),
+      JSON.stringify({
+        'kestraSecrets.server': { url: fake.url, tenant: 'main' },
+        'kestraSecrets.diagnostics.enabled': true,
+      }),
+    );
     await waitFor('the workspace settings to be read', () =>
-      vscode.workspace.getConfiguration('kestraSecrets').inspect('diagnostics.enabled')?.workspaceValue === true ? true : undefined);
+      vscode.workspace.getConfiguration('kestraSecrets').inspect('diagnostics.enabled')?.workspaceValue === true ? true : undefined,
+    );
   });
 
   after(async () => {
@@ -38,7 +46,11 @@ describe('an untrusted workspace', function () {
     const labels = flattenTree(await api.treeItems()).map((item) => item.label);
     for (const key of VISIBLE_KEYS) assert.ok(labels.includes(key), `${key} listed; got ${labels.join(', ')}`);
     assert.ok(!labels.includes('FROM_WORKSPACE_SERVER'), 'the workspace-supplied server was used');
-    assert.deepEqual(fake?.requests.map((request) => request.path), [], 'no request may reach a workspace-supplied endpoint');
+    assert.deepEqual(
+      fake?.requests.map((request) => request.path),
+      [],
+      'no request may reach a workspace-supplied endpoint',
+    );
   });
 
   it('reads no Compose env_file outside the workspace folder, and names the entry', async () => {
@@ -47,14 +59,23 @@ describe('an untrusted workspace', function () {
     const original = fs.readFileSync(composeFile, 'utf8');
     const outsideFile = path.join(path.dirname(root), 'outside-untrusted.env_encoded');
     fs.writeFileSync(outsideFile, 'SECRET_FROM_OUTSIDE_WORKSPACE=b3V0c2lkZQ==\n');
-    fs.writeFileSync(composeFile, original.replace('    env_file: .env_encoded\n', '    env_file:\n      - .env_encoded\n      - ../outside-untrusted.env_encoded\n'));
+    fs.writeFileSync(
+      composeFile,
+      original.replace('    env_file: .env_encoded\n', '    env_file:\n      - .env_encoded\n      - ../outside-untrusted.env_encoded\n'),
+    );
     try {
       const api = await activatedApi();
-      const diagnostic = await waitFor('a problem on the env_file entry outside the workspace', async () => {
-        await vscode.commands.executeCommand('kestraSecrets.refresh');
-        await api.catalogReady();
-        return vscode.languages.getDiagnostics(vscode.Uri.file(composeFile)).find((item) => /outside the workspace folder/.test(item.message));
-      }, 20_000);
+      const diagnostic = await waitFor(
+        'a problem on the env_file entry outside the workspace',
+        async () => {
+          await vscode.commands.executeCommand('kestraSecrets.refresh');
+          await api.catalogReady();
+          return vscode.languages
+            .getDiagnostics(vscode.Uri.file(composeFile))
+            .find((item) => /outside the workspace folder/.test(item.message));
+        },
+        20_000,
+      );
       assert.match(diagnostic.message, /\.\.\/outside-untrusted\.env_encoded/);
       const labels = flattenTree(await api.treeItems()).map((item) => item.label);
       assert.ok(!labels.includes('FROM_OUTSIDE_WORKSPACE'), 'a file outside the untrusted workspace was read');
@@ -69,10 +90,15 @@ describe('an untrusted workspace', function () {
     const settingsFile = path.join(workspaceRoot(), '.vscode', 'settings.json');
     const original = fs.readFileSync(settingsFile, 'utf8');
     // cache.ttlSeconds is not restricted: seeing its workspace value proves the file was read.
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(original), 'kestraSecrets.readValuesForSubkeys': true, 'kestraSecrets.cache.ttlSeconds': 61 }));
+    fs.writeFileSync(
+      settingsFile,
+      JSON.stringify({ ...JSON.parse(original), 'kestraSecrets.readValuesForSubkeys': true, 'kestraSecrets.cache.ttlSeconds': 61 }),
+    );
     try {
       const config = () => vscode.workspace.getConfiguration('kestraSecrets');
-      await waitFor('the workspace settings to be read', () => (config().inspect('cache.ttlSeconds')?.workspaceValue === 61 ? true : undefined));
+      await waitFor('the workspace settings to be read', () =>
+        config().inspect('cache.ttlSeconds')?.workspaceValue === 61 ? true : undefined,
+      );
       assert.equal(config().get('readValuesForSubkeys'), false, 'VS Code applied a restricted workspace setting in an untrusted workspace');
     } finally {
       fs.writeFileSync(settingsFile, original);
@@ -87,13 +113,21 @@ describe('an untrusted workspace', function () {
     await config.update('configFile', 'custom/team.yml', vscode.ConfigurationTarget.Global);
     try {
       const api = await activatedApi();
-      const explained = await waitFor('the tree to explain that the file waits for trust', async () => {
-        await vscode.commands.executeCommand('kestraSecrets.refresh');
-        const items = flattenTree(await api.treeItems());
-        return items.find((item) => /trust/i.test(`${item.label} ${item.tooltip ?? ''}`));
-      }, 20_000);
+      const explained = await waitFor(
+        'the tree to explain that the file waits for trust',
+        async () => {
+          await vscode.commands.executeCommand('kestraSecrets.refresh');
+          const items = flattenTree(await api.treeItems());
+          return items.find((item) => /trust/i.test(`${item.label} ${item.tooltip ?? ''}`));
+        },
+        20_000,
+      );
       assert.match(explained.label + (explained.tooltip ?? ''), /team\.yml/);
-      assert.deepEqual(fake.requests.map((request) => request.path), [], 'no request may reach an endpoint from a file inside the untrusted workspace');
+      assert.deepEqual(
+        fake.requests.map((request) => request.path),
+        [],
+        'no request may reach an endpoint from a file inside the untrusted workspace',
+      );
     } finally {
       await config.update('configFile', undefined, vscode.ConfigurationTarget.Global);
       fs.rmSync(path.join(workspaceRoot(), 'custom'), { recursive: true, force: true });
@@ -104,12 +138,20 @@ describe('an untrusted workspace', function () {
     assert.ok(fake);
     fs.writeFileSync(path.join(workspaceRoot(), 'kestra-secrets.yml'), `server:\n  url: ${fake.url}\n  tenant: main\n`);
     const api = await activatedApi();
-    const explained = await waitFor('the tree to explain the untrusted configuration', async () => {
-      await vscode.commands.executeCommand('kestraSecrets.refresh');
-      const items = flattenTree(await api.treeItems());
-      return items.find((item) => /trust/i.test(`${item.label} ${item.tooltip ?? ''}`));
-    }, 20_000);
+    const explained = await waitFor(
+      'the tree to explain the untrusted configuration',
+      async () => {
+        await vscode.commands.executeCommand('kestraSecrets.refresh');
+        const items = flattenTree(await api.treeItems());
+        return items.find((item) => /trust/i.test(`${item.label} ${item.tooltip ?? ''}`));
+      },
+      20_000,
+    );
     assert.match(explained.label + (explained.tooltip ?? ''), /kestra-secrets\.yml/);
-    assert.deepEqual(fake.requests.map((request) => request.path), [], 'no request may reach a workspace-supplied endpoint');
+    assert.deepEqual(
+      fake.requests.map((request) => request.path),
+      [],
+      'no request may reach a workspace-supplied endpoint',
+    );
   });
 });

@@ -13,18 +13,22 @@ describe('workspace changes', () => {
   it('checks a flow created on disk, and forgets it once deleted', async () => {
     const file = path.join(workspaceRoot(), 'flows', 'company.team', 'added-later.yml');
     const uri = vscode.Uri.file(file);
-    fs.writeFileSync(file, [
-      'id: added_later',
-      'namespace: company.team',
-      'tasks:',
-      '  - id: log',
-      '    type: io.kestra.plugin.core.log.Log',
-      `    message: "{{ secret('NOT_DEFINED_ANYWHERE') }}"`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        'id: added_later',
+        'namespace: company.team',
+        'tasks:',
+        '  - id: log',
+        '    type: io.kestra.plugin.core.log.Log',
+        `    message: "{{ secret('NOT_DEFINED_ANYWHERE') }}"`,
+        '',
+      ].join('\n'),
+    );
     try {
       const diagnostic = await waitFor('a diagnostic on the new flow', () =>
-        secretDiagnostics(uri).find((candidate) => diagnosticCode(candidate) === 'missing-secret'));
+        secretDiagnostics(uri).find((candidate) => diagnosticCode(candidate) === 'missing-secret'),
+      );
       assert.equal(diagnostic.range.start.line, 5);
       assert.match(diagnostic.message, /NOT_DEFINED_ANYWHERE/);
     } finally {
@@ -42,10 +46,14 @@ describe('workspace changes', () => {
     assert.ok(missing(), 'MISSING_KEY is reported before the change');
     fs.writeFileSync(encoded, `${original}SECRET_MISSING_KEY=${Buffer.from('now defined').toString('base64')}\n`);
     try {
-      await waitFor('MISSING_KEY to be found', async () => {
-        const tree = JSON.stringify(await api.treeItems());
-        return !missing() && tree.includes('MISSING_KEY') ? true : undefined;
-      }, 20_000);
+      await waitFor(
+        'MISSING_KEY to be found',
+        async () => {
+          const tree = JSON.stringify(await api.treeItems());
+          return !missing() && tree.includes('MISSING_KEY') ? true : undefined;
+        },
+        20_000,
+      );
     } finally {
       fs.writeFileSync(encoded, original);
     }

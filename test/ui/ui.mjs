@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { extensionId, testResultsDir, vsixPath } from '../../scripts/vscode/paths.mjs';
 import {
-  copyWorkspace, createRunDir, delay, installVsix, launchBrowser, removeRunDir, startCodeServer, workbenchUrl, writeUserSettings,
+  copyWorkspace,
+  createRunDir,
+  delay,
+  installVsix,
+  launchBrowser,
+  removeRunDir,
+  startCodeServer,
+  workbenchUrl,
+  writeUserSettings,
 } from '../../scripts/vscode/server.mjs';
 import { scanForCanary, testWorkspace, workspaceCanaries } from '../../scripts/vscode/workspace.mjs';
 
@@ -77,9 +85,9 @@ async function waitForEditorLine(page, text, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   let lines = [];
   while (Date.now() < deadline) {
-    lines = await page.locator('.editor-instance .view-line').evaluateAll(
-      (elements) => elements.map((element) => (element.textContent ?? '').replace(/\u00a0/g, ' ')),
-    );
+    lines = await page
+      .locator('.editor-instance .view-line')
+      .evaluateAll((elements) => elements.map((element) => (element.textContent ?? '').replace(/\u00a0/g, ' ')));
     if (lines.some((line) => line.includes(text))) return;
     await delay(200);
   }
@@ -261,9 +269,9 @@ const checks = [
       for (const key of VISIBLE_KEYS) assert.ok(labels.includes(key), `the tree shows ${key}; rows: ${labels.join(', ')}`);
       const locks = await page.locator(SELECTORS.lockIcons).count();
       assert.ok(locks >= VISIBLE_KEYS.length, `${locks} lock icons for ${VISIBLE_KEYS.length} read-only secrets`);
-      const titleActions = await page.locator('.part.sidebar .title-actions .action-label').evaluateAll(
-        (elements) => elements.map((element) => element.getAttribute('aria-label') ?? ''),
-      );
+      const titleActions = await page
+        .locator('.part.sidebar .title-actions .action-label')
+        .evaluateAll((elements) => elements.map((element) => element.getAttribute('aria-label') ?? ''));
       assert.ok(!titleActions.some((label) => /create/i.test(label)), `no Create action when read-only: ${titleActions.join(', ')}`);
       assertNoCanaryOnScreen(await page.locator('body').innerText(), 'the Secrets view');
     },
@@ -339,7 +347,10 @@ async function startFakeKestraServer() {
   return startKestraServer({
     edition: 'ee',
     readOnly: false,
-    secrets: [{ namespace: 'company.team', key: 'TEAM_DB' }, { namespace: 'company.team.sub', key: 'SUB_ONLY' }],
+    secrets: [
+      { namespace: 'company.team', key: 'TEAM_DB' },
+      { namespace: 'company.team.sub', key: 'SUB_ONLY' },
+    ],
   });
 }
 
@@ -352,7 +363,11 @@ async function expandUntilShown(page, labels, timeoutMs = 20_000) {
     if (labels.every((label) => shown.includes(label))) break;
     const collapsed = page.locator(`${SELECTORS.treeRows}[aria-expanded="false"]`);
     for (let index = (await collapsed.count()) - 1; index >= 0; index--) {
-      await collapsed.nth(index).locator('.monaco-tl-twistie').click().catch(() => undefined);
+      await collapsed
+        .nth(index)
+        .locator('.monaco-tl-twistie')
+        .click()
+        .catch(() => undefined);
     }
     await delay(300);
   }
@@ -412,8 +427,11 @@ export async function runUiChecks({ keep = false, onCleanup = () => () => undefi
     await server.stop();
     stopServer();
   }
-  const leaks = scanForCanary([run.userDataDir, workspace], workspaceCanaries(testWorkspace),
-    (path) => path.startsWith(workspace) && /\/\.env(_encoded)?$/.test(path));
+  const leaks = scanForCanary(
+    [run.userDataDir, workspace],
+    workspaceCanaries(testWorkspace),
+    (path) => path.startsWith(workspace) && /\/\.env(_encoded)?$/.test(path),
+  );
   for (const leak of leaks) log(`✖ CANARY LEAK: ${leak}`);
   log(`${checks.length - failures} passing, ${failures} failing`);
   return { ok: failures === 0 && leaks.length === 0, failures, leaks };

@@ -22,7 +22,10 @@ describe('AWS Secrets Manager backend against the fake', () => {
   let logLines: string[];
   const backends: SecretBackend[] = [];
 
-  const config = (overrides: Partial<SecretBackendConfig> = {}, aws: Partial<NonNullable<SecretBackendConfig['aws']>> = {}): SecretBackendConfig => ({
+  const config = (
+    overrides: Partial<SecretBackendConfig> = {},
+    aws: Partial<NonNullable<SecretBackendConfig['aws']>> = {},
+  ): SecretBackendConfig => ({
     type: 'aws-secret-manager',
     readOnly: false,
     tags: {},
@@ -88,12 +91,20 @@ describe('AWS Secrets Manager backend against the fake', () => {
     fake.seed('p1', 'x', { namespace: 'ns', key: 'PROD', application: 'kestra-production', prefix: 'kestra' });
     fake.seed('p2', 'x', { namespace: 'ns', key: 'PROD_HIDDEN', application: 'kestra-production', hidden: 'yes', prefix: 'kestra' });
     fake.seed('s1', 'x', { namespace: 'ns', key: 'STAGING', application: 'kestra-staging', prefix: 'kestra' });
-    const filtered = backend(config({ readOnly: true, filterOnTags: { application: 'kestra-production' }, excludedTags: { hidden: 'yes' } }));
+    const filtered = backend(
+      config({ readOnly: true, filterOnTags: { application: 'kestra-production' }, excludedTags: { hidden: 'yes' } }),
+    );
     assert.deepEqual(keys(await filtered.list('ns')), ['PROD']);
     assert.deepEqual(await filtered.listNamespaces(), ['ns']);
     const list = fake.requests.filter((request) => request.target === 'ListSecrets');
-    assert.deepEqual(list[0]!.body.Filters, [{ Key: 'tag-key', Values: ['namespace'] }, { Key: 'tag-value', Values: ['ns'] }]);
-    assert.deepEqual(list[1]!.body.Filters, [{ Key: 'tag-key', Values: ['namespace'] }, { Key: 'tag-value', Values: ['kestra-production'] }]);
+    assert.deepEqual(list[0]!.body.Filters, [
+      { Key: 'tag-key', Values: ['namespace'] },
+      { Key: 'tag-value', Values: ['ns'] },
+    ]);
+    assert.deepEqual(list[1]!.body.Filters, [
+      { Key: 'tag-key', Values: ['namespace'] },
+      { Key: 'tag-value', Values: ['kestra-production'] },
+    ]);
   });
 
   it('filter-on-prefix derives keys from names, with and without keep-prefix', async () => {
@@ -106,7 +117,11 @@ describe('AWS Secrets Manager backend against the fake', () => {
     const keep = backend(config({ readOnly: true, filterOnPrefix: { prefix: 'prod_', keepPrefix: true } }));
     assert.deepEqual(keys(await keep.list('company.team')), ['prod_API', 'prod_DB_PASSWORD']);
     assert.deepEqual(fake.requests.find((request) => request.target === 'ListSecrets')!.body.Filters, [{ Key: 'name', Values: ['prod_'] }]);
-    assert.deepEqual(serverFilters(config({ filterOnPrefix: { prefix: '!neg', keepPrefix: false } })), [], 'values AWS would misread are not sent');
+    assert.deepEqual(
+      serverFilters(config({ filterOnPrefix: { prefix: '!neg', keepPrefix: false } })),
+      [],
+      'values AWS would misread are not sent',
+    );
   });
 
   it('managed mode creates, updates, reveals, deletes and re-creates with Kestra tags and a documented name', async () => {
@@ -115,7 +130,13 @@ describe('AWS Secrets Manager backend against the fake', () => {
     const stored = fake.secrets.get('kestra/main/company.team/DB_PASSWORD');
     assert.ok(stored);
     assert.equal(stored.value, 's3cret');
-    assert.deepEqual(Object.fromEntries(stored.tags.map((tag) => [tag.Key, tag.Value])), { team: 'data', namespace: 'company.team', key: 'DB_PASSWORD', prefix: 'kestra', tenant: 'main' });
+    assert.deepEqual(Object.fromEntries(stored.tags.map((tag) => [tag.Key, tag.Value])), {
+      team: 'data',
+      namespace: 'company.team',
+      key: 'DB_PASSWORD',
+      prefix: 'kestra',
+      tenant: 'main',
+    });
     assert.equal(stored.description, 'db');
     await managed.put('company.team', 'DB_PASSWORD', 'n3w');
     assert.equal(fake.count('CreateSecret'), 1);
@@ -160,7 +181,10 @@ describe('AWS Secrets Manager backend against the fake', () => {
     it('uses credentials from SecretStorage when the configuration has none', async () => {
       fake.seed('x', 'v', { namespace: 'ns', key: 'K', prefix: 'kestra' });
       const [known] = fake.credentials;
-      const stored = backend(config({}, { accessKeyId: undefined, secretKeyId: undefined }), context({ credentials: { accessKeyId: known!.accessKeyId, secretAccessKey: known!.secretAccessKey } }));
+      const stored = backend(
+        config({}, { accessKeyId: undefined, secretKeyId: undefined }),
+        context({ credentials: { accessKeyId: known!.accessKeyId, secretAccessKey: known!.secretAccessKey } }),
+      );
       assert.deepEqual(keys(await stored.list('ns')), ['K']);
       assert.equal(fake.requests.at(-1)!.accessKeyId, known!.accessKeyId);
     });
@@ -184,11 +208,17 @@ describe('AWS Secrets Manager backend against the fake', () => {
 
     it('checks session tokens and reports unknown keys as auth errors with a hint', async () => {
       await fake.close();
-      fake = await startAwsSecretsManager({ credentials: [{ accessKeyId: 'ASIATEMP', secretAccessKey: 'temp-secret', sessionToken: 'session-1' }] });
+      fake = await startAwsSecretsManager({
+        credentials: [{ accessKeyId: 'ASIATEMP', secretAccessKey: 'temp-secret', sessionToken: 'session-1' }],
+      });
       const withToken = backend(config({}, { accessKeyId: 'ASIATEMP', secretKeyId: 'temp-secret', sessionToken: 'session-1' }));
       assert.deepEqual(await withToken.list('ns'), []);
       const stale = backend(config({}, { accessKeyId: 'ASIATEMP', secretKeyId: 'temp-secret', sessionToken: 'expired' }));
-      await assert.rejects(stale.list('ns'), (error: BackendError) => error.kind === 'auth' && /aws sso login/.test(error.message) && /AWS Secrets Manager \(eu-west-1\)/.test(error.message));
+      await assert.rejects(
+        stale.list('ns'),
+        (error: BackendError) =>
+          error.kind === 'auth' && /aws sso login/.test(error.message) && /AWS Secrets Manager \(eu-west-1\)/.test(error.message),
+      );
       const unknown = backend(config({}, { accessKeyId: 'AKIANOBODY', secretKeyId: 'x' }));
       await assert.rejects(unknown.list('ns'), (error: BackendError) => error.kind === 'auth' && !/\n\s+at /.test(error.message));
     });
@@ -202,7 +232,10 @@ describe('AWS Secrets Manager backend against the fake', () => {
       assert.deepEqual(keys(await backend(config()).list('ns')), ['K']);
       assert.equal(fake.count('ListSecrets'), 3);
       fake.inject({ kind: 'throttle', count: 3 });
-      await assert.rejects(backend(config()).list('ns'), (error: BackendError) => error.kind === 'throttled' && error.operation === 'list secrets of ns');
+      await assert.rejects(
+        backend(config()).list('ns'),
+        (error: BackendError) => error.kind === 'throttled' && error.operation === 'list secrets of ns',
+      );
       fake.inject({ kind: 'access-denied', count: 1 });
       await assert.rejects(backend(config()).list('ns'), (error: BackendError) => error.kind === 'permission');
     });
@@ -211,7 +244,10 @@ describe('AWS Secrets Manager backend against the fake', () => {
       fake.inject({ kind: 'hang', count: 10 });
       const started = Date.now();
       const impatient = backend(config(), context({ env: { KESTRA_SECRETS_TIMEOUT_MS: '300' } }));
-      await assert.rejects(impatient.list('ns'), (error: BackendError) => error.kind === 'timeout' && /No answer from http:\/\/127\.0\.0\.1/.test(error.message));
+      await assert.rejects(
+        impatient.list('ns'),
+        (error: BackendError) => error.kind === 'timeout' && /No answer from http:\/\/127\.0\.0\.1/.test(error.message),
+      );
       assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
       assert.ok(fake.count('ListSecrets') <= 3);
     });
@@ -222,7 +258,10 @@ describe('AWS Secrets Manager backend against the fake', () => {
       const port = (closed.address() as net.AddressInfo).port;
       await new Promise<void>((resolve) => closed.close(() => resolve()));
       const nowhere = backend(config({}, { endpointOverride: `http://127.0.0.1:${port}` }));
-      await assert.rejects(nowhere.list('ns'), (error: BackendError) => error.kind === 'unreachable' && error.message.includes(`127.0.0.1:${port}`));
+      await assert.rejects(
+        nowhere.list('ns'),
+        (error: BackendError) => error.kind === 'unreachable' && error.message.includes(`127.0.0.1:${port}`),
+      );
     });
   });
 
@@ -231,19 +270,46 @@ describe('AWS Secrets Manager backend against the fake', () => {
     beforeEach(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-aws-cli-'));
       fs.mkdirSync(path.join(dir, 'flows'));
-      fs.writeFileSync(path.join(dir, 'flows', 'flow.yml'), [
-        'id: f', 'namespace: company.team', 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.log.Log',
-        `    message: "{{ secret('DB_PASSWORD') }} {{ secret('API_TOKEN') }} {{ secret('MISSING_ONE') }}"`, '',
-      ].join('\n'));
+      fs.writeFileSync(
+        path.join(dir, 'flows', 'flow.yml'),
+        [
+          'id: f',
+          'namespace: company.team',
+          'tasks:',
+          '  - id: t',
+          '    type: io.kestra.plugin.core.log.Log',
+          `    message: "{{ secret('DB_PASSWORD') }} {{ secret('API_TOKEN') }} {{ secret('MISSING_ONE') }}"`,
+          '',
+        ].join('\n'),
+      );
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     const writeConfig = (lines: string[]) => {
       const file = path.join(dir, 'application.yml');
-      fs.writeFileSync(file, ['kestra:', '  secret:', '    type: aws-secret-manager', ...lines.map((line) => `    ${line}`), '    aws-secret-manager:', `      region: ${fake.region}`, `      endpoint-override: ${fake.url}`, '      access-key-id: ${TEST_AWS_KEY}', '      secret-key-id: ${TEST_AWS_SECRET}', ''].join('\n'));
+      fs.writeFileSync(
+        file,
+        [
+          'kestra:',
+          '  secret:',
+          '    type: aws-secret-manager',
+          ...lines.map((line) => `    ${line}`),
+          '    aws-secret-manager:',
+          `      region: ${fake.region}`,
+          `      endpoint-override: ${fake.url}`,
+          '      access-key-id: ${TEST_AWS_KEY}',
+          '      secret-key-id: ${TEST_AWS_SECRET}',
+          '',
+        ].join('\n'),
+      );
       return file;
     };
-    const env = () => ({ AWS_EC2_METADATA_DISABLED: 'true', TEST_AWS_KEY: fake.credentials[0]!.accessKeyId, TEST_AWS_SECRET: fake.credentials[0]!.secretAccessKey, KESTRA_SECRETS_TIMEOUT_MS: '2000' });
+    const env = () => ({
+      AWS_EC2_METADATA_DISABLED: 'true',
+      TEST_AWS_KEY: fake.credentials[0]!.accessKeyId,
+      TEST_AWS_SECRET: fake.credentials[0]!.secretAccessKey,
+      KESTRA_SECRETS_TIMEOUT_MS: '2000',
+    });
 
     it('lists own and inherited keys with tag filters and checks flows, reading no value and writing nothing', async function () {
       this.timeout(90_000);
@@ -256,11 +322,20 @@ describe('AWS Secrets Manager backend against the fake', () => {
       const json = JSON.parse(listed.stdout) as { backend: string; readOnly: boolean; secrets: { key: string; namespace: string }[] };
       assert.equal(json.backend, 'aws-secret-manager');
       assert.equal(json.readOnly, true);
-      assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace]), [['API_TOKEN', 'company'], ['DB_PASSWORD', 'company.team']]);
+      assert.deepEqual(
+        json.secrets.map((secret) => [secret.key, secret.namespace]),
+        [
+          ['API_TOKEN', 'company'],
+          ['DB_PASSWORD', 'company.team'],
+        ],
+      );
       const checked = await runCli(['check', path.join(dir, 'flows'), '--config', config, '--format', 'json'], env());
       assert.equal(checked.code, 1, checked.stderr);
       const problems = JSON.parse(checked.stdout) as { code: string; message: string }[];
-      assert.deepEqual(problems.map((problem) => problem.code), ['missing-secret']);
+      assert.deepEqual(
+        problems.map((problem) => problem.code),
+        ['missing-secret'],
+      );
       assert.match(problems[0]!.message, /MISSING_ONE/);
       for (const output of [listed.stdout, listed.stderr, checked.stdout, checked.stderr]) assert.ok(!output.includes(CANARY));
       assert.equal(fake.count('GetSecretValue'), 0);
@@ -294,12 +369,20 @@ describe('AWS Secrets Manager backend against the fake', () => {
     await readOnly.put('ns', 'CANARY', CANARY).catch((error: Error) => seen.push(error.message));
     assert.ok(seen.length >= 6);
     for (const text of [...seen, ...logLines]) assert.ok(!text.includes(CANARY), `leaked in: ${text.slice(0, 120)}`);
-    assert.ok(logLines.some((line) => line.startsWith('warn ')), 'failures are logged (without values)');
+    assert.ok(
+      logLines.some((line) => line.startsWith('warn ')),
+      'failures are logged (without values)',
+    );
   });
 });
 
 describe('cloud backend identity rules (common.ts)', () => {
-  const base: SecretBackendConfig = { type: 'aws-secret-manager', readOnly: true, tags: {}, cache: { enabled: false, maximumSize: 1, expireAfterWriteMs: 0 } };
+  const base: SecretBackendConfig = {
+    type: 'aws-secret-manager',
+    readOnly: true,
+    tags: {},
+    cache: { enabled: false, maximumSize: 1, expireAfterWriteMs: 0 },
+  };
   const tagMaps = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 5 });
 
   it('filter-on-prefix: stripping then re-adding the prefix gives the name back', () => {

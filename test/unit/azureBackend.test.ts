@@ -70,8 +70,18 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
     }
   });
 
-  function config(overrides: Partial<SecretBackendConfig> = {}, azure: NonNullable<SecretBackendConfig['azure']> = { vaultName: VAULT }): SecretBackendConfig {
-    return { type: 'azure-key-vault', readOnly: true, tags: {}, cache: { enabled: false, maximumSize: 1000, expireAfterWriteMs: 0 }, azure, ...overrides };
+  function config(
+    overrides: Partial<SecretBackendConfig> = {},
+    azure: NonNullable<SecretBackendConfig['azure']> = { vaultName: VAULT },
+  ): SecretBackendConfig {
+    return {
+      type: 'azure-key-vault',
+      readOnly: true,
+      tags: {},
+      cache: { enabled: false, maximumSize: 1000, expireAfterWriteMs: 0 },
+      azure,
+      ...overrides,
+    };
   }
 
   async function backend(cfg: SecretBackendConfig, context: Record<string, unknown> = {}, on: BackendHost = host) {
@@ -100,14 +110,16 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
   }
 
   const tagged = (namespace: string, key: string, extra: Record<string, string> = {}) => ({ namespace, key, prefix: 'kestra', ...extra });
-  const listCalls = () => fake.requests.filter((request) => request.authorized && request.method === 'GET' && request.path === '/secrets').length;
+  const listCalls = () =>
+    fake.requests.filter((request) => request.authorized && request.method === 'GET' && request.path === '/secrets').length;
   const valueReads = () => fake.requests.filter((request) => request.method === 'GET' && /^\/secrets\/[^/]+\/?/.test(request.path)).length;
 
   describe('read-only', () => {
     afterEach(() => assert.equal(fake.writeRequests(), 0, 'a read-only backend sent a write request'));
 
     it('pages through hundreds of secrets by tags only, after the bearer challenge, and labels itself by host', async () => {
-      for (let i = 0; i < 300; i++) fake.addSecret(`app-${String(i).padStart(3, '0')}`, { value: CANARY, tags: tagged('company.team', `KEY_${i}`) });
+      for (let i = 0; i < 300; i++)
+        fake.addSecret(`app-${String(i).padStart(3, '0')}`, { value: CANARY, tags: tagged('company.team', `KEY_${i}`) });
       fake.addSecret('other', { value: CANARY, tags: tagged('other', 'X') });
       const azure = await backend(config());
       const secrets = await azure.value<{ key: string; namespace: string; tags: Record<string, string> }[]>('list', 'company.team');
@@ -115,7 +127,10 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       assert.ok(secrets.every((secret) => secret.namespace === 'company.team'));
       assert.equal(listCalls(), 13, '301 secrets in pages of 25');
       assert.equal(valueReads(), 0);
-      assert.ok(fake.requests.some((request) => !request.authorized), 'the SDK never went through the challenge');
+      assert.ok(
+        fake.requests.some((request) => !request.authorized),
+        'the SDK never went through the challenge',
+      );
       assert.ok(fake.requests.every((request) => request.host === 'kestra-test.vault.azure.net'));
       assert.deepEqual(await azure.property('label'), { ok: true, value: 'Azure Key Vault (kestra-test.vault.azure.net)' });
     });
@@ -139,7 +154,9 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       fake.addSecret('s5', { tags: tagged('ns', 'OTHER_TENANT', { application: 'kestra-production', tenant: 'acme' }) });
       fake.addSecret('s6', { tags: tagged('ns', 'OTHER_PREFIX', { application: 'kestra-production', prefix: 'team2' }) });
       fake.addSecret('s7', { tags: { namespace: 'ns', application: 'kestra-production' } });
-      const filtered = await backend(config({ filterOnTags: { application: 'kestra-production' }, excludedTags: { hidden: 'yes' }, prefix: 'kestra' }));
+      const filtered = await backend(
+        config({ filterOnTags: { application: 'kestra-production' }, excludedTags: { hidden: 'yes' }, prefix: 'kestra' }),
+      );
       assert.deepEqual(await filtered.keys('ns'), ['PROD']);
       const unfiltered = await backend(config());
       assert.deepEqual(await unfiltered.keys('ns'), ['DEV', 'HIDDEN', 'OTHER_PREFIX', 'PROD']);
@@ -183,23 +200,51 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-acli-'));
       try {
         const configFile = path.join(dir, 'application.yml');
-        fs.writeFileSync(configFile, ['kestra:', '  secret:', '    type: azure-key-vault', '    read-only: true', '    azure-key-vault:', `      vault-name: ${VAULT}`, ''].join('\n'));
+        fs.writeFileSync(
+          configFile,
+          [
+            'kestra:',
+            '  secret:',
+            '    type: azure-key-vault',
+            '    read-only: true',
+            '    azure-key-vault:',
+            `      vault-name: ${VAULT}`,
+            '',
+          ].join('\n'),
+        );
         fs.mkdirSync(path.join(dir, 'flows'));
-        fs.writeFileSync(path.join(dir, 'flows', 'flow.yml'), [
-          'id: f', 'namespace: company.team', 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.log.Log',
-          `    message: "{{ secret('DB_PASSWORD') }} {{ secret('API_TOKEN') }} {{ secret('db_password') }}"`, '',
-        ].join('\n'));
+        fs.writeFileSync(
+          path.join(dir, 'flows', 'flow.yml'),
+          [
+            'id: f',
+            'namespace: company.team',
+            'tasks:',
+            '  - id: t',
+            '    type: io.kestra.plugin.core.log.Log',
+            `    message: "{{ secret('DB_PASSWORD') }} {{ secret('API_TOKEN') }} {{ secret('db_password') }}"`,
+            '',
+          ].join('\n'),
+        );
         const env = { ...childEnv(), NODE_EXTRA_CA_CERTS: cert.certFile };
         const listed = await runCli(['list', '--namespace', 'company.team', '--config', configFile, '--format', 'json'], env);
         assert.equal(listed.code, 0, listed.stderr);
         const json = JSON.parse(listed.stdout) as { backend: string; readOnly: boolean; secrets: { key: string; namespace: string }[] };
         assert.equal(json.backend, 'azure-key-vault');
         assert.equal(json.readOnly, true);
-        assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace]), [['API_TOKEN', 'company'], ['DB_PASSWORD', 'company.team']]);
+        assert.deepEqual(
+          json.secrets.map((secret) => [secret.key, secret.namespace]),
+          [
+            ['API_TOKEN', 'company'],
+            ['DB_PASSWORD', 'company.team'],
+          ],
+        );
         const checked = await runCli(['check', path.join(dir, 'flows'), '--config', configFile, '--format', 'json'], env);
         assert.equal(checked.code, 1, checked.stderr);
         const problems = JSON.parse(checked.stdout) as { code: string; message: string }[];
-        assert.deepEqual(problems.map((problem) => problem.code), ['missing-secret']);
+        assert.deepEqual(
+          problems.map((problem) => problem.code),
+          ['missing-secret'],
+        );
         assert.match(problems[0]!.message, /db_password/);
         assertNoCanary([listed, checked]);
         assert.equal(fake.writeRequests(), 0);
@@ -219,7 +264,14 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       const [stored] = [...fake.secrets.values()];
       assert.match(stored!.name, /^kestra-company-team-DB-PASSWORD-[0-9a-f]{8}$/);
       assert.equal(stored!.versions.length, 2);
-      assert.deepEqual(stored!.versions[1]!.tags, { application: 'kestra-production', owner: 'data', namespace: 'company.team', key: 'DB_PASSWORD', prefix: 'kestra', tenant: 'main' });
+      assert.deepEqual(stored!.versions[1]!.tags, {
+        application: 'kestra-production',
+        owner: 'data',
+        namespace: 'company.team',
+        key: 'DB_PASSWORD',
+        prefix: 'kestra',
+        tenant: 'main',
+      });
       assert.equal(await azure.value('reveal', 'company.team', 'DB_PASSWORD'), 'second');
       await azure.value('delete', 'company.team', 'DB_PASSWORD');
       assert.deepEqual(await azure.keys('company.team'), []);
@@ -254,7 +306,7 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       assert.equal(listCalls(), 4);
     });
 
-    it('reports lasting throttling as throttled, after the SDK\'s bounded retries', async () => {
+    it("reports lasting throttling as throttled, after the SDK's bounded retries", async () => {
       const azure = await backend(config());
       fake.inject({ kind: 'status', status: 429, count: 20, retryAfterSeconds: 0 });
       const failure = await azure.failure('list', 'ns');
@@ -276,7 +328,10 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const { port } = closed.address() as net.AddressInfo;
       await new Promise<void>((resolve) => closed.close(() => resolve()));
-      const unreachable = await startBackendHost(cert.certFile, childEnv({ HTTPS_PROXY: `http://127.0.0.1:${port}`, https_proxy: `http://127.0.0.1:${port}` }));
+      const unreachable = await startBackendHost(
+        cert.certFile,
+        childEnv({ HTTPS_PROXY: `http://127.0.0.1:${port}`, https_proxy: `http://127.0.0.1:${port}` }),
+      );
       try {
         const azure = await backend(config(), {}, unreachable);
         const failure = await azure.failure('list', 'ns');
@@ -313,10 +368,14 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       fake.apps.set('kestra-app', 'right-secret');
       fake.addSecret('s', { tags: tagged('ns', 'K') });
       const before = fake.tokenRequests;
-      const good = await backend(config({}, { vaultName: VAULT, clientSecret: { tenantId: fake.tenantId, clientId: 'kestra-app', clientSecret: 'right-secret' } }));
+      const good = await backend(
+        config({}, { vaultName: VAULT, clientSecret: { tenantId: fake.tenantId, clientId: 'kestra-app', clientSecret: 'right-secret' } }),
+      );
       assert.deepEqual(await good.keys('ns'), ['K']);
       assert.equal(fake.tokenRequests, before + 1);
-      const bad = await backend(config({}, { vaultName: VAULT, clientSecret: { tenantId: fake.tenantId, clientId: 'kestra-app', clientSecret: CANARY } }));
+      const bad = await backend(
+        config({}, { vaultName: VAULT, clientSecret: { tenantId: fake.tenantId, clientId: 'kestra-app', clientSecret: CANARY } }),
+      );
       const failure = await bad.failure('list', 'ns');
       assert.equal(failure.kind, 'auth');
       assert.match(failure.message, /AADSTS7000215/);
@@ -325,7 +384,9 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
     it('uses client-secret credentials from SecretStorage', async () => {
       fake.apps.set('stored-app', 'stored-secret');
       fake.addSecret('s', { tags: tagged('ns', 'K') });
-      const azure = await backend(config(), { credentials: { tenantId: fake.tenantId, clientId: 'stored-app', clientSecret: 'stored-secret' } });
+      const azure = await backend(config(), {
+        credentials: { tenantId: fake.tenantId, clientId: 'stored-app', clientSecret: 'stored-secret' },
+      });
       assert.deepEqual(await azure.keys('ns'), ['K']);
     });
 
@@ -334,7 +395,10 @@ describe('Azure Key Vault backend against the loopback HTTPS fake', function () 
       const failure = await azure.failure('list', 'ns');
       assert.equal(failure.kind, 'config');
       assert.match(failure.message, /not a Key Vault host/);
-      assert.ok(fake.requests.every((request) => !request.authorized), 'a token was sent to a non-vault host');
+      assert.ok(
+        fake.requests.every((request) => !request.authorized),
+        'a token was sent to a non-vault host',
+      );
     });
 
     it('rejects a partial client-secret block, naming what is missing', async () => {

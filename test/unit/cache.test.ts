@@ -151,7 +151,10 @@ describe('CachedLoader', () => {
     const time = clock();
     const loader = new CachedLoader<string>({ maximumSize: 10, ttlMs: 10, now: time.now });
     const failure = new Error('unreachable');
-    await assert.rejects(loader.load('k', () => Promise.reject(failure)), /unreachable/);
+    await assert.rejects(
+      loader.load('k', () => Promise.reject(failure)),
+      /unreachable/,
+    );
     await loader.load('k', async () => 'good');
     time.advance(10);
     const result = await loader.load('k', () => Promise.reject(failure));
@@ -185,6 +188,9 @@ describe('CachedLoader', () => {
     assert.equal(result.value, 'known');
     assert.equal(result.stale, true);
     loader.clear();
-    await assert.rejects(loader.load('k', () => Promise.reject(new Error('down'))), /down/);
+    await assert.rejects(
+      loader.load('k', () => Promise.reject(new Error('down'))),
+      /down/,
+    );
   });
 });

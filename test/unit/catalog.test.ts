@@ -46,7 +46,9 @@ class MemoryStore implements SecretBackend {
   async list(namespace: string): Promise<SecretMeta[]> {
     this.calls.list.push(namespace);
     await this.maybeFail();
-    return this.secrets.filter((secret) => !this.namespaced || secret.namespace === undefined || secret.namespace === namespace).map((secret) => ({ ...secret }));
+    return this.secrets
+      .filter((secret) => !this.namespaced || secret.namespace === undefined || secret.namespace === namespace)
+      .map((secret) => ({ ...secret }));
   }
 
   async subkeys(namespace: string, key: string): Promise<string[] | undefined> {
@@ -167,21 +169,28 @@ describe('SecretCatalog', () => {
       const namespaces = ['a', 'a.b', 'a.b.c', 'a.x', 'b'];
       const secret = fc.record({ key: fc.constantFrom('K1', 'K2', 'k1', 'K3'), namespace: fc.constantFrom(...namespaces) });
       await fc.assert(
-        fc.asyncProperty(fc.uniqueArray(secret, { selector: (s) => `${s.namespace}/${s.key}` }), fc.constantFrom(...namespaces), async (secrets, asking) => {
-          const vault = new MemoryStore('vault', 'Vault', false, true);
-          for (const { key, namespace } of secrets) vault.add(key, namespace);
-          const { catalog } = catalogWith(configOf(vaultGlobal), { vault });
-          const visible = await catalog.visible(asking);
-          const chain = asking.split('.').map((_, index, parts) => parts.slice(0, parts.length - index).join('.'));
-          const expectedKeys = [...new Set(secrets.filter((s) => chain.includes(s.namespace)).map((s) => s.key))].sort();
-          assert.deepEqual(visible.secrets.map((s) => s.key), expectedKeys);
-          for (const found of visible.secrets) {
-            const definedAt = chain.filter((level) => secrets.some((s) => s.key === found.key && s.namespace === level));
-            assert.equal(found.fromNamespace, definedAt[0]);
-            assert.deepEqual(found.shadows, definedAt.slice(1));
-            assert.equal(found.inherited, definedAt[0] !== asking);
-          }
-        }),
+        fc.asyncProperty(
+          fc.uniqueArray(secret, { selector: (s) => `${s.namespace}/${s.key}` }),
+          fc.constantFrom(...namespaces),
+          async (secrets, asking) => {
+            const vault = new MemoryStore('vault', 'Vault', false, true);
+            for (const { key, namespace } of secrets) vault.add(key, namespace);
+            const { catalog } = catalogWith(configOf(vaultGlobal), { vault });
+            const visible = await catalog.visible(asking);
+            const chain = asking.split('.').map((_, index, parts) => parts.slice(0, parts.length - index).join('.'));
+            const expectedKeys = [...new Set(secrets.filter((s) => chain.includes(s.namespace)).map((s) => s.key))].sort();
+            assert.deepEqual(
+              visible.secrets.map((s) => s.key),
+              expectedKeys,
+            );
+            for (const found of visible.secrets) {
+              const definedAt = chain.filter((level) => secrets.some((s) => s.key === found.key && s.namespace === level));
+              assert.equal(found.fromNamespace, definedAt[0]);
+              assert.deepEqual(found.shadows, definedAt.slice(1));
+              assert.equal(found.inherited, definedAt[0] !== asking);
+            }
+          },
+        ),
         { numRuns: 200 },
       );
     });
@@ -217,11 +226,24 @@ describe('SecretCatalog', () => {
       );
     });
 
-    it('keeps each secret\'s metadata', async () => {
-      const vault = new MemoryStore('vault', 'Vault', false, true).add('DB', 'a', { tags: { team: 'x' }, description: 'the db', subkeys: ['user'] });
+    it("keeps each secret's metadata", async () => {
+      const vault = new MemoryStore('vault', 'Vault', false, true).add('DB', 'a', {
+        tags: { team: 'x' },
+        description: 'the db',
+        subkeys: ['user'],
+      });
       const { catalog } = catalogWith(configOf(vaultGlobal), { vault });
       const [secret] = (await catalog.visible('a')).secrets;
-      assert.deepEqual(secret, { key: 'DB', namespace: 'a', tags: { team: 'x' }, description: 'the db', subkeys: ['user'], fromNamespace: 'a', inherited: false, shadows: [] });
+      assert.deepEqual(secret, {
+        key: 'DB',
+        namespace: 'a',
+        tags: { team: 'x' },
+        description: 'the db',
+        subkeys: ['user'],
+        fromNamespace: 'a',
+        inherited: false,
+        shadows: [],
+      });
     });
   });
 
@@ -232,10 +254,21 @@ describe('SecretCatalog', () => {
     };
 
     function setup() {
-      const vault = new MemoryStore('vault', 'Vault', false, true).add('GLOBAL', 'company').add('SHARED', 'company').add('TEAM_IN_VAULT', 'company.team');
-      const aws = new MemoryStore('aws-secret-manager', 'AWS', true, true).add('SHARED', 'company.team').add('SUB', 'company.team.sub').add('STRAY', 'elsewhere');
+      const vault = new MemoryStore('vault', 'Vault', false, true)
+        .add('GLOBAL', 'company')
+        .add('SHARED', 'company')
+        .add('TEAM_IN_VAULT', 'company.team');
+      const aws = new MemoryStore('aws-secret-manager', 'AWS', true, true)
+        .add('SHARED', 'company.team')
+        .add('SUB', 'company.team.sub')
+        .add('STRAY', 'elsewhere');
       const google = new MemoryStore('google-secret-manager', 'Google', false, true).add('DATA', 'company.data');
-      return { vault, aws, google, ...catalogWith(configOf(document), { vault, 'aws-secret-manager': aws, 'google-secret-manager': google }) };
+      return {
+        vault,
+        aws,
+        google,
+        ...catalogWith(configOf(document), { vault, 'aws-secret-manager': aws, 'google-secret-manager': google }),
+      };
     }
 
     it('routes each namespace to the nearest ancestor entry, else the global backend', () => {
@@ -269,7 +302,10 @@ describe('SecretCatalog', () => {
     it('a namespace-less global store reached from a dedicated subtree is listed once, as inherited', async () => {
       const env = new MemoryStore('env', 'env', true, false, true).add('FROM_ENV').add('OWN');
       const aws = new MemoryStore('aws-secret-manager', 'AWS', false, true).add('OWN', 'a.b');
-      const { catalog } = catalogWith(configOf({ namespaces: { 'a.b': { type: 'aws-secret-manager' } } }), { env, 'aws-secret-manager': aws });
+      const { catalog } = catalogWith(configOf({ namespaces: { 'a.b': { type: 'aws-secret-manager' } } }), {
+        env,
+        'aws-secret-manager': aws,
+      });
       const visible = await catalog.visible('a.b.c');
       assert.equal(env.calls.list.length, 1);
       assert.deepEqual(
@@ -283,7 +319,10 @@ describe('SecretCatalog', () => {
 
     it('identical configurations share one backend', () => {
       const store = new MemoryStore('vault', 'Vault', false, true);
-      const { catalog, created } = catalogWith(configOf({ namespaces: { a: { type: 'vault' }, b: { type: 'vault' } } }), { vault: store, env: new MemoryStore('env', 'env', true, false) });
+      const { catalog, created } = catalogWith(configOf({ namespaces: { a: { type: 'vault' }, b: { type: 'vault' } } }), {
+        vault: store,
+        env: new MemoryStore('env', 'env', true, false),
+      });
       assert.equal(catalog.backendFor('a'), catalog.backendFor('b.x'));
       assert.deepEqual(created.map((config) => config.type).sort(), ['vault']);
       catalog.backends();
@@ -341,7 +380,7 @@ describe('SecretCatalog', () => {
       assert.equal(cli.calls.list.length, 2);
     });
 
-    it('refresh(namespace) re-lists that namespace\'s chain only; refresh() everything', async () => {
+    it("refresh(namespace) re-lists that namespace's chain only; refresh() everything", async () => {
       const vault = new MemoryStore('vault', 'Vault', false, true);
       const { catalog } = catalogWith(configOf(vaultGlobal), { vault }, { editorDefaultTtlMs: 60_000 });
       let changes = 0;
@@ -379,14 +418,23 @@ describe('SecretCatalog', () => {
   });
 
   describe('failures', () => {
-    it('keeps the last known listing, marked stale, with the backend\'s message', async () => {
+    it("keeps the last known listing, marked stale, with the backend's message", async () => {
       const vault = new MemoryStore('vault', 'Vault', false, true).add('K', 'a');
       const { catalog } = catalogWith(configOf(vaultGlobal), { vault });
       assert.equal((await catalog.visible('a')).secrets.length, 1);
-      vault.failure = new BackendError('auth', 'Vault (127.0.0.1:8200)', 'list secrets of a', 'the token was rejected (403).', 'Set a valid token.');
+      vault.failure = new BackendError(
+        'auth',
+        'Vault (127.0.0.1:8200)',
+        'list secrets of a',
+        'the token was rejected (403).',
+        'Set a valid token.',
+      );
       const visible = await catalog.visible('a');
       assert.equal(visible.stale, true);
-      assert.deepEqual(visible.secrets.map((secret) => secret.key), ['K']);
+      assert.deepEqual(
+        visible.secrets.map((secret) => secret.key),
+        ['K'],
+      );
       assert.equal(visible.error, 'Vault (127.0.0.1:8200): list secrets of a failed: the token was rejected (403). Set a valid token.');
     });
 
@@ -406,11 +454,17 @@ describe('SecretCatalog', () => {
       assert.equal((await catalog.visible('a')).incomplete, undefined, 'a listing that answered is complete');
       vault.failure = new BackendError('permission', 'Vault', 'list secrets of b', 'forbidden (403).', 'Grant list on the path.');
       const failed = await catalog.visible('b.c');
-      assert.deepEqual(failed.incomplete?.map((cause) => [cause.id, cause.source, cause.reason]), [['store:Vault', 'Vault', 'could not be listed']]);
+      assert.deepEqual(
+        failed.incomplete?.map((cause) => [cause.id, cause.source, cause.reason]),
+        [['store:Vault', 'Vault', 'could not be listed']],
+      );
       assert.match(failed.incomplete?.[0].fix ?? '', /forbidden \(403\)\. Grant list on the path\.$/);
       const stale = await catalog.visible('a');
       assert.equal(stale.stale, true);
-      assert.deepEqual(stale.incomplete?.map((cause) => cause.reason), ['could not be listed again, so its last listing is used']);
+      assert.deepEqual(
+        stale.incomplete?.map((cause) => cause.reason),
+        ['could not be listed again, so its last listing is used'],
+      );
     });
 
     it("passes on a backend's own gaps and dropped definitions (the env backend's absent env_file)", async () => {
@@ -430,7 +484,10 @@ describe('SecretCatalog', () => {
       const logged: Logged[] = [];
       const { catalog } = catalogWith(configOf(vaultGlobal), { vault }, {}, logged);
       const visible = await catalog.visible('a');
-      assert.equal(visible.error, 'Vault: list secrets of a failed unexpectedly. Check the configuration and the connection, then refresh.');
+      assert.equal(
+        visible.error,
+        'Vault: list secrets of a failed unexpectedly. Check the configuration and the connection, then refresh.',
+      );
       assert.doesNotMatch(visible.error ?? '', /TypeError|at .*\.ts/);
       assert.ok(logged.some((entry) => entry.level === 'debug' && entry.message.includes('Cannot read properties')));
     });
@@ -439,15 +496,29 @@ describe('SecretCatalog', () => {
       const vault = new MemoryStore('vault', 'Vault', false, true).add('OWN', 'a.b');
       const aws = new MemoryStore('aws-secret-manager', 'AWS', false, true).add('X', 'a');
       aws.failure = new BackendError('throttled', 'AWS', 'list secrets of a', 'rate exceeded.');
-      const { catalog } = catalogWith(configOf({ kestra: { secret: { type: 'aws-secret-manager' } }, namespaces: { 'a.b': { type: 'vault' } } }), { vault, 'aws-secret-manager': aws });
+      const { catalog } = catalogWith(
+        configOf({ kestra: { secret: { type: 'aws-secret-manager' } }, namespaces: { 'a.b': { type: 'vault' } } }),
+        { vault, 'aws-secret-manager': aws },
+      );
       const visible = await catalog.visible('a.b');
-      assert.deepEqual(visible.secrets.map((secret) => secret.key), ['OWN']);
+      assert.deepEqual(
+        visible.secrets.map((secret) => secret.key),
+        ['OWN'],
+      );
       assert.match(visible.error ?? '', /rate exceeded/);
     });
 
     it('a backend that cannot be created gives an error listing, and namespaces() and definitionProblems() skip it', async () => {
       const env = new MemoryStore('env', 'env', true, false);
-      env.problems = [{ file: '.env', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, severity: 'error', code: 'invalid-base64', message: 'bad' }];
+      env.problems = [
+        {
+          file: '.env',
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+          severity: 'error',
+          code: 'invalid-base64',
+          message: 'bad',
+        },
+      ];
       const logged: Logged[] = [];
       const { catalog } = catalogWith(configOf({ namespaces: { broken: { type: 'vault' } } }), { env }, {}, logged);
       const visible = await catalog.visible('broken.sub');
@@ -464,7 +535,12 @@ describe('SecretCatalog', () => {
       const aws = new MemoryStore('aws-secret-manager', 'AWS', false, true);
       aws.failure = new BackendError('permission', 'AWS', 'list namespaces', 'access denied.');
       const logged: Logged[] = [];
-      const { catalog } = catalogWith(configOf({ kestra: { secret: { type: 'vault' } }, namespaces: { team: { type: 'aws-secret-manager' } } }), { vault, 'aws-secret-manager': aws }, {}, logged);
+      const { catalog } = catalogWith(
+        configOf({ kestra: { secret: { type: 'vault' } }, namespaces: { team: { type: 'aws-secret-manager' } } }),
+        { vault, 'aws-secret-manager': aws },
+        {},
+        logged,
+      );
       assert.deepEqual(await catalog.namespaces(), ['ok', 'team']);
       assert.deepEqual(await catalog.definitionProblems(), []);
       assert.ok(logged.some((entry) => entry.level === 'warn' && entry.message.includes('access denied')));
@@ -475,7 +551,10 @@ describe('SecretCatalog', () => {
     it('refuses on a read-only backend without calling it', async () => {
       const aws = new MemoryStore('aws-secret-manager', 'AWS', true, true);
       const env = new MemoryStore('env', 'Kestra env secrets', true, false);
-      const { catalog } = catalogWith(configOf({ namespaces: { team: { type: 'aws-secret-manager', 'read-only': true } } }), { env, 'aws-secret-manager': aws });
+      const { catalog } = catalogWith(configOf({ namespaces: { team: { type: 'aws-secret-manager', 'read-only': true } } }), {
+        env,
+        'aws-secret-manager': aws,
+      });
       await assert.rejects(catalog.put('team.sub', 'DB', 'CANARY-VALUE'), (error: unknown) => {
         assert.ok(error instanceof BackendError);
         assert.equal(error.kind, 'read-only');
@@ -506,7 +585,10 @@ describe('SecretCatalog', () => {
       catalog.onDidChange(() => changes++);
       assert.deepEqual((await catalog.visible('a.b')).secrets, []);
       await catalog.put('a', 'NEW', 'value', { description: 'd' });
-      assert.deepEqual((await catalog.visible('a.b')).secrets.map((secret) => secret.key), ['NEW']);
+      assert.deepEqual(
+        (await catalog.visible('a.b')).secrets.map((secret) => secret.key),
+        ['NEW'],
+      );
       assert.equal(await catalog.reveal('a', 'NEW'), 'value');
       await catalog.delete('a', 'NEW');
       assert.deepEqual((await catalog.visible('a.b')).secrets, []);
@@ -516,16 +598,25 @@ describe('SecretCatalog', () => {
   });
 
   describe('the real factory (createBackend, as the CLI and the editor hand it in)', () => {
-    const realFactory = (config: KestraSecretsConfig): SecretCatalogOptions => ({ factory: (backendConfig, context) => createBackend(backendConfig, context, config.server) });
+    const realFactory = (config: KestraSecretsConfig): SecretCatalogOptions => ({
+      factory: (backendConfig, context) => createBackend(backendConfig, context, config.server),
+    });
     it('builds the real env backend: SECRET_ variables, namespace-less, read-only', async () => {
-      const context = { ...contextWith(), env: { SECRET_DB_PASSWORD: Buffer.from('CANARY-VALUE').toString('base64'), OTHER: 'x' }, includeProcessEnv: true };
+      const context = {
+        ...contextWith(),
+        env: { SECRET_DB_PASSWORD: Buffer.from('CANARY-VALUE').toString('base64'), OTHER: 'x' },
+        includeProcessEnv: true,
+      };
       const config = configOf({});
       const catalog = new SecretCatalog(config, context, realFactory(config));
       const visible = await catalog.visible('company.team');
       assert.equal(visible.backendType, 'env');
       assert.equal(visible.readOnly, true);
       assert.equal(visible.caseInsensitive, true);
-      assert.deepEqual(visible.secrets.map((secret) => [secret.key, secret.fromNamespace, secret.inherited]), [['DB_PASSWORD', undefined, false]]);
+      assert.deepEqual(
+        visible.secrets.map((secret) => [secret.key, secret.fromNamespace, secret.inherited]),
+        [['DB_PASSWORD', undefined, false]],
+      );
       assert.doesNotMatch(JSON.stringify(visible), /CANARY/);
       await assert.rejects(catalog.put('company.team', 'NEW', 'v'), { kind: 'read-only' });
       catalog.dispose();
@@ -545,7 +636,10 @@ describe('SecretCatalog', () => {
   it('dispose() disposes every backend', () => {
     const vault = new MemoryStore('vault', 'Vault', false, true);
     const aws = new MemoryStore('aws-secret-manager', 'AWS', false, true);
-    const { catalog } = catalogWith(configOf({ kestra: { secret: { type: 'vault' } }, namespaces: { t: { type: 'aws-secret-manager' } } }), { vault, 'aws-secret-manager': aws });
+    const { catalog } = catalogWith(
+      configOf({ kestra: { secret: { type: 'vault' } }, namespaces: { t: { type: 'aws-secret-manager' } } }),
+      { vault, 'aws-secret-manager': aws },
+    );
     catalog.backends();
     catalog.dispose();
     assert.ok(vault.disposed && aws.disposed);

@@ -68,7 +68,10 @@ describe('checkFlow', () => {
     assert.equal(problem.code, 'missing-secret');
     assert.equal(problem.severity, 'error');
     assert.equal(problem.file, 'flows/f.yaml');
-    assert.equal(problem.message, "Cannot find secret for key 'DB_PASSWRD'. (namespace company.team, backend Env (SECRET_)) Did you mean 'DB_PASSWORD'?");
+    assert.equal(
+      problem.message,
+      "Cannot find secret for key 'DB_PASSWRD'. (namespace company.team, backend Env (SECRET_)) Did you mean 'DB_PASSWORD'?",
+    );
     assert.equal(textAt(text, problem), 'DB_PASSWRD');
     assert.deepEqual(problem.data, { key: 'DB_PASSWRD', namespace: 'company.team', suggestions: ['DB_PASSWORD'] });
   });
@@ -90,7 +93,10 @@ describe('checkFlow', () => {
 
   it('reports nothing missing where the namespace listing is unknown', () => {
     const text = flow(["{{ secret('ANYTHING') }} {{ secret('X', namespace='unknown.ns') }}"]);
-    assert.deepEqual(check(text, () => undefined), []);
+    assert.deepEqual(
+      check(text, () => undefined),
+      [],
+    );
     assert.deepEqual(check(text, lookupFrom(visible('company.team', [secret('ANYTHING')]))), []);
   });
 
@@ -115,7 +121,10 @@ describe('checkFlow', () => {
   it('reports a missing top-level subkey with a suggestion; dotted subkeys are literal field names', () => {
     const text = flow(["{{ secret('CREDS', subkey='pasword') }}", "{{ secret('CREDS', subkey='user.name') }}"]);
     const problems = check(text, lookupFrom(team));
-    assert.deepEqual(problems.map((problem) => problem.code), ['missing-subkey', 'missing-subkey']);
+    assert.deepEqual(
+      problems.map((problem) => problem.code),
+      ['missing-subkey', 'missing-subkey'],
+    );
     assert.equal(problems[0].message, "Cannot find secret sub-key 'pasword' in secret 'CREDS'. Did you mean 'password'?");
     assert.equal(textAt(text, problems[0]), 'pasword');
     assert.match(problems[1].message, /^Cannot find secret sub-key 'user\.name' in secret 'CREDS'\./);
@@ -133,14 +142,20 @@ describe('checkFlow', () => {
       "{{ secret('CREDS', subkey=inputs.field) }}",
     ]);
     const problems = check(text, lookupFrom(team));
-    assert.deepEqual(problems.map((problem) => [problem.code, problem.severity]), [
-      ['dynamic-key', 'info'],
-      ['dynamic-namespace', 'info'],
-      ['dynamic-subkey', 'info'],
-    ]);
+    assert.deepEqual(
+      problems.map((problem) => [problem.code, problem.severity]),
+      [
+        ['dynamic-key', 'info'],
+        ['dynamic-namespace', 'info'],
+        ['dynamic-subkey', 'info'],
+      ],
+    );
     assert.equal(problems[0].message, "This secret can't be checked before run time: the key is the expression `inputs.name`.");
     assert.equal(textAt(text, problems[0]), 'secret(inputs.name)');
-    assert.equal(problems[1].message, "Secret 'DB_PASSWORD' can't be checked before run time: the namespace is the expression `inputs.ns`.");
+    assert.equal(
+      problems[1].message,
+      "Secret 'DB_PASSWORD' can't be checked before run time: the namespace is the expression `inputs.ns`.",
+    );
   });
 
   it('ignores commented-out and raw references', () => {
@@ -149,7 +164,7 @@ describe('checkFlow', () => {
   });
 
   it('reports YAML errors as warnings, sorted with the other problems by position', () => {
-    const text = flow(["{{ secret('MISSING_ONE') }}"]) + "  - id: broken\n    x: [unclosed\n";
+    const text = flow(["{{ secret('MISSING_ONE') }}"]) + '  - id: broken\n    x: [unclosed\n';
     const problems = check(text, lookupFrom(team));
     assert.ok(problems.some((problem) => problem.code === 'yaml-error' && problem.severity === 'warning'));
     assert.equal(problems[0].code, 'missing-secret');
@@ -178,7 +193,11 @@ describe('checkFlow', () => {
 
 describe('referencedNamespaces', () => {
   it('lists the flow namespace and literal namespace arguments once each', () => {
-    const analysis = analyzeFlow(flow(["{{ secret('A', namespace='other.ns') }} {{ secret('B', 'other.ns') }} {{ secret('C', 'third') }} {{ secret('D', namespace=x) }}"]));
+    const analysis = analyzeFlow(
+      flow([
+        "{{ secret('A', namespace='other.ns') }} {{ secret('B', 'other.ns') }} {{ secret('C', 'third') }} {{ secret('D', namespace=x) }}",
+      ]),
+    );
     assert.deepEqual(referencedNamespaces(analysis), ['company.team', 'other.ns', 'third']);
   });
 
@@ -208,19 +227,37 @@ describe('checkFlow: unknown is not missing (issue 8)', () => {
   });
 
   it('a failed listing (no secrets, its error as the cause) gives information only', () => {
-    const failed = visible('company.team', [], { error: 'Vault: list failed.', incomplete: [{ id: 'store:Vault', source: 'Vault', reason: 'could not be listed', fix: 'Vault: list failed.' }] });
+    const failed = visible('company.team', [], {
+      error: 'Vault: list failed.',
+      incomplete: [{ id: 'store:Vault', source: 'Vault', reason: 'could not be listed', fix: 'Vault: list failed.' }],
+    });
     const problems = check(text, lookupFrom(failed));
-    assert.deepEqual(problems.map((problem) => [problem.code, problem.severity]), [
-      ['unverified-secret', 'info'],
-      ['unverified-secret', 'info'],
-      ['unverified-secret', 'info'],
-    ]);
+    assert.deepEqual(
+      problems.map((problem) => [problem.code, problem.severity]),
+      [
+        ['unverified-secret', 'info'],
+        ['unverified-secret', 'info'],
+        ['unverified-secret', 'info'],
+      ],
+    );
   });
 
   it('the missing-secret error points at the definition Kestra drops', () => {
-    const withDropped = visible('company.team', [], { dropped: [{ key: 'db_paSSword', source: '.env_encoded:2', reason: 'its value is not valid base64 (it is plain text that was never base64-encoded)' }], caseInsensitive: true });
+    const withDropped = visible('company.team', [], {
+      dropped: [
+        {
+          key: 'db_paSSword',
+          source: '.env_encoded:2',
+          reason: 'its value is not valid base64 (it is plain text that was never base64-encoded)',
+        },
+      ],
+      caseInsensitive: true,
+    });
     const [problem] = check(flow(["{{ secret('DB_PASSWORD') }}"]), lookupFrom(withDropped));
     assert.equal(problem.code, 'missing-secret');
-    assert.match(problem.message, /\) It is defined at \.env_encoded:2, but Kestra drops that definition: its value is not valid base64 \(it is plain text that was never base64-encoded\)\.$/);
+    assert.match(
+      problem.message,
+      /\) It is defined at \.env_encoded:2, but Kestra drops that definition: its value is not valid base64 \(it is plain text that was never base64-encoded\)\.$/,
+    );
   });
 });

@@ -122,14 +122,20 @@ describe('kestra-secrets acceptance (issue 2), through the real binary', functio
 
     it("uses Kestra's messages, with a did-you-mean for near misses and none for the rest", async () => {
       const problems = parseProblems(await cli.run(['check', '--format=json', '.'], { cwd: mixed }));
-      const message = (line: number, column: number) => problems.find((p) => p.line === line && p.column === column && p.file !== '.env_encoded')?.message ?? '';
+      const message = (line: number, column: number) =>
+        problems.find((p) => p.line === line && p.column === column && p.file !== '.env_encoded')?.message ?? '';
       assert.match(message(6, 35), /^Cannot find secret for key 'API_TOKN'\..* Did you mean 'API_TOKEN'\?$/);
       assert.match(message(11, 27), /^Cannot find secret for key 'GITHUB_TOKN'\..* Did you mean 'GITHUB_TOKEN'\?$/);
       assert.match(message(38, 28), /^Cannot find secret for key 'SLACK_WEBHOK'\..* Did you mean 'SLACK_WEBHOOK'\?$/);
       assert.match(message(19, 39), /^Cannot find secret for key 'DB_PASWORD'\..* Did you mean 'DB_PASSWORD'\?$/);
       assert.match(message(25, 57), /^Cannot find secret sub-key 'passwd' in secret 'DB_CREDENTIALS'\. Did you mean 'password'\?$/);
       assert.match(message(29, 44), /sub-key 'value' from secret 'API_TOKEN'.*not a JSON object/);
-      for (const [line, column, key] of [[16, 73, 'MISSING_PLAIN'], [19, 76, 'BROKEN'], [20, 75, 'SET_MISSING'], [31, 22, 'WEBHOOK_KEY']] as const) {
+      for (const [line, column, key] of [
+        [16, 73, 'MISSING_PLAIN'],
+        [19, 76, 'BROKEN'],
+        [20, 75, 'SET_MISSING'],
+        [31, 22, 'WEBHOOK_KEY'],
+      ] as const) {
         assert.match(message(line, column), new RegExp(`^Cannot find secret for key '${key}'\\.`));
         assert.ok(!message(line, column).includes('Did you mean'), message(line, column));
       }
@@ -166,7 +172,10 @@ describe('kestra-secrets acceptance (issue 2), through the real binary', functio
       const run = await cli.run(['check', NOTIFY, '--format', 'json', '--encoded-env', '.env_encoded'], { cwd: mixed });
       assert.equal(run.code, 1, run.stderr);
       const problems = parseProblems(run);
-      assert.deepEqual(located(problems), MIXED_EXPECTED.filter((problem) => problem.file === NOTIFY || !problem.file.startsWith('flows/')));
+      assert.deepEqual(
+        located(problems),
+        MIXED_EXPECTED.filter((problem) => problem.file === NOTIFY || !problem.file.startsWith('flows/')),
+      );
       // SLACK_WEBHOOK is defined in the Compose file two folders up: found, so the near miss is offered.
       const slack = problems.find((problem) => problem.line === 38)!.message;
       assert.match(slack, /^Cannot find secret for key 'SLACK_WEBHOK'\..* Did you mean 'SLACK_WEBHOOK'\?$/);
@@ -204,7 +213,10 @@ describe('kestra-secrets acceptance (issue 2), through the real binary', functio
         [['check', '--format', 'xml'], /--format must be one of text, json, sarif, github, gitlab; not 'xml'/],
         [['check', '--format'], /option '--format' needs a value/],
         [['check', 'no-such-folder'], /no such file or directory: .*no-such-folder/],
-        [['check', '--config', path.join('..', 'bad-config', 'unknown-type.yml')], /configuration error: .*unknown type 'not-a-secret-manager'/],
+        [
+          ['check', '--config', path.join('..', 'bad-config', 'unknown-type.yml')],
+          /configuration error: .*unknown type 'not-a-secret-manager'/,
+        ],
         [['check', '--server', 'localhost:8080'], /expected an http\(s\) URL/],
         [['frobnicate'], /unknown command 'frobnicate'/],
       ];
@@ -231,7 +243,10 @@ describe('kestra-secrets acceptance (issue 2), through the real binary', functio
       assert.equal(checkHelp.code, 0);
       assert.match(checkHelp.stdout, /^Usage: kestra-secrets check \[PATH\.\.\.\]/);
       assert.equal(version.code, 0);
-      assert.equal(version.stdout, `${(JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version}\n`);
+      assert.equal(
+        version.stdout,
+        `${(JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version}\n`,
+      );
     });
   });
 
@@ -400,11 +415,18 @@ describe('kestra-secrets acceptance (issue 2), through the real binary', functio
       fs.mkdirSync(path.join(dir, 'loop'));
       fs.writeFileSync(path.join(dir, 'loop', '.env'), ENV);
       execFileSync('bash', ['-c', LOOP], { cwd: path.join(dir, 'loop') });
-      const loopLines = fs.readFileSync(path.join(dir, 'loop', '.env_encoded'), 'utf8').split('\n').slice(0, -1);
+      const loopLines = fs
+        .readFileSync(path.join(dir, 'loop', '.env_encoded'), 'utf8')
+        .split('\n')
+        .slice(0, -1);
       assert.ok(loopLines.includes('SECRET_# database settings='), 'the comment became a variable');
       const exported = loopLines.find((line) => line.startsWith('SECRET_export TOKEN='));
       assert.ok(exported, '`export` became part of the name');
-      assert.equal(Buffer.from(exported.slice('SECRET_export TOKEN='.length), 'base64').toString(), '"quoted value"', 'the quotes were encoded');
+      assert.equal(
+        Buffer.from(exported.slice('SECRET_export TOKEN='.length), 'base64').toString(),
+        '"quoted value"',
+        'the quotes were encoded',
+      );
       const long = loopLines.findIndex((line) => line.startsWith('SECRET_LONG='));
       assert.ok(long >= 0 && !loopLines[long + 1].startsWith('SECRET_'), 'base64 wrapped the long value onto a second line');
       assert.ok(!loopLines.some((line) => line.startsWith('SECRET_LAST=')), 'the last line without a newline was dropped');

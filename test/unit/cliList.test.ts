@@ -74,18 +74,28 @@ describe('kestra-secrets list, through the real binary', function () {
       assert.equal(run.code, 0, run.stderr);
       const [header, ...rows] = run.stdout.trimEnd().split('\n');
       assert.match(header, /^\(all namespaces\) — env \(read-only\): 6 secret\(s\)$/);
-      assert.deepEqual(rows.map((row) => row.trim().split(/\s+/)[0]), ENV_SECRETS.map((secret) => secret.key));
+      assert.deepEqual(
+        rows.map((row) => row.trim().split(/\s+/)[0]),
+        ENV_SECRETS.map((secret) => secret.key),
+      );
       assert.match(rows[1], /subkeys: user, password$/);
       assertNoSecretIn(run);
     });
 
     it('reads every .env_encoded of a workspace without a Compose file', async () => {
       const listed = parseJson<Listed[]>(await cli.run(['list', '--format', 'json'], { cwd: acceptanceFixture('clean') }));
-      assert.deepEqual(listed[0].secrets.map((secret) => secret.key), ['DB_CREDENTIALS', 'DB_PASSWORD']);
+      assert.deepEqual(
+        listed[0].secrets.map((secret) => secret.key),
+        ['DB_CREDENTIALS', 'DB_PASSWORD'],
+      );
     });
 
     it('exits 2 on an unknown option or format', async () => {
-      for (const args of [['list', '--bogus'], ['list', '--format', 'yaml'], ['list', '--namespace']]) {
+      for (const args of [
+        ['list', '--bogus'],
+        ['list', '--format', 'yaml'],
+        ['list', '--namespace'],
+      ]) {
         const run = await cli.run(args, { cwd: mixed });
         assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
         assert.match(run.stderr, /^kestra-secrets: /);
@@ -167,7 +177,14 @@ describe('kestra-secrets list, through the real binary', function () {
     it('check --server flags exactly the keys the server does not know for each namespace', async () => {
       const run = await cli.run(['check', 'flows', '--server', server.url, '--format', 'json'], { cwd, env });
       assert.equal(run.code, 1, run.stderr);
-      const problems = JSON.parse(run.stdout) as { file: string; line: number; column: number; endColumn: number; code: string; message: string }[];
+      const problems = JSON.parse(run.stdout) as {
+        file: string;
+        line: number;
+        column: number;
+        endColumn: number;
+        code: string;
+        message: string;
+      }[];
       // By hand: TEAM_KY (a near miss), NOT_VISIBLE (lives in `other` only), OWN asked of the parent company.team.
       assert.deepEqual(
         problems.map((p) => [p.file, p.line, p.column, p.endColumn, p.code]),
@@ -177,7 +194,10 @@ describe('kestra-secrets list, through the real binary', function () {
           ['flows/sub.yml', 10, 21, 24, 'missing-secret'],
         ],
       );
-      assert.match(problems[0].message, /^Cannot find secret for key 'TEAM_KY'\. \(namespace company\.team\.sub, .*\) Did you mean 'TEAM_KEY'\?$/);
+      assert.match(
+        problems[0].message,
+        /^Cannot find secret for key 'TEAM_KY'\. \(namespace company\.team\.sub, .*\) Did you mean 'TEAM_KEY'\?$/,
+      );
       assert.match(problems[1].message, /^Cannot find secret for key 'NOT_VISIBLE'\. \(namespace company\.team\.sub,/);
       assert.match(problems[2].message, /^Cannot find secret for key 'OWN'\. \(namespace company\.team,/);
       assertNoSecretIn(run, CANARIES);
@@ -186,7 +206,10 @@ describe('kestra-secrets list, through the real binary', function () {
 
     describe('failures: one clear message on stderr, exit 1', () => {
       it('rejected or missing credentials (401)', async () => {
-        const wrong = await cli.run(['list', '-n', 'company.team.sub', '--server', server.url], { cwd, env: { KESTRA_API_TOKEN: 'wrong-token' } });
+        const wrong = await cli.run(['list', '-n', 'company.team.sub', '--server', server.url], {
+          cwd,
+          env: { KESTRA_API_TOKEN: 'wrong-token' },
+        });
         assertOneLineFailure(wrong, /rejected the credentials \(401\).*KESTRA_API_TOKEN/);
         assert.ok(!wrong.stderr.includes('wrong-token'));
         const none = await cli.run(['list', '-n', 'company.team.sub', '--server', server.url], { cwd, env: {} });
@@ -211,12 +234,19 @@ describe('kestra-secrets list, through the real binary', function () {
         assert.ok(problems.length > 0 && problems.every((p) => p.code === 'unverified-secret' && p.severity === 'info'), expired.stdout);
         const failures = expired.stderr.split('\n').filter((line) => line.startsWith('kestra-secrets: '));
         assert.equal(failures.length, 1, expired.stderr);
-        assert.match(failures[0], /^kestra-secrets: warning: Kestra server .* could not be listed, so references to secrets defined there can't be verified\. .*401.* \[unknown-source\]$/);
+        assert.match(
+          failures[0],
+          /^kestra-secrets: warning: Kestra server .* could not be listed, so references to secrets defined there can't be verified\. .*401.* \[unknown-source\]$/,
+        );
         assert.match(expired.stderr, /^0 error\(s\), 1 warning\(s\), \d+ info in 1 flow\(s\)/m);
         assert.ok(hasNoStackTrace(expired.stderr), expired.stderr);
         const strict = await cli.run(['check', 'single', '--server', server.url, '--strict'], { cwd, env });
         assert.equal(strict.code, 1, strict.stderr);
-        assert.match(strict.stderr, new RegExp(`^${problems.length} error\\(s\\), 1 warning\\(s\\), 0 info`, 'm'), 'the summary counts what made it fail');
+        assert.match(
+          strict.stderr,
+          new RegExp(`^${problems.length} error\\(s\\), 1 warning\\(s\\), 0 info`, 'm'),
+          'the summary counts what made it fail',
+        );
         await server.stop();
         const unreachable = await cli.run(['check', 'single', '--server', server.url], { cwd, env });
         assert.equal(unreachable.code, 0, unreachable.stderr);

@@ -99,7 +99,9 @@ describe('readComposeFile', () => {
       { path: path.join(path.sep, 'work', 'app', '.env_encoded'), required: true, line: 10, column: 8 },
       { path: path.join(path.sep, 'work', 'app', 'optional.env'), required: false, line: 11, column: 14 },
     ]);
-    assert.deepEqual(sources[1].envFiles, [{ path: path.join(path.sep, 'work', 'shared', 'worker.env'), required: true, line: 25, column: 14 }]);
+    assert.deepEqual(sources[1].envFiles, [
+      { path: path.join(path.sep, 'work', 'shared', 'worker.env'), required: true, line: 25, column: 14 },
+    ]);
     assert.deepEqual(sources[2].envFiles, []);
   });
 
@@ -107,11 +109,14 @@ describe('readComposeFile', () => {
     const override = 'services:\n  server:\n    environment:\n      - SECRET_X=eA==\n  db:\n    image: postgres\n';
     assert.deepEqual(readComposeFile(file, override, { env: {}, projectEnv: {} }), []);
     const sources = readComposeFile(file, override, { env: {}, projectEnv: {}, kestraServices: ['server'] });
-    assert.deepEqual(sources.map((source) => [source.service, source.environment.map((entry) => entry.name)]), [['server', ['SECRET_X']]]);
+    assert.deepEqual(
+      sources.map((source) => [source.service, source.environment.map((entry) => entry.name)]),
+      [['server', ['SECRET_X']]],
+    );
   });
 
   it('returns nothing for invalid YAML or a file without services', () => {
-    assert.deepEqual(readComposeFile(file, 'services: [unclosed', { env: {} , projectEnv: {} }), []);
+    assert.deepEqual(readComposeFile(file, 'services: [unclosed', { env: {}, projectEnv: {} }), []);
     assert.deepEqual(readComposeFile(file, 'version: "3"\n', { env: {}, projectEnv: {} }), []);
     assert.deepEqual(readComposeFile(file, 'services:\n  kestra: null\n', { env: {}, projectEnv: {} }), []);
   });
@@ -143,7 +148,13 @@ describe('findComposeFiles and readProjectEnv', () => {
 
   it('finds Compose files and overrides to the given depth, skipping node_modules and .git', () => {
     const found = findComposeFiles(root).map((file) => path.relative(root, file).split(path.sep).join('/'));
-    assert.deepEqual(found, ['a/b/c/d/compose.yml', 'a/compose.yaml', 'a/docker-compose.prod.yml', 'docker-compose.override.yml', 'docker-compose.yml']);
+    assert.deepEqual(found, [
+      'a/b/c/d/compose.yml',
+      'a/compose.yaml',
+      'a/docker-compose.prod.yml',
+      'docker-compose.override.yml',
+      'docker-compose.yml',
+    ]);
     assert.deepEqual(findComposeFiles(root, 0).length, 2);
     assert.deepEqual(findComposeFiles(path.join(root, 'missing')), []);
   });
@@ -151,7 +162,12 @@ describe('findComposeFiles and readProjectEnv', () => {
   it('groups Compose files by folder, base file first, as Compose applies them', () => {
     const at = (...parts: string[]) => path.join(root, ...parts);
     assert.deepEqual(
-      composeProjects([at('a', 'docker-compose.prod.yml'), at('docker-compose.override.yml'), at('a', 'compose.yaml'), at('docker-compose.yml')]),
+      composeProjects([
+        at('a', 'docker-compose.prod.yml'),
+        at('docker-compose.override.yml'),
+        at('a', 'compose.yaml'),
+        at('docker-compose.yml'),
+      ]),
       [
         [at('a', 'compose.yaml'), at('a', 'docker-compose.prod.yml')],
         [at('docker-compose.yml'), at('docker-compose.override.yml')],
@@ -163,14 +179,44 @@ describe('findComposeFiles and readProjectEnv', () => {
     assert.deepEqual(readProjectEnv(path.join(root, 'docker-compose.yml')), { IMAGE: 'kestra/kestra', QUOTED: 'q v' });
     assert.deepEqual(readProjectEnv(path.join(root, 'a', 'compose.yaml')), {});
     const sources = readComposeFile(path.join(root, 'docker-compose.yml'), 'services:\n  app:\n    image: ${IMAGE}\n', { env: {} });
-    assert.deepEqual(sources.map((source) => source.service), ['app']);
+    assert.deepEqual(
+      sources.map((source) => source.service),
+      ['app'],
+    );
   });
 });
 
 describe('readComposeFile on arbitrary input (fast-check)', () => {
   it('never throws, whatever the YAML', () => {
     const yamlish = fc
-      .array(fc.oneof(fc.constantFrom('services:', '\n  kestra:', '\n    image: kestra', '\n    environment:', '\n      - ', '\n      SECRET_A: ', '${', '}', ':-', '$$', '&a ', '*a', '<<: ', '\n    env_file: ', '[', ']', '{', '"', "'", '- path: '), fc.string({ maxLength: 5 })), { maxLength: 30 })
+      .array(
+        fc.oneof(
+          fc.constantFrom(
+            'services:',
+            '\n  kestra:',
+            '\n    image: kestra',
+            '\n    environment:',
+            '\n      - ',
+            '\n      SECRET_A: ',
+            '${',
+            '}',
+            ':-',
+            '$$',
+            '&a ',
+            '*a',
+            '<<: ',
+            '\n    env_file: ',
+            '[',
+            ']',
+            '{',
+            '"',
+            "'",
+            '- path: ',
+          ),
+          fc.string({ maxLength: 5 }),
+        ),
+        { maxLength: 30 },
+      )
       .map((parts) => parts.join(''));
     fc.assert(
       fc.property(yamlish, (text) => {

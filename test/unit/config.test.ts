@@ -37,7 +37,7 @@ function configError(run: () => unknown): ConfigError {
 
 describe('config', () => {
   describe('defaults', () => {
-    it('defaults to the read-only env backend with Kestra\'s cache defaults', () => {
+    it("defaults to the read-only env backend with Kestra's cache defaults", () => {
       const config = defaultConfig();
       assert.equal(config.secret.type, 'env');
       assert.equal(config.secret.readOnly, true);
@@ -48,20 +48,34 @@ describe('config', () => {
 
     it('an empty file, or one without kestra.secret, server or namespaces, is an error saying what it found', () => {
       assert.match(configError(() => parse('')).message, /^test\.yml: the file is empty; expected a `kestra\.secret` block/);
-      assert.match(configError(() => parse('micronaut: { server: { port: 8080 } }')).message, /found only `micronaut`; expected a `kestra\.secret` block/);
-      assert.match(configError(() => parse('kestra: { repository: { type: postgres } }')).message, /found only `kestra\.repository`; expected/);
+      assert.match(
+        configError(() => parse('micronaut: { server: { port: 8080 } }')).message,
+        /found only `micronaut`; expected a `kestra\.secret` block/,
+      );
+      assert.match(
+        configError(() => parse('kestra: { repository: { type: postgres } }')).message,
+        /found only `kestra\.repository`; expected/,
+      );
     });
 
     it("a pasted snippet without its kestra.secret wrapper is an error naming where its keys belong (the Vault docs' read-only snippet)", () => {
-      const bare = configError(() => parse('address: "http://localhost:8200"\nroot-engine: secret\nsecret-path-prefix: kestra\ntoken:\n  token: ${VAULT_TOKEN}\n'));
+      const bare = configError(() =>
+        parse('address: "http://localhost:8200"\nroot-engine: secret\nsecret-path-prefix: kestra\ntoken:\n  token: ${VAULT_TOKEN}\n'),
+      );
       assert.equal(
         bare.message,
         'test.yml: no `kestra.secret` block: found the vault options `address`, `root-engine`, `secret-path-prefix`, `token` at the top level; put them under `kestra.secret.vault`, with `type: vault` under `kestra.secret`.',
       );
       assert.deepEqual(bare.location, { file: 'test.yml', line: 1, column: 1 });
-      assert.match(configError(() => parse('vault:\n  address: http://x\n')).message, /found a bare `vault:` block at the top level; put it under `kestra\.secret`, with `type: vault` beside it\.$/);
+      assert.match(
+        configError(() => parse('vault:\n  address: http://x\n')).message,
+        /found a bare `vault:` block at the top level; put it under `kestra\.secret`, with `type: vault` beside it\.$/,
+      );
       assert.match(configError(() => parse('aws-secret-manager: { region: eu-west-1 }')).message, /bare `aws-secret-manager:` block/);
-      assert.match(configError(() => parse('region: eu-west-1\naccess-key-id: x\n')).message, /the aws-secret-manager options `region`, `access-key-id`/);
+      assert.match(
+        configError(() => parse('region: eu-west-1\naccess-key-id: x\n')).message,
+        /the aws-secret-manager options `region`, `access-key-id`/,
+      );
     });
 
     it('a top-level secret: block or a typo of kestra.secret is an error, located at the key', () => {
@@ -70,7 +84,10 @@ describe('config', () => {
       const typo = configError(() => parse('kestra:\n  secrets:\n    type: env\n'));
       assert.equal(typo.message, 'test.yml: no `kestra.secret` block: found `kestra.secrets`; did you mean `kestra.secret`?');
       assert.deepEqual(typo.location, { file: 'test.yml', line: 2, column: 3 });
-      assert.match(configError(() => parse('server: { url: http://localhost:8080 }\nsecret: { type: vault }\n')).message, /top-level `secret:`/);
+      assert.match(
+        configError(() => parse('server: { url: http://localhost:8080 }\nsecret: { type: vault }\n')).message,
+        /top-level `secret:`/,
+      );
     });
 
     it('a file with only server or namespaces, or an empty kestra.secret, is still a configuration', () => {
@@ -137,7 +154,7 @@ describe('config', () => {
       });
     });
 
-    it('reads the issue\'s dedicated-namespaces example', async () => {
+    it("reads the issue's dedicated-namespaces example", async () => {
       const config = await loadConfigFile(path.join(fixtures, 'dedicated-namespaces.yml'), { VAULT_TOKEN: 'hvs.x' });
       assert.equal(config.secret.vault?.token?.token, 'hvs.x');
       const team = config.namespaces['company.team'];
@@ -165,8 +182,18 @@ describe('config', () => {
       });
     });
 
-    it('errors from a file carry the key\'s position, even under dotted namespace keys', () => {
-      const text = ['kestra:', '  secret:', '    type: vault', '    vault:', '      secret-path-prefx: app1', 'namespaces:', '  company.team:', '    type: env', '    readOnli: true'].join('\n');
+    it("errors from a file carry the key's position, even under dotted namespace keys", () => {
+      const text = [
+        'kestra:',
+        '  secret:',
+        '    type: vault',
+        '    vault:',
+        '      secret-path-prefx: app1',
+        'namespaces:',
+        '  company.team:',
+        '    type: env',
+        '    readOnli: true',
+      ].join('\n');
       const error = configError(() => parse(text));
       assert.deepEqual(error.location, { file: 'test.yml', line: 5, column: 7 });
       const nsError = configError(() => parse(text.replace('secret-path-prefx', 'secret-path-prefix')));
@@ -202,7 +229,10 @@ describe('config', () => {
             const useCamel = camel[index.i++ % camel.length];
             // Map keys (tag names) are data, not options: keep them.
             const isMapValue = key === 'application' || key === 'team';
-            return [useCamel && !isMapValue ? kebabToCamel(key) : key, key === 'tags' || key === 'excluded-tags' ? child : respell(child, camel, index)];
+            return [
+              useCamel && !isMapValue ? kebabToCamel(key) : key,
+              key === 'tags' || key === 'excluded-tags' ? child : respell(child, camel, index),
+            ];
           }),
         );
       };
@@ -261,15 +291,31 @@ describe('config', () => {
       const env = { AWS_SECRET_ACCESS_KEY: 'CANARY-aws-key' };
       const cases: [string, string][] = [
         ['server: { url: "http://host/x/${AWS_SECRET_ACCESS_KEY}" }', 'server.url'],
-        ['kestra: { secret: { type: vault, vault: { address: "http://${AWS_SECRET_ACCESS_KEY}.example" } } }', 'kestra.secret.vault.address'],
-        ['kestra: { secret: { type: aws-secret-manager, aws-secret-manager: { endpoint-override: "https://e/${AWS_SECRET_ACCESS_KEY}" } } }', 'kestra.secret.aws-secret-manager.endpoint-override'],
-        ['kestra: { secret: { type: google-secret-manager, google-secret-manager: { endpoint-override: "https://e/?k=${AWS_SECRET_ACCESS_KEY}" } } }', 'kestra.secret.google-secret-manager.endpoint-override'],
-        ['kestra: { secret: { type: azure-key-vault, azure-key-vault: { key-vault-uri: "https://${AWS_SECRET_ACCESS_KEY}.vault.azure.net" } } }', 'kestra.secret.azure-key-vault.key-vault-uri'],
+        [
+          'kestra: { secret: { type: vault, vault: { address: "http://${AWS_SECRET_ACCESS_KEY}.example" } } }',
+          'kestra.secret.vault.address',
+        ],
+        [
+          'kestra: { secret: { type: aws-secret-manager, aws-secret-manager: { endpoint-override: "https://e/${AWS_SECRET_ACCESS_KEY}" } } }',
+          'kestra.secret.aws-secret-manager.endpoint-override',
+        ],
+        [
+          'kestra: { secret: { type: google-secret-manager, google-secret-manager: { endpoint-override: "https://e/?k=${AWS_SECRET_ACCESS_KEY}" } } }',
+          'kestra.secret.google-secret-manager.endpoint-override',
+        ],
+        [
+          'kestra: { secret: { type: azure-key-vault, azure-key-vault: { key-vault-uri: "https://${AWS_SECRET_ACCESS_KEY}.vault.azure.net" } } }',
+          'kestra.secret.azure-key-vault.key-vault-uri',
+        ],
       ];
       for (const [text, keyPath] of cases) {
         const error = configError(() => parse(text, env));
         assert.equal(error.path, keyPath);
-        assert.match(error.message, /placeholders are expanded only in credential fields .*in an address it would send the variable to the host it names/, keyPath);
+        assert.match(
+          error.message,
+          /placeholders are expanded only in credential fields .*in an address it would send the variable to the host it names/,
+          keyPath,
+        );
         assert.doesNotMatch(error.message, /CANARY/);
       }
     });
@@ -301,7 +347,10 @@ describe('config', () => {
     it('fuzz: any environment value round-trips through a placeholder', () => {
       fc.assert(
         fc.property(fc.string(), (value) => {
-          const config = configFromObject({ kestra: { secret: { type: 'google-secret-manager', 'google-secret-manager': { 'service-account': '${P}' } } } }, { source: 's', env: { P: value } });
+          const config = configFromObject(
+            { kestra: { secret: { type: 'google-secret-manager', 'google-secret-manager': { 'service-account': '${P}' } } } },
+            { source: 's', env: { P: value } },
+          );
           assert.equal(config.secret.google?.serviceAccount, value);
         }),
       );
@@ -310,7 +359,19 @@ describe('config', () => {
 
   describe('durations', () => {
     it('parses Micronaut durations', () => {
-      const cases: [unknown, number][] = [['60s', 60_000], ['5m', 300_000], ['1h', 3_600_000], ['500ms', 500], ['2d', 172_800_000], ['PT1M', 60_000], ['PT1H30M', 5_400_000], ['PT0.5S', 500], ['P1D', 86_400_000], ['1500', 1500], [250, 250]];
+      const cases: [unknown, number][] = [
+        ['60s', 60_000],
+        ['5m', 300_000],
+        ['1h', 3_600_000],
+        ['500ms', 500],
+        ['2d', 172_800_000],
+        ['PT1M', 60_000],
+        ['PT1H30M', 5_400_000],
+        ['PT0.5S', 500],
+        ['P1D', 86_400_000],
+        ['1500', 1500],
+        [250, 250],
+      ];
       for (const [input, ms] of cases) assert.equal(parseDurationMs(input), ms, String(input));
       for (const bad of ['soon', '5 minutes', 'PT', 'P', '-5s', '', true, {}]) assert.equal(parseDurationMs(bad), undefined, String(bad));
     });
@@ -319,7 +380,10 @@ describe('config', () => {
   describe('errors name the key path', () => {
     it('an unknown type lists the supported ones', () => {
       const error = configError(() => secretBlock({ type: 'vautl' }));
-      assert.equal(error.message, "kestra.secret.type: unknown type 'vautl' (expected env, aws-secret-manager, azure-key-vault, google-secret-manager, vault)");
+      assert.equal(
+        error.message,
+        "kestra.secret.type: unknown type 'vautl' (expected env, aws-secret-manager, azure-key-vault, google-secret-manager, vault)",
+      );
       assert.equal(error.path, 'kestra.secret.type');
     });
 
@@ -330,11 +394,17 @@ describe('config', () => {
 
     it('wrong value types are errors', () => {
       assert.match(configError(() => secretBlock({ 'read-only': 'maybe' })).message, /^kestra\.secret\.read-only: expected true or false/);
-      assert.match(configError(() => secretBlock({ cache: { 'expire-after-write': 'soon' } })).message, /^kestra\.secret\.cache\.expire-after-write: expected a duration/);
+      assert.match(
+        configError(() => secretBlock({ cache: { 'expire-after-write': 'soon' } })).message,
+        /^kestra\.secret\.cache\.expire-after-write: expected a duration/,
+      );
       assert.match(configError(() => secretBlock({ cache: { 'maximum-size': -1 } })).message, /expected a number, got -1/);
       assert.match(configError(() => secretBlock({ tags: ['a'] })).message, /^kestra\.secret\.tags: expected a mapping/);
       assert.match(configError(() => secretBlock({ type: 'vault', vault: 'x' })).message, /^kestra\.secret\.vault: expected a mapping/);
-      assert.match(configError(() => secretBlock({ type: 'vault', vault: { address: 'ftp://x' } })).message, /^kestra\.secret\.vault\.address: expected an http/);
+      assert.match(
+        configError(() => secretBlock({ type: 'vault', vault: { address: 'ftp://x' } })).message,
+        /^kestra\.secret\.vault\.address: expected an http/,
+      );
       assert.match(configError(() => configFromObject({ kestra: 'x' }, options)).message, /^kestra: expected a mapping/);
       assert.match(configError(() => configFromObject(['x'], options)).message, /expected a mapping/);
     });
@@ -342,7 +412,9 @@ describe('config', () => {
     it('a wrong-typed credential never shows the value', () => {
       const error = configError(() => secretBlock({ type: 'vault', vault: { token: { token: 987654321 } } }));
       assert.equal(error.message, 'kestra.secret.vault.token.token: expected a string, got a number (put the value in quotes)');
-      const listError = configError(() => secretBlock({ type: 'aws-secret-manager', 'aws-secret-manager': { 'secret-key-id': ['hunter2'] } }));
+      const listError = configError(() =>
+        secretBlock({ type: 'aws-secret-manager', 'aws-secret-manager': { 'secret-key-id': ['hunter2'] } }),
+      );
       assert.doesNotMatch(listError.message, /hunter2/);
     });
 
@@ -350,24 +422,29 @@ describe('config', () => {
       const canary = fc.string({ minLength: 6 }).map((s) => `CANARY${s}`);
       const keys = ['token', 'password', 'secret-id', 'session-token', 'client-secret', 'service-account', 'address', 'region', 'user'];
       fc.assert(
-        fc.property(canary, fc.constantFrom(...keys), fc.constantFrom('vault', 'aws-secret-manager', 'azure-key-vault', 'google-secret-manager'), (value, key, type) => {
-          const attempts = [
-            { type, [type]: { [key]: value } },
-            { type, [type]: { [key]: { nested: value } } },
-            { type, [type]: { token: { token: [value] } } },
-            { type, 'read-only': value },
-            { type: value },
-          ];
-          for (const block of attempts) {
-            try {
-              secretBlock(block);
-            } catch (error) {
-              assert.ok(error instanceof ConfigError);
-              // Short non-credential values (types, booleans) may be quoted; a credential-length value never.
-              if (value.length > 40) assert.ok(!error.message.includes(value), error.message);
+        fc.property(
+          canary,
+          fc.constantFrom(...keys),
+          fc.constantFrom('vault', 'aws-secret-manager', 'azure-key-vault', 'google-secret-manager'),
+          (value, key, type) => {
+            const attempts = [
+              { type, [type]: { [key]: value } },
+              { type, [type]: { [key]: { nested: value } } },
+              { type, [type]: { token: { token: [value] } } },
+              { type, 'read-only': value },
+              { type: value },
+            ];
+            for (const block of attempts) {
+              try {
+                secretBlock(block);
+              } catch (error) {
+                assert.ok(error instanceof ConfigError);
+                // Short non-credential values (types, booleans) may be quoted; a credential-length value never.
+                if (value.length > 40) assert.ok(!error.message.includes(value), error.message);
+              }
             }
-          }
-        }),
+          },
+        ),
       );
     });
 
@@ -378,17 +455,26 @@ describe('config', () => {
     });
 
     it('vault engine versions other than 2 are refused', () => {
-      assert.match(configError(() => secretBlock({ type: 'vault', vault: { 'engine-version': 1 } })).message, /^kestra\.secret\.vault\.engine-version: only the KV secrets engine version 2 is supported/);
+      assert.match(
+        configError(() => secretBlock({ type: 'vault', vault: { 'engine-version': 1 } })).message,
+        /^kestra\.secret\.vault\.engine-version: only the KV secrets engine version 2 is supported/,
+      );
       assert.equal(secretBlock({ type: 'vault', vault: { engineVersion: '2' } }).vault?.engineVersion, 2);
     });
 
     it('azure needs a vault name or URI', () => {
       assert.match(configError(() => secretBlock({ type: 'azure-key-vault' })).message, /set vault-name or key-vault-uri/);
-      assert.equal(secretBlock({ type: 'azure-key-vault', azureKeyVault: { keyVaultUri: 'https://kv.vault.azure.net' } }).azure?.keyVaultUri, 'https://kv.vault.azure.net');
+      assert.equal(
+        secretBlock({ type: 'azure-key-vault', azureKeyVault: { keyVaultUri: 'https://kv.vault.azure.net' } }).azure?.keyVaultUri,
+        'https://kv.vault.azure.net',
+      );
     });
 
     it('selecting a store we cannot read without a server says what to do', () => {
-      assert.match(configError(() => secretBlock({ type: 'jdbc' })).message, /kestra\.secret\.type: type 'jdbc' can't be read directly; add a top-level server block/);
+      assert.match(
+        configError(() => secretBlock({ type: 'jdbc' })).message,
+        /kestra\.secret\.type: type 'jdbc' can't be read directly; add a top-level server block/,
+      );
       assert.match(configError(() => secretBlock({ type: 'kestra-server' })).message, /needs the top-level server block/);
     });
   });
@@ -411,7 +497,10 @@ describe('config', () => {
 
     it('accepts Kestra-only options inside the AWS and Vault blocks', () => {
       assert.equal(secretBlock({ type: 'aws-secret-manager', awsSecretManager: { stsRoleArn: 'arn:x', region: 'r' } }).aws?.region, 'r');
-      assert.equal(secretBlock({ type: 'vault', vault: { kubernetes: { role: 'r' }, 'read-timeout': '5s', address: 'http://a:1' } }).vault?.address, 'http://a:1');
+      assert.equal(
+        secretBlock({ type: 'vault', vault: { kubernetes: { role: 'r' }, 'read-timeout': '5s', address: 'http://a:1' } }).vault?.address,
+        'http://a:1',
+      );
     });
   });
 
@@ -430,8 +519,14 @@ describe('config', () => {
     });
 
     it('filter-on-prefix needs a prefix; keep-prefix defaults to false', () => {
-      assert.deepEqual(secretBlock({ type: 'aws-secret-manager', 'filter-on-prefix': { prefix: 'prod_' } }).filterOnPrefix, { prefix: 'prod_', keepPrefix: false });
-      assert.match(configError(() => secretBlock({ type: 'aws-secret-manager', 'filter-on-prefix': { 'keep-prefix': true } })).message, /filter-on-prefix\.prefix: required/);
+      assert.deepEqual(secretBlock({ type: 'aws-secret-manager', 'filter-on-prefix': { prefix: 'prod_' } }).filterOnPrefix, {
+        prefix: 'prod_',
+        keepPrefix: false,
+      });
+      assert.match(
+        configError(() => secretBlock({ type: 'aws-secret-manager', 'filter-on-prefix': { 'keep-prefix': true } })).message,
+        /filter-on-prefix\.prefix: required/,
+      );
     });
 
     it('Vault read-only inside the vault block is honoured (the docs contradict themselves)', () => {
@@ -441,9 +536,15 @@ describe('config', () => {
     });
 
     it('reads every Azure, Google and Vault auth option', () => {
-      const azure = secretBlock({ type: 'azure-key-vault', 'azure-key-vault': { 'vault-name': 'kv', 'client-secret': { 'tenant-id': 't', 'client-id': 'c', 'client-secret': 's' } } });
+      const azure = secretBlock({
+        type: 'azure-key-vault',
+        'azure-key-vault': { 'vault-name': 'kv', 'client-secret': { 'tenant-id': 't', 'client-id': 'c', 'client-secret': 's' } },
+      });
       assert.deepEqual(azure.azure, { vaultName: 'kv', clientSecret: { tenantId: 't', clientId: 'c', clientSecret: 's' } });
-      const google = secretBlock({ type: 'google-secret-manager', googleSecretManager: { project: 'p', serviceAccount: '{"type":"service_account"}' } });
+      const google = secretBlock({
+        type: 'google-secret-manager',
+        googleSecretManager: { project: 'p', serviceAccount: '{"type":"service_account"}' },
+      });
       assert.deepEqual(google.google, { project: 'p', serviceAccount: '{"type":"service_account"}' });
       const vault = secretBlock({ type: 'vault', vault: { password: { user: 'john', password: 'foo' }, token: { token: 't' } } });
       assert.deepEqual(vault.vault?.password, { user: 'john', password: 'foo' });
@@ -453,15 +554,30 @@ describe('config', () => {
 
   describe('namespaces and server', () => {
     it('validates namespace names and entries the same way as kestra.secret', () => {
-      assert.match(configError(() => configFromObject({ namespaces: { 'Company.Team': { type: 'vault' } } }, options)).message, /^namespaces\.Company\.Team: 'Company\.Team' is not a valid Kestra namespace/);
-      assert.match(configError(() => configFromObject({ namespaces: { 'company.team': { typ: 'vault' } } }, options)).message, /^namespaces\.company\.team\.typ: unknown key \(did you mean type\?\)/);
+      assert.match(
+        configError(() => configFromObject({ namespaces: { 'Company.Team': { type: 'vault' } } }, options)).message,
+        /^namespaces\.Company\.Team: 'Company\.Team' is not a valid Kestra namespace/,
+      );
+      assert.match(
+        configError(() => configFromObject({ namespaces: { 'company.team': { typ: 'vault' } } }, options)).message,
+        /^namespaces\.company\.team\.typ: unknown key \(did you mean type\?\)/,
+      );
     });
 
     it('server needs an http(s) url; tenant defaults to main', () => {
-      assert.deepEqual(configFromObject({ server: { url: 'https://kestra.example.test', tenant: 'acme' } }, options).server, { url: 'https://kestra.example.test', tenant: 'acme' });
-      assert.match(configError(() => configFromObject({ server: { url: 'kestra:8080' } }, options)).message, /^server\.url: expected an http/);
+      assert.deepEqual(configFromObject({ server: { url: 'https://kestra.example.test', tenant: 'acme' } }, options).server, {
+        url: 'https://kestra.example.test',
+        tenant: 'acme',
+      });
+      assert.match(
+        configError(() => configFromObject({ server: { url: 'kestra:8080' } }, options)).message,
+        /^server\.url: expected an http/,
+      );
       assert.match(configError(() => configFromObject({ server: { tenant: 'x' } }, options)).message, /^server\.url: required/);
-      assert.match(configError(() => configFromObject({ server: { url: 'http://a', user: 'x' } }, options)).message, /^server\.user: unknown key/);
+      assert.match(
+        configError(() => configFromObject({ server: { url: 'http://a', user: 'x' } }, options)).message,
+        /^server\.user: unknown key/,
+      );
       assert.equal(configFromObject({ server: {} }, options).server, undefined);
     });
 
@@ -469,18 +585,28 @@ describe('config', () => {
       const config = configFromObject(
         {
           kestra: { secret: { type: 'vault' } },
-          namespaces: { company: { type: 'google-secret-manager' }, 'company.team': { type: 'aws-secret-manager' }, 'company.team2': { type: 'env' } },
+          namespaces: {
+            company: { type: 'google-secret-manager' },
+            'company.team': { type: 'aws-secret-manager' },
+            'company.team2': { type: 'env' },
+          },
         },
         options,
       );
-      assert.deepEqual(backendForNamespace(config, 'company.team.sub'), { config: config.namespaces['company.team'], scope: 'company.team' });
+      assert.deepEqual(backendForNamespace(config, 'company.team.sub'), {
+        config: config.namespaces['company.team'],
+        scope: 'company.team',
+      });
       assert.deepEqual(backendForNamespace(config, 'company.team'), { config: config.namespaces['company.team'], scope: 'company.team' });
       assert.deepEqual(backendForNamespace(config, 'company.teams'), { config: config.namespaces.company, scope: 'company' });
       assert.deepEqual(backendForNamespace(config, 'other'), { config: config.secret, scope: undefined });
     });
 
     it('with a server, namespace entries still win for their subtrees', () => {
-      const config = configFromObject({ server: { url: 'http://127.0.0.1:8080' }, namespaces: { 'company.team': { type: 'vault' } } }, options);
+      const config = configFromObject(
+        { server: { url: 'http://127.0.0.1:8080' }, namespaces: { 'company.team': { type: 'vault' } } },
+        options,
+      );
       assert.equal(backendForNamespace(config, 'company').config.type, 'kestra-server');
       assert.equal(backendForNamespace(config, 'company.team.x').config.type, 'vault');
     });
@@ -489,7 +615,11 @@ describe('config', () => {
   describe('editor settings', () => {
     it('reads the kestra.secret block alone, namespaces and server, with settings paths in errors', () => {
       const config = configFromSettings(
-        { secret: { type: 'vault', readOnly: true, vault: { address: 'http://127.0.0.1:8200' } }, namespaces: { 'a.b': { type: 'env' } }, server: {} },
+        {
+          secret: { type: 'vault', readOnly: true, vault: { address: 'http://127.0.0.1:8200' } },
+          namespaces: { 'a.b': { type: 'env' } },
+          server: {},
+        },
         { source: 'settings', env: {} },
       );
       assert.equal(config.secret.type, 'vault');
@@ -497,16 +627,26 @@ describe('config', () => {
       assert.equal(config.namespaces['a.b'].type, 'env');
       assert.equal(config.server, undefined);
       assert.equal(config.source, 'settings');
-      const error = configError(() => configFromSettings({ secret: { type: 'vault', vault: { adress: 'x' } } }, { source: 'settings', env: {} }));
+      const error = configError(() =>
+        configFromSettings({ secret: { type: 'vault', vault: { adress: 'x' } } }, { source: 'settings', env: {} }),
+      );
       assert.equal(error.message, 'kestraSecrets.secret.vault.adress: unknown key (did you mean address?)');
       assert.equal(configFromSettings({}, { source: 'settings', env: {} }).secret.type, 'env');
     });
 
     it('a file and the equivalent settings give the same configuration', () => {
-      const text = stringify({ kestra: { secret: { type: 'vault', vault: { address: 'http://127.0.0.1:8200' } } }, namespaces: { x: { type: 'env' } }, server: { url: 'http://127.0.0.1:1' } });
+      const text = stringify({
+        kestra: { secret: { type: 'vault', vault: { address: 'http://127.0.0.1:8200' } } },
+        namespaces: { x: { type: 'env' } },
+        server: { url: 'http://127.0.0.1:1' },
+      });
       const fromFile = parseConfigText(text, { source: 's', env: {} });
       const fromSettings = configFromSettings(
-        { secret: { type: 'vault', vault: { address: 'http://127.0.0.1:8200' } }, namespaces: { x: { type: 'env' } }, server: { url: 'http://127.0.0.1:1' } },
+        {
+          secret: { type: 'vault', vault: { address: 'http://127.0.0.1:8200' } },
+          namespaces: { x: { type: 'env' } },
+          server: { url: 'http://127.0.0.1:1' },
+        },
         { source: 's', env: {} },
       );
       assert.deepEqual(fromSettings, fromFile);

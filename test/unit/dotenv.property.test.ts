@@ -11,8 +11,7 @@ const secretsArbitrary = fc.uniqueArray(fc.tuple(keyArbitrary, fc.string({ unit:
   maxLength: 8,
 });
 
-const encodedFile = (secrets: [string, string][]) =>
-  secrets.map(([key, value]) => `SECRET_${key}=${encodeBase64(value)}\n`).join('');
+const encodedFile = (secrets: [string, string][]) => secrets.map(([key, value]) => `SECRET_${key}=${encodeBase64(value)}\n`).join('');
 
 /** Text biased towards the characters the parser cares about. */
 const dotenvishText = fc
@@ -47,7 +46,10 @@ describe('.env codec properties (fast-check)', () => {
         const entries = parseDotenv(`K=${formatDotenvValue(value)}\n# next\nN=1`).entries;
         assert.deepEqual(
           entries.map((entry) => [entry.key, entry.value]),
-          [['K', value], ['N', '1']],
+          [
+            ['K', value],
+            ['N', '1'],
+          ],
         );
       }),
       { numRuns: 500 },
@@ -73,7 +75,12 @@ describe('.env codec properties (fast-check)', () => {
   it('parse, encode and decode throw nothing but DotenvSyntaxError on arbitrary text', () => {
     fc.assert(
       fc.property(fc.oneof(dotenvishText, fc.string({ unit: 'binary' })), (text) => {
-        for (const run of [() => parseDotenv(text), () => encodeDotenv(text), () => encodeDotenv(text, { raw: true }), () => decodeEncodedEnv(text)]) {
+        for (const run of [
+          () => parseDotenv(text),
+          () => encodeDotenv(text),
+          () => encodeDotenv(text, { raw: true }),
+          () => decodeEncodedEnv(text),
+        ]) {
           try {
             run();
           } catch (error) {

@@ -173,7 +173,11 @@ describe('interpolate (compose-go template rules)', () => {
   }
 
   it('throws nothing but InterpolationError on arbitrary templates', () => {
-    const template = fc.array(fc.oneof(fc.constantFrom('$', '{', '}', ':-', ':?', '+', 'SET', 'UNSET', '\n'), fc.string({ maxLength: 3 })), { maxLength: 20 }).map((parts) => parts.join(''));
+    const template = fc
+      .array(fc.oneof(fc.constantFrom('$', '{', '}', ':-', ':?', '+', 'SET', 'UNSET', '\n'), fc.string({ maxLength: 3 })), {
+        maxLength: 20,
+      })
+      .map((parts) => parts.join(''));
     fc.assert(
       fc.property(template, (text) => {
         try {
@@ -201,7 +205,10 @@ describe('interpolate (compose-go template rules)', () => {
     });
 
     it('an unset variable takes the default branch, whose required variable then fails', () => {
-      assert.throws(() => interpolate('${UNSET:-${OTHER:?needs OTHER}}', lookup), /required variable OTHER is missing a value: needs OTHER/);
+      assert.throws(
+        () => interpolate('${UNSET:-${OTHER:?needs OTHER}}', lookup),
+        /required variable OTHER is missing a value: needs OTHER/,
+      );
     });
 
     it('an unused default does not report its variables missing', () => {
@@ -233,7 +240,9 @@ describe('encodeDotenv', () => {
       decoded[match[1]] = strictBase64Decode(match[2])?.toString('utf8') ?? '<invalid>';
     }
     assert.deepEqual(decoded, COMPOSE_VALUES);
-    assert.ok(result.warnings.some((warning) => /every-rule\.env:44:1: warning: DUPLICATE is defined again \(first on line 43\)/.test(warning)));
+    assert.ok(
+      result.warnings.some((warning) => /every-rule\.env:44:1: warning: DUPLICATE is defined again \(first on line 43\)/.test(warning)),
+    );
   });
 
   it('keeps the key spelling and warns where keys collide once upper-cased', () => {
@@ -255,7 +264,10 @@ describe('encodeDotenv', () => {
   });
 
   it('writes RAW values unencoded, quoted where Compose needs it, and refuses multi-line values', () => {
-    assert.equal(encodeDotenv('A=plain\nB="has $dollar"\nC="a # b"\n', { raw: true }).text, "SECRET_A=plain\nSECRET_B='has '\nSECRET_C='a # b'\n");
+    assert.equal(
+      encodeDotenv('A=plain\nB="has $dollar"\nC="a # b"\n', { raw: true }).text,
+      "SECRET_A=plain\nSECRET_B='has '\nSECRET_C='a # b'\n",
+    );
     assert.equal(encodeDotenv("B='has $dollar'\n", { raw: true }).text, "SECRET_B='has $dollar'\n");
     assert.throws(
       () => encodeDotenv('OK=1\nKEY="a\\nb"\n', { raw: true, file: 'r.env' }),
@@ -270,7 +282,8 @@ describe('encodeDotenv', () => {
   // A few ms on an idle machine (see `npm run bench`); the bound is loose because CI machines are shared.
   it('encodes a 10,000-line file in well under a second', () => {
     const lines: string[] = [];
-    for (let i = 0; i < 10_000; i++) lines.push(i % 3 === 0 ? `KEY_${i}="value ${i} with \\"quotes\\""` : `KEY_${i}=value-${i}-${'x'.repeat(80)} # c`);
+    for (let i = 0; i < 10_000; i++)
+      lines.push(i % 3 === 0 ? `KEY_${i}="value ${i} with \\"quotes\\""` : `KEY_${i}=value-${i}-${'x'.repeat(80)} # c`);
     const text = lines.join('\n');
     encodeDotenv(text);
     const started = performance.now();
@@ -309,7 +322,7 @@ describe('decodeEncodedEnv', () => {
       (error: unknown) =>
         error instanceof DotenvSyntaxError &&
         error.message ===
-          "e:2:12: SECRET_BAD is not valid base64, so Kestra drops it: it is plain text that was never base64-encoded (character 4 is a space or tab; base64 must not contain blanks)",
+          'e:2:12: SECRET_BAD is not valid base64, so Kestra drops it: it is plain text that was never base64-encoded (character 4 is a space or tab; base64 must not contain blanks)',
     );
   });
 
@@ -321,11 +334,35 @@ describe('decodeEncodedEnv', () => {
 });
 
 describe('formatDotenvValue', () => {
-  const samples = ['', 'plain', 'a b', ' lead', 'trail ', 'a #b', '#x', "'q'", '"dq"', '$x', 'back\\slash', "it's $5", 'a\nb', 'c\r\nd', '\t', 'x\\"y', 'end\\', 'ünï 😀', '\u2028', '\\0101'];
+  const samples = [
+    '',
+    'plain',
+    'a b',
+    ' lead',
+    'trail ',
+    'a #b',
+    '#x',
+    "'q'",
+    '"dq"',
+    '$x',
+    'back\\slash',
+    "it's $5",
+    'a\nb',
+    'c\r\nd',
+    '\t',
+    'x\\"y',
+    'end\\',
+    'ünï 😀',
+    '\u2028',
+    '\\0101',
+  ];
   for (const value of samples) {
     it(`writes ${JSON.stringify(value)} so that Compose reads it back`, () => {
       const parsed = parseDotenv(`K=${formatDotenvValue(value)}\n`);
-      assert.deepEqual(parsed.entries.map((entry) => entry.value), [value]);
+      assert.deepEqual(
+        parsed.entries.map((entry) => entry.value),
+        [value],
+      );
       assert.deepEqual(parsed.warnings, []);
     });
   }

@@ -46,12 +46,16 @@ describe('editor helpers (commands and Secrets view)', () => {
   describe('references', () => {
     it('writes references the Pebble scanner reads back, for any key and field', () => {
       fc.assert(
-        fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.option(fc.string({ minLength: 1, maxLength: 10 }), { nil: undefined }), (key, subkey) => {
-          fc.pre(!/[\\\n\r{}%#]/.test(key + (subkey ?? '')));
-          const [call] = scanPebble(references.secretReference(key, subkey));
-          assert.equal(call?.key?.value, key);
-          assert.equal(call?.subkey?.value, subkey);
-        }),
+        fc.property(
+          fc.string({ minLength: 1, maxLength: 20 }),
+          fc.option(fc.string({ minLength: 1, maxLength: 10 }), { nil: undefined }),
+          (key, subkey) => {
+            fc.pre(!/[\\\n\r{}%#]/.test(key + (subkey ?? '')));
+            const [call] = scanPebble(references.secretReference(key, subkey));
+            assert.equal(call?.key?.value, key);
+            assert.equal(call?.subkey?.value, subkey);
+          },
+        ),
       );
     });
 
@@ -127,7 +131,10 @@ describe('editor helpers (commands and Secrets view)', () => {
       const base = { key: 'K', inherited: false, shadows: [] };
       assert.equal(tree.secretDescription({ secret: { ...base, source: '.env_encoded:3' }, stale: false }), '.env_encoded:3');
       assert.equal(
-        tree.secretDescription({ secret: { ...base, inherited: true, fromNamespace: 'a', tags: { namespace: 'a', key: 'K', env: 'prod' } }, stale: true }),
+        tree.secretDescription({
+          secret: { ...base, inherited: true, fromNamespace: 'a', tags: { namespace: 'a', key: 'K', env: 'prod' } },
+          stale: true,
+        }),
         'inherited from a · env=prod · (stale)',
       );
       assert.deepEqual(tree.userTags({ namespace: 'a', key: 'K', prefix: 'kestra', tenant: 'main' }), undefined);

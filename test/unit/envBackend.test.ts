@@ -17,7 +17,15 @@ const config: SecretBackendConfig = {
 
 const b64 = encodeBase64;
 const JSON_VALUE = '{"user":"kestra","password":"pw-json"}';
-const SECRET_VALUES = ['db-password', 'pw-json', 'inline-value', 'override-new', 'extra-value', 'process-value', 'wrapped value that is long enough'];
+const SECRET_VALUES = [
+  'db-password',
+  'pw-json',
+  'inline-value',
+  'override-new',
+  'extra-value',
+  'process-value',
+  'wrapped value that is long enough',
+];
 
 function write(root: string, file: string, text: string): string {
   const full = path.join(root, file);
@@ -78,7 +86,11 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
         '',
       ].join('\n'),
     );
-    const extra = write(root, 'config/extra.env_encoded', `SECRET_EXTRA=${b64('extra-value')}\nSECRET_DB_PASSWORD=${b64('lower-precedence')}\n`);
+    const extra = write(
+      root,
+      'config/extra.env_encoded',
+      `SECRET_EXTRA=${b64('extra-value')}\nSECRET_DB_PASSWORD=${b64('lower-precedence')}\n`,
+    );
     context = {
       log: recordingLogger(logs),
       tenant: 'main',
@@ -142,7 +154,10 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     const keys = (await backend.list('x')).map((meta) => meta.key);
     assert.ok(!keys.includes('BAD') && !keys.includes('BROKEN_INLINE'));
     await assert.rejects(backend.reveal('x', 'bad'), (error: unknown) => error instanceof BackendError && error.kind === 'not-found');
-    await assert.rejects(backend.reveal('x', 'from_shell'), (error: unknown) => error instanceof BackendError && error.kind === 'unsupported');
+    await assert.rejects(
+      backend.reveal('x', 'from_shell'),
+      (error: unknown) => error instanceof BackendError && error.kind === 'unsupported',
+    );
   });
 
   it('ignores names without the exact SECRET_ prefix and services that are not Kestra', async () => {
@@ -157,14 +172,23 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
 
   it('reports invalid base64 and key collisions where they are defined, without values', async () => {
     const problems = await createEnvBackend(config, context).definitionProblems();
-    const summary = problems.map((problem) => [problem.code, path.relative(root, problem.file), problem.range.start.line, problem.range.start.character, problem.range.end.character]);
+    const summary = problems.map((problem) => [
+      problem.code,
+      path.relative(root, problem.file),
+      problem.range.start.line,
+      problem.range.start.character,
+      problem.range.end.character,
+    ]);
     assert.deepEqual(summary, [
       ['invalid-base64', path.join('deploy', '.env_encoded'), 4, 11, 28],
       ['invalid-base64', path.join('deploy', 'docker-compose.yml'), 7, 28, 38],
       ['key-collision', path.join('deploy', '.env_encoded'), 7, 0, 10],
       ['key-collision', path.join('deploy', '.env_encoded'), 8, 0, 10],
     ]);
-    assert.equal(problems[0].message, "Secret 'BAD' is not valid base64, so Kestra drops it: character 8 is a space or tab; base64 must not contain blanks. Write the plain value in the .env file and encode it with `kestra-secrets encode` (or `--raw` for a server with `encoding: RAW`).");
+    assert.equal(
+      problems[0].message,
+      "Secret 'BAD' is not valid base64, so Kestra drops it: character 8 is a space or tab; base64 must not contain blanks. Write the plain value in the .env file and encode it with `kestra-secrets encode` (or `--raw` for a server with `encoding: RAW`).",
+    );
     assert.equal(problems[0].severity, 'error');
     assert.deepEqual(problems[0].data, { key: 'BAD' });
     assert.match(problems[2].message, /^SECRET_foo and SECRET_FOO both give the secret key 'FOO'/);
@@ -190,7 +214,10 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     assert.equal(missing[0].file, path.join(root, 'deploy', 'docker-compose.yml'));
     assert.equal(missing[0].severity, 'warning');
     assert.deepEqual(missing[0].range, { start: { line: 3, character: 14 }, end: { line: 3, character: 26 } });
-    assert.match(missing[0].message, /^The env_file \.env_encoded \(deploy\/docker-compose\.yml:4\) does not exist, so references to secrets defined there can't be verified\. Create it/);
+    assert.match(
+      missing[0].message,
+      /^The env_file \.env_encoded \(deploy\/docker-compose\.yml:4\) does not exist, so references to secrets defined there can't be verified\. Create it/,
+    );
     assert.match(missing[0].message, /names-only \.env_encoded\.example/);
     const gaps = await backend.listingGaps!();
     assert.equal(gaps.length, 1);
@@ -205,7 +232,10 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   ] as const) {
     it(`reads the names of ${standIn} when .env_encoded is absent: names only, no warning, no base64 judgement`, async () => {
       fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
-      const lines = form === 'encoded' ? ['SECRET_DB_PASSWORD=', 'SECRET_API_TOKEN=changeme', 'NOT_A_SECRET='] : ['DB_PASSWORD=', 'API_TOKEN=<your token>'];
+      const lines =
+        form === 'encoded'
+          ? ['SECRET_DB_PASSWORD=', 'SECRET_API_TOKEN=changeme', 'NOT_A_SECRET=']
+          : ['DB_PASSWORD=', 'API_TOKEN=<your token>'];
       write(root, `deploy/${standIn}`, `# names only\n${lines.join('\n')}\n`);
       const backend = createEnvBackend(config, context);
       const listed = await backend.list('x');
@@ -226,7 +256,10 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
     write(root, 'deploy/.env_example', 'SECRET_GITHUB_ACCESS_TOKEN=\nPLAIN_NAME=\n');
     const keys = (await createEnvBackend(config, context).list('x')).map((meta) => meta.key);
-    assert.ok(keys.includes('GITHUB_ACCESS_TOKEN') && keys.includes('PLAIN_NAME') && !keys.includes('SECRET_GITHUB_ACCESS_TOKEN'), keys.join(','));
+    assert.ok(
+      keys.includes('GITHUB_ACCESS_TOKEN') && keys.includes('PLAIN_NAME') && !keys.includes('SECRET_GITHUB_ACCESS_TOKEN'),
+      keys.join(','),
+    );
   });
 
   it('prefers the stand-in beside the encoded file over the one beside the .env', async () => {
@@ -238,7 +271,11 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('calls an env_file whose path names an unset variable a gap at its line', async () => {
-    write(root, 'deploy/docker-compose.yml', ['services:', '  kestra:', '    image: kestra/kestra', '    env_file: ${SECRETS_FILE}', ''].join('\n'));
+    write(
+      root,
+      'deploy/docker-compose.yml',
+      ['services:', '  kestra:', '    image: kestra/kestra', '    env_file: ${SECRETS_FILE}', ''].join('\n'),
+    );
     const backend = createEnvBackend(config, { ...context, envFiles: [] });
     const problems = (await backend.definitionProblems()).filter((problem) => problem.code === 'unknown-source');
     assert.equal(problems.length, 1);
@@ -255,7 +292,10 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     const dropped = await createEnvBackend(config, context).droppedDefinitions!();
     assert.deepEqual(
       dropped.map((definition) => [definition.key, definition.source]),
-      [['BAD', 'deploy/.env_encoded:5'], ['BROKEN_INLINE', 'deploy/docker-compose.yml:8 (service kestra)']],
+      [
+        ['BAD', 'deploy/.env_encoded:5'],
+        ['BROKEN_INLINE', 'deploy/docker-compose.yml:8 (service kestra)'],
+      ],
     );
     for (const definition of dropped) assert.match(definition.reason, /^its value is not valid base64 \(/);
   });
@@ -264,7 +304,14 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     write(
       root,
       'deploy/docker-compose.override.yml',
-      ['services:', '  kestra:', '    environment:', `      - SECRET_INLINE=${b64('from-override')}`, `      - SECRET_db_password=${b64('x')}`, ''].join('\n'),
+      [
+        'services:',
+        '  kestra:',
+        '    environment:',
+        `      - SECRET_INLINE=${b64('from-override')}`,
+        `      - SECRET_db_password=${b64('x')}`,
+        '',
+      ].join('\n'),
     );
     const backend = createEnvBackend(config, context);
     assert.equal(await backend.reveal('x', 'INLINE'), 'from-override');
@@ -279,7 +326,10 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   it('refuses writes as read-only, without touching anything', async () => {
     const backend = createEnvBackend(config, context);
     await assert.rejects(backend.put('x', 'NEW', 'value'), (error: unknown) => error instanceof BackendError && error.kind === 'read-only');
-    await assert.rejects(backend.delete('x', 'DB_PASSWORD'), (error: unknown) => error instanceof BackendError && error.kind === 'read-only');
+    await assert.rejects(
+      backend.delete('x', 'DB_PASSWORD'),
+      (error: unknown) => error instanceof BackendError && error.kind === 'read-only',
+    );
   });
 
   it('loads lazily, caches, and reloads after dispose', async () => {
@@ -309,7 +359,12 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('works with an empty workspace', async () => {
-    const backend = createEnvBackend(config, { ...context, workspaceRoots: [path.join(root, 'none')], envFiles: [], includeProcessEnv: false });
+    const backend = createEnvBackend(config, {
+      ...context,
+      workspaceRoots: [path.join(root, 'none')],
+      envFiles: [],
+      includeProcessEnv: false,
+    });
     assert.deepEqual(await backend.list('x'), []);
     assert.deepEqual(await backend.definitionProblems(), []);
   });

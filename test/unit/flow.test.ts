@@ -41,37 +41,48 @@ describe('analyzeFlow: flow recognition', () => {
   });
 
   it('rejects documents missing id, namespace or tasks/triggers', () => {
-    for (const text of ['namespace: a\ntasks: [x]\n', 'id: a\ntasks: [x]\n', 'id: a\nnamespace: b\n', 'id: a\nnamespace: b\ntasks:\n', '- a\n- b\n', 'plain', '']) {
+    for (const text of [
+      'namespace: a\ntasks: [x]\n',
+      'id: a\ntasks: [x]\n',
+      'id: a\nnamespace: b\n',
+      'id: a\nnamespace: b\ntasks:\n',
+      '- a\n- b\n',
+      'plain',
+      '',
+    ]) {
       assert.equal(analyzeFlow(text).isFlow, false, text);
     }
   });
 
   it('does not scan non-flow documents', () => {
-    assert.deepEqual(analyzeFlow("services:\n  x: \"{{ secret('A') }}\"\n").references, []);
+    assert.deepEqual(analyzeFlow('services:\n  x: "{{ secret(\'A\') }}"\n').references, []);
   });
 
   it('uses the first flow document and references from all flow documents', () => {
     const text = [
       'kind: other',
-      "x: \"{{ secret('NOT_A_FLOW') }}\"",
+      'x: "{{ secret(\'NOT_A_FLOW\') }}"',
       '---',
       'id: first',
       'namespace: one',
-      "tasks: [{ id: a, v: \"{{ secret('A') }}\" }]",
+      'tasks: [{ id: a, v: "{{ secret(\'A\') }}" }]',
       '---',
       'id: second',
       'namespace: two',
-      "tasks: [{ id: b, v: \"{{ secret('B') }}\" }]",
+      'tasks: [{ id: b, v: "{{ secret(\'B\') }}" }]',
       '',
     ].join('\n');
     const analysis = analyzeFlow(text);
     assert.equal(analysis.id, 'first');
     assert.equal(analysis.namespace, 'one');
-    assert.deepEqual(analysis.references.map((reference) => reference.key), ['A', 'B']);
+    assert.deepEqual(
+      analysis.references.map((reference) => reference.key),
+      ['A', 'B'],
+    );
   });
 
   it('reports YAML errors with ranges and keeps scanning what was recovered', () => {
-    const text = flow("    message: \"{{ secret('KEEP') }}\"\n    bad: [unclosed\n");
+    const text = flow('    message: "{{ secret(\'KEEP\') }}"\n    bad: [unclosed\n');
     const analysis = analyzeFlow(text);
     assert.ok(analysis.errors.length > 0);
     for (const error of analysis.errors) {
@@ -80,11 +91,14 @@ describe('analyzeFlow: flow recognition', () => {
       assert.ok(error.range.start.line >= 0);
     }
     assert.equal(analysis.isFlow, true);
-    assert.deepEqual(analysis.references.map((reference) => reference.key), ['KEEP']);
+    assert.deepEqual(
+      analysis.references.map((reference) => reference.key),
+      ['KEEP'],
+    );
   });
 
   it('still knows a half-typed flow (unclosed quote) and its namespace', () => {
-    const text = flow("    message: \"{{ secret('DB\n    other: 1\n");
+    const text = flow('    message: "{{ secret(\'DB\n    other: 1\n');
     const analysis = analyzeFlow(text);
     assert.equal(analysis.isFlow, true);
     assert.equal(analysis.namespace, 'company.team');
@@ -97,7 +111,7 @@ describe('analyzeFlow: flow recognition', () => {
   });
 
   it('skips the scalar scan without the word secret but still reads the header', () => {
-    const analysis = analyzeFlow(flow("    message: \"{{ kv('X') }}\"\n"));
+    const analysis = analyzeFlow(flow('    message: "{{ kv(\'X\') }}"\n'));
     assert.equal(analysis.isFlow, true);
     assert.deepEqual(analysis.references, []);
   });
@@ -123,7 +137,10 @@ describe('analyzeFlow: scalar styles and offsets', () => {
   it("maps a single-quoted scalar with '' escapes", () => {
     const text = flow("    message: '{{ secret(''SINGLE'') }} it''s {{ secret(\"IT''S\") }}'\n");
     const references = referencesOf(text);
-    assert.deepEqual(references.map((reference) => reference.key), ['SINGLE', "IT'S"]);
+    assert.deepEqual(
+      references.map((reference) => reference.key),
+      ['SINGLE', "IT'S"],
+    );
     assert.equal(slice(text, references[0].keyRange), 'SINGLE');
     assert.equal(slice(text, references[1].keyRange), "IT''S");
   });
@@ -131,16 +148,34 @@ describe('analyzeFlow: scalar styles and offsets', () => {
   it('maps a double-quoted scalar with YAML escapes', () => {
     const text = flow('    message: "\\t{{ secret(\\"DQ\\") }} \\x41\\u00e9\\\\ {{ secret(\'\\x41B\\u00c9\') }}"\n');
     const references = referencesOf(text);
-    assert.deepEqual(references.map((reference) => reference.key), ['DQ', 'ABÉ']);
+    assert.deepEqual(
+      references.map((reference) => reference.key),
+      ['DQ', 'ABÉ'],
+    );
     assert.equal(slice(text, references[0].keyRange), 'DQ');
     assert.equal(slice(text, references[0].callRange), 'secret(\\"DQ\\")');
     assert.equal(slice(text, references[1].keyRange), '\\x41B\\u00c9');
   });
 
   it('maps quoted and plain scalars folded over several lines', () => {
-    const text = flow(["    a: \"first {{", "      secret('FOLD_DQ') }}\"", "    b: 'x {{", '', "      secret(''FOLD_SQ'') }}'", '    c: x {{', "      secret('FOLD_PLAIN',", "      subkey='f') }}", ''].join('\n'));
+    const text = flow(
+      [
+        '    a: "first {{',
+        "      secret('FOLD_DQ') }}\"",
+        "    b: 'x {{",
+        '',
+        "      secret(''FOLD_SQ'') }}'",
+        '    c: x {{',
+        "      secret('FOLD_PLAIN',",
+        "      subkey='f') }}",
+        '',
+      ].join('\n'),
+    );
     const references = referencesOf(text);
-    assert.deepEqual(references.map((reference) => reference.key), ['FOLD_DQ', 'FOLD_SQ', 'FOLD_PLAIN']);
+    assert.deepEqual(
+      references.map((reference) => reference.key),
+      ['FOLD_DQ', 'FOLD_SQ', 'FOLD_PLAIN'],
+    );
     for (const reference of references) assert.equal(slice(text, reference.keyRange), reference.key);
     assert.equal(slice(text, references[2].subkeyRange), 'f');
     assert.equal(references[2].subkeyRange?.start.line, 12);
@@ -166,7 +201,10 @@ describe('analyzeFlow: scalar styles and offsets', () => {
       ].join('\n'),
     );
     const references = referencesOf(text);
-    assert.deepEqual(references.map((reference) => reference.key), ['LITERAL', 'FOLDED', 'KEEP', 'STRIP']);
+    assert.deepEqual(
+      references.map((reference) => reference.key),
+      ['LITERAL', 'FOLDED', 'KEEP', 'STRIP'],
+    );
     for (const reference of references) assert.equal(slice(text, reference.keyRange), reference.key);
     assert.equal(references[1].namespace, 'other.ns');
     assert.equal(slice(text, references[1].namespaceRange), 'other.ns');
@@ -178,33 +216,39 @@ describe('analyzeFlow: scalar styles and offsets', () => {
       'id: all',
       'namespace: company.team',
       'variables:',
-      "  token: \"{{ secret('VAR') }}\"",
+      '  token: "{{ secret(\'VAR\') }}"',
       'inputs:',
       '  - id: i',
-      "    defaults: \"{{ secret('INPUT') }}\"",
+      '    defaults: "{{ secret(\'INPUT\') }}"',
       'tasks:',
       '  - id: t',
       '    type: x',
       '    headers:',
-      "      \"{{ secret('MAPKEY') }}\": value",
+      '      "{{ secret(\'MAPKEY\') }}": value',
       'triggers:',
       '  - id: tr',
-      "    password: \"{{ secret('TRIGGER') }}\"",
+      '    password: "{{ secret(\'TRIGGER\') }}"',
       'pluginDefaults:',
       '  - type: x',
       '    values:',
-      "      password: \"{{ secret('DEFAULT') }}\"",
+      '      password: "{{ secret(\'DEFAULT\') }}"',
       '',
     ].join('\n');
     const references = referencesOf(text);
-    assert.deepEqual(references.map((reference) => reference.key), ['VAR', 'INPUT', 'MAPKEY', 'TRIGGER', 'DEFAULT']);
+    assert.deepEqual(
+      references.map((reference) => reference.key),
+      ['VAR', 'INPUT', 'MAPKEY', 'TRIGGER', 'DEFAULT'],
+    );
     for (const reference of references) assert.equal(slice(text, reference.keyRange), reference.key);
   });
 
   it('handles CRLF line endings', () => {
     const text = flow("    a: |\n      x {{ secret('CRLF_BLOCK') }}\n    b: \"y\n      {{ secret('CRLF_DQ') }}\"\n").replace(/\n/g, '\r\n');
     const references = referencesOf(text);
-    assert.deepEqual(references.map((reference) => reference.key), ['CRLF_BLOCK', 'CRLF_DQ']);
+    assert.deepEqual(
+      references.map((reference) => reference.key),
+      ['CRLF_BLOCK', 'CRLF_DQ'],
+    );
     for (const reference of references) assert.equal(slice(text, reference.keyRange), reference.key);
   });
 
@@ -218,7 +262,7 @@ describe('analyzeFlow: scalar styles and offsets', () => {
   });
 
   it('carries subkey, full and dynamic parts', () => {
-    const text = flow("    a: \"{{ secret('K', namespace=vars.ns, subkey=vars.s, full=true) }}\"\n");
+    const text = flow('    a: "{{ secret(\'K\', namespace=vars.ns, subkey=vars.s, full=true) }}"\n');
     const [reference] = referencesOf(text);
     assert.equal(reference.key, 'K');
     assert.equal(reference.full, true);
@@ -230,7 +274,34 @@ describe('analyzeFlow: scalar styles and offsets', () => {
 describe('analyzeFlow: properties', () => {
   it('never throws on arbitrary text', () => {
     const yamlish = fc
-      .array(fc.constantFrom('id: a\n', 'namespace: b\n', 'tasks:\n', '  - ', '"', "'", '{{ ', 'secret(', "'K'", ')', ' }}', '|', '>-', '\n', '  ', ': ', '---\n', '\\', '#', '[', '{', '\t', '\r\n'), { maxLength: 60 })
+      .array(
+        fc.constantFrom(
+          'id: a\n',
+          'namespace: b\n',
+          'tasks:\n',
+          '  - ',
+          '"',
+          "'",
+          '{{ ',
+          'secret(',
+          "'K'",
+          ')',
+          ' }}',
+          '|',
+          '>-',
+          '\n',
+          '  ',
+          ': ',
+          '---\n',
+          '\\',
+          '#',
+          '[',
+          '{',
+          '\t',
+          '\r\n',
+        ),
+        { maxLength: 60 },
+      )
       .map((parts) => parts.join(''));
     fc.assert(
       fc.property(fc.oneof(fc.string(), yamlish), (text) => {
@@ -265,7 +336,15 @@ describe('analyzeFlow: properties', () => {
   type Style = 'plain' | 'single' | 'double' | 'literal' | 'folded';
 
   /** A YAML field whose value holds `{{ secret(<pebble>) }}`; returns the line(s) and the source form of the key. */
-  function field(style: Style, name: string, pebbleKey: string, quote: string, fold: boolean, escapeStyle: number[], header: string): { source: string; keySource: string } {
+  function field(
+    style: Style,
+    name: string,
+    pebbleKey: string,
+    quote: string,
+    fold: boolean,
+    escapeStyle: number[],
+    header: string,
+  ): { source: string; keySource: string } {
     const expression = `{{${fold ? '\n' : ' '}secret(${quote}${pebbleKey}${quote}) }}`;
     switch (style) {
       case 'plain':
@@ -300,12 +379,18 @@ describe('analyzeFlow: properties', () => {
       fc.property(fc.array(entry, { minLength: 1, maxLength: 5 }), fc.boolean(), (entries, crlf) => {
         const usable = entries.filter((e) => !(e.style === 'plain' && /['"]$|^ | $|\s'/.test(e.key)));
         fc.pre(usable.length > 0);
-        const fields = usable.map((e, i) => field(e.style, `f${i}`, pebbleEscape(e.key, e.quote), e.quote, e.fold, e.escapeStyle, e.header));
+        const fields = usable.map((e, i) =>
+          field(e.style, `f${i}`, pebbleEscape(e.key, e.quote), e.quote, e.fold, e.escapeStyle, e.header),
+        );
         let text = flow(fields.map((f) => f.source).join(''));
         if (crlf) text = text.replace(/\n/g, '\r\n');
         const analysis = analyzeFlow(text);
         assert.deepEqual(analysis.errors, [], text);
-        assert.deepEqual(analysis.references.map((reference) => reference.key), usable.map((e) => e.key), text);
+        assert.deepEqual(
+          analysis.references.map((reference) => reference.key),
+          usable.map((e) => e.key),
+          text,
+        );
         analysis.references.forEach((reference, i) => {
           assert.equal(slice(text, reference.keyRange), fields[i].keySource, text);
           assert.ok(slice(text, reference.callRange)?.startsWith('secret('));
@@ -320,56 +405,95 @@ describe('analyzeFlow: properties', () => {
     const key = fc.stringMatching(/^[A-Za-z0-9_]{1,16}$/);
     const type = fc.constantFrom(Scalar.PLAIN, Scalar.QUOTE_SINGLE, Scalar.QUOTE_DOUBLE, Scalar.BLOCK_LITERAL, Scalar.BLOCK_FOLDED);
     fc.assert(
-      fc.property(safeText, safeText, key, type, fc.integer({ min: 20, max: 80 }), fc.boolean(), (before, after, secretKey, scalarType, lineWidth, asMapKey) => {
-        const value = `${before}{{ secret('${secretKey}') }}${after}`;
-        const scalar = new Scalar(value);
-        scalar.type = scalarType;
-        const task: Record<string, unknown> = { id: 't', type: 'x' };
-        const document = { id: 'f', namespace: 'n', tasks: [task] };
-        let text: string;
-        if (asMapKey) {
-          text = stringify(document, { lineWidth }).replace('type: x', () => `type: x\n    headers:\n      ${JSON.stringify(value)}: v`);
-        } else {
-          task.message = scalar;
-          text = stringify(document, { lineWidth, minContentWidth: 0 });
-        }
-        const references = analyzeFlow(text).references.filter((reference) => reference.key === secretKey);
-        assert.equal(references.length, 1, text);
-        // The library may break a long double-quoted line inside the key with an escaped line break.
-        const unbroken = (range: Range | undefined): string => (slice(text, range) ?? '').replace(/\\\r?\n[ \t]*/g, '');
-        assert.equal(unbroken(references[0].keyRange), secretKey, text);
-        const call = unbroken(references[0].callRange);
-        assert.match(call, /^secret\(.*\)$/s, text);
-        assert.ok(call.includes(secretKey), text);
-      }),
+      fc.property(
+        safeText,
+        safeText,
+        key,
+        type,
+        fc.integer({ min: 20, max: 80 }),
+        fc.boolean(),
+        (before, after, secretKey, scalarType, lineWidth, asMapKey) => {
+          const value = `${before}{{ secret('${secretKey}') }}${after}`;
+          const scalar = new Scalar(value);
+          scalar.type = scalarType;
+          const task: Record<string, unknown> = { id: 't', type: 'x' };
+          const document = { id: 'f', namespace: 'n', tasks: [task] };
+          let text: string;
+          if (asMapKey) {
+            text = stringify(document, { lineWidth }).replace('type: x', () => `type: x\n    headers:\n      ${JSON.stringify(value)}: v`);
+          } else {
+            task.message = scalar;
+            text = stringify(document, { lineWidth, minContentWidth: 0 });
+          }
+          const references = analyzeFlow(text).references.filter((reference) => reference.key === secretKey);
+          assert.equal(references.length, 1, text);
+          // The library may break a long double-quoted line inside the key with an escaped line break.
+          const unbroken = (range: Range | undefined): string => (slice(text, range) ?? '').replace(/\\\r?\n[ \t]*/g, '');
+          assert.equal(unbroken(references[0].keyRange), secretKey, text);
+          const call = unbroken(references[0].callRange);
+          assert.match(call, /^secret\(.*\)$/s, text);
+          assert.ok(call.includes(secretKey), text);
+        },
+      ),
       { numRuns: 800 },
     );
   });
 
   it('maps keys exactly in hand-written scalars full of escapes, folds, blank lines, tabs and CRLF', () => {
     const pieces = (...parts: string[]) => fc.array(fc.constantFrom(...parts), { maxLength: 12 }).map((chosen) => chosen.join(''));
-    const doubleNoise = pieces('a', ' ', '  ', '\t', '\\t', '\\x41', '\\u263A', '\\U0001F600', '\\q', '\\\\', '\\"', '\n', '\n\n', '\n      ', '\r\n', '\\\n', '\\ ', '\\N', 'é', ':', "'");
+    const doubleNoise = pieces(
+      'a',
+      ' ',
+      '  ',
+      '\t',
+      '\\t',
+      '\\x41',
+      '\\u263A',
+      '\\U0001F600',
+      '\\q',
+      '\\\\',
+      '\\"',
+      '\n',
+      '\n\n',
+      '\n      ',
+      '\r\n',
+      '\\\n',
+      '\\ ',
+      '\\N',
+      'é',
+      ':',
+      "'",
+    );
     const singleNoise = pieces('a', ' ', '  ', '\t', "''", '\\', '"', '\n', '\n\n', '\n      ', '\r\n', 'é', ':');
     const plainNoise = pieces('a', 'b', ' x', '\n      y', '\n\n      z', '\t', "'", '"', '\\');
     const blockNoise = pieces('a', ' ', '\t', '\n      ', '\n        ', '\n\n      ', '\n   \n      ', '#', "'", '\r\n      ');
     const style = fc.constantFrom('double', 'single', 'plain', 'literal', 'folded');
     const header = fc.constantFrom('', '-', '+', '2', '-2', '+2', '4', '1');
     fc.assert(
-      fc.property(style, doubleNoise, singleNoise, plainNoise, blockNoise, header, fc.boolean(), (chosen, dq, sq, plain, block, indicator, crlf) => {
-        let value: string;
-        if (chosen === 'double') value = `"${dq}{{ secret('KEY') }}${dq}"`;
-        else if (chosen === 'single') value = `'${sq}{{ secret(''KEY'') }}${sq}'`;
-        else if (chosen === 'plain') value = `x${plain} {{ secret('KEY') }}${plain}`;
-        else value = `${chosen === 'literal' ? '|' : '>'}${indicator}\n      first\n      ${block}{{ secret('KEY') }}${block}`;
-        let text = `id: f\nnamespace: n\ntasks:\n  - id: t\n    v: ${value}\n    w: 1\n`;
-        if (crlf) text = text.replace(/\r?\n/g, '\r\n');
-        fc.pre(!/\n[ \t]*#/.test(text));
-        const analysis = analyzeFlow(text);
-        fc.pre(analysis.errors.length === 0);
-        const references = analysis.references.filter((reference) => reference.key === 'KEY');
-        assert.equal(references.length, 1, JSON.stringify(text));
-        assert.equal(slice(text, references[0].keyRange), 'KEY', JSON.stringify(text));
-      }),
+      fc.property(
+        style,
+        doubleNoise,
+        singleNoise,
+        plainNoise,
+        blockNoise,
+        header,
+        fc.boolean(),
+        (chosen, dq, sq, plain, block, indicator, crlf) => {
+          let value: string;
+          if (chosen === 'double') value = `"${dq}{{ secret('KEY') }}${dq}"`;
+          else if (chosen === 'single') value = `'${sq}{{ secret(''KEY'') }}${sq}'`;
+          else if (chosen === 'plain') value = `x${plain} {{ secret('KEY') }}${plain}`;
+          else value = `${chosen === 'literal' ? '|' : '>'}${indicator}\n      first\n      ${block}{{ secret('KEY') }}${block}`;
+          let text = `id: f\nnamespace: n\ntasks:\n  - id: t\n    v: ${value}\n    w: 1\n`;
+          if (crlf) text = text.replace(/\r?\n/g, '\r\n');
+          fc.pre(!/\n[ \t]*#/.test(text));
+          const analysis = analyzeFlow(text);
+          fc.pre(analysis.errors.length === 0);
+          const references = analysis.references.filter((reference) => reference.key === 'KEY');
+          assert.equal(references.length, 1, JSON.stringify(text));
+          assert.equal(slice(text, references[0].keyRange), 'KEY', JSON.stringify(text));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -377,7 +501,11 @@ describe('analyzeFlow: properties', () => {
   it('analyses 2,000 flows with 5,000 references well under a second', () => {
     const flows = Array.from({ length: 2000 }, (_, n) => {
       const count = n % 2 === 0 ? 2 : 3;
-      const tasks = Array.from({ length: count }, (_, t) => `  - id: t${t}\n    type: io.kestra.plugin.core.log.Log\n    message: "User {{ secret('USER_${t}') }} at {{ inputs.when }}"\n`);
+      const tasks = Array.from(
+        { length: count },
+        (_, t) =>
+          `  - id: t${t}\n    type: io.kestra.plugin.core.log.Log\n    message: "User {{ secret('USER_${t}') }} at {{ inputs.when }}"\n`,
+      );
       return `id: flow_${n}\nnamespace: company.team${n % 7}\ndescription: generated\ntasks:\n${tasks.join('')}`;
     });
     // CPU time, not wall time, best of two: other processes may share this machine's cores.
@@ -400,7 +528,14 @@ describe('LineIndex', () => {
     const lines = new LineIndex(text);
     assert.equal(lines.lineCount, 4);
     const expected: [number, number, number][] = [
-      [0, 0, 0], [2, 0, 2], [3, 1, 0], [5, 1, 2], [7, 2, 0], [9, 2, 2], [10, 3, 0], [12, 3, 2],
+      [0, 0, 0],
+      [2, 0, 2],
+      [3, 1, 0],
+      [5, 1, 2],
+      [7, 2, 0],
+      [9, 2, 2],
+      [10, 3, 0],
+      [12, 3, 2],
     ];
     for (const [offset, line, character] of expected) {
       assert.deepEqual(lines.positionAt(offset), { line, character }, `offset ${offset}`);
@@ -419,14 +554,17 @@ describe('LineIndex', () => {
 
   it('round-trips every offset of arbitrary text', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('a', 'é', '\n', '\r', '\r\n', '😀'), { maxLength: 30 }).map((parts) => parts.join('')), (text) => {
-        const lines = new LineIndex(text);
-        for (let offset = 0; offset <= text.length; offset++) {
-          const position = lines.positionAt(offset);
-          const insideCrlf = text[offset - 1] === '\r' && text[offset] === '\n';
-          if (!insideCrlf) assert.equal(lines.offsetAt(position), offset);
-        }
-      }),
+      fc.property(
+        fc.array(fc.constantFrom('a', 'é', '\n', '\r', '\r\n', '😀'), { maxLength: 30 }).map((parts) => parts.join('')),
+        (text) => {
+          const lines = new LineIndex(text);
+          for (let offset = 0; offset <= text.length; offset++) {
+            const position = lines.positionAt(offset);
+            const insideCrlf = text[offset - 1] === '\r' && text[offset] === '\n';
+            if (!insideCrlf) assert.equal(lines.offsetAt(position), offset);
+          }
+        },
+      ),
     );
   });
 });

@@ -41,7 +41,10 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
     assert.ok(!everything.includes(CANARY), 'the canary value reached a log line');
   });
 
-  function config(overrides: Partial<SecretBackendConfig> = {}, google: Partial<NonNullable<SecretBackendConfig['google']>> = {}): SecretBackendConfig {
+  function config(
+    overrides: Partial<SecretBackendConfig> = {},
+    google: Partial<NonNullable<SecretBackendConfig['google']>> = {},
+  ): SecretBackendConfig {
     return {
       type: 'google-secret-manager',
       readOnly: true,
@@ -70,7 +73,10 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
 
     it('pages over hundreds of secrets with a server-side namespace filter and never accesses a value', async () => {
       for (let i = 0; i < 450; i++) {
-        fake.addSecret(`app-${String(i).padStart(3, '0')}`, { labels: { namespace: 'company-team', key: `key_${i}`, prefix: 'kestra' }, value: CANARY });
+        fake.addSecret(`app-${String(i).padStart(3, '0')}`, {
+          labels: { namespace: 'company-team', key: `key_${i}`, prefix: 'kestra' },
+          value: CANARY,
+        });
       }
       fake.addSecret('elsewhere', { labels: { namespace: 'other', key: 'x' }, value: CANARY });
       const secrets = await backend(config()).list('company.team');
@@ -83,7 +89,11 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
     });
 
     it('reads namespace and key from annotations first, else from labels (dots as - or _, keys case-insensitive)', async () => {
-      fake.addSecret('a', { labels: { namespace: 'company-team', key: 'db_password' }, annotations: { namespace: 'company.team', key: 'DB_PASSWORD' }, value: 'one' });
+      fake.addSecret('a', {
+        labels: { namespace: 'company-team', key: 'db_password' },
+        annotations: { namespace: 'company.team', key: 'DB_PASSWORD' },
+        value: 'one',
+      });
       fake.addSecret('b', { labels: { namespace: 'company_team', key: 'api_token' }, value: 'two' });
       fake.addSecret('c', { labels: { namespace: 'company-team', key: 'smtp' }, value: 'three' });
       fake.addSecret('d', { labels: { namespace: 'company-team', key: 'x' }, annotations: { namespace: 'company-team' }, value: 'four' });
@@ -103,7 +113,10 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       fake.addSecret('prod-hidden', { labels: { namespace: 'ns', key: 'b', application: 'kestra-production', hidden: 'true' } });
       fake.addSecret('dev', { labels: { namespace: 'ns', key: 'c', application: 'dev' } });
       const google = backend(config({ filterOnTags: { application: 'kestra-production' }, excludedTags: { hidden: 'true' } }));
-      assert.deepEqual((await google.list('ns')).map((secret) => secret.key), ['a']);
+      assert.deepEqual(
+        (await google.list('ns')).map((secret) => secret.key),
+        ['a'],
+      );
       assert.match(fake.requests[0]?.filter ?? '', /^labels\.application="kestra-production" AND /);
     });
 
@@ -112,17 +125,29 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       fake.addSecret('prod_API', { labels: { namespace: 'other' } });
       fake.addSecret('dev_DB', {});
       const stripped = backend(config({ filterOnPrefix: { prefix: 'prod_', keepPrefix: false } }));
-      assert.deepEqual((await stripped.list('company.team')).map((secret) => secret.key), ['DB']);
-      assert.deepEqual((await stripped.list('other')).map((secret) => secret.key), ['API', 'DB']);
+      assert.deepEqual(
+        (await stripped.list('company.team')).map((secret) => secret.key),
+        ['DB'],
+      );
+      assert.deepEqual(
+        (await stripped.list('other')).map((secret) => secret.key),
+        ['API', 'DB'],
+      );
       assert.match(fake.requests[0]?.filter ?? '', /name:"prod_"/);
       const kept = backend(config({ filterOnPrefix: { prefix: 'prod_', keepPrefix: true } }));
-      assert.deepEqual((await kept.list('company.team')).map((secret) => secret.key), ['prod_DB']);
+      assert.deepEqual(
+        (await kept.list('company.team')).map((secret) => secret.key),
+        ['prod_DB'],
+      );
     });
 
-    it('honours the prefix tag: a configured prefix hides other instances\' secrets', async () => {
+    it("honours the prefix tag: a configured prefix hides other instances' secrets", async () => {
       fake.addSecret('mine', { labels: { namespace: 'ns', key: 'a', prefix: 'team1' } });
       fake.addSecret('theirs', { labels: { namespace: 'ns', key: 'b', prefix: 'team2' } });
-      assert.deepEqual((await backend(config({ prefix: 'team1' })).list('ns')).map((secret) => secret.key), ['a']);
+      assert.deepEqual(
+        (await backend(config({ prefix: 'team1' })).list('ns')).map((secret) => secret.key),
+        ['a'],
+      );
     });
 
     it('learns subkeys only when reading values is allowed', async () => {
@@ -136,7 +161,10 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
 
     it('refuses writes before any request when read-only', async () => {
       const google = backend(config());
-      await assert.rejects(google.put('ns', 'K', CANARY), (error: BackendError) => error.kind === 'read-only' && !error.message.includes(CANARY));
+      await assert.rejects(
+        google.put('ns', 'K', CANARY),
+        (error: BackendError) => error.kind === 'read-only' && !error.message.includes(CANARY),
+      );
       await assert.rejects(google.delete('ns', 'K'), (error: BackendError) => error.kind === 'read-only');
       assert.equal(fake.requests.length, 0);
     });
@@ -152,26 +180,55 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       try {
         const configFile = path.join(dir, 'application.yml');
         const keyLines = keyJson.split('\n').join('\n        ');
-        fs.writeFileSync(configFile, [
-          'kestra:', '  secret:', '    type: google-secret-manager', '    read-only: true', '    google-secret-manager:',
-          `      project: ${fake.project}`, `      endpoint-override: ${fake.url}`, '      service-account: |', `        ${keyLines}`, '',
-        ].join('\n'));
+        fs.writeFileSync(
+          configFile,
+          [
+            'kestra:',
+            '  secret:',
+            '    type: google-secret-manager',
+            '    read-only: true',
+            '    google-secret-manager:',
+            `      project: ${fake.project}`,
+            `      endpoint-override: ${fake.url}`,
+            '      service-account: |',
+            `        ${keyLines}`,
+            '',
+          ].join('\n'),
+        );
         fs.mkdirSync(path.join(dir, 'flows'));
-        fs.writeFileSync(path.join(dir, 'flows', 'flow.yml'), [
-          'id: f', 'namespace: company.team', 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.log.Log',
-          `    message: "{{ secret('DB_PASSWORD') }} {{ secret('api') }} {{ secret('MISSING') }} {{ secret('CREDS', subkey='user') }} {{ secret('CREDS', subkey='nope') }}"`, '',
-        ].join('\n'));
+        fs.writeFileSync(
+          path.join(dir, 'flows', 'flow.yml'),
+          [
+            'id: f',
+            'namespace: company.team',
+            'tasks:',
+            '  - id: t',
+            '    type: io.kestra.plugin.core.log.Log',
+            `    message: "{{ secret('DB_PASSWORD') }} {{ secret('api') }} {{ secret('MISSING') }} {{ secret('CREDS', subkey='user') }} {{ secret('CREDS', subkey='nope') }}"`,
+            '',
+          ].join('\n'),
+        );
         const env = { METADATA_SERVER_DETECTION: 'none' };
         const listed = await runCli(['list', '--namespace', 'company.team', '--config', configFile, '--format', 'json'], env);
         assert.equal(listed.code, 0, listed.stderr);
         const json = JSON.parse(listed.stdout) as { backend: string; readOnly: boolean; secrets: { key: string; namespace: string }[] };
         assert.equal(json.backend, 'google-secret-manager');
         assert.equal(json.readOnly, true);
-        assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace]), [['API', 'company'], ['creds', 'company'], ['db_password', 'company.team']]);
+        assert.deepEqual(
+          json.secrets.map((secret) => [secret.key, secret.namespace]),
+          [
+            ['API', 'company'],
+            ['creds', 'company'],
+            ['db_password', 'company.team'],
+          ],
+        );
         const checked = await runCli(['check', path.join(dir, 'flows'), '--config', configFile, '--format', 'json'], env);
         assert.equal(checked.code, 1, checked.stderr);
         const problems = JSON.parse(checked.stdout) as { code: string; message: string }[];
-        assert.deepEqual(problems.map((problem) => problem.code), ['missing-secret']);
+        assert.deepEqual(
+          problems.map((problem) => problem.code),
+          ['missing-secret'],
+        );
         assert.match(problems[0]!.message, /MISSING/);
         assert.equal(accessCalls(), 0);
         assertNoCanary([listed, checked]);
@@ -191,10 +248,19 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       const [stored] = [...fake.secrets.values()];
       assert.match(stored!.id, /^kestra_company-team_DB_PASSWORD_[0-9a-f]{8}$/);
       assert.deepEqual(stored!.annotations, { namespace: 'company.team', key: 'DB_PASSWORD', prefix: 'kestra', tenant: 'main' });
-      assert.deepEqual(stored!.labels, { application: 'kestra-prod', namespace: 'company-team', key: 'db_password', prefix: 'kestra', tenant: 'main' });
+      assert.deepEqual(stored!.labels, {
+        application: 'kestra-prod',
+        namespace: 'company-team',
+        key: 'db_password',
+        prefix: 'kestra',
+        tenant: 'main',
+      });
       assert.equal(stored!.versions.length, 2);
       assert.equal(await google.reveal('company.team', 'DB_PASSWORD'), 'second');
-      assert.deepEqual((await google.list('company.team')).map((secret) => secret.key), ['DB_PASSWORD']);
+      assert.deepEqual(
+        (await google.list('company.team')).map((secret) => secret.key),
+        ['DB_PASSWORD'],
+      );
       await google.delete('company.team', 'DB_PASSWORD');
       assert.equal(fake.secrets.size, 0);
     });
@@ -205,7 +271,14 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       await google.put('ns', 'TOKEN', 'new');
       const stored = fake.secrets.get('admin-made')!;
       assert.equal(fake.secrets.size, 1);
-      assert.deepEqual(stored.labels, { namespace: 'ns', key: 'token', prefix: 'kestra', team: 'data', application: 'kestra-production', tenant: 'main' });
+      assert.deepEqual(stored.labels, {
+        namespace: 'ns',
+        key: 'token',
+        prefix: 'kestra',
+        team: 'data',
+        application: 'kestra-production',
+        tenant: 'main',
+      });
       assert.deepEqual(stored.annotations, { namespace: 'ns', key: 'TOKEN', prefix: 'kestra', tenant: 'main' });
       assert.equal(await google.reveal('ns', 'token'), 'new');
       const patches = fake.requests.filter((request) => request.method === 'PATCH').length;
@@ -236,7 +309,7 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       assert.equal((await google.list('ns')).length, 1);
     });
 
-    it('uses GOOGLE_APPLICATION_CREDENTIALS (ADC) and the key\'s project when none is configured', async () => {
+    it("uses GOOGLE_APPLICATION_CREDENTIALS (ADC) and the key's project when none is configured", async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kestra-secrets-gsa-'));
       const file = path.join(dir, 'key.json');
       fs.writeFileSync(file, keyJson);
@@ -254,8 +327,14 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
       const stranger = await startGoogleSecretManager();
       try {
         const google = backend(config({}, { serviceAccount: stranger.serviceAccountKey() }));
-        await assert.rejects(google.list('ns'), (error: BackendError) =>
-          error instanceof BackendError && error.kind === 'auth' && /gcloud auth application-default login/.test(error.message) && !/\n\s+at /.test(error.message));
+        await assert.rejects(
+          google.list('ns'),
+          (error: BackendError) =>
+            error instanceof BackendError &&
+            error.kind === 'auth' &&
+            /gcloud auth application-default login/.test(error.message) &&
+            !/\n\s+at /.test(error.message),
+        );
       } finally {
         await stranger.close();
       }
@@ -296,7 +375,10 @@ describe('Google Secret Manager backend against the loopback REST fake', functio
     it('reports an unreachable endpoint', async () => {
       const port = await closedPort();
       const google = backend(config({}, { endpointOverride: `http://127.0.0.1:${port}` }));
-      await assert.rejects(google.list('ns'), (error: BackendError) => error.kind === 'unreachable' && error.message.includes(`127.0.0.1:${port}`));
+      await assert.rejects(
+        google.list('ns'),
+        (error: BackendError) => error.kind === 'unreachable' && error.message.includes(`127.0.0.1:${port}`),
+      );
     });
 
     it('never puts a written value into an error message', async () => {

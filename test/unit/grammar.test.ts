@@ -73,7 +73,11 @@ interface Region {
 
 /** Scans `line` (the content of a YAML string) from `from`; returns the first Pebble region found. */
 function firstRegion(line: string, from = 0): Region | undefined {
-  const opening = earliest(line, from, resolve(grammar.patterns).map((rule) => ({ rule, source: rule.begin as string })));
+  const opening = earliest(
+    line,
+    from,
+    resolve(grammar.patterns).map((rule) => ({ rule, source: rule.begin as string })),
+  );
   if (!opening || opening.rule === 'end') return undefined;
   const region = opening.rule;
   const inner = resolve(region.patterns).map((rule) => ({ rule: rule as Rule | 'end', source: (rule.match ?? rule.begin) as string }));

@@ -11,12 +11,7 @@ import {
 } from '../../src/backends/kestraServer';
 import type { SecretBackendConfig } from '../../src/core/configTypes';
 import type { Logger } from '../../src/core/log';
-import {
-  authorizationHeader,
-  serverCredentialsFromEnv,
-  serverCredentialsProblem,
-  toServerCredentials,
-} from '../../src/core/serverAuth';
+import { authorizationHeader, serverCredentialsFromEnv, serverCredentialsProblem, toServerCredentials } from '../../src/core/serverAuth';
 import { startKestraServer, type FakeKestraSecret, type FakeKestraServer, type FakeKestraServerOptions } from '../fakes/kestraServer';
 
 const PASSWORD = 'hunter2-very-secret';
@@ -71,7 +66,12 @@ describe('Kestra server backend', () => {
 
   async function start(options: FakeKestraServerOptions, credentials?: Record<string, string>, tuning = fastTuning, url?: string) {
     server = await startKestraServer(options);
-    backend = createKestraServerBackend(config(), context(log, credentials), { url: url ?? server.url, tenant: options.tenant ?? 'main' }, tuning);
+    backend = createKestraServerBackend(
+      config(),
+      context(log, credentials),
+      { url: url ?? server.url, tenant: options.tenant ?? 'main' },
+      tuning,
+    );
     return { server, backend };
   }
 
@@ -126,7 +126,10 @@ describe('Kestra server backend', () => {
       const listed = await backend.list('big');
       assert.equal(listed.length, 250);
       assert.equal(new Set(listed.map((secret) => secret.key)).size, 250);
-      assert.deepEqual(server.requests.map((request) => request.query.get('page')), ['1', '2', '3']);
+      assert.deepEqual(
+        server.requests.map((request) => request.query.get('page')),
+        ['1', '2', '3'],
+      );
     });
 
     it('lists every secret whatever the count and page size (fuzz)', async () => {
@@ -148,8 +151,16 @@ describe('Kestra server backend', () => {
 
     it('accepts a URL ending in /api/v1 (the official extension setting) and a trailing slash', async () => {
       const started = await start({ edition: 'ee', secrets: [ee('n', 'K')] });
-      const viaApi = createKestraServerBackend(config(), context(log), { url: `${started.server.url}/api/v1/`, tenant: 'main' }, fastTuning);
-      assert.deepEqual((await viaApi.list('n')).map((secret) => secret.key), ['K']);
+      const viaApi = createKestraServerBackend(
+        config(),
+        context(log),
+        { url: `${started.server.url}/api/v1/`, tenant: 'main' },
+        fastTuning,
+      );
+      assert.deepEqual(
+        (await viaApi.list('n')).map((secret) => secret.key),
+        ['K'],
+      );
       assert.ok(started.server.requests.every((request) => request.path === '/api/v1/main/secrets'));
       assert.deepEqual(parseServerUrl('https://kestra.example.com/proxy/api/v1'), {
         base: 'https://kestra.example.com/proxy',
@@ -249,10 +260,13 @@ describe('Kestra server backend', () => {
         { username: 'admin', password: PASSWORD },
       );
       const listed = await backend.list('company.team');
-      assert.deepEqual(listed.map((secret) => [secret.key, secret.namespace]), [
-        ['API_TOKEN', undefined],
-        ['DB_PASSWORD', undefined],
-      ]);
+      assert.deepEqual(
+        listed.map((secret) => [secret.key, secret.namespace]),
+        [
+          ['API_TOKEN', undefined],
+          ['DB_PASSWORD', undefined],
+        ],
+      );
       assert.equal(backend.namespaced, false);
       assert.equal(backend.caseInsensitiveKeys, true);
       assert.equal(backend.readOnly, true);
@@ -268,8 +282,16 @@ describe('Kestra server backend', () => {
 
   describe('writes (Enterprise)', () => {
     it('put sends key, value, description and tags; updateMetadata patches; delete removes', async () => {
-      const { server } = await start({ edition: 'ee', secrets: [ee('n', 'OLD', { tags: { keep: 'me' }, description: 'old' })] }, { token: TOKEN });
-      const backend = createKestraServerBackend(config({ tags: { managed: 'kestra-secrets' } }), context(log, { token: TOKEN }), { url: server.url, tenant: 'main' }, fastTuning);
+      const { server } = await start(
+        { edition: 'ee', secrets: [ee('n', 'OLD', { tags: { keep: 'me' }, description: 'old' })] },
+        { token: TOKEN },
+      );
+      const backend = createKestraServerBackend(
+        config({ tags: { managed: 'kestra-secrets' } }),
+        context(log, { token: TOKEN }),
+        { url: server.url, tenant: 'main' },
+        fastTuning,
+      );
       await backend.put('n', 'NEW', 'the-value', { description: 'fresh', tags: { team: 'x' } });
       assert.equal(server.valueOf('n', 'NEW'), 'the-value');
       let listed = await backend.list('n');
@@ -285,7 +307,10 @@ describe('Kestra server backend', () => {
       assert.equal(patch?.path, '/api/v1/main/namespaces/n/secrets/OLD');
 
       await backend.delete('n', 'OLD');
-      assert.deepEqual((await backend.list('n')).map((secret) => secret.key), ['NEW']);
+      assert.deepEqual(
+        (await backend.list('n')).map((secret) => secret.key),
+        ['NEW'],
+      );
       await expectBackendError(backend.delete('n', 'OLD'), 'not-found');
       assert.ok(server.requests.every((request) => request.auth === 'bearer'));
     });
@@ -293,7 +318,10 @@ describe('Kestra server backend', () => {
     it('learns the read-only state with a listing before the first write', async () => {
       const { server, backend } = await start({ edition: 'ee', readOnly: false });
       await backend.put('fresh.ns', 'K', 'v');
-      assert.deepEqual(server.requests.map((request) => request.method), ['GET', 'PUT']);
+      assert.deepEqual(
+        server.requests.map((request) => request.method),
+        ['GET', 'PUT'],
+      );
       assert.equal(server.writeCount, 1);
     });
 
@@ -323,9 +351,15 @@ describe('Kestra server backend', () => {
   describe('older servers', () => {
     it('falls back to /namespaces/{ns}/secrets and remembers it', async () => {
       const { server, backend } = await start({ edition: 'ee', legacyOnly: true, secrets: [ee('n', 'K'), ee('m', 'J')] });
-      assert.deepEqual((await backend.list('n')).map((secret) => secret.key), ['K']);
+      assert.deepEqual(
+        (await backend.list('n')).map((secret) => secret.key),
+        ['K'],
+      );
       assert.equal(server.requests.length, 2);
-      assert.deepEqual((await backend.list('m')).map((secret) => secret.key), ['J']);
+      assert.deepEqual(
+        (await backend.list('m')).map((secret) => secret.key),
+        ['J'],
+      );
       assert.equal(server.requests.length, 3);
       assert.equal(server.requests[2].path, '/api/v1/main/namespaces/m/secrets');
       assert.deepEqual(await backend.list('unknown'), []);
@@ -334,9 +368,17 @@ describe('Kestra server backend', () => {
     });
 
     it('falls back to tenantless paths, detecting once even for concurrent first listings', async () => {
-      const { server, backend } = await start({ edition: 'ee', tenantless: true, legacyOnly: true, secrets: [ee('a', 'K1'), ee('b', 'K2')] });
+      const { server, backend } = await start({
+        edition: 'ee',
+        tenantless: true,
+        legacyOnly: true,
+        secrets: [ee('a', 'K1'), ee('b', 'K2')],
+      });
       const results = await Promise.all(['a', 'b', 'a', 'b', 'a'].map((namespace) => backend.list(namespace)));
-      assert.deepEqual(results.map((secrets) => secrets.map((secret) => secret.key)), [['K1'], ['K2'], ['K1'], ['K2'], ['K1']]);
+      assert.deepEqual(
+        results.map((secrets) => secrets.map((secret) => secret.key)),
+        [['K1'], ['K2'], ['K1'], ['K2'], ['K1']],
+      );
       assert.equal(server.requests.length, 4 + 4, 'four probes, then one request per remaining listing');
       assert.deepEqual(
         server.requests.slice(0, 4).map((request) => request.path),
@@ -386,7 +428,10 @@ describe('Kestra server backend', () => {
 
       assert.equal((await make({ token: TOKEN }).list('n')).length, 1);
       assert.equal((await make({ username: 'admin', password: PASSWORD }).list('n')).length, 1);
-      assert.deepEqual(server.requests.map((request) => request.auth), ['bearer', 'basic']);
+      assert.deepEqual(
+        server.requests.map((request) => request.auth),
+        ['bearer', 'basic'],
+      );
 
       const anonymous = await expectBackendError(make().list('n'), 'auth');
       assert.match(anonymous.message, /no credentials are set/);
@@ -398,14 +443,22 @@ describe('Kestra server backend', () => {
       await expiring.list('n');
       server.expireCredentials();
       const expired = await expectBackendError(expiring.list('n'), 'auth');
-      assert.ok(log.lines.some((line) => line.includes('→ 401')), 'requests are logged');
+      assert.ok(
+        log.lines.some((line) => line.includes('→ 401')),
+        'requests are logged',
+      );
       for (const error of [anonymous, wrong, expired]) {
         for (const secret of FORBIDDEN_IN_OUTPUT) assert.ok(!error.message.includes(secret));
       }
     });
 
     it('refuses a URL with embedded credentials without echoing them', async () => {
-      backend = createKestraServerBackend(config(), context(log), { url: `http://admin:${PASSWORD}@127.0.0.1:9/`, tenant: 'main' }, fastTuning);
+      backend = createKestraServerBackend(
+        config(),
+        context(log),
+        { url: `http://admin:${PASSWORD}@127.0.0.1:9/`, tenant: 'main' },
+        fastTuning,
+      );
       const error = await expectBackendError(backend.list('n'), 'config');
       assert.ok(!error.message.includes(PASSWORD));
       assert.ok(!backend.label.includes(PASSWORD));
@@ -484,7 +537,9 @@ describe('Kestra server backend', () => {
 
 describe('serverAuth', () => {
   it('prefers KESTRA_API_TOKEN, then username and password, trims a pasted newline', () => {
-    assert.deepEqual(serverCredentialsFromEnv({ KESTRA_API_TOKEN: ' abc\n', KESTRA_USERNAME: 'u', KESTRA_PASSWORD: 'p' }), { token: 'abc' });
+    assert.deepEqual(serverCredentialsFromEnv({ KESTRA_API_TOKEN: ' abc\n', KESTRA_USERNAME: 'u', KESTRA_PASSWORD: 'p' }), {
+      token: 'abc',
+    });
     assert.deepEqual(serverCredentialsFromEnv({ KESTRA_USERNAME: 'u', KESTRA_PASSWORD: 'p w' }), { username: 'u', password: 'p w' });
     assert.equal(serverCredentialsFromEnv({ KESTRA_USERNAME: 'u' }), undefined);
     assert.equal(serverCredentialsFromEnv({ KESTRA_API_TOKEN: '  ' }), undefined);

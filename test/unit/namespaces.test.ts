@@ -36,7 +36,7 @@ describe('namespaces', () => {
     assert.ok(!isAncestorOrSelf('b', 'a.b'));
   });
 
-  it('validates namespaces with Kestra\'s rule', () => {
+  it("validates namespaces with Kestra's rule", () => {
     for (const ok of ['company', 'company.team', 'a1.b-c.d_e', '0abc']) assert.ok(isValidNamespace(ok), ok);
     for (const bad of ['', 'Company', '.a', '-a', '_a', 'a b', 'a/b', 'é', 'a'.repeat(151)]) assert.ok(!isValidNamespace(bad), bad);
     assert.ok(isValidNamespace('a'.repeat(150)));

@@ -9,7 +9,9 @@ const anyText = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 60 })
 const pebbleAlphabet = fc.constantFrom(...'{}%#-()\'",=.|~ \n\\secrtkyunamspbfl_0ABxK#'.split(''));
 /** Text made of Pebble-ish fragments, to reach the scanner's deeper states. */
 const pebbleish = fc
-  .array(fc.oneof(pebbleAlphabet, fc.constantFrom('{{', '}}', '{%', '%}', 'secret(', "'K'", 'key=', 'subkey=', 'raw', 'endraw', '\\"')), { maxLength: 80 })
+  .array(fc.oneof(pebbleAlphabet, fc.constantFrom('{{', '}}', '{%', '%}', 'secret(', "'K'", 'key=', 'subkey=', 'raw', 'endraw', '\\"')), {
+    maxLength: 80,
+  })
   .map((parts) => parts.join(''));
 
 /** The source text a literal covers (its content inside the quotes). */
@@ -74,7 +76,7 @@ describe('scanPebble', () => {
   });
 
   it('accepts whitespace and newlines anywhere inside the expression', () => {
-    const text = "{{\n  secret (\n 'K' ,\n subkey = \"f\"\n )\n}}";
+    const text = '{{\n  secret (\n \'K\' ,\n subkey = "f"\n )\n}}';
     const call = only(text);
     assert.equal(sliceOf(text, call.key), 'K');
     assert.equal(call.subkey?.value, 'f');
@@ -92,7 +94,7 @@ describe('scanPebble', () => {
 
   it('does not match other names ending or starting with secret', () => {
     assert.deepEqual(scanPebble("{{ x.secret('A') ~ mysecret('B') ~ my_secret('C') ~ secrets('D') ~ secret_x('E') }}"), []);
-    assert.deepEqual(scanPebble("{{ secret }}"), []);
+    assert.deepEqual(scanPebble('{{ secret }}'), []);
   });
 
   it('ignores comments, raw blocks and text outside expressions', () => {
@@ -102,7 +104,10 @@ describe('scanPebble', () => {
     assert.deepEqual(scanPebble("{% verbatim %}{{ secret('V') }}{% endverbatim %}"), []);
     assert.deepEqual(keys("{% raw %}{{ secret('R') }}{% endverbatim %}{% endraw %}{{ secret('OUT') }}"), ['OUT']);
     assert.deepEqual(scanPebble("secret('PLAIN') and { secret('BRACE') }"), []);
-    assert.deepEqual(keys("{# a #}{{ secret('AFTER_COMMENT') }}{% raw %}x{% endraw %}{{ secret('AFTER_RAW') }}"), ['AFTER_COMMENT', 'AFTER_RAW']);
+    assert.deepEqual(keys("{# a #}{{ secret('AFTER_COMMENT') }}{% raw %}x{% endraw %}{{ secret('AFTER_RAW') }}"), [
+      'AFTER_COMMENT',
+      'AFTER_RAW',
+    ]);
   });
 
   it('does not end an expression at }} inside a string', () => {
@@ -194,13 +199,19 @@ describe('scanPebble', () => {
   it('round-trips generated keys in generated expressions', () => {
     const keyArb = fc.stringMatching(/^[A-Za-z0-9_.\-/ ']{1,20}$/);
     fc.assert(
-      fc.property(keyArb, fc.constantFrom("'", '"'), fc.constantFrom('', ' ', '\n  '), fc.constantFrom('', ' | trim', ' ~ "x"'), (key, quote, space, tail) => {
-        const escaped = key.split(quote).join(`\\${quote}`);
-        const text = `prefix {{${space}secret(${space}${quote}${escaped}${quote}${space})${tail}${space}}} suffix`;
-        const call = only(text);
-        assert.equal(call.key?.value, key);
-        assert.equal(sliceOf(text, call.key), escaped);
-      }),
+      fc.property(
+        keyArb,
+        fc.constantFrom("'", '"'),
+        fc.constantFrom('', ' ', '\n  '),
+        fc.constantFrom('', ' | trim', ' ~ "x"'),
+        (key, quote, space, tail) => {
+          const escaped = key.split(quote).join(`\\${quote}`);
+          const text = `prefix {{${space}secret(${space}${quote}${escaped}${quote}${space})${tail}${space}}} suffix`;
+          const call = only(text);
+          assert.equal(call.key?.value, key);
+          assert.equal(sliceOf(text, call.key), escaped);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -224,11 +235,17 @@ describe('completionContextAt', () => {
 
   it('works while the quote and call are still open, at the end of the text', () => {
     const text = "{{ secret('DB_";
-    assert.deepEqual(completionContextAt(text, text.length), { argument: 'key', typed: 'DB_', replaceStart: 11, replaceEnd: 14, quote: "'" });
+    assert.deepEqual(completionContextAt(text, text.length), {
+      argument: 'key',
+      typed: 'DB_',
+      replaceStart: 11,
+      replaceEnd: 14,
+      quote: "'",
+    });
   });
 
   it('works inside a YAML double-quoted string with no closing quote yet', () => {
-    const text = "    message: \"{{ secret('DB\"\n    next: 1";
+    const text = '    message: "{{ secret(\'DB"\n    next: 1';
     const offset = text.indexOf('DB') + 2;
     const context = completionContextAt(text, offset);
     assert.equal(context?.argument, 'key');
@@ -238,7 +255,7 @@ describe('completionContextAt', () => {
   });
 
   it('stops the replacement at the first character that cannot be part of a key', () => {
-    const { text, offset } = at("x: \"{{ secret('DB|_X }}\"");
+    const { text, offset } = at('x: "{{ secret(\'DB|_X }}"');
     const context = completionContextAt(text, offset);
     assert.equal(context?.replaceEnd, text.indexOf(' }}'));
   });
@@ -269,21 +286,38 @@ describe('completionContextAt', () => {
 
   it('completes the key with no quote typed yet', () => {
     const { text, offset } = at('{{ secret(| }}');
-    assert.deepEqual(completionContextAt(text, offset), { argument: 'key', typed: '', replaceStart: offset, replaceEnd: offset, quote: undefined });
+    assert.deepEqual(completionContextAt(text, offset), {
+      argument: 'key',
+      typed: '',
+      replaceStart: offset,
+      replaceEnd: offset,
+      quote: undefined,
+    });
     assert.equal(completionContextAt("{{ secret(|'X') }}".replace('|', ''), 10), undefined);
   });
 
   it('completes subkey and namespace with the call key and namespace', () => {
     const subkey = at("{{ secret('X', subkey='us|') }}");
     assert.deepEqual(completionContextAt(subkey.text, subkey.offset), {
-      argument: 'subkey', typed: 'us', replaceStart: 23, replaceEnd: 25, quote: "'", key: 'X',
+      argument: 'subkey',
+      typed: 'us',
+      replaceStart: 23,
+      replaceEnd: 25,
+      quote: "'",
+      key: 'X',
     });
     const namespace = at("{{ secret('X', namespace='comp|') }}");
     assert.equal(completionContextAt(namespace.text, namespace.offset)?.argument, 'namespace');
     assert.equal(completionContextAt(namespace.text, namespace.offset)?.key, 'X');
     const positional = at("{{ secret('X', 'a.b', '|') }}");
     assert.deepEqual(completionContextAt(positional.text, positional.offset), {
-      argument: 'subkey', typed: '', replaceStart: positional.offset, replaceEnd: positional.offset, quote: "'", key: 'X', namespace: 'a.b',
+      argument: 'subkey',
+      typed: '',
+      replaceStart: positional.offset,
+      replaceEnd: positional.offset,
+      quote: "'",
+      key: 'X',
+      namespace: 'a.b',
     });
     const later = at("{{ secret(key='Y', subkey='|', namespace='n.s') }}");
     const context = completionContextAt(later.text, later.offset);
@@ -321,7 +355,7 @@ describe('completionContextAt', () => {
   });
 
   it('only looks back a bounded distance', () => {
-    const text = "{{ secret('" + ' '.repeat(5000) + "x";
+    const text = "{{ secret('" + ' '.repeat(5000) + 'x';
     assert.equal(completionContextAt(text, text.length), undefined);
   });
 
@@ -351,21 +385,28 @@ describe('completionContextAt', () => {
   it('finds the typed prefix of generated calls at every cursor position inside the key', () => {
     const keyArb = fc.stringMatching(/^[A-Za-z0-9_.-]{0,12}$/);
     fc.assert(
-      fc.property(keyArb, fc.constantFrom("'", '"'), fc.constantFrom('', ' ', '\n '), fc.boolean(), fc.boolean(), (key, quote, space, closed, subkey) => {
-        const head = subkey ? `${quote}K${quote},${space}subkey=${space}` : '';
-        const before = `msg: "{{${space}secret(${space}${head}${quote}`;
-        const text = `${before}${key}${closed ? `${quote}) }}` : ''}`;
-        for (let cut = 0; cut <= key.length; cut++) {
-          const context = completionContextAt(text, before.length + cut);
-          assert.ok(context, text);
-          assert.equal(context.argument, subkey ? 'subkey' : 'key');
-          assert.equal(context.typed, key.slice(0, cut));
-          assert.equal(context.replaceStart, before.length);
-          assert.equal(context.replaceEnd, before.length + key.length);
-          assert.equal(context.quote, quote);
-          assert.equal(context.key, subkey ? 'K' : undefined);
-        }
-      }),
+      fc.property(
+        keyArb,
+        fc.constantFrom("'", '"'),
+        fc.constantFrom('', ' ', '\n '),
+        fc.boolean(),
+        fc.boolean(),
+        (key, quote, space, closed, subkey) => {
+          const head = subkey ? `${quote}K${quote},${space}subkey=${space}` : '';
+          const before = `msg: "{{${space}secret(${space}${head}${quote}`;
+          const text = `${before}${key}${closed ? `${quote}) }}` : ''}`;
+          for (let cut = 0; cut <= key.length; cut++) {
+            const context = completionContextAt(text, before.length + cut);
+            assert.ok(context, text);
+            assert.equal(context.argument, subkey ? 'subkey' : 'key');
+            assert.equal(context.typed, key.slice(0, cut));
+            assert.equal(context.replaceStart, before.length);
+            assert.equal(context.replaceEnd, before.length + key.length);
+            assert.equal(context.quote, quote);
+            assert.equal(context.key, subkey ? 'K' : undefined);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
     assert.equal(completionContextAt('abc', 99), undefined);

@@ -59,7 +59,11 @@ describe('closestMatches', () => {
 
   it('always suggests a candidate one edit away', () => {
     const word = fc.string({ minLength: 1, maxLength: 12 });
-    const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('insert', 'delete', 'replace', 'swap'), ch: fc.constantFrom('a', 'Z', '_', 'é', '1') });
+    const edit = fc.record({
+      at: fc.nat(),
+      kind: fc.constantFrom('insert', 'delete', 'replace', 'swap'),
+      ch: fc.constantFrom('a', 'Z', '_', 'é', '1'),
+    });
     fc.assert(
       fc.property(word, edit, (original, { at, kind, ch }) => {
         const i = at % original.length;
@@ -94,7 +98,12 @@ describe('rankByCloseness', () => {
   });
 
   it('lists every key A to Z when nothing is typed yet', () => {
-    assert.deepEqual(rankByCloseness('', ['SMTP_CONFIG', 'API_TOKEN', 'DB_CREDENTIALS', 'DB_PASSWORD']), ['API_TOKEN', 'DB_CREDENTIALS', 'DB_PASSWORD', 'SMTP_CONFIG']);
+    assert.deepEqual(rankByCloseness('', ['SMTP_CONFIG', 'API_TOKEN', 'DB_CREDENTIALS', 'DB_PASSWORD']), [
+      'API_TOKEN',
+      'DB_CREDENTIALS',
+      'DB_PASSWORD',
+      'SMTP_CONFIG',
+    ]);
   });
 
   it('keeps every candidate', () => {
@@ -108,7 +117,9 @@ describe('rankByCloseness', () => {
 
 describe('closestMatches by words', () => {
   it('suggests a key with one word more or less, after closer spellings', () => {
-    assert.deepEqual(closestMatches('AWS_SECRET_KEY', ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'GITHUB_TOKEN']), ['AWS_SECRET_ACCESS_KEY']);
+    assert.deepEqual(closestMatches('AWS_SECRET_KEY', ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'GITHUB_TOKEN']), [
+      'AWS_SECRET_ACCESS_KEY',
+    ]);
     assert.deepEqual(closestMatches('DB_PASSWORD_PROD', ['DB_PASSWORD', 'DB_PASSWORDS_PROD']), ['DB_PASSWORDS_PROD', 'DB_PASSWORD']);
   });
 

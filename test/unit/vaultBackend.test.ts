@@ -92,7 +92,10 @@ describe('Vault backend against the fake', () => {
       assert.deepEqual(keys(listed), ['api', 'db']);
       assert.equal(listed[0]!.subkeys, undefined);
       const outside = backend(readOnlyConfig({ token: { token: 'reader-token' }, secretPathPrefix: 'app2' }));
-      await assert.rejects(outside.list('ns'), (error: BackendError) => error.kind === 'permission' && /policy/.test(error.message) && !/\n/.test(error.message));
+      await assert.rejects(
+        outside.list('ns'),
+        (error: BackendError) => error.kind === 'permission' && /policy/.test(error.message) && !/\n/.test(error.message),
+      );
       assert.equal(fake.writeRequests(), 0);
     });
 
@@ -121,10 +124,21 @@ describe('Vault backend against the fake', () => {
       await vault.put('company.team', 'NEW_KEY', 'new-value', { description: 'desc' });
       assert.deepEqual(fake.read('main/company/team/NEW_KEY'), { value: 'new-value' });
       assert.equal(await vault.reveal('company.team', 'NEW_KEY'), 'new-value');
-      const meta = fake.requests.find((request) => request.method === 'POST' && request.path === 'secret/metadata/main/company/team/NEW_KEY');
+      const meta = fake.requests.find(
+        (request) => request.method === 'POST' && request.path === 'secret/metadata/main/company/team/NEW_KEY',
+      );
       assert.ok(meta, 'custom metadata written');
-      const metadata = (await (await fetch(`${fake.url}/v1/secret/metadata/main/company/team/NEW_KEY`, { headers: { 'X-Vault-Token': fake.rootToken } })).json()) as { data: { custom_metadata: Record<string, string> } };
-      assert.deepEqual(metadata.data.custom_metadata, { team: 'data', namespace: 'company.team', key: 'NEW_KEY', prefix: 'kestra', tenant: 'main', description: 'desc' });
+      const metadata = (await (
+        await fetch(`${fake.url}/v1/secret/metadata/main/company/team/NEW_KEY`, { headers: { 'X-Vault-Token': fake.rootToken } })
+      ).json()) as { data: { custom_metadata: Record<string, string> } };
+      assert.deepEqual(metadata.data.custom_metadata, {
+        team: 'data',
+        namespace: 'company.team',
+        key: 'NEW_KEY',
+        prefix: 'kestra',
+        tenant: 'main',
+        description: 'desc',
+      });
       assert.deepEqual(keys(await vault.list('company.team')), ['DB_PASSWORD', 'JSON_CREDS', 'NEW_KEY']);
       await vault.delete('company.team', 'NEW_KEY');
       assert.equal(fake.read('main/company/team/NEW_KEY'), undefined);
@@ -141,7 +155,10 @@ describe('Vault backend against the fake', () => {
 
     it('learns subkeys of a value-field secret only when reading values is allowed', async () => {
       assert.equal(await backend(config()).subkeys('company.team', 'JSON_CREDS'), undefined);
-      assert.deepEqual(await backend(config(), context({ readValuesForSubkeys: true })).subkeys('company.team', 'JSON_CREDS'), ['user', 'password']);
+      assert.deepEqual(await backend(config(), context({ readValuesForSubkeys: true })).subkeys('company.team', 'JSON_CREDS'), [
+        'user',
+        'password',
+      ]);
       fake.seed('main/company/MULTI', { a: '1', b: '2' });
       assert.deepEqual(await backend(config()).subkeys('company', 'MULTI'), ['a', 'b']);
     });
@@ -182,12 +199,18 @@ describe('Vault backend against the fake', () => {
     });
 
     it('refuses KV version 1 with a clear message', async () => {
-      await assert.rejects(backend(config({}, { engineVersion: 1 })).list('company'), (error: BackendError) => error.kind === 'unsupported' && /engine-version: 2/.test(error.message));
+      await assert.rejects(
+        backend(config({}, { engineVersion: 1 })).list('company'),
+        (error: BackendError) => error.kind === 'unsupported' && /engine-version: 2/.test(error.message),
+      );
       assert.equal(fake.requests.length, 0);
     });
 
     it('logs in with AppRole on a custom path, taking the secret id from SecretStorage', async () => {
-      const vault = backend(config({}, { token: undefined, appRole: { path: 'kestra-approle', roleId: 'role-id-1' } }), context({ credentials: { secretId: 'secret-id-1' } }));
+      const vault = backend(
+        config({}, { token: undefined, appRole: { path: 'kestra-approle', roleId: 'role-id-1' } }),
+        context({ credentials: { secretId: 'secret-id-1' } }),
+      );
       assert.deepEqual(keys(await vault.list('company')), ['ROOT_KEY']);
       const bad = backend(config({}, { token: undefined, appRole: { path: 'kestra-approle', roleId: 'role-id-1', secretId: 'nope' } }));
       await assert.rejects(bad.list('company'), (error: BackendError) => error.kind === 'auth' && /AppRole/.test(error.message));
@@ -202,7 +225,10 @@ describe('Vault backend against the fake', () => {
       assert.deepEqual(keys(await backend(config()).list('company')), ['ROOT_KEY']);
       assert.ok(Date.now() - started >= 900, 'waited for Retry-After');
       fake.inject({ kind: 'status', status: 500, count: 5 });
-      await assert.rejects(backend(config()).list('company'), (error: BackendError) => error.kind === 'server' && error.operation === 'list secrets of company');
+      await assert.rejects(
+        backend(config()).list('company'),
+        (error: BackendError) => error.kind === 'server' && error.operation === 'list secrets of company',
+      );
     });
 
     it('bounds a hanging Vault by the timeout', async () => {
@@ -220,7 +246,10 @@ describe('Vault backend against the fake', () => {
       await new Promise<void>((resolve) => closed.close(() => resolve()));
       const vault = backend(config({}, { address: `http://127.0.0.1:${port}` }));
       assert.equal(vault.label, `HashiCorp Vault (127.0.0.1:${port})`);
-      await assert.rejects(vault.list('company'), (error: BackendError) => error.kind === 'unreachable' && error.message.includes(`http://127.0.0.1:${port}`));
+      await assert.rejects(
+        vault.list('company'),
+        (error: BackendError) => error.kind === 'unreachable' && error.message.includes(`http://127.0.0.1:${port}`),
+      );
     });
   });
 
@@ -238,7 +267,14 @@ describe('Vault backend against the fake', () => {
       return file;
     };
     const flow = (namespace: string, message: string) =>
-      writeFile(path.join('flows', 'flow.yml'), ['id: f', `namespace: ${namespace}`, 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.log.Log', `    message: "${message}"`]);
+      writeFile(path.join('flows', 'flow.yml'), [
+        'id: f',
+        `namespace: ${namespace}`,
+        'tasks:',
+        '  - id: t',
+        '    type: io.kestra.plugin.core.log.Log',
+        `    message: "${message}"`,
+      ]);
 
     it('read-only over HTTPS (trusted through NODE_EXTRA_CA_CERTS): secrets with subkeys, checked without reading a value', async function () {
       this.timeout(90_000);
@@ -247,15 +283,34 @@ describe('Vault backend against the fake', () => {
       try {
         secure.seed('app1/db', { DATABASE_USERNAME: CANARY, DATABASE_PASSWORD: CANARY });
         secure.seed('app1/api', { API_TOKEN: CANARY, keys: CANARY });
-        const config = writeFile('application.yml', ['kestra:', '  secret:', '    type: vault', '    read-only: true', '    vault:', `      address: ${secure.url}`, '      root-engine: secret', '      secret-path-prefix: app1']);
+        const config = writeFile('application.yml', [
+          'kestra:',
+          '  secret:',
+          '    type: vault',
+          '    read-only: true',
+          '    vault:',
+          `      address: ${secure.url}`,
+          '      root-engine: secret',
+          '      secret-path-prefix: app1',
+        ]);
         flow('company.team', "{{ secret('api', subkey='API_TOKEN') }} {{ secret('db', subkey='NOPE') }} {{ secret('gone') }}");
         const env = { NODE_EXTRA_CA_CERTS: cert.certFile, VAULT_TOKEN: 'reader-token', KESTRA_SECRETS_TIMEOUT_MS: '2000' };
         const listed = await runCli(['list', '--namespace', 'company.team', '--config', config, '--format', 'json'], env);
         assert.equal(listed.code, 0, listed.stderr);
-        const json = JSON.parse(listed.stdout) as { backend: string; readOnly: boolean; secrets: { key: string; namespace: string | null; subkeys?: string[] }[] };
+        const json = JSON.parse(listed.stdout) as {
+          backend: string;
+          readOnly: boolean;
+          secrets: { key: string; namespace: string | null; subkeys?: string[] }[];
+        };
         assert.equal(json.backend, 'vault');
         assert.equal(json.readOnly, true);
-        assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace, secret.subkeys?.sort()]), [['api', null, ['API_TOKEN', 'keys']], ['db', null, ['DATABASE_PASSWORD', 'DATABASE_USERNAME']]]);
+        assert.deepEqual(
+          json.secrets.map((secret) => [secret.key, secret.namespace, secret.subkeys?.sort()]),
+          [
+            ['api', null, ['API_TOKEN', 'keys']],
+            ['db', null, ['DATABASE_PASSWORD', 'DATABASE_USERNAME']],
+          ],
+        );
         const checked = await runCli(['check', path.join(dir, 'flows'), '--config', config, '--format', 'json'], env);
         assert.equal(checked.code, 1, checked.stderr);
         const problems = JSON.parse(checked.stdout) as { code: string }[];
@@ -263,7 +318,10 @@ describe('Vault backend against the fake', () => {
         for (const output of [listed.stdout, listed.stderr, checked.stdout, checked.stderr]) assert.ok(!output.includes(CANARY));
         assert.equal(secure.writeRequests(), 0);
         assert.ok(!secure.requests.some((request) => request.path.startsWith('secret/data/')), 'no value read');
-        const untrusted = await runCli(['list', '--namespace', 'company.team', '--config', config], { VAULT_TOKEN: 'reader-token', KESTRA_SECRETS_TIMEOUT_MS: '2000' });
+        const untrusted = await runCli(['list', '--namespace', 'company.team', '--config', config], {
+          VAULT_TOKEN: 'reader-token',
+          KESTRA_SECRETS_TIMEOUT_MS: '2000',
+        });
         assert.notEqual(untrusted.code, 0);
         assert.match(untrusted.stderr, /HashiCorp Vault.*NODE_EXTRA_CA_CERTS/);
         assert.ok(!/\n\s+at /.test(untrusted.stderr), untrusted.stderr);
@@ -275,13 +333,30 @@ describe('Vault backend against the fake', () => {
 
     it('managed mode with AppRole: namespaces from the tenant layout, inherited keys', async function () {
       this.timeout(90_000);
-      const config = writeFile('application.yml', ['kestra:', '  secret:', '    type: vault', '    vault:', `      address: ${fake.url}`, '      app-role:', '        path: kestra-approle', '        role-id: role-id-1', '        secret-id: ${TEST_SECRET_ID}']);
+      const config = writeFile('application.yml', [
+        'kestra:',
+        '  secret:',
+        '    type: vault',
+        '    vault:',
+        `      address: ${fake.url}`,
+        '      app-role:',
+        '        path: kestra-approle',
+        '        role-id: role-id-1',
+        '        secret-id: ${TEST_SECRET_ID}',
+      ]);
       const env = { TEST_SECRET_ID: 'secret-id-1', KESTRA_SECRETS_TIMEOUT_MS: '2000' };
       const listed = await runCli(['list', '--namespace', 'company.team', '--config', config, '--format', 'json'], env);
       assert.equal(listed.code, 0, listed.stderr);
       const json = JSON.parse(listed.stdout) as { readOnly: boolean; secrets: { key: string; namespace: string }[] };
       assert.equal(json.readOnly, false);
-      assert.deepEqual(json.secrets.map((secret) => [secret.key, secret.namespace]), [['DB_PASSWORD', 'company.team'], ['JSON_CREDS', 'company.team'], ['ROOT_KEY', 'company']]);
+      assert.deepEqual(
+        json.secrets.map((secret) => [secret.key, secret.namespace]),
+        [
+          ['DB_PASSWORD', 'company.team'],
+          ['JSON_CREDS', 'company.team'],
+          ['ROOT_KEY', 'company'],
+        ],
+      );
       assert.equal(fake.writeRequests(), 0);
     });
   });
@@ -293,7 +368,11 @@ describe('Vault backend against the fake', () => {
     const readOnly = backend(config({ readOnly: true }, { secretPathPrefix: 'app1' }), context({ readValuesForSubkeys: true }));
     const managed = backend(config({ tags: { owner: 'ops' } }), context({ readValuesForSubkeys: true }));
     seen.push(readOnly.label, managed.label);
-    seen.push(JSON.stringify(await readOnly.list('ns')), JSON.stringify(await managed.list('company')), JSON.stringify(await managed.subkeys('company', 'CANARY')));
+    seen.push(
+      JSON.stringify(await readOnly.list('ns')),
+      JSON.stringify(await managed.list('company')),
+      JSON.stringify(await managed.subkeys('company', 'CANARY')),
+    );
     await readOnly.put('ns', 'canary', CANARY).catch((error: Error) => seen.push(error.message));
     fake.inject({ kind: 'status', status: 500, count: 5 });
     await managed.put('company', 'CANARY', CANARY).catch((error: Error) => seen.push(error.message));

@@ -27,7 +27,8 @@ export function fingerprints(problems: readonly Problem[]): string[] {
  */
 function identityOf(problem: Problem): string {
   const { key, subkey, namespace } = problem.data ?? {};
-  if (key !== undefined || subkey !== undefined || namespace !== undefined) return JSON.stringify([key ?? null, subkey ?? null, namespace ?? null]);
+  if (key !== undefined || subkey !== undefined || namespace !== undefined)
+    return JSON.stringify([key ?? null, subkey ?? null, namespace ?? null]);
   return problem.message.replace(/\b(line|column|character|col)\s+\d+/gi, '$1');
 }
 

@@ -42,21 +42,21 @@ export const RULES: { readonly [code in ProblemCode]: Rule } = {
   'dynamic-key': {
     shortDescription: 'Secret key computed at run time',
     fullDescription:
-      "The key of a secret() call is an expression, not a plain string, so whether the secret exists can only be known when the flow runs.",
+      'The key of a secret() call is an expression, not a plain string, so whether the secret exists can only be known when the flow runs.',
     help: 'Nothing to fix: this is information. Use a plain string key where you can, so the reference is checked before run time.',
     defaultSeverity: 'info',
   },
   'dynamic-namespace': {
     shortDescription: 'Secret namespace computed at run time',
     fullDescription:
-      "The namespace argument of a secret() call is an expression, so the namespace whose secrets it reads is only known when the flow runs.",
+      'The namespace argument of a secret() call is an expression, so the namespace whose secrets it reads is only known when the flow runs.',
     help: 'Nothing to fix: this is information. Use a plain string namespace where you can, so the reference is checked before run time.',
     defaultSeverity: 'info',
   },
   'dynamic-subkey': {
     shortDescription: 'Secret sub-key computed at run time',
     fullDescription:
-      "The subkey argument of a secret() call is an expression, so whether the JSON secret has that field is only known when the flow runs.",
+      'The subkey argument of a secret() call is an expression, so whether the JSON secret has that field is only known when the flow runs.',
     help: 'Nothing to fix: this is information. Use a plain string sub-key where you can, so the reference is checked before run time.',
     defaultSeverity: 'info',
   },
@@ -76,7 +76,8 @@ export const RULES: { readonly [code in ProblemCode]: Rule } = {
   },
   'yaml-error': {
     shortDescription: 'Invalid YAML',
-    fullDescription: 'A file that looks like a Kestra flow does not parse as YAML, so its secret references could not be checked. Kestra rejects the flow.',
+    fullDescription:
+      'A file that looks like a Kestra flow does not parse as YAML, so its secret references could not be checked. Kestra rejects the flow.',
     help: 'Fix the YAML syntax at the reported position.',
     defaultSeverity: 'warning',
   },
@@ -96,15 +97,14 @@ export const RULES: { readonly [code in ProblemCode]: Rule } = {
   },
   'unquoted-template': {
     shortDescription: 'Unquoted template read as a YAML map',
-    fullDescription:
-      'A value that starts with {{ is not quoted, so YAML reads it as a map instead of a string. Kestra rejects the flow.',
+    fullDescription: 'A value that starts with {{ is not quoted, so YAML reads it as a map instead of a string. Kestra rejects the flow.',
     help: 'Put the value in quotes: "{{ … }}".',
     defaultSeverity: 'warning',
   },
   'pebble-syntax': {
     shortDescription: "Template Pebble can't parse",
     fullDescription:
-      "A template in a rendered property is not valid Pebble (as Kestra configures Pebble 4.1.2): an unclosed comment, tag, expression or string, an unexpected token. Kestra fails the task when it renders it.",
+      'A template in a rendered property is not valid Pebble (as Kestra configures Pebble 4.1.2): an unclosed comment, tag, expression or string, an unexpected token. Kestra fails the task when it renders it.',
     help: "Fix the template at the reported position; text that only looks like a delimiter (bash's ${#arr[@]}) can be written inside a {% raw %} block.",
     defaultSeverity: 'error',
   },
@@ -118,7 +118,7 @@ export const RULES: { readonly [code in ProblemCode]: Rule } = {
   'backend-error': {
     shortDescription: 'Secret source that cannot be read',
     fullDescription:
-      "A source of secrets could not be read (an env file Docker Compose cannot parse or find, a store that cannot be listed), so the secrets it holds are unknown and references to them were not checked.",
+      'A source of secrets could not be read (an env file Docker Compose cannot parse or find, a store that cannot be listed), so the secrets it holds are unknown and references to them were not checked.',
     help: 'Fix or create the file named in the message, or the store configuration and credentials, then check again.',
     defaultSeverity: 'error',
   },

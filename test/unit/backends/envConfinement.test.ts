@@ -8,8 +8,19 @@ import { encodeBase64 } from '../../../src/core/base64';
 import type { SecretBackendConfig } from '../../../src/core/configTypes';
 import type { Logger } from '../../../src/core/log';
 
-const config: SecretBackendConfig = { type: 'env', readOnly: true, tags: {}, cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 } };
-const quiet: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const config: SecretBackendConfig = {
+  type: 'env',
+  readOnly: true,
+  tags: {},
+  cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 },
+};
+const quiet: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** Issue 13, finding 10: a Compose file in an untrusted workspace can't make the editor read files outside it. */
 describe('env secrets in an untrusted workspace: nothing outside the workspace folder is read', () => {
@@ -26,14 +37,31 @@ describe('env secrets in an untrusted workspace: nothing outside the workspace f
     composeFile = path.join(workspace, 'docker-compose.yml');
     fs.writeFileSync(
       composeFile,
-      ['services:', '  kestra:', '    image: kestra/kestra:latest', '    env_file:', '      - inside.env_encoded', '      - ../../home.env_encoded', `      - \${OUTSIDE_DIR}/home.env_encoded`, ''].join('\n'),
+      [
+        'services:',
+        '  kestra:',
+        '    image: kestra/kestra:latest',
+        '    env_file:',
+        '      - inside.env_encoded',
+        '      - ../../home.env_encoded',
+        `      - \${OUTSIDE_DIR}/home.env_encoded`,
+        '',
+      ].join('\n'),
     );
   });
 
   afterEach(() => fs.rmSync(outside, { recursive: true, force: true }));
 
   function context(confine: boolean): BackendContext {
-    const ctx: BackendContext = { log: quiet, tenant: 'main', readValuesForSubkeys: false, workspaceRoots: [workspace], envFiles: [], composeFiles: [composeFile], env: { OUTSIDE_DIR: outside } };
+    const ctx: BackendContext = {
+      log: quiet,
+      tenant: 'main',
+      readValuesForSubkeys: false,
+      workspaceRoots: [workspace],
+      envFiles: [],
+      composeFiles: [composeFile],
+      env: { OUTSIDE_DIR: outside },
+    };
     if (confine) ctx.confineToFolders = [workspace];
     return ctx;
   }
@@ -46,7 +74,10 @@ describe('env secrets in an untrusted workspace: nothing outside the workspace f
     assert.equal(problems.length, 2, problems.map((problem) => problem.message).join('\n'));
     assert.match(problems[0].message, /\.\.\/\.\.\/home\.env_encoded/);
     assert.ok(problems.every((problem) => problem.file === composeFile));
-    assert.deepEqual(describeEnvSources(context(true)).filter((file) => file.includes('home.env_encoded')), []);
+    assert.deepEqual(
+      describeEnvSources(context(true)).filter((file) => file.includes('home.env_encoded')),
+      [],
+    );
   });
 
   it('reads the same entries when the workspace is trusted (no confinement)', async () => {

@@ -15,7 +15,13 @@ import { testBackendContext } from '../recordingLogger';
 const BODY_CANARY = 'CANARY-body-7f2e';
 
 function googleConfig(google: SecretBackendConfig['google']): SecretBackendConfig {
-  return { type: 'google-secret-manager', readOnly: true, tags: {}, cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 }, google };
+  return {
+    type: 'google-secret-manager',
+    readOnly: true,
+    tags: {},
+    cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 },
+    google,
+  };
 }
 
 async function failure(promise: Promise<unknown>): Promise<BackendError> {
@@ -45,7 +51,10 @@ describe('Google failures named properly', function () {
     process.on('unhandledRejection', record);
     try {
       const lines: string[] = [];
-      const google = createGoogleBackend(googleConfig({ project: 'p', endpointOverride: 'http://127.0.0.1:9' }), testBackendContext(lines, { env: { GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json', KESTRA_SECRETS_TIMEOUT_MS: '2000' } }));
+      const google = createGoogleBackend(
+        googleConfig({ project: 'p', endpointOverride: 'http://127.0.0.1:9' }),
+        testBackendContext(lines, { env: { GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json', KESTRA_SECRETS_TIMEOUT_MS: '2000' } }),
+      );
       const error = await failure(google.list('company.team'));
       assert.equal(error.kind, 'auth');
       assert.match(error.message, /GOOGLE_APPLICATION_CREDENTIALS: \/nonexistent\/key\.json cannot be read \(ENOENT\)\./);
@@ -75,9 +84,17 @@ describe('Google failures named properly', function () {
       try {
         const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-        const key = { type: 'service_account', client_email: 'sa@p.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: `${url}/token` };
+        const key = {
+          type: 'service_account',
+          client_email: 'sa@p.iam.gserviceaccount.com',
+          private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          token_uri: `${url}/token`,
+        };
         const lines: string[] = [];
-        const google = createGoogleBackend(googleConfig({ project: 'p', serviceAccount: JSON.stringify(key), endpointOverride: url }), testBackendContext(lines, {}, 3000));
+        const google = createGoogleBackend(
+          googleConfig({ project: 'p', serviceAccount: JSON.stringify(key), endpointOverride: url }),
+          testBackendContext(lines, {}, 3000),
+        );
         const error = await failure(google.list('company.team'));
         assert.match(error.message, expected);
         assert.ok(!`${error.message}\n${lines.join('\n')}`.includes(BODY_CANARY), 'the body was quoted');

@@ -28,7 +28,10 @@ interface Loopback {
   close(): Promise<void>;
 }
 
-async function listen(host: string, handler: (request: http.IncomingMessage, body: string, response: http.ServerResponse) => void): Promise<Loopback> {
+async function listen(
+  host: string,
+  handler: (request: http.IncomingMessage, body: string, response: http.ServerResponse) => void,
+): Promise<Loopback> {
   const requests: Recorded[] = [];
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -44,10 +47,11 @@ async function listen(host: string, handler: (request: http.IncomingMessage, bod
   return {
     url: `http://${host}:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -88,7 +92,13 @@ async function expectFailure(promise: Promise<unknown>): Promise<BackendError> {
 }
 
 function baseConfig(overrides: Partial<SecretBackendConfig>): SecretBackendConfig {
-  return { type: 'env', readOnly: true, tags: {}, cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 }, ...overrides } as SecretBackendConfig;
+  return {
+    type: 'env',
+    readOnly: true,
+    tags: {},
+    cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 },
+    ...overrides,
+  } as SecretBackendConfig;
 }
 
 describe('no credential on a cross-origin redirect', () => {
@@ -113,7 +123,13 @@ describe('no credential on a cross-origin redirect', () => {
     it(`Vault: prevents X-Vault-Token from following a ${status} to another origin`, async () => {
       await redirector.close();
       redirector = await startRedirector(elsewhere.url, status);
-      const vault = createVaultBackend(baseConfig({ type: 'vault', vault: { address: redirector.url, rootEngine: 'secret', engineVersion: 2, token: { token: CANARY_TOKEN } } }), testBackendContext(lines));
+      const vault = createVaultBackend(
+        baseConfig({
+          type: 'vault',
+          vault: { address: redirector.url, rootEngine: 'secret', engineVersion: 2, token: { token: CANARY_TOKEN } },
+        }),
+        testBackendContext(lines),
+      );
       backends.push(vault);
       const error = await expectFailure(vault.reveal('company.team', 'DB_PASSWORD'));
       assert.match(error.message, /redirect/i);
@@ -150,7 +166,10 @@ describe('no credential on a cross-origin redirect', () => {
 
   it('AWS: prevents the signed request from following a redirect, and names the redirect', async () => {
     const aws = createAwsBackend(
-      baseConfig({ type: 'aws-secret-manager', aws: { region: 'us-east-1', endpointOverride: redirector.url, accessKeyId: 'AKIAREDIRECTTEST', secretKeyId: CANARY_TOKEN } }),
+      baseConfig({
+        type: 'aws-secret-manager',
+        aws: { region: 'us-east-1', endpointOverride: redirector.url, accessKeyId: 'AKIAREDIRECTTEST', secretKeyId: CANARY_TOKEN },
+      }),
       testBackendContext(lines, { env: { AWS_EC2_METADATA_DISABLED: 'true', KESTRA_SECRETS_TIMEOUT_MS: '2000' } }),
     );
     backends.push(aws);
@@ -178,7 +197,10 @@ describe('no credential on a cross-origin redirect', () => {
     it('prevents the service-account token from following a redirect to another origin', async () => {
       const key = JSON.parse(fake.serviceAccountKey()) as Record<string, string>;
       const google = createGoogleBackend(
-        baseConfig({ type: 'google-secret-manager', google: { project: fake.project, serviceAccount: JSON.stringify(key), endpointOverride: redirector.url } }),
+        baseConfig({
+          type: 'google-secret-manager',
+          google: { project: fake.project, serviceAccount: JSON.stringify(key), endpointOverride: redirector.url },
+        }),
         testBackendContext(lines, {}, 3000),
       );
       backends.push(google);

@@ -25,13 +25,19 @@ describe('failures that looked like success', () => {
   it('prevents a Compose file with invalid YAML from being ignored without a word', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-invalid-'));
     try {
-      fs.writeFileSync(path.join(root, 'docker-compose.yml'), `services:\n  kestra:\n    image: kestra/kestra\n    environment:\n      SECRET_A: ${CANARY}\n     bad: [indent\n`);
+      fs.writeFileSync(
+        path.join(root, 'docker-compose.yml'),
+        `services:\n  kestra:\n    image: kestra/kestra\n    environment:\n      SECRET_A: ${CANARY}\n     bad: [indent\n`,
+      );
       const lines: string[] = [];
       const backend = createEnvBackend(config('env'), testBackendContext(lines, { workspaceRoots: [root] }));
       assert.deepEqual(await backend.list(''), []);
       const warning = lines.find((line) => line.includes('docker-compose.yml'));
       assert.ok(warning, `no warning among: ${lines.join(' | ')}`);
-      assert.match(warning, /^warn env secrets: .*docker-compose\.yml: not valid YAML at line \d+, column \d+; its services are ignored\.$/);
+      assert.match(
+        warning,
+        /^warn env secrets: .*docker-compose\.yml: not valid YAML at line \d+, column \d+; its services are ignored\.$/,
+      );
       assert.ok(!lines.join('\n').includes(CANARY), 'a value reached the log');
       backend.dispose();
     } finally {
@@ -49,7 +55,12 @@ describe('failures that looked like success', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const lines: string[] = [];
-      const backend = createKestraServerBackend(config('env'), testBackendContext(lines), { url, tenant: 'main' }, { attempts: 1, timeoutMs: 2000 });
+      const backend = createKestraServerBackend(
+        config('env'),
+        testBackendContext(lines),
+        { url, tenant: 'main' },
+        { attempts: 1, timeoutMs: 2000 },
+      );
       try {
         await backend.list('company.team');
         assert.fail('the listing should fail');

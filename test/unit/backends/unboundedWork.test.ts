@@ -38,15 +38,22 @@ async function serve(handler: (request: http.IncomingMessage, response: http.Ser
     get requests() {
       return state.requests;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 function config(overrides: Partial<SecretBackendConfig>): SecretBackendConfig {
-  return { type: 'env', readOnly: true, tags: {}, cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 }, ...overrides } as SecretBackendConfig;
+  return {
+    type: 'env',
+    readOnly: true,
+    tags: {},
+    cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 },
+    ...overrides,
+  } as SecretBackendConfig;
 }
 
 async function failure(promise: Promise<unknown>): Promise<BackendError> {
@@ -70,7 +77,10 @@ describe('bounded work (issue 13, finding 9)', function () {
     try {
       const lines: string[] = [];
       const aws = createAwsBackend(
-        config({ type: 'aws-secret-manager', aws: { region: 'us-east-1', endpointOverride: store.url, accessKeyId: 'AKIATEST', secretKeyId: 'secret' } }),
+        config({
+          type: 'aws-secret-manager',
+          aws: { region: 'us-east-1', endpointOverride: store.url, accessKeyId: 'AKIATEST', secretKeyId: 'secret' },
+        }),
         testBackendContext(lines, { env: { AWS_EC2_METADATA_DISABLED: 'true', KESTRA_SECRETS_TIMEOUT_MS: '5000' } }),
       );
       const error = await failure(aws.list('company.team'));
@@ -87,14 +97,27 @@ describe('bounded work (issue 13, finding 9)', function () {
     process.env.METADATA_SERVER_DETECTION = 'none';
     const store = await serve((request, response, count) => {
       response.writeHead(200, { 'content-type': 'application/json' });
-      if (request.url?.startsWith('/token')) response.end(JSON.stringify({ access_token: 'test-access-token', expires_in: 3600, token_type: 'Bearer' }));
+      if (request.url?.startsWith('/token'))
+        response.end(JSON.stringify({ access_token: 'test-access-token', expires_in: 3600, token_type: 'Bearer' }));
       else response.end(JSON.stringify({ secrets: [], nextPageToken: `token-${count}` }));
     });
     try {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const key = { type: 'service_account', project_id: 'p', client_email: 'sa@p.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: `${store.url}/token` };
+      const key = {
+        type: 'service_account',
+        project_id: 'p',
+        client_email: 'sa@p.iam.gserviceaccount.com',
+        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        token_uri: `${store.url}/token`,
+      };
       const lines: string[] = [];
-      const google = createGoogleBackend(config({ type: 'google-secret-manager', google: { project: 'p', serviceAccount: JSON.stringify(key), endpointOverride: store.url } }), testBackendContext(lines, {}, 5000));
+      const google = createGoogleBackend(
+        config({
+          type: 'google-secret-manager',
+          google: { project: 'p', serviceAccount: JSON.stringify(key), endpointOverride: store.url },
+        }),
+        testBackendContext(lines, {}, 5000),
+      );
       const error = await failure(google.list('company.team'));
       assert.match(error.message, /stopped after 200 pages: the store kept sending new page tokens/);
       assert.ok(store.requests <= 202, `${store.requests} requests`);
@@ -123,7 +146,12 @@ describe('bounded work (issue 13, finding 9)', function () {
     });
     try {
       const lines: string[] = [];
-      const server = createKestraServerBackend(config({}), testBackendContext(lines), { url: store.url, tenant: 'main' }, { attempts: 1, timeoutMs: 20_000, maxResponseBytes: 1024 * 1024 });
+      const server = createKestraServerBackend(
+        config({}),
+        testBackendContext(lines),
+        { url: store.url, tenant: 'main' },
+        { attempts: 1, timeoutMs: 20_000, maxResponseBytes: 1024 * 1024 },
+      );
       const error = await failure(server.list('company.team'));
       assert.match(error.message, /the server's answer is larger than 1 MB; reading stopped/);
       assert.ok(sent < 64 * 1024 * 1024, 'the whole body was sent and read');
@@ -133,30 +161,39 @@ describe('bounded work (issue 13, finding 9)', function () {
     }
   });
 
-  (process.platform === 'win32' ? it.skip : it)('prevents env_file entries that are not regular files (FIFO, /dev/stdin, /dev/zero) from hanging or filling memory', async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'env-file-special-'));
-    try {
-      const fifo = path.join(root, 'secrets.fifo');
-      execFileSync('mkfifo', [fifo]);
-      fs.writeFileSync(path.join(root, 'ok.env'), 'SECRET_OK=b2s=\n');
-      fs.writeFileSync(
-        path.join(root, 'docker-compose.yml'),
-        `services:\n  kestra:\n    image: kestra/kestra\n    env_file:\n      - ${fifo}\n      - /dev/stdin\n      - /dev/zero\n      - ok.env\n`,
-      );
-      const lines: string[] = [];
-      const backend = createEnvBackend(config({ type: 'env' }), testBackendContext(lines, { workspaceRoots: [root] }));
-      const started = Date.now();
-      const listed = await backend.list('');
-      assert.ok(Date.now() - started < 5000);
-      assert.deepEqual(listed.map((secret) => secret.key), ['OK']);
-      for (const file of [fifo, '/dev/stdin', '/dev/zero']) {
-        assert.ok(lines.some((line) => line.includes(`${file} is not a regular file; it is not read.`)), `${file}: ${lines.join(' | ')}`);
+  (process.platform === 'win32' ? it.skip : it)(
+    'prevents env_file entries that are not regular files (FIFO, /dev/stdin, /dev/zero) from hanging or filling memory',
+    async () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'env-file-special-'));
+      try {
+        const fifo = path.join(root, 'secrets.fifo');
+        execFileSync('mkfifo', [fifo]);
+        fs.writeFileSync(path.join(root, 'ok.env'), 'SECRET_OK=b2s=\n');
+        fs.writeFileSync(
+          path.join(root, 'docker-compose.yml'),
+          `services:\n  kestra:\n    image: kestra/kestra\n    env_file:\n      - ${fifo}\n      - /dev/stdin\n      - /dev/zero\n      - ok.env\n`,
+        );
+        const lines: string[] = [];
+        const backend = createEnvBackend(config({ type: 'env' }), testBackendContext(lines, { workspaceRoots: [root] }));
+        const started = Date.now();
+        const listed = await backend.list('');
+        assert.ok(Date.now() - started < 5000);
+        assert.deepEqual(
+          listed.map((secret) => secret.key),
+          ['OK'],
+        );
+        for (const file of [fifo, '/dev/stdin', '/dev/zero']) {
+          assert.ok(
+            lines.some((line) => line.includes(`${file} is not a regular file; it is not read.`)),
+            `${file}: ${lines.join(' | ')}`,
+          );
+        }
+        backend.dispose();
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
       }
-      backend.dispose();
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   it('prevents reading a regular file past the size limit', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'env-file-large-'));

@@ -116,7 +116,10 @@ describe('walkFiles: every readable file once, every other path skipped with a r
     write('b/docker-compose.yml');
     write('a/docker-compose.yml');
     fs.symlinkSync(at('gone'), at('broken'));
-    assert.deepEqual(relative(findFilesUnder(root, (name) => name === 'docker-compose.yml')), ['a/docker-compose.yml', 'b/docker-compose.yml']);
+    assert.deepEqual(relative(findFilesUnder(root, (name) => name === 'docker-compose.yml')), [
+      'a/docker-compose.yml',
+      'b/docker-compose.yml',
+    ]);
   });
 });
 
@@ -140,6 +143,8 @@ describe('readTextFile: reads regular files and never blocks on anything else', 
 
   it('returns a folder or a vanished file as skipped with a reason', () => {
     assert.deepEqual(readTextFile(root), { skipped: { path: root, reason: 'it is a folder, not a regular file' } });
-    assert.deepEqual(readTextFile(path.join(root, 'gone.yaml')), { skipped: { path: path.join(root, 'gone.yaml'), reason: 'it no longer exists' } });
+    assert.deepEqual(readTextFile(path.join(root, 'gone.yaml')), {
+      skipped: { path: path.join(root, 'gone.yaml'), reason: 'it no longer exists' },
+    });
   });
 });

@@ -32,13 +32,14 @@ function lookupOf(...listings: VisibleSecrets[]): VisibleLookup {
 }
 
 const SHAPES: Record<string, string> = {
-  'a UTF-8 BOM before id': "\uFEFFid: bom\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: \"{{ secret('API_TOKEN') }}\"\n",
+  'a UTF-8 BOM before id':
+    '\uFEFFid: bom\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ secret(\'API_TOKEN\') }}"\n',
   'an indented root mapping':
-    "  id: indented\n  namespace: company.team\n  tasks:\n    - id: log\n      type: io.kestra.plugin.core.log.Log\n      message: \"{{ secret('API_TOKEN') }}\"\n",
+    '  id: indented\n  namespace: company.team\n  tasks:\n    - id: log\n      type: io.kestra.plugin.core.log.Log\n      message: "{{ secret(\'API_TOKEN\') }}"\n',
   'a JSON flow':
     '{\n  "id": "json",\n  "namespace": "company.team",\n  "tasks": [\n    {"id": "log", "type": "io.kestra.plugin.core.log.Log", "message": "{{ secret(\'API_TOKEN\') }}"}\n  ]\n}\n',
   'quoted keys':
-    "\"id\": quoted\n'namespace': company.team\n\"tasks\":\n  - \"id\": log\n    \"type\": io.kestra.plugin.core.log.Log\n    \"message\": \"{{ secret('API_TOKEN') }}\"\n",
+    '"id": quoted\n\'namespace\': company.team\n"tasks":\n  - "id": log\n    "type": io.kestra.plugin.core.log.Log\n    "message": "{{ secret(\'API_TOKEN\') }}"\n',
 };
 
 describe('analyzeFlow: every flow shape Kestra accepts', () => {
@@ -106,7 +107,11 @@ describe('analyzeFlow: each document of a multi-document file with its own names
   });
 
   it('checks the second flow against its own namespace, not the first one', () => {
-    const problems = checkFlow('f.yaml', analyzeFlow(text), lookupOf(listing('team.one', ['ONE_KEY', 'JSON_KEY']), listing('team.two', ['ONE_KEY']), listing('team.three', ['ELSEWHERE'])));
+    const problems = checkFlow(
+      'f.yaml',
+      analyzeFlow(text),
+      lookupOf(listing('team.one', ['ONE_KEY', 'JSON_KEY']), listing('team.two', ['ONE_KEY']), listing('team.three', ['ELSEWHERE'])),
+    );
     assert.deepEqual(
       problems.map((problem) => [problem.data?.key, problem.data?.namespace, problem.range.start.line]),
       [['TWO_KEY', 'team.two', 12]],
@@ -122,37 +127,37 @@ describe('analyzeFlow: only what Kestra renders is read', () => {
     'inputs:',
     '  - id: name',
     '    type: STRING',
-    "    description: \"Defaults to {{ secret('INPUT_DOC') }}\"",
+    '    description: "Defaults to {{ secret(\'INPUT_DOC\') }}"',
     'tasks:',
     '  - id: log',
     '    type: io.kestra.plugin.core.log.Log',
     '    description: |',
     "      Logs {{ secret('TASK_DOC') }} for nobody.",
-    "    message: \"{{ secret('RENDERED') }}\"",
+    '    message: "{{ secret(\'RENDERED\') }}"',
     '  - id: group',
     '    type: io.kestra.plugin.core.flow.Sequential',
     '    tasks:',
     '      - id: nested',
     '        type: io.kestra.plugin.core.log.Log',
-    "        description: \"{{ secret('NESTED_DOC') }}\"",
-    "        message: \"{{ secret('NESTED_RENDERED') }}\"",
+    '        description: "{{ secret(\'NESTED_DOC\') }}"',
+    '        message: "{{ secret(\'NESTED_RENDERED\') }}"',
     '  - id: ticket',
     '    type: io.kestra.plugin.jira.issues.Create',
-    "    description: \"Token {{ secret('JIRA_RENDERED') }}\"",
+    '    description: "Token {{ secret(\'JIRA_RENDERED\') }}"',
     '  - id: agent',
     '    type: io.kestra.plugin.ai.agent.AIAgent',
     '    tools:',
     '      - name: lookup',
-    "        description: \"{{ secret('PLUGIN_PROPERTY') }}\"",
+    '        description: "{{ secret(\'PLUGIN_PROPERTY\') }}"',
     'outputs:',
     '  - id: out',
     '    type: STRING',
-    "    value: \"{{ secret('OUTPUT_VALUE') }}\"",
-    "    description: \"{{ secret('OUTPUT_DOC') }}\"",
+    '    value: "{{ secret(\'OUTPUT_VALUE\') }}"',
+    '    description: "{{ secret(\'OUTPUT_DOC\') }}"',
     'triggers:',
     '  - id: schedule',
     '    type: io.kestra.plugin.core.trigger.Schedule',
-    "    description: \"{{ secret('TRIGGER_DOC') }}\"",
+    '    description: "{{ secret(\'TRIGGER_DOC\') }}"',
     'extend:',
     '  title: A blueprint',
     '  description: |',
@@ -167,7 +172,10 @@ describe('analyzeFlow: only what Kestra renders is read', () => {
 
   it('reports no missing secret for prose', () => {
     const problems = checkFlow('f.yaml', analyzeFlow(text), lookupOf(listing('company.team', [])));
-    assert.deepEqual(problems.map((problem) => problem.data?.key), ['RENDERED', 'NESTED_RENDERED', 'JIRA_RENDERED', 'PLUGIN_PROPERTY', 'OUTPUT_VALUE']);
+    assert.deepEqual(
+      problems.map((problem) => problem.data?.key),
+      ['RENDERED', 'NESTED_RENDERED', 'JIRA_RENDERED', 'PLUGIN_PROPERTY', 'OUTPUT_VALUE'],
+    );
   });
 });
 
@@ -179,14 +187,17 @@ describe('analyzeFlow: an unquoted template that YAML reads as a map', () => {
     '  - id: query',
     '    type: io.kestra.plugin.gcp.bigquery.Query',
     "    projectId: {{ secret('GCP_PROJECT_ID') }}",
-    "    sql: \"{{ secret('QUOTED_OK') }}\"",
+    '    sql: "{{ secret(\'QUOTED_OK\') }}"',
     '',
   ].join('\n');
 
   it('warns on its line with a sentence saying to quote it, and never reads it as a reference', () => {
     const analysis = analyzeFlow(text);
     assert.equal(analysis.isFlow, true);
-    assert.deepEqual(analysis.references.map((reference) => reference.key), ['QUOTED_OK']);
+    assert.deepEqual(
+      analysis.references.map((reference) => reference.key),
+      ['QUOTED_OK'],
+    );
     const problems = checkFlow('f.yaml', analysis, lookupOf(listing('company.team', ['QUOTED_OK'])));
     assert.equal(problems.length, 1);
     const [problem] = problems;
@@ -201,11 +212,14 @@ describe('analyzeFlow: an unquoted template that YAML reads as a map', () => {
   it('warns on an unquoted template in a description too, which Kestra rejects the same way', () => {
     const analysis = analyzeFlow("id: a\nnamespace: b\ndescription: {{ secret('X') }}\ntasks:\n  - id: t\n    type: x\n");
     assert.deepEqual(analysis.references, []);
-    assert.deepEqual(analysis.notices?.map((notice) => [notice.code, notice.range.start.line]), [['unquoted-template', 2]]);
+    assert.deepEqual(
+      analysis.notices?.map((notice) => [notice.code, notice.range.start.line]),
+      [['unquoted-template', 2]],
+    );
   });
 
   it('leaves ordinary flow maps alone', () => {
-    const analysis = analyzeFlow("id: a\nnamespace: b\ntasks:\n  - { id: t, type: x, headers: { a: 1 } }\n");
+    const analysis = analyzeFlow('id: a\nnamespace: b\ntasks:\n  - { id: t, type: x, headers: { a: 1 } }\n');
     assert.equal(analysis.notices, undefined);
   });
 });

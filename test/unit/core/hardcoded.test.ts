@@ -14,14 +14,21 @@ const SLACK_TOKEN = 'xoxb-' + '2210987654-4021987654321-q8Wz3Rt6Yu9Io2Pa5Sd7Fg1H
 const SLACK_HOOK = 'https://hooks.slack.com/services/' + 'T04QX7K2M/B05RZ9L3N/kP3wQ8zR2tY6uI9oA1sD4fG7';
 const DISCORD_HOOK = 'https://discord.com/api/webhooks/' + '1187654321098765432/' + 'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3kL5m';
 const TEAMS_HOOK =
-  'https://acme.webhook.office.com/webhookb2/' + '3f2a9c1e-7b4d-4e8a-9f60-2c5d8e1a7b3c@9e8d7c6b-5a49-4f3e-8d2c-1b0a9f8e7d6c/IncomingWebhook/' + '8c1f4e7a2d5b9c3e6f0a1b4d7e2c5f8a/5b7c9d1e-3f5a-4b7c-9d1e-3f5a7b9c1d3e';
+  'https://acme.webhook.office.com/webhookb2/' +
+  '3f2a9c1e-7b4d-4e8a-9f60-2c5d8e1a7b3c@9e8d7c6b-5a49-4f3e-8d2c-1b0a9f8e7d6c/IncomingWebhook/' +
+  '8c1f4e7a2d5b9c3e6f0a1b4d7e2c5f8a/5b7c9d1e-3f5a-4b7c-9d1e-3f5a7b9c1d3e';
 const OPENAI = 'sk-proj-' + 'Xq7Lm2Pz9Rt4Wv6Yb1Nc8Kd3Hf5Jg0Ss2Ua7EoQiTr';
 const GOOGLE = 'AIza' + 'SyD3k9Qw2Er5Ty8Ui1Op4As7Df0Gh3Jk6LM';
 const STRIPE = 'sk_live_' + '51Hq8Zk2Lm9Pw3Rt6Yv1Xb4Nc7';
 const AWS_ID = 'AKIA' + 'Z7QW3RTY5UIO2PLK';
 const AWS_SECRET = 'wJalrXUtnF' + 'EMI/K7MDENG/bPxRfiCYzq8Tk3Lp9m';
-const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' + 'eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkthdGUifQ.' + 'Qm3xT8aL0vR5nW2pK7zY4cJ9hF6dS1gB';
-const PEM_BODY = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj', 'MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu', 'NMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ'];
+const JWT =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' + 'eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkthdGUifQ.' + 'Qm3xT8aL0vR5nW2pK7zY4cJ9hF6dS1gB';
+const PEM_BODY = [
+  'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj',
+  'MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu',
+  'NMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ',
+];
 const PEM = `-----BEGIN PRIVATE KEY-----\n${PEM_BODY.join('\n')}\n-----END PRIVATE KEY-----`;
 
 function flowWith(task: string): string {
@@ -54,7 +61,9 @@ function applied(text: string, secret: HardcodedSecret, key: string): string {
 describe('hardcoded credentials in flows', () => {
   describe('properties that hold credentials', () => {
     it('flags a JDBC password, which the plugin does not mark but other plugins do, on its value', () => {
-      const text = flowWith('type: io.kestra.plugin.jdbc.postgresql.Query\nurl: jdbc:postgresql://db:5432/app\nusername: etl\npassword: k3stra\nsql: select 1');
+      const text = flowWith(
+        'type: io.kestra.plugin.jdbc.postgresql.Query\nurl: jdbc:postgresql://db:5432/app\nusername: etl\npassword: k3stra\nsql: select 1',
+      );
       const secret = only(text);
       assert.equal(secret.kind, 'credential-name');
       assert.equal(sliceOf(text, secret.range), 'k3stra');
@@ -65,12 +74,22 @@ describe('hardcoded credentials in flows', () => {
     });
 
     it('flags a property the task type marks secret, nested paths included', () => {
-      const s3 = only(flowWith(`type: io.kestra.plugin.aws.s3.Upload\nregion: eu-west-1\nbucket: my-bucket\nsecretKeyId: "Tq9/Lm3Zx7Pw2Rv5Ny8Kb1Hc4Jd6Fg0Sa3Ue9Xo"`));
+      const s3 = only(
+        flowWith(
+          `type: io.kestra.plugin.aws.s3.Upload\nregion: eu-west-1\nbucket: my-bucket\nsecretKeyId: "Tq9/Lm3Zx7Pw2Rv5Ny8Kb1Hc4Jd6Fg0Sa3Ue9Xo"`,
+        ),
+      );
       assert.equal(s3.kind, 'marked-property');
       assert.equal(s3.suggestedKey, 'AWS_SECRET_KEY_ID');
-      const git = only(flowWith('type: io.kestra.plugin.git.Clone\nurl: https://github.com/acme/flows\nusername: bot\npassword: pl41n-t3xt'));
+      const git = only(
+        flowWith('type: io.kestra.plugin.git.Clone\nurl: https://github.com/acme/flows\nusername: bot\npassword: pl41n-t3xt'),
+      );
       assert.equal(git.kind, 'marked-property');
-      const nested = only(flowWith('type: io.kestra.plugin.elasticsearch.Search\nconnection:\n  hosts: [http://es:9200]\n  basicAuth:\n    username: elastic\n    password: Els4st1c!\nrequest: {}'));
+      const nested = only(
+        flowWith(
+          'type: io.kestra.plugin.elasticsearch.Search\nconnection:\n  hosts: [http://es:9200]\n  basicAuth:\n    username: elastic\n    password: Els4st1c!\nrequest: {}',
+        ),
+      );
       assert.equal(nested.kind, 'marked-property');
       assert.equal(nested.property, 'connection.basicAuth.password');
     });
@@ -109,11 +128,15 @@ describe('hardcoded credentials in flows', () => {
         const text = flowWith(`type: io.kestra.plugin.core.http.Request\nuri: https://x.io\n${line}`);
         assert.equal(findings(text).length, 1, line);
       }
-      assert.deepEqual(findings(flowWith('type: io.kestra.plugin.core.http.Request\nuri: https://x.io\nMaxTokens: "2048"\nuseToken: "yes-please"')), []);
+      assert.deepEqual(
+        findings(flowWith('type: io.kestra.plugin.core.http.Request\nuri: https://x.io\nMaxTokens: "2048"\nuseToken: "yes-please"')),
+        [],
+      );
     });
 
     it('flags the default of a SECRET input whatever its name, and not of a STRING input', () => {
-      const input = (type: string) => `id: hello\nnamespace: company.team\ninputs:\n  - id: pg\n    type: ${type}\n    defaults: pl41n-v4lue\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n`;
+      const input = (type: string) =>
+        `id: hello\nnamespace: company.team\ninputs:\n  - id: pg\n    type: ${type}\n    defaults: pl41n-v4lue\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n`;
       assert.equal(only(input('SECRET')).property, 'pg');
       assert.deepEqual(findings(input('STRING')), []);
     });
@@ -156,7 +179,14 @@ describe('hardcoded credentials in flows', () => {
     });
 
     it('leaves user names alone even where a plugin marks them secret', () => {
-      assert.deepEqual(findings(flowWith('type: io.kestra.plugin.fs.sftp.Download\nhost: sftp.acme.io\nusername: ingest\nproxyUsername: proxy-user\nfrom: /in/a.csv')), []);
+      assert.deepEqual(
+        findings(
+          flowWith(
+            'type: io.kestra.plugin.fs.sftp.Download\nhost: sftp.acme.io\nusername: ingest\nproxyUsername: proxy-user\nfrom: /in/a.csv',
+          ),
+        ),
+        [],
+      );
     });
   });
 
@@ -169,12 +199,16 @@ describe('hardcoded credentials in flows', () => {
     });
 
     it('flags password= and pwd= in JDBC URLs and query strings', () => {
-      const text = flowWith('type: io.kestra.plugin.jdbc.sqlserver.Query\nurl: "jdbc:sqlserver://db:1433;databaseName=app;user=sa;password=Pa55w0rd!;"\nsql: select 1');
+      const text = flowWith(
+        'type: io.kestra.plugin.jdbc.sqlserver.Query\nurl: "jdbc:sqlserver://db:1433;databaseName=app;user=sa;password=Pa55w0rd!;"\nsql: select 1',
+      );
       assert.equal(sliceOf(text, only(text).range), 'Pa55w0rd!');
       const query = flowWith('type: io.kestra.plugin.core.http.Request\nuri: https://api.acme.io/export?user=etl&pwd=9xKq2Lm7&format=csv');
       assert.equal(sliceOf(query, only(query).range), '9xKq2Lm7');
       assert.equal(only(query).suggestedKey, 'PASSWORD');
-      const sas = flowWith('type: io.kestra.plugin.core.http.Download\nuri: https://acme.blob.core.windows.net/in/a.csv?sv=2022-11-02&ss=b&sp=r&sig=q8Wz3Rt6Yu9Io2Pa5Sd7Fg1H%3D');
+      const sas = flowWith(
+        'type: io.kestra.plugin.core.http.Download\nuri: https://acme.blob.core.windows.net/in/a.csv?sv=2022-11-02&ss=b&sp=r&sig=q8Wz3Rt6Yu9Io2Pa5Sd7Fg1H%3D',
+      );
       assert.equal(sliceOf(sas, only(sas).range), 'q8Wz3Rt6Yu9Io2Pa5Sd7Fg1H%3D', 'a SAS signature, URL-encoded');
     });
 
@@ -219,9 +253,16 @@ describe('hardcoded credentials in flows', () => {
     }
 
     it('finds an AWS secret access key next to its key id, and a PEM private key', () => {
-      const text = flowWith(`type: io.kestra.plugin.scripts.shell.Commands\nenv:\n  KEY_ID: ${AWS_ID}\n  KEY: ${AWS_SECRET}\ncommands: [aws s3 ls]`);
-      assert.deepEqual(findings(text).map((secret) => secret.kind), ['aws-access-key-id', 'aws-secret-access-key']);
-      const pem = flowWith(`type: io.kestra.plugin.scripts.shell.Commands\ncommands:\n  - |\n    cat > key <<EOF\n${PEM.replace(/^/gm, '    ')}\n    EOF`);
+      const text = flowWith(
+        `type: io.kestra.plugin.scripts.shell.Commands\nenv:\n  KEY_ID: ${AWS_ID}\n  KEY: ${AWS_SECRET}\ncommands: [aws s3 ls]`,
+      );
+      assert.deepEqual(
+        findings(text).map((secret) => secret.kind),
+        ['aws-access-key-id', 'aws-secret-access-key'],
+      );
+      const pem = flowWith(
+        `type: io.kestra.plugin.scripts.shell.Commands\ncommands:\n  - |\n    cat > key <<EOF\n${PEM.replace(/^/gm, '    ')}\n    EOF`,
+      );
       const secret = only(pem);
       assert.equal(secret.kind, 'private-key');
       assert.equal(sliceOf(pem, secret.range).replace(/\n\s+/g, '\n'), PEM);
@@ -267,15 +308,25 @@ describe('hardcoded credentials in flows', () => {
 
   describe('authorization headers', () => {
     it('flags the token of an Authorization header and an X-API-Key header', () => {
-      const text = flowWith(`type: io.kestra.plugin.core.http.Request\nuri: https://api.acme.io\nheaders:\n  Authorization: "Bearer 7fK2mQ9xLp4Rz8Wt"\n  X-API-Key: 3b9c1d7e5f2a\n  Content-Type: application/json`);
+      const text = flowWith(
+        `type: io.kestra.plugin.core.http.Request\nuri: https://api.acme.io\nheaders:\n  Authorization: "Bearer 7fK2mQ9xLp4Rz8Wt"\n  X-API-Key: 3b9c1d7e5f2a\n  Content-Type: application/json`,
+      );
       const found = findings(text);
-      assert.deepEqual(found.map((secret) => sliceOf(text, secret.range)), ['7fK2mQ9xLp4Rz8Wt', '3b9c1d7e5f2a']);
-      assert.deepEqual(found.map((secret) => secret.kind), ['authorization-header', 'authorization-header']);
+      assert.deepEqual(
+        found.map((secret) => sliceOf(text, secret.range)),
+        ['7fK2mQ9xLp4Rz8Wt', '3b9c1d7e5f2a'],
+      );
+      assert.deepEqual(
+        found.map((secret) => secret.kind),
+        ['authorization-header', 'authorization-header'],
+      );
       assert.equal(found[1].suggestedKey, 'API_KEY');
     });
 
     it('flags a header written in a command', () => {
-      const text = flowWith('type: io.kestra.plugin.scripts.shell.Commands\ncommands:\n  - "curl -H \'Authorization: Bearer 7fK2mQ9xLp4Rz8Wt\' https://api.acme.io"');
+      const text = flowWith(
+        'type: io.kestra.plugin.scripts.shell.Commands\ncommands:\n  - "curl -H \'Authorization: Bearer 7fK2mQ9xLp4Rz8Wt\' https://api.acme.io"',
+      );
       assert.equal(sliceOf(text, only(text).range), '7fK2mQ9xLp4Rz8Wt');
     });
 
@@ -288,7 +339,11 @@ describe('hardcoded credentials in flows', () => {
         'Accept: application/json',
       ];
       for (const decoy of decoys) {
-        assert.deepEqual(findings(flowWith(`type: io.kestra.plugin.core.http.Request\nuri: https://x.io\nheaders:\n  ${decoy}`)), [], decoy);
+        assert.deepEqual(
+          findings(flowWith(`type: io.kestra.plugin.core.http.Request\nuri: https://x.io\nheaders:\n  ${decoy}`)),
+          [],
+          decoy,
+        );
       }
     });
   });
@@ -297,7 +352,13 @@ describe('hardcoded credentials in flows', () => {
     it('is a warning on the value, and no problem text carries the value', () => {
       const text = flowWith('type: io.kestra.plugin.jdbc.postgresql.Query\npassword: k3stra-Pr0d\nurl: postgresql://etl:Zq8-pw-Lk2@db/app');
       const problems = checkFlow('flow.yml', analyzeFlow(text), () => undefined);
-      assert.deepEqual(problems.map((problem) => [problem.code, problem.severity]), [['hardcoded-secret', 'warning'], ['hardcoded-secret', 'warning']]);
+      assert.deepEqual(
+        problems.map((problem) => [problem.code, problem.severity]),
+        [
+          ['hardcoded-secret', 'warning'],
+          ['hardcoded-secret', 'warning'],
+        ],
+      );
       const serialised = JSON.stringify({ problems, analysis: analyzeFlow(text) });
       assert.ok(!serialised.includes('k3stra-Pr0d') && !serialised.includes('Zq8-pw-Lk2'), 'no value in problems or the analysis as JSON');
     });
@@ -311,7 +372,11 @@ describe('hardcoded credentials in flows', () => {
       ['a URL password in a plain scalar', 'url: postgresql://etl:Zq8pw@db/app', `postgresql://etl:{{ secret('KEY') }}@db/app`],
       ['a URL password in a flow sequence', 'urls: [postgresql://etl:Zq8pw@db/app, other]', `postgresql://etl:{{ secret('KEY') }}@db/app`],
       ['a URL password in a single-quoted scalar', "url: 'postgresql://etl:Zq8pw@db/app'", `postgresql://etl:{{ secret('KEY') }}@db/app`],
-      ['a token in a block scalar', `script: |\n  curl -H "Authorization: Bearer 7fK2mQ9xLp4Rz8Wt" https://x\n  echo done`, `curl -H "Authorization: Bearer {{ secret('KEY') }}" https://x\necho done\n`],
+      [
+        'a token in a block scalar',
+        `script: |\n  curl -H "Authorization: Bearer 7fK2mQ9xLp4Rz8Wt" https://x\n  echo done`,
+        `curl -H "Authorization: Bearer {{ secret('KEY') }}" https://x\necho done\n`,
+      ],
       ['a whole block scalar', `privateKey: |\n${PEM.replace(/^/gm, '  ')}\nother: 1`, `{{ secret('KEY') }}`],
     ];
     for (const [name, body, expected] of cases) {
@@ -326,17 +391,37 @@ describe('hardcoded credentials in flows', () => {
         const key = body.split(':')[0];
         const value = Array.isArray(task[key]) ? (task[key] as string[])[0] : task[key];
         assert.equal(value, expected);
-        assert.deepEqual(findings(edited).filter((found) => found.property === secret.property), []);
+        assert.deepEqual(
+          findings(edited).filter((found) => found.property === secret.property),
+          [],
+        );
       });
     }
   });
 
   it('proposes keys from the property and the plugin', () => {
-    assert.equal(suggestKey('credential-name', { key: 'password', path: ['password'], pluginType: 'io.kestra.plugin.jdbc.mysql.Query' }), 'MYSQL_PASSWORD');
-    assert.equal(suggestKey('marked-property', { key: 'apiKey', path: ['apiKey'], pluginType: 'io.kestra.plugin.openai.ChatCompletion' }), 'OPENAI_API_KEY');
-    assert.equal(suggestKey('credential-name', { key: 'DB_PASSWORD', path: ['env', 'DB_PASSWORD'], pluginType: 'io.kestra.plugin.scripts.python.Script' }), 'DB_PASSWORD');
+    assert.equal(
+      suggestKey('credential-name', { key: 'password', path: ['password'], pluginType: 'io.kestra.plugin.jdbc.mysql.Query' }),
+      'MYSQL_PASSWORD',
+    );
+    assert.equal(
+      suggestKey('marked-property', { key: 'apiKey', path: ['apiKey'], pluginType: 'io.kestra.plugin.openai.ChatCompletion' }),
+      'OPENAI_API_KEY',
+    );
+    assert.equal(
+      suggestKey('credential-name', {
+        key: 'DB_PASSWORD',
+        path: ['env', 'DB_PASSWORD'],
+        pluginType: 'io.kestra.plugin.scripts.python.Script',
+      }),
+      'DB_PASSWORD',
+    );
     assert.equal(suggestKey('github-token', { key: 'token', path: [] }), 'GITHUB_TOKEN');
-    assert.equal(suggestKey('credential-name', { key: 'password', path: ['password'], pluginType: 'io.kestra.plugin.jdbc.postgresql' }), 'POSTGRES_PASSWORD', 'a plugin-defaults package');
+    assert.equal(
+      suggestKey('credential-name', { key: 'password', path: ['password'], pluginType: 'io.kestra.plugin.jdbc.postgresql' }),
+      'POSTGRES_PASSWORD',
+      'a plugin-defaults package',
+    );
   });
 
   it('never throws and keeps ranges inside the text, whatever the values (fuzzed)', () => {
@@ -348,7 +433,17 @@ describe('hardcoded credentials in flows', () => {
     const key = fc.constantFrom('password', 'apiKey', 'Authorization', 'url', 'message', 'description', 'token', 'user');
     fc.assert(
       fc.property(key, value, fc.constantFrom('plain', 'json', 'single', 'block'), (name, raw, style) => {
-        const scalar = style === 'json' ? JSON.stringify(raw) : style === 'single' ? `'${raw.replace(/'/g, "''")}'` : style === 'block' ? `|\n${raw.split('\n').map((line) => `      ${line}`).join('\n')}` : raw;
+        const scalar =
+          style === 'json'
+            ? JSON.stringify(raw)
+            : style === 'single'
+              ? `'${raw.replace(/'/g, "''")}'`
+              : style === 'block'
+                ? `|\n${raw
+                    .split('\n')
+                    .map((line) => `      ${line}`)
+                    .join('\n')}`
+                : raw;
         const text = flowWith(`type: io.kestra.plugin.core.http.Request\n${name}: ${scalar}`);
         const analysis = analyzeFlow(text);
         for (const secret of analysis.hardcoded ?? []) {

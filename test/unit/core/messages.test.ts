@@ -12,9 +12,24 @@ function socketError(connect: (done: (error: Error) => void) => void): Promise<E
 
 describe('failure messages (issue 8, point 9)', () => {
   it('never runs two parts together: each part of a backend message ends as a sentence', () => {
-    const error = new BackendError('config', 'AWS Secrets Manager', 'list secrets', 'Region is missing', 'Set `region` under `aws-secret-manager`, or AWS_REGION');
-    assert.equal(error.message, 'AWS Secrets Manager: list secrets failed: Region is missing. Set `region` under `aws-secret-manager`, or AWS_REGION.');
-    const host = new BackendError('unreachable', 'AWS', 'list', 'getaddrinfo ENOTFOUND secretsmanager.eu-west-1.amazonaws.com', 'Cannot reach it.');
+    const error = new BackendError(
+      'config',
+      'AWS Secrets Manager',
+      'list secrets',
+      'Region is missing',
+      'Set `region` under `aws-secret-manager`, or AWS_REGION',
+    );
+    assert.equal(
+      error.message,
+      'AWS Secrets Manager: list secrets failed: Region is missing. Set `region` under `aws-secret-manager`, or AWS_REGION.',
+    );
+    const host = new BackendError(
+      'unreachable',
+      'AWS',
+      'list',
+      'getaddrinfo ENOTFOUND secretsmanager.eu-west-1.amazonaws.com',
+      'Cannot reach it.',
+    );
     assert.match(host.message, /amazonaws\.com\. Cannot reach/);
   });
 
@@ -41,7 +56,10 @@ describe('failure messages (issue 8, point 9)', () => {
 
   it('names DNS and TLS failures, also when wrapped as the cause of a generic error', () => {
     const dns = Object.assign(new Error('getaddrinfo ENOTFOUND vault.internal'), { code: 'ENOTFOUND', hostname: 'vault.internal' });
-    assert.equal(describeNetworkFailure(new TypeError('fetch failed', { cause: dns })), 'the host name vault.internal could not be resolved (DNS lookup failed, ENOTFOUND)');
+    assert.equal(
+      describeNetworkFailure(new TypeError('fetch failed', { cause: dns })),
+      'the host name vault.internal could not be resolved (DNS lookup failed, ENOTFOUND)',
+    );
     const tls = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
     assert.equal(describeFailure(new TypeError('fetch failed', { cause: tls })), 'the TLS handshake failed (DEPTH_ZERO_SELF_SIGNED_CERT)');
     const unknown = Object.assign(new Error('UnknownError'), { $metadata: { httpStatusCode: 502 } });
@@ -49,9 +67,19 @@ describe('failure messages (issue 8, point 9)', () => {
   });
 
   it('calls a value that was never encoded plain text, and URL-safe base64 what is', () => {
-    assert.equal(explainBase64Error('us-east-1'), 'it is plain text that was never base64-encoded (character 3 is not in the base64 alphabet)');
-    assert.equal(explainBase64Error('postgres://db:5432/app'), 'it is plain text that was never base64-encoded (character 9 is not in the base64 alphabet (A-Z, a-z, 0-9, \'+\', \'/\', \'=\'))');
+    assert.equal(
+      explainBase64Error('us-east-1'),
+      'it is plain text that was never base64-encoded (character 3 is not in the base64 alphabet)',
+    );
+    assert.equal(
+      explainBase64Error('postgres://db:5432/app'),
+      "it is plain text that was never base64-encoded (character 9 is not in the base64 alphabet (A-Z, a-z, 0-9, '+', '/', '='))",
+    );
     assert.match(explainBase64Error('aGk-dGhlcmU_') ?? '', /^character 4 is URL-safe base64/);
-    assert.match(explainBase64Error('aGVsbG8 gd29ybGQ=') ?? '', /^character 8 is a space or tab/, 'base64 with a stray blank is not plain text');
+    assert.match(
+      explainBase64Error('aGVsbG8 gd29ybGQ=') ?? '',
+      /^character 8 is a space or tab/,
+      'base64 with a stray blank is not plain text',
+    );
   });
 });

@@ -15,7 +15,11 @@ import { testBackendContext } from '../recordingLogger';
 const CANARY = 'wJalrXUtnFEMI-CANARY-K7MDENG';
 
 describe('no value in messages (issue 13, finding 4)', () => {
-  for (const field of ['read-only: "${AWS_SECRET_ACCESS_KEY}"', 'cache:\n      enabled: true\n      maximum-size: "${AWS_SECRET_ACCESS_KEY}"', 'cache:\n      enabled: true\n      expire-after-write: "${AWS_SECRET_ACCESS_KEY}"']) {
+  for (const field of [
+    'read-only: "${AWS_SECRET_ACCESS_KEY}"',
+    'cache:\n      enabled: true\n      maximum-size: "${AWS_SECRET_ACCESS_KEY}"',
+    'cache:\n      enabled: true\n      expire-after-write: "${AWS_SECRET_ACCESS_KEY}"',
+  ]) {
     it(`prevents a configuration error from printing a resolved placeholder (${field.split(':')[0]})`, () => {
       const text = `kestra:\n  secret:\n    type: env\n    ${field}\n`;
       assert.throws(
@@ -31,7 +35,10 @@ describe('no value in messages (issue 13, finding 4)', () => {
   }
 
   it('still shows a wrong value that was written literally', () => {
-    assert.throws(() => parseConfigText('kestra:\n  secret:\n    type: env\n    read-only: maybe\n', { source: 'c.yml', env: {} }), /got "maybe"/);
+    assert.throws(
+      () => parseConfigText('kestra:\n  secret:\n    type: env\n    read-only: maybe\n', { source: 'c.yml', env: {} }),
+      /got "maybe"/,
+    );
   });
 
   it('prevents encode from echoing a line without =, however long', () => {
@@ -72,7 +79,13 @@ describe('no value in messages (issue 13, finding 4)', () => {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const lines: string[] = [];
       const aws = createAwsBackend(
-        { type: 'aws-secret-manager', readOnly: true, tags: {}, cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 }, aws: { region: 'us-east-1', endpointOverride: url, accessKeyId: 'AKIATEST', secretKeyId: 'secret' } },
+        {
+          type: 'aws-secret-manager',
+          readOnly: true,
+          tags: {},
+          cache: { enabled: false, maximumSize: 0, expireAfterWriteMs: 0 },
+          aws: { region: 'us-east-1', endpointOverride: url, accessKeyId: 'AKIATEST', secretKeyId: 'secret' },
+        },
         testBackendContext(lines, { env: { AWS_EC2_METADATA_DISABLED: 'true', KESTRA_SECRETS_TIMEOUT_MS: '3000' } }),
       );
       await assert.rejects(aws.list('company.team'), (error: Error) => {

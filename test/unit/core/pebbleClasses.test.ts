@@ -28,12 +28,18 @@ describe('Pebble fidelity: each class of issue 9', () => {
     assert.deepEqual(scanPebble("{{ 'K' | secret('ns') }}"), []);
     assert.deepEqual(scanPebble("{% if x is secret('a') %}y{% endif %}"), []);
     assert.deepEqual(scanPebble('{% if x is not secret %}y{% endif %}'), []);
-    assert.deepEqual(scanPebble("{{ x | default(secret('A')) }}").map((call) => call.key?.value), ['A']);
+    assert.deepEqual(
+      scanPebble("{{ x | default(secret('A')) }}").map((call) => call.key?.value),
+      ['A'],
+    );
   });
 
   it('does not take a macro definition named secret for a call', () => {
     assert.deepEqual(scanPebble('{% macro secret(k) %}{% endmacro %}'), []);
-    assert.deepEqual(scanPebble("{% macro m(k=secret('D')) %}{% endmacro %}").map((call) => call.key?.value), ['D']);
+    assert.deepEqual(
+      scanPebble("{% macro m(k=secret('D')) %}{% endmacro %}").map((call) => call.key?.value),
+      ['D'],
+    );
   });
 
   it("cuts raw blocks out with Kestra's regex first, over strings too and never across lines", () => {
@@ -81,7 +87,7 @@ describe('Pebble fidelity: each class of issue 9', () => {
     assert.equal(only('{{ secret("ab\\"c") }}').key?.value, 'ab"c');
   });
 
-  it('rejects what Kestra cannot render, with Pebble\'s message and line', () => {
+  it("rejects what Kestra cannot render, with Pebble's message and line", () => {
     const comment = syntaxError("echo ok\necho ${#arr[@]}\n{{ secret('A') }}");
     assert.equal(comment.message, 'Unclosed comment.');
     assert.equal(comment.line, 2);
@@ -96,16 +102,25 @@ describe('Pebble fidelity: each class of issue 9', () => {
   it('keeps the calls of a template that does not parse, flagged, for completion and hover', () => {
     const { calls, error } = analyzePebble("echo ${#arr[@]} {{ secret('TOKEN') }}");
     assert.ok(error);
-    assert.deepEqual(calls.map((call) => [call.key?.value, call.inInvalidTemplate]), [['TOKEN', true]]);
+    assert.deepEqual(
+      calls.map((call) => [call.key?.value, call.inInvalidTemplate]),
+      [['TOKEN', true]],
+    );
   });
 
-  it("stops where Pebble 4.1.2 itself would hang: a double-quoted string ending on a backslash", () => {
+  it('stops where Pebble 4.1.2 itself would hang: a double-quoted string ending on a backslash', () => {
     const error = analyzePebble('{{ "C:\\').error;
     assert.equal(error?.hangs, true);
   });
 
   it('knows the ?? and ??? operators and comments that end at the first #}', () => {
-    assert.deepEqual(scanPebble("{{ x ?? secret('A') ??? secret('B') }}").map((call) => call.key?.value), ['A', 'B']);
-    assert.deepEqual(scanPebble("{# '#}' {{ secret('E') }} #}").map((call) => call.key?.value), ['E']);
+    assert.deepEqual(
+      scanPebble("{{ x ?? secret('A') ??? secret('B') }}").map((call) => call.key?.value),
+      ['A', 'B'],
+    );
+    assert.deepEqual(
+      scanPebble("{# '#}' {{ secret('E') }} #}").map((call) => call.key?.value),
+      ['E'],
+    );
   });
 });

@@ -4,9 +4,63 @@ import { analyzePebble } from '../../../src/core/pebble';
 
 /** Pieces that reach the lexer's and parser's deeper states (and Pebble's hang: a trailing backslash in "…). */
 const PIECES = [
-  '{{', '}}', '{%', '%}', '{#', '#}', '-', ' ', '\n', '\r', '\u2028', "'", '"', '\\', '#{', '}', '{', '(', ')', '[', ']', ',', '=', '|', '~', '?', ':', '.',
-  'secret(', "'K'", '"K"', 'key=', 'subkey=', 'full=TRUE', 'null', 'NONE', 'raw', 'endraw', 'verbatim', 'endverbatim', '{% raw %}', '{% endraw %}',
-  'if ', 'endif', 'for x in ', 'endfor', 'macro ', 'endmacro', 'set x = ', 'is ', 'not ', '??', '???', 'isIn', '1', '9999999999999999999999', 'é',
+  '{{',
+  '}}',
+  '{%',
+  '%}',
+  '{#',
+  '#}',
+  '-',
+  ' ',
+  '\n',
+  '\r',
+  '\u2028',
+  "'",
+  '"',
+  '\\',
+  '#{',
+  '}',
+  '{',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '=',
+  '|',
+  '~',
+  '?',
+  ':',
+  '.',
+  'secret(',
+  "'K'",
+  '"K"',
+  'key=',
+  'subkey=',
+  'full=TRUE',
+  'null',
+  'NONE',
+  'raw',
+  'endraw',
+  'verbatim',
+  'endverbatim',
+  '{% raw %}',
+  '{% endraw %}',
+  'if ',
+  'endif',
+  'for x in ',
+  'endfor',
+  'macro ',
+  'endmacro',
+  'set x = ',
+  'is ',
+  'not ',
+  '??',
+  '???',
+  'isIn',
+  '1',
+  '9999999999999999999999',
+  'é',
 ];
 const piece = fc.constantFrom(...PIECES);
 const pebbleish = fc.array(fc.oneof(piece, fc.string({ maxLength: 3 })), { maxLength: 60 }).map((parts) => parts.join(''));
@@ -51,14 +105,17 @@ describe('analyzePebble under fuzzing', () => {
 
   it('stays linear: sixteen times the text takes about sixteen times as long, for any repeated fragment', () => {
     fc.assert(
-      fc.property(fc.array(piece, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('')), (fragment) => {
-        const count = Math.ceil(10000 / fragment.length);
-        const small = fragment.repeat(count);
-        const large = fragment.repeat(count * GROWTH);
-        timeOf(large);
-        const ratio = timeOf(large) / Math.max(timeOf(small), 0.5);
-        assert.ok(ratio < BOUND, `${JSON.stringify(fragment)}: ${ratio.toFixed(1)}× for ${GROWTH}× the text`);
-      }),
+      fc.property(
+        fc.array(piece, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('')),
+        (fragment) => {
+          const count = Math.ceil(10000 / fragment.length);
+          const small = fragment.repeat(count);
+          const large = fragment.repeat(count * GROWTH);
+          timeOf(large);
+          const ratio = timeOf(large) / Math.max(timeOf(small), 0.5);
+          assert.ok(ratio < BOUND, `${JSON.stringify(fragment)}: ${ratio.toFixed(1)}× for ${GROWTH}× the text`);
+        },
+      ),
       { numRuns: 15, seed: 7 },
     );
   });

@@ -42,9 +42,20 @@ const RAW_PLACEHOLDER = 'ORACLE_RAW_BLOCK_';
 /** The oracle's call in the terms of PebbleCall: what Kestra looks up. */
 function expectedCall(call: GoldenEntry['calls'][number]): string {
   const key = call.key.kind === 'string' && !String(call.key.value).includes(RAW_PLACEHOLDER) ? `key=${String(call.key.value)}` : 'key=?';
-  const namespace = call.namespace.kind === 'string' ? `ns=${String(call.namespace.value)}` : call.namespace.kind === 'absent' || call.namespace.kind === 'null' ? 'ns=flow' : 'ns=?';
+  const namespace =
+    call.namespace.kind === 'string'
+      ? `ns=${String(call.namespace.value)}`
+      : call.namespace.kind === 'absent' || call.namespace.kind === 'null'
+        ? 'ns=flow'
+        : 'ns=?';
   const subkey =
-    call.subkey.kind === 'string' ? (call.subkey.value === '' ? 'subkey=none' : `subkey=${String(call.subkey.value)}`) : call.subkey.kind === 'absent' || call.subkey.kind === 'null' ? 'subkey=none' : 'subkey=?';
+    call.subkey.kind === 'string'
+      ? call.subkey.value === ''
+        ? 'subkey=none'
+        : `subkey=${String(call.subkey.value)}`
+      : call.subkey.kind === 'absent' || call.subkey.kind === 'null'
+        ? 'subkey=none'
+        : 'subkey=?';
   const full = call.full.kind === 'boolean' && call.full.value === true;
   return `line ${call.line} ${key} ${namespace} ${subkey} full=${full}`;
 }
@@ -69,13 +80,15 @@ function comparableError(error: string | undefined): string | undefined {
   return error?.replace(/^(ClassCastException): .*$/s, '$1');
 }
 
-describe('Pebble fidelity: scanPebble against Kestra\'s Pebble 4.1.2 (golden files)', () => {
+describe("Pebble fidelity: scanPebble against Kestra's Pebble 4.1.2 (golden files)", () => {
   const templates = corpus();
   const answers = golden();
 
   it('covers the recorded corpus: every construct, ≥ 3,000 generated templates and the real strings', () => {
     assert.equal(answers.length, templates.length, 'the corpus changed: run `npx tsx scripts/pebble-golden.ts record`');
-    templates.forEach((entry, index) => assert.equal(answers[index].sha1, templateHash(entry.template), `template ${index} changed: record the golden file again`));
+    templates.forEach((entry, index) =>
+      assert.equal(answers[index].sha1, templateHash(entry.template), `template ${index} changed: record the golden file again`),
+    );
     assert.ok(templates.filter((entry) => entry.source === 'generated').length >= 3000);
     assert.ok(templates.filter((entry) => entry.source === 'real').length >= 1000);
   });
@@ -89,7 +102,9 @@ describe('Pebble fidelity: scanPebble against Kestra\'s Pebble 4.1.2 (golden fil
       const show = JSON.stringify(template).slice(0, 160);
       if (answer.ok !== (scan.error === undefined)) {
         tally.acceptance++;
-        failures.push(`${show}: Pebble ${answer.ok ? 'accepts' : `rejects (${answer.error})`}, we ${scan.error ? `reject (${errorText(scan)})` : 'accept'}`);
+        failures.push(
+          `${show}: Pebble ${answer.ok ? 'accepts' : `rejects (${answer.error})`}, we ${scan.error ? `reject (${errorText(scan)})` : 'accept'}`,
+        );
         return;
       }
       if (!answer.ok) {
@@ -112,8 +127,12 @@ describe('Pebble fidelity: scanPebble against Kestra\'s Pebble 4.1.2 (golden fil
       tally.mismatched += mismatched;
       tally.missed += expected.length - mismatched;
       tally.false += unmatched.length - mismatched;
-      if (expected.length > 0 || unmatched.length > 0) failures.push(`${show}: Pebble ${JSON.stringify(expected)}, we ${JSON.stringify(unmatched)}`);
+      if (expected.length > 0 || unmatched.length > 0)
+        failures.push(`${show}: Pebble ${JSON.stringify(expected)}, we ${JSON.stringify(unmatched)}`);
     });
-    assert.deepEqual({ tally, failures: failures.slice(0, 15) }, { tally: { missed: 0, false: 0, mismatched: 0, acceptance: 0, message: 0 }, failures: [] });
+    assert.deepEqual(
+      { tally, failures: failures.slice(0, 15) },
+      { tally: { missed: 0, false: 0, mismatched: 0, acceptance: 0, message: 0 }, failures: [] },
+    );
   });
 });

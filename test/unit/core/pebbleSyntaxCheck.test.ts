@@ -18,9 +18,12 @@ function flow(body: string): string {
 
 describe('checkFlow: Pebble syntax errors', () => {
   it('reports an unclosed comment on its line and no missing secret for the calls in that template', () => {
-    const text = flow("    message: \"echo ${#arr[@]} {{ secret('A') }}\"");
+    const text = flow('    message: "echo ${#arr[@]} {{ secret(\'A\') }}"');
     const problems = checkFlow('f.yml', analyzeFlow(text), nothingVisible);
-    assert.deepEqual(problems.map((problem) => [problem.code, problem.severity, problem.range.start.line, problem.range.start.character]), [['pebble-syntax', 'error', 5, 20]]);
+    assert.deepEqual(
+      problems.map((problem) => [problem.code, problem.severity, problem.range.start.line, problem.range.start.character]),
+      [['pebble-syntax', 'error', 5, 20]],
+    );
     assert.equal(problems[0].message, "Pebble can't parse this template: Unclosed comment. Kestra fails when it renders it.");
   });
 
@@ -52,7 +55,7 @@ describe('checkFlow: Pebble syntax errors', () => {
   });
 
   it('still checks the templates of a flow that parse, beside one that does not', () => {
-    const text = flow("    message: \"{{ secret('A') }}\"\n    format: \"{{ \"");
+    const text = flow('    message: "{{ secret(\'A\') }}"\n    format: "{{ "');
     const codes = checkFlow('f.yml', analyzeFlow(text), nothingVisible).map((problem) => problem.code);
     assert.deepEqual(codes, ['missing-secret', 'pebble-syntax']);
   });

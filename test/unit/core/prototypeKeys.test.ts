@@ -12,7 +12,8 @@ describe('namespaces named like Object.prototype members', () => {
   });
 
   it('routes a configured `constructor` namespace and its children to its own backend', () => {
-    const text = 'kestra:\n  secret:\n    type: env\nnamespaces:\n  constructor:\n    type: vault\n    vault:\n      address: http://127.0.0.1:8200\n      token:\n        token: t\n';
+    const text =
+      'kestra:\n  secret:\n    type: env\nnamespaces:\n  constructor:\n    type: vault\n    vault:\n      address: http://127.0.0.1:8200\n      token:\n        token: t\n';
     const config = parseConfigText(text, { source: 'c.yml', env: {} });
     assert.deepEqual(Object.keys(config.namespaces), ['constructor']);
     assert.equal(backendForNamespace(config, 'constructor').config.type, 'vault');

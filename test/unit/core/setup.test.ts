@@ -3,7 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  encodedFileFor, findConfigFile, findRepositoryRoot, namesOnlyFileFor, namesOnlySiblingFor, plainFileFor, resolveEnvSources, searchFolders, tenantFor,
+  encodedFileFor,
+  findConfigFile,
+  findRepositoryRoot,
+  namesOnlyFileFor,
+  namesOnlySiblingFor,
+  plainFileFor,
+  resolveEnvSources,
+  searchFolders,
+  tenantFor,
 } from '../../../src/core/setup';
 import { defaultConfig } from '../../../src/core/config';
 

@@ -55,11 +55,16 @@ describe('did-you-mean at scale (issue 13, finding 9)', () => {
 
   it('the banded distance agrees with the full table within the limit (fuzzed)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 12 }), fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 12 }), fc.integer({ min: 0, max: 4 }), (a, b, limit) => {
-        const exact = referenceDistance(a, b);
-        const banded = editDistance(a, b, limit);
-        return exact <= limit ? banded === exact : banded > limit;
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 12 }),
+        fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 12 }),
+        fc.integer({ min: 0, max: 4 }),
+        (a, b, limit) => {
+          const exact = referenceDistance(a, b);
+          const banded = editDistance(a, b, limit);
+          return exact <= limit ? banded === exact : banded > limit;
+        },
+      ),
       { numRuns: 2000 },
     );
     assert.equal(editDistance('kitten', 'sitting'), 3);
@@ -71,13 +76,18 @@ describe('did-you-mean at scale (issue 13, finding 9)', () => {
       fc.array(fc.constantFrom('DB', 'API', 'TOKEN', 'USER', 'PASSWORD'), { minLength: 1, maxLength: 4 }).map((words) => words.join('_')),
     );
     fc.assert(
-      fc.property(fc.uniqueArray(key, { minLength: 51, maxLength: 120 }), fc.array(key, { minLength: 2, maxLength: 20 }), fc.boolean(), (candidates, words, caseInsensitive) => {
-        const find = nearMissFinder(candidates, { caseInsensitive, max: 100 });
-        find(words[0]);
-        for (const word of words) {
-          assert.deepEqual(find(word), closestMatches(word, candidates, { caseInsensitive, max: 100 }), word);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(key, { minLength: 51, maxLength: 120 }),
+        fc.array(key, { minLength: 2, maxLength: 20 }),
+        fc.boolean(),
+        (candidates, words, caseInsensitive) => {
+          const find = nearMissFinder(candidates, { caseInsensitive, max: 100 });
+          find(words[0]);
+          for (const word of words) {
+            assert.deepEqual(find(word), closestMatches(word, candidates, { caseInsensitive, max: 100 }), word);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

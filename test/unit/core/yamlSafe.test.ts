@@ -9,7 +9,9 @@ import { DEFAULT_YAML_LIMITS, parseBoundedDocument, parseBoundedDocuments } from
 function nestedMerges(levels: number, fan = 4): string {
   let text = 'x-a0: &a0 {SECRET_K: dg==}\n';
   for (let level = 1; level <= levels; level++) {
-    text += `x-a${level}: &a${level} {<<: [${Array(fan).fill(`*a${level - 1}`).join(', ')}]}\n`;
+    text += `x-a${level}: &a${level} {<<: [${Array(fan)
+      .fill(`*a${level - 1}`)
+      .join(', ')}]}\n`;
   }
   return `${text}services:\n  kestra:\n    image: kestra/kestra\n    environment: {<<: [${Array(fan).fill(`*a${levels}`).join(', ')}]}\n`;
 }
@@ -45,11 +47,16 @@ describe('bounded YAML (yamlSafe)', () => {
     const text = manyAliases(20_000);
     const compose = timed(() => readComposeFile('/w/compose.yml', text, COMPOSE_OPTIONS));
     assert.deepEqual(compose.result, []);
-    const config = timed(() => assert.throws(() => parseConfigText(text, { source: 'c.yml', env: {} }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /^c\.yml: invalid YAML at line \d+, column \d+: The YAML has 20000 aliases; the limit is 1000\.$/);
-      return true;
-    }));
+    const config = timed(() =>
+      assert.throws(
+        () => parseConfigText(text, { source: 'c.yml', env: {} }),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /^c\.yml: invalid YAML at line \d+, column \d+: The YAML has 20000 aliases; the limit is 1000\.$/);
+          return true;
+        },
+      ),
+    );
     const flow = timed(() => analyzeFlow(`id: x\nnamespace: y\n${text}`));
     assert.match(flow.result.errors[0].message, /20000 aliases/);
     for (const { ms } of [compose, config, flow]) assert.ok(ms < 3000, `took ${ms} ms`);
@@ -58,9 +65,15 @@ describe('bounded YAML (yamlSafe)', () => {
   it('still expands the merges and aliases real Compose files use', () => {
     const text = nestedMerges(2);
     const [service] = readComposeFile('/w/compose.yml', text, COMPOSE_OPTIONS);
-    assert.deepEqual(service.environment.map((entry) => [entry.name, entry.value]), [['SECRET_K', 'dg==']]);
+    assert.deepEqual(
+      service.environment.map((entry) => [entry.name, entry.value]),
+      [['SECRET_K', 'dg==']],
+    );
     const [listed] = readComposeFile('/w/compose.yml', manyAliases(3), COMPOSE_OPTIONS);
-    assert.deepEqual(listed.environment.map((entry) => entry.name), ['SECRET_K']);
+    assert.deepEqual(
+      listed.environment.map((entry) => entry.name),
+      ['SECRET_K'],
+    );
   });
 
   it('prevents an alias of its own ancestor from looping (a merge of itself)', () => {
@@ -72,11 +85,14 @@ describe('bounded YAML (yamlSafe)', () => {
   });
 
   it('prevents an alias without an anchor from surfacing as an unexpected exception', () => {
-    assert.throws(() => parseConfigText('a: *nowhere\n', { source: 'c.yml', env: {} }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /an alias \(\*nowhere\) with no anchor of that name before it/);
-      return true;
-    });
+    assert.throws(
+      () => parseConfigText('a: *nowhere\n', { source: 'c.yml', env: {} }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /an alias \(\*nowhere\) with no anchor of that name before it/);
+        return true;
+      },
+    );
   });
 
   it('prevents reading text beyond the size limit, without parsing it', () => {
@@ -88,7 +104,10 @@ describe('bounded YAML (yamlSafe)', () => {
 
   it('prevents the configuration from quoting source text in a limit message', () => {
     const text = 'secret: &s "sup3r-s3cret"\n' + Array.from({ length: 1001 }, (_, index) => `k${index}: *s`).join('\n');
-    assert.throws(() => parseConfigText(text, { source: 'c.yml', env: {} }), (error: Error) => !error.message.includes('sup3r'));
+    assert.throws(
+      () => parseConfigText(text, { source: 'c.yml', env: {} }),
+      (error: Error) => !error.message.includes('sup3r'),
+    );
   });
 
   it('bounds time on arbitrary alias and merge shapes (fuzzed)', () => {

@@ -15,7 +15,9 @@ import { AnalyzerStoppedError, FlowAnalyzer } from '../../../src/extension/flowA
 const root = path.resolve(__dirname, '..', '..', '..');
 
 function flowText(namespace: string, keys: string[]): string {
-  const tasks = keys.map((key, index) => `  - id: t${index}\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ secret('${key}') }}"\n`);
+  const tasks = keys.map(
+    (key, index) => `  - id: t${index}\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ secret('${key}') }}"\n`,
+  );
   return `id: f\nnamespace: ${namespace}\ntasks:\n${tasks.join('')}`;
 }
 
@@ -37,12 +39,18 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('answers a texts request with the whole analysis the core makes, in order, under the request id', () => {
-    const texts = [flowText('team.a', ['A', 'B']), 'not: a flow\n', "id: x\nnamespace: n\n  bad: : indent\n"];
+    const texts = [flowText('team.a', ['A', 'B']), 'not: a flow\n', 'id: x\nnamespace: n\n  bad: : indent\n'];
     const response = answer({ id: 7, type: 'texts', texts });
     assert.equal(response.id, 7);
     const outcomes = outcomesOf(response) as { analysis: unknown; flowHeaderLines: boolean; ms: number }[];
-    assert.deepEqual(outcomes.map((outcome) => outcome.analysis), texts.map(analyzeFlow));
-    assert.deepEqual(outcomes.map((outcome) => outcome.flowHeaderLines), [true, false, true]);
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.analysis),
+      texts.map(analyzeFlow),
+    );
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.flowHeaderLines),
+      [true, false, true],
+    );
     assert.ok(outcomes.every((outcome) => outcome.ms >= 0));
   });
 
@@ -74,7 +82,10 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
     fs.mkdirSync(folder);
     const files = [{ path: plain }, { path: path.join(dir, 'gone.yml') }, { path: folder }];
     const outcomes = outcomesOf(answer({ id: 3, type: 'files', files })) as FileOutcome[];
-    assert.deepEqual(outcomes.map((outcome) => outcome.kind), ['not-a-flow', 'missing', 'not-a-file']);
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.kind),
+      ['not-a-flow', 'missing', 'not-a-file'],
+    );
   });
 
   it('answers a malformed request with an error message, never by throwing', () => {
@@ -116,9 +127,16 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
   it('gives, through the real worker, exactly the analysis the core makes in-thread', async () => {
     const log = recordingLog();
     const worker = analyzer(workerFile, log);
-    const texts = [flowText('team.a', ['A', 'B']), `${flowText('team.b', ['C'])}\n---\n${flowText('team.c', ['D'])}`, "id: x\nnamespace: n\ndescription: {{ secret('X') }}\n"];
+    const texts = [
+      flowText('team.a', ['A', 'B']),
+      `${flowText('team.b', ['C'])}\n---\n${flowText('team.c', ['D'])}`,
+      "id: x\nnamespace: n\ndescription: {{ secret('X') }}\n",
+    ];
     const outcomes = await worker.analyzeTexts(texts);
-    assert.deepEqual(outcomes.map((outcome) => outcome.analysis), texts.map(analyzeFlow));
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.analysis),
+      texts.map(analyzeFlow),
+    );
     const file = path.join(dir, 'flow.yml');
     fs.writeFileSync(file, texts[0]);
     const [fromDisk] = await worker.analyzeFiles([{ path: file }]);
@@ -146,7 +164,10 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
     });
     const batches = await Promise.all([0, 2, 4, 6].map((start) => pool.analyzeFiles(files.slice(start, start + 2))));
     const keys = batches.flat().map((outcome) => (outcome.kind === 'analysed' ? outcome.analysis.references[0].key : outcome.kind));
-    assert.deepEqual(keys, files.map((_, index) => `KEY_${index}`));
+    assert.deepEqual(
+      keys,
+      files.map((_, index) => `KEY_${index}`),
+    );
     assert.equal(pool.offThread, true);
   });
 
@@ -170,7 +191,10 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
     const worker = analyzer(dying, log, 2);
     const text = flowText('team.a', ['A']);
     const outcomes = await Promise.all([worker.analyzeTexts([text]), worker.analyzeTexts([text, text])]);
-    assert.deepEqual(outcomes.map((batch) => batch.length), [1, 2]);
+    assert.deepEqual(
+      outcomes.map((batch) => batch.length),
+      [1, 2],
+    );
     assert.deepEqual(outcomes[1][1].analysis, analyzeFlow(text));
     assert.equal(log.warnings.length, 1, log.warnings.join('\n'));
     assert.match(log.warnings[0], /exit code 3/);
@@ -178,14 +202,22 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
 
   it('rejects an error answer instead of inventing an analysis', async () => {
     const refusing = path.join(dir, 'refusing.js');
-    fs.writeFileSync(refusing, "const { parentPort } = require('node:worker_threads');\nparentPort.on('message', (r) => parentPort.postMessage({ id: r.id, ok: false, message: 'No.' }));\n");
+    fs.writeFileSync(
+      refusing,
+      "const { parentPort } = require('node:worker_threads');\nparentPort.on('message', (r) => parentPort.postMessage({ id: r.id, ok: false, message: 'No.' }));\n",
+    );
     const worker = analyzer(refusing);
     await assert.rejects(worker.analyzeTexts(['id: a\n']), /^Error: No\.$/);
   });
 
   it('yields to the event loop between files when analysing in-thread', async () => {
     const inThread = analyzer(undefined);
-    const texts = Array.from({ length: 40 }, (_, index) => flowText(`team.${index}`, Array.from({ length: 60 }, (_, key) => `KEY_${key}`)));
+    const texts = Array.from({ length: 40 }, (_, index) =>
+      flowText(
+        `team.${index}`,
+        Array.from({ length: 60 }, (_, key) => `KEY_${key}`),
+      ),
+    );
     let ranBetween = false;
     setImmediate(() => (ranBetween = true));
     const outcomes = await inThread.analyzeTexts(texts);
@@ -195,7 +227,10 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
 
   it('stops the worker on dispose: what is in flight and what comes later is rejected, not analysed', async () => {
     const worker = analyzer(workerFile);
-    const big = flowText('team.a', Array.from({ length: 3000 }, (_, index) => `KEY_${index}`));
+    const big = flowText(
+      'team.a',
+      Array.from({ length: 3000 }, (_, index) => `KEY_${index}`),
+    );
     const inFlight = worker.analyzeTexts([big]);
     worker.dispose();
     await assert.rejects(inFlight, AnalyzerStoppedError);

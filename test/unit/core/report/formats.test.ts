@@ -20,7 +20,9 @@ const lookup: VisibleLookup = (namespace) =>
   }) satisfies VisibleSecrets;
 
 function flowProblems(file: string, messages: string[], before = ''): Problem[] {
-  const tasks = messages.map((message, index) => `  - id: t${index}\n    type: io.kestra.plugin.core.log.Log\n    message: "${message}"\n`).join('');
+  const tasks = messages
+    .map((message, index) => `  - id: t${index}\n    type: io.kestra.plugin.core.log.Log\n    message: "${message}"\n`)
+    .join('');
   return checkFlow(file, analyzeFlow(`${before}id: f\nnamespace: company.team\ntasks:\n${tasks}`), lookup);
 }
 
@@ -34,7 +36,8 @@ describe('report fingerprints', () => {
       ["{{ secret('NEW_MISSING') }}", "{{ secret('MISSING_A') }}", 'plain', "{{ secret('MISSING_B') }}"],
       '# a comment\n\n',
     );
-    const printOf = (problems: Problem[], key: string) => fingerprints(problems)[problems.findIndex((problem) => problem.data?.key === key)];
+    const printOf = (problems: Problem[], key: string) =>
+      fingerprints(problems)[problems.findIndex((problem) => problem.data?.key === key)];
     for (const key of ['MISSING_A', 'MISSING_B']) assert.equal(printOf(edited, key), printOf(original, key), key);
     assert.notEqual(original[0].range.start.line, edited[1].range.start.line, 'the edit did not move the problem');
     assert.equal(new Set(fingerprints(edited)).size, edited.length);
@@ -65,17 +68,26 @@ describe('GitHub workflow commands', () => {
     const lines = formatGithub(problems).split('\n');
     assert.equal(lines.pop(), '');
     assert.equal(lines.length, 2);
-    assert.match(lines[0], /^::error file=flows\/a\.yml,line=6,col=\d+,endLine=6,endColumn=\d+,title=Missing secret \(missing-secret\)::Cannot find secret for key 'MISSING_A'\./);
+    assert.match(
+      lines[0],
+      /^::error file=flows\/a\.yml,line=6,col=\d+,endLine=6,endColumn=\d+,title=Missing secret \(missing-secret\)::Cannot find secret for key 'MISSING_A'\./,
+    );
     assert.match(lines[1], /^::notice file=flows\/a\.yml,line=9,/);
   });
 });
 
 describe('SARIF', () => {
   it('is valid against the SARIF 2.1.0 schema with a file outside the source root (absolute file URI, no base id)', () => {
-    const problems = [...flowProblems('flows/a b#1.yml', ["{{ secret('MISSING_A') }}"]), ...flowProblems('/elsewhere/flow.yml', ["{{ secret('MISSING_B') }}"])];
+    const problems = [
+      ...flowProblems('flows/a b#1.yml', ["{{ secret('MISSING_A') }}"]),
+      ...flowProblems('/elsewhere/flow.yml', ["{{ secret('MISSING_B') }}"]),
+    ];
     const log = JSON.parse(formatSarif(problems, { tool: TOOL, sourceRoot: '/work/repo' }));
     assert.deepEqual(sarifSchemaErrors(log), []);
-    const [inside, outside] = log.runs[0].results.map((result: { locations: { physicalLocation: { artifactLocation: unknown } }[] }) => result.locations[0].physicalLocation.artifactLocation);
+    const [inside, outside] = log.runs[0].results.map(
+      (result: { locations: { physicalLocation: { artifactLocation: unknown } }[] }) =>
+        result.locations[0].physicalLocation.artifactLocation,
+    );
     assert.deepEqual(inside, { uri: 'flows/a%20b%231.yml', uriBaseId: '%SRCROOT%' });
     assert.deepEqual(outside, { uri: 'file:///elsewhere/flow.yml' });
     assert.deepEqual(log.runs[0].originalUriBaseIds, { '%SRCROOT%': { uri: 'file:///work/repo/' } });
@@ -102,8 +114,17 @@ describe('GitLab Code Quality', () => {
     const problems = flowProblems('flows\\a.yml', ["{{ secret('MISSING_A') }}", '{{ secret(inputs.name) }}', "{{ secret('MISSING_A') }}"]);
     const issues = JSON.parse(formatGitlab(problems));
     assert.deepEqual(
-      issues.map((issue: { severity: string; check_name: string; location: { path: string; lines: { begin: number } } }) => [issue.severity, issue.check_name, issue.location.path, issue.location.lines.begin]),
-      [['major', 'missing-secret', 'flows/a.yml', 6], ['info', 'dynamic-key', 'flows/a.yml', 9], ['major', 'missing-secret', 'flows/a.yml', 12]],
+      issues.map((issue: { severity: string; check_name: string; location: { path: string; lines: { begin: number } } }) => [
+        issue.severity,
+        issue.check_name,
+        issue.location.path,
+        issue.location.lines.begin,
+      ]),
+      [
+        ['major', 'missing-secret', 'flows/a.yml', 6],
+        ['info', 'dynamic-key', 'flows/a.yml', 9],
+        ['major', 'missing-secret', 'flows/a.yml', 12],
+      ],
     );
     assert.equal(new Set(issues.map((issue: { fingerprint: string }) => issue.fingerprint)).size, 3);
   });

@@ -37,7 +37,10 @@ describe('report rules: one described rule per problem code', () => {
 
   it('lists no rule for a code nothing produces', () => {
     const codes = problemCodesInSource();
-    assert.deepEqual(Object.keys(RULES).filter((code) => !codes.has(code)), []);
+    assert.deepEqual(
+      Object.keys(RULES).filter((code) => !codes.has(code)),
+      [],
+    );
   });
 
   it('describes each rule with a short title and whole sentences, none of which can name a secret value', () => {
