@@ -13,13 +13,6 @@ export function toVsRange(range: Range): vscode.Range {
   return new vscode.Range(toVsPosition(range.start), toVsPosition(range.end));
 }
 
-export function toCoreRange(range: vscode.Range): Range {
-  return {
-    start: { line: range.start.line, character: range.start.character },
-    end: { line: range.end.line, character: range.end.character },
-  };
-}
-
 export function toVsSeverity(severity: Severity): vscode.DiagnosticSeverity {
   switch (severity) {
     case 'error':

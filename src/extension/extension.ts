@@ -3,7 +3,7 @@
  * nothing heavy happens here. Configuration loading, the workspace scan and the first diagnostics
  * pass start right after activation, in the background.
  *
- * The Secrets view and the commands (engineer H2) plug in through
+ * The Secrets view and the commands plug in through
  * `registerSecretsTree(context, services): vscode.TreeDataProvider<T>` (./secretsTree) and
  * `registerCommands(context, services): void` (./commands); the API's `treeItems()` walks the
  * returned provider with `snapshotTree` (./api).

@@ -53,7 +53,7 @@ export interface Services {
 
 /**
  * Command argument contracts between the editor features (quick fixes, hover links) and the
- * commands engineer H2 implements in commands.ts / envCommands.ts:
+ * commands implemented in commands.ts / envCommands.ts:
  *
  * - `kestraSecrets.createSecret` with `CreateSecretArgs` (or a tree item, or nothing: then it asks).
  * - `kestraSecrets.addToEnvFile` with `AddToEnvFileArgs`: append `KEY=` (value asked from the user)

@@ -1,5 +1,5 @@
 /**
- * The pure parts of the editor commands and the Secrets view (H2): references the core Pebble scanner
+ * The pure parts of the editor commands and the Secrets view: references the core Pebble scanner
  * reads back, `.env` lines Docker Compose's rules read back, file naming, key validation, context values
  * and descriptions. These modules import 'vscode' for their commands; the functions tested here only
  * use `vscode.l10n.t`, so a stand-in for that one function is installed before loading them.
