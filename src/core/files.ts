@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularBytesSync, UnreadableFileError } from './safeRead';
 import { decodeTextFile, InvalidUtf8Error } from './textDecoding';
 
 export const DEFAULT_SKIPPED_FOLDERS: ReadonlySet<string> = new Set(['node_modules', '.git']);
@@ -193,17 +194,15 @@ function missingReason(file: string): string {
 }
 
 /**
- * Reads a UTF-8 file without ever blocking: opened non-blocking and read only if it is still a
- * regular file (a named pipe swapped in after the walk would otherwise hang the read).
+ * Reads a UTF-8 file without ever blocking, through the same non-blocking regular-file read as every
+ * other file we read (safeRead.ts): a named pipe swapped in after the walk would otherwise hang the read.
+ * No size limit here: an oversized flow is the YAML reader's to refuse, with its position.
  */
 export function readTextFile(file: string): ReadText {
-  let descriptor: number | undefined;
   try {
-    descriptor = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-    const stat = fs.fstatSync(descriptor);
-    if (!stat.isFile()) return { skipped: { path: file, reason: notRegular(stat) } };
-    return decodeTextFile(fs.readFileSync(descriptor), file);
+    return decodeTextFile(readRegularBytesSync(file, Infinity), file);
   } catch (error) {
+    if (error instanceof UnreadableFileError && error.stats) return { skipped: { path: file, reason: notRegular(error.stats) } };
     if (error instanceof InvalidUtf8Error) {
       return {
         skipped: {
@@ -213,7 +212,5 @@ export function readTextFile(file: string): ReadText {
       };
     }
     return { skipped: { path: file, reason: codeOf(error) === 'ENOENT' ? missingReason(file) : unreadable(error) } };
-  } finally {
-    if (descriptor !== undefined) fs.closeSync(descriptor);
   }
 }

@@ -15,6 +15,8 @@ export class UnreadableFileError extends Error {
     readonly code: 'ENOTREG' | 'EFBIG',
     readonly file: string,
     limit: number,
+    /** What the path is when it is not a regular file (folder, pipe, socket, device). */
+    readonly stats?: fs.Stats,
   ) {
     super(code === 'ENOTREG' ? `${file} is not a regular file; it is not read.` : `${file} is larger than ${limit} bytes; it is not read.`);
     this.name = 'UnreadableFileError';
@@ -43,6 +45,11 @@ export async function readRegularFile(file: string, limit = MAX_READ_BYTES): Pro
 }
 
 export function readRegularFileSync(file: string, limit = MAX_READ_BYTES): string {
+  return readRegularBytesSync(file, limit).toString('utf8');
+}
+
+/** The bytes of a regular file, for callers that decode them themselves (strict UTF-8, UTF-16 with a BOM). */
+export function readRegularBytesSync(file: string, limit = MAX_READ_BYTES): Buffer {
   const descriptor = fs.openSync(file, OPEN_FLAGS);
   try {
     const stat = fs.fstatSync(descriptor);
@@ -55,7 +62,7 @@ export function readRegularFileSync(file: string, limit = MAX_READ_BYTES): strin
       if (bytesRead === 0) break;
       total = addChunk(chunks, chunk, bytesRead, total, file, limit);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   } finally {
     fs.closeSync(descriptor);
   }
@@ -72,6 +79,6 @@ function addChunk(chunks: Buffer[], chunk: Buffer, bytesRead: number, total: num
 }
 
 function checkStat(stat: fs.Stats, file: string, limit: number): void {
-  if (!stat.isFile()) throw new UnreadableFileError('ENOTREG', file, limit);
+  if (!stat.isFile()) throw new UnreadableFileError('ENOTREG', file, limit, stat);
   if (stat.size > limit) throw new UnreadableFileError('EFBIG', file, limit);
 }
