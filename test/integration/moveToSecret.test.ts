@@ -10,10 +10,10 @@ import {
   activatedApi,
   canaries,
   diagnosticCode,
-  flattenTree,
   openDocument,
   secretDiagnostics,
   waitFor,
+  waitForTreeLabels,
   workspaceRoot,
   workspaceUri,
 } from './helpers';
@@ -167,34 +167,25 @@ describe('Move to secret (hardcoded credentials)', () => {
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
-  describe('with a writable Kestra Enterprise server', () => {
-    let fake: FakeKestraServer;
+  /** A Kestra Enterprise server fake as the store while the suite runs, with TEAM_DB in company.team; the env secrets back after. */
+  function useKestraServer(readOnly: boolean): () => FakeKestraServer {
+    let fake: FakeKestraServer | undefined;
     const settings = () => vscode.workspace.getConfiguration('kestraSecrets');
-
     before(async () => {
-      fake = await startKestraServer({ edition: 'ee', readOnly: false, secrets: [{ namespace: 'company.team', key: 'TEAM_DB' }] });
+      fake = await startKestraServer({ edition: 'ee', readOnly, secrets: [{ namespace: 'company.team', key: 'TEAM_DB' }] });
       await settings().update('server', { url: fake.url, tenant: 'main' }, vscode.ConfigurationTarget.Global);
-      const api = await activatedApi();
-      await waitFor(
-        'the server listing in the tree',
-        async () => (flattenTree(await api.treeItems()).some((item) => item.label === 'TEAM_DB') ? true : undefined),
-        30_000,
-      );
+      await waitForTreeLabels('the server listing in the tree', ['TEAM_DB']);
     });
-
     after(async () => {
       await settings().update('server', undefined, vscode.ConfigurationTarget.Global);
-      const api = await activatedApi();
-      await waitFor(
-        'the env secrets back in the tree',
-        async () => {
-          const labels = flattenTree(await api.treeItems()).map((item) => item.label);
-          return VISIBLE_KEYS.every((key) => labels.includes(key)) && !labels.includes('TEAM_DB') ? true : undefined;
-        },
-        30_000,
-      );
+      await waitForTreeLabels('the env secrets back in the tree', VISIBLE_KEYS, ['TEAM_DB']);
       await fake?.stop();
     });
+    return () => fake!;
+  }
+
+  describe('with a writable Kestra Enterprise server', () => {
+    const server = useKestraServer(false);
 
     it('creates the secret with exactly one request carrying the value, then references it', async () => {
       const value = planted();
@@ -206,11 +197,11 @@ describe('Move to secret (hardcoded credentials)', () => {
       const result = await vscode.commands.executeCommand<MoveResult>('kestraSecrets.moveToSecret', { ...args, key: 'POSTGRES_PASSWORD' });
       assert.deepEqual(result, { moved: ['POSTGRES_PASSWORD'], destination: 'store' });
 
-      const carrying = fake.requests.filter((request) => request.url.includes(value) || (request.bodyText ?? '').includes(value));
+      const carrying = server().requests.filter((request) => request.url.includes(value) || (request.bodyText ?? '').includes(value));
       assert.equal(carrying.length, 1, 'one request carries the value');
       assert.equal(carrying[0].method, 'PUT');
       assert.match(carrying[0].path, /\/namespaces\/company\.team\/secrets/);
-      assert.equal(fake.valueOf('company.team', 'POSTGRES_PASSWORD'), value);
+      assert.equal(server().valueOf('company.team', 'POSTGRES_PASSWORD'), value);
 
       assert.match(document.getText(), /^ {4}password: "\{\{ secret\('POSTGRES_PASSWORD'\) \}\}"$/m);
       await assertResolved(document);
@@ -238,14 +229,14 @@ describe('Move to secret (hardcoded credentials)', () => {
       try {
         const document = await openDocument(relative);
         await hardcodedWarning(document);
-        const before = fake.requests.length;
+        const before = server().requests.length;
         const result = await vscode.commands.executeCommand<MoveResult>('kestraSecrets.moveAllToSecrets', {
           uri: document.uri.toString(),
           confirmed: true,
         });
         assert.deepEqual(result, { moved: ['API_TOKEN'], destination: 'store' });
-        const carrying = fake.requests
-          .slice(before)
+        const carrying = server()
+          .requests.slice(before)
           .filter((request) => request.url.includes(token) || (request.bodyText ?? '').includes(token));
         assert.deepEqual(
           carrying.map((request) => request.method),
@@ -266,33 +257,7 @@ describe('Move to secret (hardcoded credentials)', () => {
   });
 
   describe('with a read-only Kestra server', () => {
-    let fake: FakeKestraServer;
-    const settings = () => vscode.workspace.getConfiguration('kestraSecrets');
-
-    before(async () => {
-      fake = await startKestraServer({ edition: 'ee', readOnly: true, secrets: [{ namespace: 'company.team', key: 'TEAM_DB' }] });
-      await settings().update('server', { url: fake.url, tenant: 'main' }, vscode.ConfigurationTarget.Global);
-      const api = await activatedApi();
-      await waitFor(
-        'the server listing in the tree',
-        async () => (flattenTree(await api.treeItems()).some((item) => item.label === 'TEAM_DB') ? true : undefined),
-        30_000,
-      );
-    });
-
-    after(async () => {
-      await settings().update('server', undefined, vscode.ConfigurationTarget.Global);
-      const api = await activatedApi();
-      await waitFor(
-        'the env secrets back in the tree',
-        async () => {
-          const labels = flattenTree(await api.treeItems()).map((item) => item.label);
-          return VISIBLE_KEYS.every((key) => labels.includes(key)) && !labels.includes('TEAM_DB') ? true : undefined;
-        },
-        30_000,
-      );
-      await fake?.stop();
-    });
+    const server = useKestraServer(true);
 
     it('stores nothing, sends the value nowhere and leaves the flow as it is', async () => {
       const value = planted();
@@ -302,8 +267,8 @@ describe('Move to secret (hardcoded credentials)', () => {
       const args = await moveFixFor(document, await hardcodedWarning(document));
       const result = await vscode.commands.executeCommand<MoveResult>('kestraSecrets.moveToSecret', { ...args, key: 'POSTGRES_PASSWORD' });
       assert.deepEqual(result, { moved: [], destination: 'read-only' });
-      assert.equal(fake.writeCount, 0);
-      assert.ok(!fake.requests.some((request) => request.url.includes(value) || (request.bodyText ?? '').includes(value)));
+      assert.equal(server().writeCount, 0);
+      assert.ok(!server().requests.some((request) => request.url.includes(value) || (request.bodyText ?? '').includes(value)));
       assert.ok(document.getText().includes(`password: ${value}`));
       assert.ok(!document.isDirty);
       fs.rmSync(workspaceUri(FLOW).fsPath, { force: true });
