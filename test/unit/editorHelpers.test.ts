@@ -7,7 +7,8 @@
 import { strict as assert } from 'node:assert';
 import Module from 'node:module';
 import fc from 'fast-check';
-import { encodeDotenv, parseDotenv } from '../../src/core/dotenv';
+import { parseDotenv } from '../../src/core/dotenv';
+import { encodeDotenv } from '../../src/core/secretEnv';
 import { scanPebble } from '../../src/core/pebble';
 
 type EnvCommands = typeof import('../../src/extension/envCommands');
