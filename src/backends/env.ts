@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../core/base64';
+import { rememberSecretValue } from '../core/redaction';
 import { incompleteCauseProblem, type DroppedDefinition, type IncompleteCause } from '../core/catalogTypes';
 import { composeProjects, findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
@@ -63,7 +64,9 @@ const utf8 = new TextDecoder('utf-8');
 
 function decodeSecret(raw: string): string | undefined {
   const bytes = strictBase64Decode(removeJavaLineBreaks(raw));
-  return bytes && utf8.decode(bytes);
+  const value = bytes && utf8.decode(bytes);
+  rememberSecretValue(value);
+  return value;
 }
 
 function lineRange(line: number, start: number, end: number): Range {

@@ -18,6 +18,7 @@ import type { DroppedDefinition, IncompleteCause, VisibleSecret, VisibleSecrets 
 import { backendForNamespace } from './config';
 import type { KestraSecretsConfig, SecretBackendConfig } from './configTypes';
 import { namespaceChain } from './namespaces';
+import { rememberSecretValue } from './redaction';
 import type { Problem } from './types';
 
 export interface SecretCatalogOptions {
@@ -172,6 +173,7 @@ export class SecretCatalog {
 
   /** Creates or updates a secret; refuses without calling the backend when it is read-only. */
   async put(namespace: string, key: string, value: string, options?: WriteOptions): Promise<void> {
+    rememberSecretValue(value);
     const managed = this.writableManaged(namespace, `save secret '${key}' in ${namespace}`);
     await managed.backend.put(namespace, key, value, options);
     this.afterWrite(managed, namespace, key);
@@ -185,8 +187,10 @@ export class SecretCatalog {
   }
 
   /** The value, for an explicit user request. Pass the namespace the secret is defined in (`fromNamespace`). */
-  reveal(namespace: string, key: string): Promise<string> {
-    return this.managedFor(namespace).backend.reveal(namespace, key);
+  async reveal(namespace: string, key: string): Promise<string> {
+    const value = await this.managedFor(namespace).backend.reveal(namespace, key);
+    rememberSecretValue(value);
+    return value;
   }
 
   /** Top-level JSON fields of a secret (cached); undefined when unknown or when the store can't tell. Never throws. */
