@@ -35,6 +35,7 @@ describe('an untrusted workspace', function () {
   });
 
   after(async () => {
+    fs.rmSync(path.join(workspaceRoot(), '.vscode'), { recursive: true, force: true });
     await fake?.stop();
   });
 
@@ -136,22 +137,27 @@ describe('an untrusted workspace', function () {
 
   it("says a workspace's kestra-secrets.yml waits for trust, and sends nothing", async () => {
     assert.ok(fake);
-    fs.writeFileSync(path.join(workspaceRoot(), 'kestra-secrets.yml'), `server:\n  url: ${fake.url}\n  tenant: main\n`);
-    const api = await activatedApi();
-    const explained = await waitFor(
-      'the tree to explain the untrusted configuration',
-      async () => {
-        await vscode.commands.executeCommand('kestraSecrets.refresh');
-        const items = flattenTree(await api.treeItems());
-        return items.find((item) => /trust/i.test(`${item.label} ${item.tooltip ?? ''}`));
-      },
-      20_000,
-    );
-    assert.match(explained.label + (explained.tooltip ?? ''), /kestra-secrets\.yml/);
-    assert.deepEqual(
-      fake.requests.map((request) => request.path),
-      [],
-      'no request may reach a workspace-supplied endpoint',
-    );
+    const configFile = path.join(workspaceRoot(), 'kestra-secrets.yml');
+    fs.writeFileSync(configFile, `server:\n  url: ${fake.url}\n  tenant: main\n`);
+    try {
+      const api = await activatedApi();
+      const explained = await waitFor(
+        'the tree to explain the untrusted configuration',
+        async () => {
+          await vscode.commands.executeCommand('kestraSecrets.refresh');
+          const items = flattenTree(await api.treeItems());
+          return items.find((item) => /trust/i.test(`${item.label} ${item.tooltip ?? ''}`));
+        },
+        20_000,
+      );
+      assert.match(explained.label + (explained.tooltip ?? ''), /kestra-secrets\.yml/);
+      assert.deepEqual(
+        fake.requests.map((request) => request.path),
+        [],
+        'no request may reach a workspace-supplied endpoint',
+      );
+    } finally {
+      fs.rmSync(configFile, { force: true });
+    }
   });
 });
