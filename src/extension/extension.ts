@@ -9,7 +9,7 @@
  * returned provider with `snapshotTree` (./api).
  */
 import * as vscode from 'vscode';
-import { snapshotTree, type KestraSecretsApi } from './api';
+import { findTreeElement, snapshotTree, type KestraSecretsApi } from './api';
 import { registerCommands } from './commands';
 import { registerCompletion } from './completion';
 import { SecretDiagnostics } from './diagnostics';
@@ -58,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): KestraSecretsApi {
       await diagnostics.settled();
     },
     treeItems: async () => (tree ? snapshotTree(tree) : []),
+    treeElement: async (labels) => (tree ? findTreeElement(tree, labels) : undefined),
   };
 }
 
