@@ -573,7 +573,7 @@ describe('SecretCatalog', () => {
 
     it('honours a per-namespace read-only state reported by the store (Kestra server)', async () => {
       const server = Object.assign(new MemoryStore('kestra-server', 'Kestra server', false, true), {
-        readOnlyFor: (namespace: string) => (namespace === 'locked' ? true : undefined),
+        readOnlyFor: (namespace: string) => namespace === 'locked',
       });
       const { catalog } = catalogWith(configOf({ server: { url: 'http://127.0.0.1:1' } }), { 'kestra-server': server });
       await assert.rejects(catalog.put('locked', 'K', 'v'), { kind: 'read-only' });
