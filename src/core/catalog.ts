@@ -93,7 +93,7 @@ export class SecretCatalog {
       namespace,
       backendType: own.backend.type,
       backendLabel: own.backend.label,
-      readOnly: isReadOnly(own.backend, namespace),
+      readOnly: own.backend.readOnlyFor(namespace),
       caseInsensitive: own.backend.caseInsensitiveKeys,
       secrets: mergeLevels(namespace, levels, own.backend.caseInsensitiveKeys),
     };
@@ -377,7 +377,7 @@ export class SecretCatalog {
 
   private writableManaged(namespace: string, operation: string): Managed {
     const managed = this.managedFor(namespace);
-    if (isReadOnly(managed.backend, namespace)) throw readOnlyError(managed.backend.label, operation);
+    if (managed.backend.readOnlyFor(namespace)) throw readOnlyError(managed.backend.label, operation);
     return managed;
   }
 
@@ -460,12 +460,6 @@ function mergeLevels(namespace: string, levels: LevelListing[], caseInsensitive:
 /** A namespace-less secret (no `namespace`) shows at every level of its store: it does not shadow itself. */
 function isSameSecret(nearer: { secret: VisibleSecret; managed: Managed }, meta: SecretMeta, managed: Managed): boolean {
   return nearer.managed === managed && nearer.secret.fromNamespace === undefined && meta.namespace === undefined;
-}
-
-/** The backend's read-only state for this namespace: the Kestra server reports it per listing. */
-function isReadOnly(backend: SecretBackend, namespace: string): boolean {
-  const perNamespace = (backend as { readOnlyFor?: (namespace: string) => boolean | undefined }).readOnlyFor;
-  return backend.readOnly || (typeof perNamespace === 'function' && perNamespace.call(backend, namespace) === true);
 }
 
 function compareKeys(a: string, b: string): number {

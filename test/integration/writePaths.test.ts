@@ -10,7 +10,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { decodeEncodedEnv, parseDotenv } from '../../src/core/dotenv';
+import { parseDotenv } from '../../src/core/dotenv';
+import { decodeEncodedEnv } from '../../src/core/secretEnv';
 import { startAwsSecretsManager, type FakeAwsSecretsManager } from '../fakes/awsSecretsManager';
 import { startKestraServer, type FakeKestraServer } from '../fakes/kestraServer';
 import {
