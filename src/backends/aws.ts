@@ -37,6 +37,7 @@ import {
   type KestraIdentity,
   type Tags,
 } from './common';
+import { rememberSecretValue } from '../core/redaction';
 import { loadSdk } from './sdk';
 import { StoreCaller, type FailedCall } from './storeCall';
 
@@ -208,8 +209,9 @@ class AwsSecretsManagerBackend implements SecretBackend {
       operation,
       attempt: ({ client, sdk }) => client.send(new sdk.GetSecretValueCommand({ SecretId: secret.arn })),
     });
-    if (output.SecretString !== undefined) return output.SecretString;
-    if (output.SecretBinary !== undefined) return Buffer.from(output.SecretBinary).toString('utf8');
+    const value = output.SecretString ?? (output.SecretBinary && Buffer.from(output.SecretBinary).toString('utf8'));
+    rememberSecretValue(value);
+    if (value !== undefined) return value;
     throw new BackendError(
       'not-found',
       this.label,

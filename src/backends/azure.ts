@@ -42,6 +42,7 @@ import {
   type KestraIdentity,
   type Tags,
 } from './common';
+import { rememberSecretValue } from '../core/redaction';
 import { loadSdk } from './sdk';
 import { StoreCaller, type FailedCall } from './storeCall';
 
@@ -229,6 +230,7 @@ class AzureKeyVaultBackend implements SecretBackend {
 
   private async readValue(secret: VaultSecret, operation: string): Promise<string> {
     const bundle = await this.calls.run({ operation, attempt: (client, abortSignal) => client.getSecret(secret.name, { abortSignal }) });
+    rememberSecretValue(bundle.value);
     return bundle.value ?? '';
   }
 

@@ -43,6 +43,7 @@ import {
   type Tags,
 } from './common';
 import { readRegularFileSync, UnreadableFileError } from '../core/safeRead';
+import { rememberSecretValue } from '../core/redaction';
 import { loadSdk } from './sdk';
 import { StoreCaller, type FailedCall } from './storeCall';
 
@@ -293,7 +294,9 @@ class GoogleSecretManagerBackend implements SecretBackend {
     });
     const data = version.payload?.data;
     if (data === undefined || data === null) return '';
-    return typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
+    const value = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
+    rememberSecretValue(value);
+    return value;
   }
 
   /** Annotations (exact identity, description) and labels (sanitised tags) Kestra writes on a secret. */

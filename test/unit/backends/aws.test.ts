@@ -11,6 +11,7 @@ import type { SecretBackendConfig } from '../../../src/core/configTypes';
 import { startAwsSecretsManager, type FakeAwsSecretsManager } from '../../fakes/awsSecretsManager';
 import { runCli } from '../../fakes/tls';
 import { testBackendContext } from '../recordingLogger';
+import { forgetSecretValuesForTests, REDACTED, redact } from '../../../src/core/redaction';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -175,6 +176,16 @@ describe('AWS Secrets Manager backend against the fake', () => {
     const reading = backend(config({ readOnly: true }), context({ readValuesForSubkeys: true }));
     assert.deepEqual(await reading.subkeys('ns', 'JSON'), ['user', 'password']);
     assert.deepEqual(await reading.subkeys('ns', 'TEXT'), []);
+  });
+
+  it('prevents a value read for its fields from reaching any message afterwards (redaction)', async () => {
+    forgetSecretValuesForTests();
+    const value = `{"user":"u","password":"${CANARY}-fields"}`;
+    fake.seed('j2', value, { namespace: 'ns', key: 'JSON2', prefix: 'kestra' });
+    const reading = backend(config({ readOnly: true }), context({ readValuesForSubkeys: true }));
+    assert.deepEqual(await reading.subkeys('ns', 'JSON2'), ['user', 'password']);
+    assert.equal(redact(`oops: ${value}`), `oops: ${REDACTED}`);
+    forgetSecretValuesForTests();
   });
 
   describe('credentials', () => {
