@@ -10,14 +10,14 @@
  */
 import * as vscode from 'vscode';
 import { snapshotTree, type KestraSecretsApi } from './api';
-import { registerCommands } from './commands';
-import { registerCompletion } from './completion';
-import { SecretDiagnostics } from './diagnostics';
-import { registerHover } from './hover';
-import { registerMoveToSecret } from './moveToSecret';
+import { registerCommands } from './features/commands';
+import { registerCompletion } from './features/completion';
+import { SecretDiagnostics } from './features/diagnostics';
+import { registerHover } from './features/hover';
+import { registerMoveToSecret } from './features/moveToSecret';
 import { createLogChannel, runInBackground } from './log';
-import { registerQuickFixes } from './quickFixes';
-import { registerSecretsTree, type SecretsNode } from './secretsTree';
+import { registerQuickFixes } from './features/quickFixes';
+import { registerSecretsTree, type SecretsNode } from './features/secretsTree';
 import { ExtensionServices } from './services';
 
 export function activate(context: vscode.ExtensionContext): KestraSecretsApi {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { decodeEncodedEnv, encodeDotenv, parseDotenv } from '../../src/core/dotenv';
-import type { MoveResult, MoveToSecretArgs } from '../../src/extension/moveToSecret';
+import type { MoveResult, MoveToSecretArgs } from '../../src/extension/features/moveToSecret';
 import { startKestraServer, type FakeKestraServer } from '../fakes/kestraServer';
 import {
   VISIBLE_KEYS,

@@ -10,10 +10,10 @@ import fc from 'fast-check';
 import { encodeDotenv, parseDotenv } from '../../src/core/dotenv';
 import { scanPebble } from '../../src/core/pebble';
 
-type EnvCommands = typeof import('../../src/extension/envCommands');
-type References = typeof import('../../src/extension/references');
-type Commands = typeof import('../../src/extension/commands');
-type SecretsTree = typeof import('../../src/extension/secretsTree');
+type EnvCommands = typeof import('../../src/extension/features/envCommands');
+type References = typeof import('../../src/extension/features/references');
+type Commands = typeof import('../../src/extension/features/commands');
+type SecretsTree = typeof import('../../src/extension/features/secretsTree');
 
 const l10n = {
   t: (message: string, ...args: unknown[]) => message.replace(/\{(\d+)\}/g, (_, index: string) => String(args[Number(index)])),
@@ -33,10 +33,10 @@ describe('editor helpers (commands and Secrets view)', () => {
       return request === 'vscode' ? { l10n } : originalLoad.call(this, request, ...rest);
     };
     // require, not import(): the stand-in is installed in the CommonJS loader mocha runs under (tsx/cjs).
-    env = require('../../src/extension/envCommands') as EnvCommands;
-    references = require('../../src/extension/references') as References;
-    commands = require('../../src/extension/commands') as Commands;
-    tree = require('../../src/extension/secretsTree') as SecretsTree;
+    env = require('../../src/extension/features/envCommands') as EnvCommands;
+    references = require('../../src/extension/features/references') as References;
+    commands = require('../../src/extension/features/commands') as Commands;
+    tree = require('../../src/extension/features/secretsTree') as SecretsTree;
   });
 
   after(() => {

@@ -5,15 +5,15 @@
  * Listing failures become an error item with a retry; the view never throws.
  */
 import * as vscode from 'vscode';
-import type { SecretBackend } from '../core/store';
-import type { SecretCatalog } from '../core/catalog';
-import type { VisibleSecret, VisibleSecrets } from '../core/catalogTypes';
+import type { SecretBackend } from '../../core/store';
+import type { SecretCatalog } from '../../core/catalog';
+import type { VisibleSecret, VisibleSecrets } from '../../core/catalogTypes';
 import { ANY_NAMESPACE } from './completion';
-import { describeError } from './log';
+import { describeError } from '../log';
 import { secretReference } from './references';
-import type { Services } from './services';
+import type { Services } from '../services';
 
-export { snapshotTree, type TreeItemSnapshot as TreeSnapshot } from './api';
+export { snapshotTree, type TreeItemSnapshot as TreeSnapshot } from '../api';
 
 export const VIEW_ID = 'kestraSecrets.secrets';
 /** Context keys the menus' `when` clauses read. */

@@ -6,13 +6,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SecretBackend } from '../core/store';
-import type { Problem } from '../core/types';
+import type { SecretBackend } from '../../core/store';
+import type { Problem } from '../../core/types';
 import { lookupNamespace } from './completion';
-import type { SecretCatalog } from '../core/catalog';
-import { toVsRange } from './convert';
+import type { SecretCatalog } from '../../core/catalog';
+import { toVsRange } from '../shared/convert';
 import type { SecretDiagnostics } from './diagnostics';
-import type { AddToEnvFileArgs, CreateSecretArgs, Services } from './services';
+import type { AddToEnvFileArgs, CreateSecretArgs, Services } from '../services';
 
 const MAX_ENV_FILE_FIXES = 3;
 

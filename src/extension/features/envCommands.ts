@@ -7,11 +7,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { writeFileAtomic as writeFileAtomicOnDisk } from '../core/atomicWrite';
-import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, formatDotenvValue, parseDotenv, type EncodeResult } from '../core/dotenv';
-import { ENCODED_SUFFIX, encodedFileFor } from '../core/setup';
+import { writeFileAtomic as writeFileAtomicOnDisk } from '../../core/atomicWrite';
+import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, formatDotenvValue, parseDotenv, type EncodeResult } from '../../core/dotenv';
+import { ENCODED_SUFFIX, encodedFileFor } from '../../core/setup';
 import { plainEnvFileFor } from './quickFixes';
-import type { AddToEnvFileArgs, Services } from './services';
+import type { AddToEnvFileArgs, Services } from '../services';
 
 /** Mode of a new encoded file: it holds secrets (the CLI uses the same). */
 const NEW_FILE_MODE = 0o600;

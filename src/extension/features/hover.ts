@@ -4,15 +4,15 @@
  * its value. Missing keys get a "did you mean"; dynamic keys an explanation.
  */
 import * as vscode from 'vscode';
-import type { SecretCatalog } from '../core/catalog';
-import { findVisible, type VisibleSecret, type VisibleSecrets } from '../core/catalogTypes';
-import { completionContextAt, type CompletionContext } from '../core/pebble';
-import { closestMatches } from '../core/suggest';
-import type { SecretReference } from '../core/types';
-import { rangeContains, toVsRange } from './convert';
-import { quickNamespace } from './flowIndex';
-import { describeError } from './log';
-import type { Services } from './services';
+import type { SecretCatalog } from '../../core/catalog';
+import { findVisible, type VisibleSecret, type VisibleSecrets } from '../../core/catalogTypes';
+import { completionContextAt, type CompletionContext } from '../../core/pebble';
+import { closestMatches } from '../../core/suggest';
+import type { SecretReference } from '../../core/types';
+import { rangeContains, toVsRange } from '../shared/convert';
+import { quickNamespace } from '../flowIndex';
+import { describeError } from '../log';
+import type { Services } from '../services';
 import { ANY_NAMESPACE, textWindowAt, type TextWindow } from './completion';
 
 /** The argument of a reference under the cursor, resolved to static values where possible. */

@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
-import type { BackendType } from '../core/configTypes';
-import { credentialsStorageKey, type Services } from './services';
+import type { BackendType } from '../../core/configTypes';
+import { credentialsStorageKey, type Services } from '../services';
 
 interface CredentialField {
   name: string;

@@ -6,18 +6,18 @@
  * document at the moment of the move and goes nowhere else: no message, log line or command result.
  */
 import * as vscode from 'vscode';
-import type { SecretCatalog } from '../core/catalog';
-import { findVisible, type VisibleSecrets } from '../core/catalogTypes';
-import { analyzeFlow } from '../core/flow';
-import type { HardcodedSecret } from '../core/hardcoded';
-import { LineIndex } from '../core/lineIndex';
-import type { Range } from '../core/types';
+import type { SecretCatalog } from '../../core/catalog';
+import { findVisible, type VisibleSecrets } from '../../core/catalogTypes';
+import { analyzeFlow } from '../../core/flow';
+import type { HardcodedSecret } from '../../core/hardcoded';
+import { LineIndex } from '../../core/lineIndex';
+import type { Range } from '../../core/types';
 import { runCommand } from './commands';
-import { toVsRange } from './convert';
+import { toVsRange } from '../shared/convert';
 import type { SecretDiagnostics } from './diagnostics';
 import { addToEnvFile, encodedFileFor } from './envCommands';
 import { plainEnvFileFor } from './quickFixes';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 export const MOVE_TO_SECRET = 'kestraSecrets.moveToSecret';
 export const MOVE_ALL_TO_SECRETS = 'kestraSecrets.moveAllToSecrets';

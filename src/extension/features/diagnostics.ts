@@ -5,16 +5,16 @@
  * problems are re-checked shortly after it changes, all of them when the catalog changes.
  */
 import * as vscode from 'vscode';
-import type { SecretCatalog } from '../core/catalog';
-import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } from '../core/catalogTypes';
-import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
-import type { FlowAnalysis } from '../core/flow';
-import type { Problem } from '../core/types';
-import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from './convert';
-import { yieldToEventLoop, type IndexedFlow } from './flowIndex';
-import { describeError } from './log';
-import type { Services } from './services';
-import { affectsDiagnostics, diagnosticsEnabled } from './settings';
+import type { SecretCatalog } from '../../core/catalog';
+import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } from '../../core/catalogTypes';
+import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../../core/checks';
+import type { FlowAnalysis } from '../../core/flow';
+import type { Problem } from '../../core/types';
+import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from '../shared/convert';
+import { yieldToEventLoop, type IndexedFlow } from '../flowIndex';
+import { describeError } from '../log';
+import type { Services } from '../services';
+import { affectsDiagnostics, diagnosticsEnabled } from '../settings';
 
 export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
 const CHUNK_SIZE = 50;

@@ -3,9 +3,9 @@
  * inserting one at the cursor from a pick of the keys the active flow's namespace can see.
  */
 import * as vscode from 'vscode';
-import type { VisibleSecret, VisibleSecrets } from '../core/catalogTypes';
+import type { VisibleSecret, VisibleSecrets } from '../../core/catalogTypes';
 import { lookupNamespace } from './completion';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /** The Pebble call: `secret('KEY')` or `secret('KEY', subkey='FIELD')`. */
 export function secretCall(key: string, subkey?: string): string {

@@ -5,15 +5,15 @@
  * before the cursor is examined, so a keystroke costs the same in a 5,000-line flow.
  */
 import * as vscode from 'vscode';
-import type { SecretCatalog } from '../core/catalog';
-import { findVisible, type VisibleSecret, type VisibleSecrets } from '../core/catalogTypes';
-import { LineIndex } from '../core/lineIndex';
-import { completionContextAt, secretSnippetContextAt, type CompletionContext } from '../core/pebble';
-import { rankByCloseness } from '../core/suggest';
-import { quickNamespace } from './flowIndex';
+import type { SecretCatalog } from '../../core/catalog';
+import { findVisible, type VisibleSecret, type VisibleSecrets } from '../../core/catalogTypes';
+import { LineIndex } from '../../core/lineIndex';
+import { completionContextAt, secretSnippetContextAt, type CompletionContext } from '../../core/pebble';
+import { rankByCloseness } from '../../core/suggest';
+import { quickNamespace } from '../flowIndex';
 import { appendSecret, newMarkdown } from './hover';
-import { describeError } from './log';
-import type { Services } from './services';
+import { describeError } from '../log';
+import type { Services } from '../services';
 
 export const TRIGGER_CHARACTERS = ["'", '"', '('];
 /** How many lines before the cursor the Pebble scanner may see. */

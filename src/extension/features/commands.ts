@@ -4,17 +4,17 @@
  * whose read-only guard refuses them even when a menu was bypassed.
  */
 import * as vscode from 'vscode';
-import { readOnlyError } from '../core/store';
-import type { SecretCatalog } from '../core/catalog';
-import type { VisibleSecrets } from '../core/catalogTypes';
-import { isValidNamespace } from '../core/namespaces';
+import { readOnlyError } from '../../core/store';
+import type { SecretCatalog } from '../../core/catalog';
+import type { VisibleSecrets } from '../../core/catalogTypes';
+import { isValidNamespace } from '../../core/namespaces';
 import { setCredentials } from './credentials';
 import { addToEnvFile, decodeEnvFile, encodeEnvFile } from './envCommands';
-import { quickNamespace } from './flowIndex';
-import { describeError } from './log';
+import { quickNamespace } from '../flowIndex';
+import { describeError } from '../log';
 import { copyReference, insertReference, pickReference, type ReferenceTarget } from './references';
 import { updateContextKeys, userTags, VIEW_ID, type SecretNode, type SecretsNode, type SecretsTreeProvider } from './secretsTree';
-import type { AddToEnvFileArgs, CreateSecretArgs, Services } from './services';
+import type { AddToEnvFileArgs, CreateSecretArgs, Services } from '../services';
 
 /** Kestra keys: no blanks or quotes, so that `secret('KEY')` can name them; stores add their own limits. */
 const KEY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
