@@ -10,11 +10,12 @@ import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } fr
 import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../../core/checks';
 import type { FlowAnalysis } from '../../core/flow';
 import type { Problem } from '../../core/types';
-import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from '../shared/convert';
 import { yieldToEventLoop, type IndexedFlow } from '../flowIndex';
 import { describeError } from '../log';
 import type { Services } from '../services';
 import { affectsDiagnostics, diagnosticsEnabled } from '../settings';
+import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from '../shared/convert';
+import type { ProblemSource } from '../shared/problemSource';
 
 export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
 const CHUNK_SIZE = 50;
@@ -22,7 +23,7 @@ const CHUNK_SIZE = 50;
 const INDEX_POLL_MS = 20;
 const YAML_EXTENSION_ID = 'redhat.vscode-yaml';
 
-export class SecretDiagnostics implements vscode.Disposable {
+export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_COLLECTION);
   /** The problems behind the diagnostics shown, per URI, for quick fixes. */
   private readonly problems = new Map<string, Problem[]>();

@@ -11,16 +11,16 @@ import { findVisible, type VisibleSecrets } from '../../core/catalogTypes';
 import { analyzeFlow } from '../../core/flow';
 import type { HardcodedSecret } from '../../core/hardcoded';
 import { LineIndex } from '../../core/lineIndex';
+import { encodedFileFor } from '../../core/setup';
 import type { Range } from '../../core/types';
-import { runCommand } from './commands';
-import { toVsRange } from '../shared/convert';
-import type { SecretDiagnostics } from './diagnostics';
-import { addToEnvFile, encodedFileFor } from './envCommands';
-import { plainEnvFileFor } from './quickFixes';
+import { COMMANDS } from '../contributions';
+import { plainEnvFilesBeside } from '../logic/envFiles';
 import type { Services } from '../services';
+import { runCommand } from '../shared/commandRegistration';
+import { toVsRange } from '../shared/convert';
+import { addToEnvFile } from '../shared/envFileEdits';
+import type { ProblemSource } from '../shared/problemSource';
 
-export const MOVE_TO_SECRET = 'kestraSecrets.moveToSecret';
-export const MOVE_ALL_TO_SECRETS = 'kestraSecrets.moveAllToSecrets';
 const CODE = 'hardcoded-secret';
 /** Keys `secret('KEY')` can name and a `.env` can hold: letters, digits, `_`, `.`, `-`. */
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -60,22 +60,22 @@ interface PlannedMove {
   key: string;
 }
 
-export function registerMoveToSecret(context: vscode.ExtensionContext, services: Services, diagnostics: SecretDiagnostics): void {
+export function registerMoveToSecret(context: vscode.ExtensionContext, services: Services, diagnostics: ProblemSource): void {
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider({ language: 'yaml' }, new MoveToSecretActions(diagnostics), {
       providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
     }),
-    vscode.commands.registerCommand(MOVE_TO_SECRET, (args: MoveToSecretArgs) =>
-      runCommand(services, MOVE_TO_SECRET, () => moveToSecret(services, args)),
+    vscode.commands.registerCommand(COMMANDS.moveToSecret, (args: MoveToSecretArgs) =>
+      runCommand(services, COMMANDS.moveToSecret, () => moveToSecret(services, args)),
     ),
-    vscode.commands.registerCommand(MOVE_ALL_TO_SECRETS, (args?: MoveAllArgs) =>
-      runCommand(services, MOVE_ALL_TO_SECRETS, () => moveAllToSecrets(services, args)),
+    vscode.commands.registerCommand(COMMANDS.moveAllToSecrets, (args?: MoveAllArgs) =>
+      runCommand(services, COMMANDS.moveAllToSecrets, () => moveAllToSecrets(services, args)),
     ),
   );
 }
 
 class MoveToSecretActions implements vscode.CodeActionProvider {
-  constructor(private readonly diagnostics: SecretDiagnostics) {}
+  constructor(private readonly diagnostics: ProblemSource) {}
 
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection): vscode.CodeAction[] {
     const here = this.diagnostics.problemsAt(document.uri, range).filter((problem) => problem.code === CODE);
@@ -85,7 +85,7 @@ class MoveToSecretActions implements vscode.CodeActionProvider {
       const title = vscode.l10n.t('Move to secret…');
       const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
       const args: MoveToSecretArgs = { uri: document.uri.toString(), range: problem.range };
-      action.command = { title, command: MOVE_TO_SECRET, arguments: [args] };
+      action.command = { title, command: COMMANDS.moveToSecret, arguments: [args] };
       action.diagnostics = inFlow.filter((diagnostic) => diagnostic.range.isEqual(toVsRange(problem.range)));
       action.isPreferred = true;
       return action;
@@ -94,7 +94,7 @@ class MoveToSecretActions implements vscode.CodeActionProvider {
       const title = vscode.l10n.t('Move all hardcoded credentials in this flow');
       const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
       const args: MoveAllArgs = { uri: document.uri.toString() };
-      action.command = { title, command: MOVE_ALL_TO_SECRETS, arguments: [args] };
+      action.command = { title, command: COMMANDS.moveAllToSecrets, arguments: [args] };
       action.diagnostics = inFlow;
       actions.push(action);
     }
@@ -204,7 +204,7 @@ async function destinationFor(services: Services, namespace: string, envFile: st
 
 /** The plain `.env` beside an encoded env file the env backend reads; asks when there are several. */
 async function chooseEnvFile(services: Services): Promise<string | undefined> {
-  const candidates = [...new Set(services.envSourceFiles().flatMap((encoded) => plainEnvFileFor(encoded) ?? []))];
+  const candidates = plainEnvFilesBeside(services.envSourceFiles());
   if (candidates.length <= 1) return candidates[0];
   return vscode.window.showQuickPick(candidates, { placeHolder: vscode.l10n.t('The .env file to add the secret to') });
 }
