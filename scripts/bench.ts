@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { encodeDotenv } from '../src/core/dotenv';
+import { encodeDotenv } from '../src/core/secretEnv';
 import { strictBase64Decode } from '../src/core/base64';
 import { createBackend } from '../src/backends/index';
 import { SecretCatalog } from '../src/core/catalog';

@@ -2,7 +2,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, parseDotenv, type EncodeResult } from '../core/dotenv';
+import { DotenvSyntaxError, parseDotenv } from '../core/dotenv';
+import { decodeEncodedEnv, encodeDotenv, type EncodeResult } from '../core/secretEnv';
 import { encodedFileFor, namesOnlyFileFor } from '../core/setup';
 import { InvalidUtf8Error } from '../core/textDecoding';
 import { CliError, readTextInput, reportCliErrors, STDIO, writeTextOutput, type CliIo } from './io';

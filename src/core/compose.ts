@@ -6,7 +6,8 @@
  */
 import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLError, type YAMLMap } from 'yaml';
-import { interpolate, parseDotenv, type VariableLookup } from './dotenv';
+import { parseDotenv } from './dotenv';
+import { interpolate, type VariableLookup } from './interpolation';
 import { findFilesUnder } from './files';
 import { LineIndex } from './lineIndex';
 import type { Range } from './types';

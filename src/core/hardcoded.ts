@@ -9,6 +9,7 @@ import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Scalar, YAMLMap } from 'yaml';
 import { MARKED_PROPERTIES_BY_TYPE, MARKED_PROPERTY_NAMES, TYPE_ALIASES } from './data/secretProperties';
 import type { Problem, Range } from './types';
+import { decodeScalar, type DecodedScalar } from './yamlScalar';
 
 export type CredentialKind =
   | 'marked-property'
@@ -47,14 +48,6 @@ export interface HardcodedSecret {
   readonly value: () => string;
 }
 
-/** Decoded scalar text with the source offsets of each character (see flow.ts). */
-export interface DecodedSpan {
-  value: string;
-  starts: number[];
-  ends: number[];
-}
-
-export type ScalarDecoder = (node: Scalar) => DecodedSpan | undefined;
 type RangeOf = (start: number, end: number) => Range;
 
 interface Place {
@@ -138,11 +131,11 @@ export function hardcodedProblems(file: string, secrets: HardcodedSecret[]): Pro
 }
 
 /** Finds the hardcoded credentials of one parsed flow document. */
-export function findHardcodedSecrets(document: Document.Parsed, decode: ScalarDecoder, range: RangeOf): HardcodedSecret[] {
+export function findHardcodedSecrets(document: Document.Parsed, range: RangeOf): HardcodedSecret[] {
   const found: HardcodedSecret[] = [];
   try {
     walk(document.contents, { key: '', path: [], besideAwsKeyId: false }, (node, place) => {
-      for (const secret of scalarFindings(node, place, decode, range)) found.push(secret);
+      for (const secret of scalarFindings(node, place, range)) found.push(secret);
     });
   } catch {
     // A malformed tree: keep what was found so far.
@@ -194,14 +187,14 @@ function inputIdOf(map: YAMLMap): string | undefined {
 
 // ---------------------------------------------------------------------------------------------------
 
-function scalarFindings(node: Scalar, place: Place, decode: ScalarDecoder, range: RangeOf): HardcodedSecret[] {
+function scalarFindings(node: Scalar, place: Place, range: RangeOf): HardcodedSecret[] {
   const raw = node.value;
   if (typeof raw !== 'string' && !(typeof raw === 'number' && place.key !== '')) return [];
   const value = String(raw);
   if (value.trim() === '') return [];
   const hits = hitsIn(value, place, typeof raw === 'string');
   if (hits.length === 0) return [];
-  const decoded = typeof raw === 'string' ? decode(node) : undefined;
+  const decoded = typeof raw === 'string' ? decodeScalar(node) : undefined;
   const mapped = decoded && decoded.value === value ? decoded : undefined;
   return dropOverlaps(hits).map((hit) => toFinding(node, value, hit, place, mapped, range));
 }
@@ -434,7 +427,14 @@ function trimmedSpan(value: string): [number, number] {
 
 // ---------------------------------------------------------------------------------------------------
 
-function toFinding(node: Scalar, value: string, hit: Hit, place: Place, decoded: DecodedSpan | undefined, range: RangeOf): HardcodedSecret {
+function toFinding(
+  node: Scalar,
+  value: string,
+  hit: Hit,
+  place: Place,
+  decoded: DecodedScalar | undefined,
+  range: RangeOf,
+): HardcodedSecret {
   const [nodeStart, nodeEnd] = scalarSpan(node);
   const whole = hit.start === trimmedSpan(value)[0] && hit.end === trimmedSpan(value)[1];
   const sourceSpan: [number, number] =
@@ -588,7 +588,7 @@ function replacementFor(
   value: string,
   hit: Hit,
   whole: boolean,
-  decoded: DecodedSpan | undefined,
+  decoded: DecodedScalar | undefined,
   key: string,
   range: RangeOf,
 ): { range: Range; text: string } {

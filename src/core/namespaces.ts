@@ -17,11 +17,6 @@ export function namespaceChain(ns: string): string[] {
   return chain;
 }
 
-/** True when `ancestor` is `ns` itself or one of its parents (whole segments only: "a.b" is not an ancestor of "a.bc"). */
-export function isAncestorOrSelf(ancestor: string, ns: string): boolean {
-  return ancestor !== '' && (ns === ancestor || ns.startsWith(`${ancestor}.`));
-}
-
 function parentOf(ns: string): string {
   const lastDot = ns.lastIndexOf('.');
   return lastDot < 0 ? '' : ns.slice(0, lastDot);

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { decodeEncodedEnv, encodeDotenv, parseDotenv } from '../../src/core/dotenv';
+import { parseDotenv } from '../../src/core/dotenv';
+import { decodeEncodedEnv, encodeDotenv } from '../../src/core/secretEnv';
 import type { MoveResult, MoveToSecretArgs } from '../../src/extension/features/moveToSecret';
 import { startKestraServer, type FakeKestraServer } from '../fakes/kestraServer';
 import {

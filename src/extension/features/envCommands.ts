@@ -6,7 +6,8 @@
  * is written.
  */
 import * as vscode from 'vscode';
-import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, type EncodeResult } from '../../core/dotenv';
+import { DotenvSyntaxError } from '../../core/dotenv';
+import { decodeEncodedEnv, encodeDotenv, type EncodeResult } from '../../core/secretEnv';
 import { encodedFileFor } from '../../core/setup';
 import { COMMANDS } from '../contributions';
 import { registerCommands } from '../shared/commandRegistration';

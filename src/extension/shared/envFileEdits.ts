@@ -7,7 +7,8 @@
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { writeFileAtomic as writeFileAtomicOnDisk } from '../../core/atomicWrite';
-import { DotenvSyntaxError, encodeDotenv, type EncodeResult } from '../../core/dotenv';
+import { DotenvSyntaxError } from '../../core/dotenv';
+import { encodeDotenv, type EncodeResult } from '../../core/secretEnv';
 import { encodedFileFor } from '../../core/setup';
 import {
   appendVariable,

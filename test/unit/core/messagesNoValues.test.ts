@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createAwsBackend } from '../../../src/backends/aws';
 import { withoutResponseBody } from '../../../src/backends/common';
 import { parseConfigText } from '../../../src/core/config';
-import { decodeEncodedEnv, encodeDotenv } from '../../../src/core/dotenv';
+import { decodeEncodedEnv, encodeDotenv } from '../../../src/core/secretEnv';
 import { testBackendContext } from '../recordingLogger';
 
 const CANARY = 'wJalrXUtnFEMI-CANARY-K7MDENG';

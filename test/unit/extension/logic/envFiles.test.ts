@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { encodeDotenv, parseDotenv } from '../../../../src/core/dotenv';
+import { parseDotenv } from '../../../../src/core/dotenv';
+import { encodeDotenv } from '../../../../src/core/secretEnv';
 import { encodedFileFor } from '../../../../src/core/setup';
 import {
   appendVariable,

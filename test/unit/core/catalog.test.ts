@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { BackendError, type BackendContext, type SecretBackend, type SecretMeta, type WriteOptions } from '../../src/core/store';
-import { createBackend } from '../../src/backends/index';
-import { SecretCatalog, type SecretCatalogOptions } from '../../src/core/catalog';
-import { findVisible } from '../../src/core/catalogTypes';
-import { configFromObject } from '../../src/core/config';
-import type { BackendType, KestraSecretsConfig, SecretBackendConfig } from '../../src/core/configTypes';
-import type { Logger } from '../../src/core/log';
-import type { Problem } from '../../src/core/types';
+import { BackendError, type BackendContext, type SecretBackend, type SecretMeta, type WriteOptions } from '../../../src/core/store';
+import { createBackend } from '../../../src/backends/index';
+import { SecretCatalog, type SecretCatalogOptions } from '../../../src/core/catalog';
+import { findVisible } from '../../../src/core/catalogTypes';
+import { configFromObject } from '../../../src/core/config';
+import type { BackendType, KestraSecretsConfig, SecretBackendConfig } from '../../../src/core/configTypes';
+import type { Logger } from '../../../src/core/log';
+import type { Problem } from '../../../src/core/types';
 
 /**
  * An in-memory secret STORE with call counters (a test double of the store, not of the catalog):

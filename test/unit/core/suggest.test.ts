@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { closestMatches, editDistance, rankByCloseness } from '../../src/core/suggest';
+import { closestMatches, editDistance, rankByCloseness } from '../../../src/core/suggest';
 
 describe('editDistance', () => {
   it('counts insertions, deletions, substitutions and adjacent swaps', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { CachedLoader, Coalescer, TtlCache } from '../../src/core/cache';
+import { CachedLoader, Coalescer, TtlCache } from '../../../src/core/cache';
 
 function clock(start = 1000) {
   const state = { now: start };

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { completionContextAt, scanPebble, secretSnippetContextAt } from '../../src/core/pebble';
-import type { Literal, PebbleCall } from '../../src/core/pebble';
+import { completionContextAt, scanPebble, secretSnippetContextAt } from '../../../src/core/pebble';
+import type { Literal, PebbleCall } from '../../../src/core/pebble';
 
 /** Arbitrary UTF-16 strings, lone surrogates included (fast to generate). */
 const anyText = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 60 }).map((codes) => String.fromCharCode(...codes));

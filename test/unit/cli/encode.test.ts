@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { runDecode, runEncode, type CliIo } from '../../src/cli/encode';
-import { strictBase64Decode } from '../../src/core/base64';
+import { runDecode, runEncode, type CliIo } from '../../../src/cli/encode';
+import { strictBase64Decode } from '../../../src/core/base64';
 
 interface Run {
   code: number;
@@ -30,7 +30,7 @@ async function run(command: typeof runEncode, argv: string[], cwd: string, stdin
   return { code, stdout: out(), stderr: err() };
 }
 
-const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'dotenv', name), 'utf8');
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'dotenv', name), 'utf8');
 
 describe('kestra-secrets encode / decode (in-process)', () => {
   let dir: string;

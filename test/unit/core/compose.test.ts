@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { composeProjects, findComposeFiles, readComposeFile, readProjectEnv } from '../../src/core/compose';
+import { composeProjects, findComposeFiles, readComposeFile, readProjectEnv } from '../../../src/core/compose';
 
 const COMPOSE = `x-common-env: &common
   SECRET_SHARED: c2hhcmVk

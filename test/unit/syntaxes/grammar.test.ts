@@ -29,7 +29,7 @@ interface Grammar extends Rule {
   repository: Record<string, Rule>;
 }
 
-const root = path.resolve(__dirname, '..', '..');
+const root = path.resolve(__dirname, '..', '..', '..');
 const grammarFile = path.join(root, 'syntaxes', 'pebble-injection.tmLanguage.json');
 const grammar = JSON.parse(fs.readFileSync(grammarFile, 'utf8')) as Grammar;
 

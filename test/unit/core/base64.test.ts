@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { encodeBase64, explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../../src/core/base64';
+import { encodeBase64, explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../../../src/core/base64';
 
 const decodedText = (text: string) => strictBase64Decode(text)?.toString('utf8');
 

@@ -12,9 +12,9 @@ import {
   normaliseKey,
   parseConfigText,
   parseDurationMs,
-} from '../../src/core/config';
+} from '../../../src/core/config';
 
-const fixtures = path.join(__dirname, '..', 'fixtures', 'config');
+const fixtures = path.join(__dirname, '..', '..', 'fixtures', 'config');
 const options = { source: 'test.yml', env: {} as NodeJS.ProcessEnv };
 
 function parse(text: string, env: NodeJS.ProcessEnv = {}) {

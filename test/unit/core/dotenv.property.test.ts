@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { encodeBase64, strictBase64Decode } from '../../src/core/base64';
-import { decodeEncodedEnv, DotenvSyntaxError, encodeDotenv, formatDotenvValue, parseDotenv } from '../../src/core/dotenv';
+import { encodeBase64, strictBase64Decode } from '../../../src/core/base64';
+import { DotenvSyntaxError, formatDotenvValue, parseDotenv } from '../../../src/core/dotenv';
+import { decodeEncodedEnv, encodeDotenv } from '../../../src/core/secretEnv';
 
 const keyArbitrary = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,12}$/);
 

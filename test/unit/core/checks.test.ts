@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { checkFlow, referencedNamespaces } from '../../src/core/checks';
-import type { VisibleLookup } from '../../src/core/checks';
-import type { VisibleSecret, VisibleSecrets } from '../../src/core/catalogTypes';
-import { analyzeFlow } from '../../src/core/flow';
-import { LineIndex } from '../../src/core/lineIndex';
-import type { Problem } from '../../src/core/types';
+import { checkFlow, referencedNamespaces } from '../../../src/core/checks';
+import type { VisibleLookup } from '../../../src/core/checks';
+import type { VisibleSecret, VisibleSecrets } from '../../../src/core/catalogTypes';
+import { analyzeFlow } from '../../../src/core/flow';
+import { LineIndex } from '../../../src/core/lineIndex';
+import type { Problem } from '../../../src/core/types';
 
 function secret(key: string, extra: Partial<VisibleSecret> = {}): VisibleSecret {
   return { key, inherited: false, shadows: [], ...extra };

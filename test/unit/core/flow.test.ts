@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { Scalar, stringify } from 'yaml';
-import { analyzeFlow, looksLikeFlow } from '../../src/core/flow';
-import { LineIndex } from '../../src/core/lineIndex';
-import type { Range, SecretReference } from '../../src/core/types';
+import { analyzeFlow, looksLikeFlow } from '../../../src/core/flow';
+import { LineIndex } from '../../../src/core/lineIndex';
+import type { Range, SecretReference } from '../../../src/core/types';
 
 function slice(text: string, range: Range | undefined): string | undefined {
   if (!range) return undefined;
