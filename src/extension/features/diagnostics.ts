@@ -13,7 +13,6 @@ import type { Problem } from '../../core/types';
 import { yieldToEventLoop, type IndexedFlow } from '../flowIndex';
 import { describeError } from '../log';
 import type { Services } from '../services';
-import { affectsDiagnostics, diagnosticsEnabled } from '../settings';
 import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from '../shared/convert';
 import type { ProblemSource } from '../shared/problemSource';
 
@@ -42,8 +41,8 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
     this.disposables.push(
       this.services.flows.onDidUpdate((uris) => void this.checkFiles(uris)),
       this.services.onDidChangeCatalog(() => void this.runFullPass()),
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (affectsDiagnostics(event)) void this.runFullPass();
+      this.services.onDidChangeSettings((change) => {
+        if (change.effects.has('recheck-flows')) void this.runFullPass();
       }),
     );
     return this.runFullPass();
@@ -66,7 +65,7 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
   }
 
   private enabled(): boolean {
-    return diagnosticsEnabled();
+    return this.services.settings().diagnosticsEnabled;
   }
 
   runFullPass(): Promise<void> {
