@@ -56,7 +56,7 @@ export interface Services {
 
 /**
  * Command argument contracts between the editor features (quick fixes, hover links) and the
- * commands implemented in commands.ts / envCommands.ts:
+ * commands implemented in features/commands.ts and shared/envFileEdits.ts (ids in contributions.ts):
  *
  * - `kestraSecrets.createSecret` with `CreateSecretArgs` (or a tree item, or nothing: then it asks).
  * - `kestraSecrets.addToEnvFile` with `AddToEnvFileArgs`: append `KEY=` (value asked from the user)

@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { SecretCatalog } from '../../core/catalog';
-import { findVisible, type VisibleSecrets } from '../../core/catalogTypes';
+import type { VisibleSecrets } from '../../core/catalogTypes';
 import { analyzeFlow } from '../../core/flow';
 import type { HardcodedSecret } from '../../core/hardcoded';
 import { LineIndex } from '../../core/lineIndex';
@@ -15,6 +15,8 @@ import { encodedFileFor } from '../../core/setup';
 import type { Range } from '../../core/types';
 import { COMMANDS } from '../contributions';
 import { plainEnvFilesBeside } from '../logic/envFiles';
+import { checkedKey, moveKeyProblem, normaliseKey, planKeys, takenKeys, uniqueKey } from '../logic/moveKeys';
+import { secretReference } from '../logic/secretReferences';
 import type { Services } from '../services';
 import { runCommand } from '../shared/commandRegistration';
 import { toVsRange } from '../shared/convert';
@@ -22,9 +24,6 @@ import { addToEnvFile } from '../shared/envFileEdits';
 import type { ProblemSource } from '../shared/problemSource';
 
 const CODE = 'hardcoded-secret';
-/** Keys `secret('KEY')` can name and a `.env` can hold: letters, digits, `_`, `.`, `-`. */
-const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const MAX_KEY_LENGTH = 255;
 
 export interface MoveToSecretArgs {
   /** The flow file (a URI string or a Uri); the active editor's when absent. */
@@ -209,71 +208,13 @@ async function chooseEnvFile(services: Services): Promise<string | undefined> {
   return vscode.window.showQuickPick(candidates, { placeHolder: vscode.l10n.t('The .env file to add the secret to') });
 }
 
-/** Upper-cased: a proposal never differs from an existing key by case alone. */
-function takenKeys(visible: VisibleSecrets): Set<string> {
-  return new Set(visible.secrets.map((secret) => secret.key.toUpperCase()));
-}
-
-function uniqueKey(proposal: string, taken: Set<string>): string {
-  if (!taken.has(proposal.toUpperCase())) return proposal;
-  for (let n = 2; ; n++) {
-    const candidate = `${proposal}_${n}`;
-    if (!taken.has(candidate.toUpperCase())) return candidate;
-  }
-}
-
-/** One key per distinct value: the same credential twice in a flow becomes one secret. */
-function planKeys(secrets: HardcodedSecret[], destination: Destination): PlannedMove[] {
-  const taken = takenKeys(destination.visible);
-  const byValue = new Map<string, string>();
-  return secrets.map((secret) => {
-    const value = secret.value();
-    let key = byValue.get(value);
-    if (key === undefined) {
-      key = uniqueKey(normaliseKey(secret.suggestedKey, destination), taken);
-      taken.add(key.toUpperCase());
-      byValue.set(value, key);
-    }
-    return { secret, key };
-  });
-}
-
-function normaliseKey(key: string, destination: Destination): string {
-  return destination.kind === 'env' ? key.toUpperCase() : key;
-}
-
-function keyProblem(key: string, destination: Destination, namespace: string): string | undefined {
-  if (!KEY_PATTERN.test(key) || key.length > MAX_KEY_LENGTH)
-    return vscode.l10n.t('A key is letters, digits, _, . and -, starting with a letter or _.');
-  const normalised = destination.visible.caseInsensitive || destination.kind === 'env' ? key.toUpperCase() : key;
-  const existing = findVisible(
-    { ...destination.visible, caseInsensitive: destination.visible.caseInsensitive || destination.kind === 'env' },
-    normalised,
-  );
-  if (existing)
-    return vscode.l10n.t(
-      "Secret '{0}' already exists for namespace {1} ({2}): choose another key.",
-      existing.key,
-      namespace,
-      existing.fromNamespace ?? destination.label,
-    );
-  return undefined;
-}
-
-function checkedKey(key: string, destination: Destination, namespace: string): string {
-  const trimmed = normaliseKey(key.trim(), destination);
-  const problem = keyProblem(trimmed, destination, namespace);
-  if (problem) throw new Error(problem);
-  return trimmed;
-}
-
 async function askKey(proposal: string, destination: Destination, namespace: string): Promise<string | undefined> {
   return vscode.window.showInputBox({
     title: vscode.l10n.t('Move to secret ({0})', destination.label),
     prompt: vscode.l10n.t('Key of the new secret for namespace {0}; the flow will read it with secret().', namespace),
     value: normaliseKey(proposal, destination),
     ignoreFocusOut: true,
-    validateInput: (value) => keyProblem(normaliseKey(value.trim(), destination), destination, namespace),
+    validateInput: (value) => moveKeyProblem(normaliseKey(value.trim(), destination), destination, namespace),
   });
 }
 
@@ -300,7 +241,7 @@ function offerReference(services: Services, destination: Destination, key: strin
       ),
       copy,
     )
-    .then((answer) => (answer === copy ? vscode.env.clipboard.writeText(`{{ secret('${key}') }}`) : undefined));
+    .then((answer) => (answer === copy ? vscode.env.clipboard.writeText(secretReference(key)) : undefined));
 }
 
 async function store(
