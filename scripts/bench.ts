@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { encodeDotenv } from '../src/core/secretEnv';
 import { strictBase64Decode } from '../src/core/base64';
-import { createBackend } from '../src/backends/index';
+import { backendFactory } from '../src/backends/index';
 import { SecretCatalog } from '../src/core/catalog';
 import { parseConfigText } from '../src/core/config';
 import { silentLogger } from '../src/core/log';
@@ -303,8 +303,8 @@ async function benchAwsListing(rows: Row[], results: Record<string, unknown>): P
     );
     const catalog = new SecretCatalog(
       config,
-      { log: silentLogger, tenant: 'main', readValuesForSubkeys: false, workspaceRoots: [], envFiles: [], env: {} },
-      { factory: (backendConfig, context) => createBackend(backendConfig, context, config.server) },
+      { log: silentLogger, tenant: 'main', readValuesForSubkeys: false, env: {} },
+      { factory: backendFactory() },
     );
     const started = performance.now();
     const first = await catalog.visible('analytics');

@@ -255,6 +255,8 @@ export async function launchBrowser(run, { viewport = { width: 1440, height: 900
     executablePath: chromiumPath,
     headless: true,
     viewport,
+    // The workbench's clipboard is the browser's: without these, reading it fails (VS Code then returns '').
+    permissions: ['clipboard-read', 'clipboard-write'],
     env: isolatedEnv(run),
     handleSIGINT: false,
     handleSIGTERM: false,

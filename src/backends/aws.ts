@@ -26,7 +26,6 @@ import {
   TAG_KEY,
   TAG_NAMESPACE,
   belongsTo,
-  describeFailure,
   identityOf,
   isCertificateFailure,
   jsonObjectKeys,
@@ -35,11 +34,11 @@ import {
   networkFailureKind,
   PageTokens,
   requestTimeoutMs,
-  scrub,
   type KestraIdentity,
   type Tags,
 } from './common';
 import { loadSdk } from './sdk';
+import { StoreCaller, type FailedCall } from './storeCall';
 
 type AwsSdk = typeof import('../sdk/aws');
 
@@ -53,6 +52,11 @@ const FILTER_VALUE = /^[a-zA-Z0-9 :_@/+=.-]{1,512}$/;
 /** Characters AWS accepts in a secret name. */
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const CREDENTIALS_HINT = 'Run `aws sso login` (or `aws configure`), or set credentials with Kestra Secrets: Set Credentials.';
+
+interface AwsConnection {
+  client: SecretsManagerClient;
+  sdk: AwsSdk;
+}
 
 interface Located extends KestraIdentity {
   arn: string;
@@ -71,6 +75,7 @@ class AwsSecretsManagerBackend implements SecretBackend {
   readonly canReveal = true;
   private readonly region: string | undefined;
   private client: SecretsManagerClient | undefined;
+  private readonly calls: StoreCaller<AwsConnection>;
 
   constructor(
     private readonly config: SecretBackendConfig,
@@ -79,6 +84,17 @@ class AwsSecretsManagerBackend implements SecretBackend {
     this.readOnly = config.readOnly;
     this.region = config.aws?.region || context.env.AWS_REGION || context.env.AWS_DEFAULT_REGION || undefined;
     this.label = this.region ? `${SERVICE} (${this.region})` : SERVICE;
+    // The SDK retries (`MAX_ATTEMPTS`) and times out itself; failures are logged unless the caller recovers.
+    this.calls = new StoreCaller<AwsConnection>({
+      label: () => this.label,
+      connect: () => this.connect(),
+      classify: (error, failed) => this.classify(error, failed),
+      log: { logger: context.log, when: () => true },
+    });
+  }
+
+  readOnlyFor(): boolean {
+    return this.readOnly;
   }
 
   async listNamespaces(): Promise<string[]> {
@@ -113,13 +129,14 @@ class AwsSecretsManagerBackend implements SecretBackend {
     }
     const name = this.physicalName(namespace, key, operation);
     try {
-      await this.call(
+      await this.calls.run({
         operation,
-        (client, sdk) =>
+        attempt: ({ client, sdk }) =>
           client.send(new sdk.CreateSecretCommand({ Name: name, SecretString: value, Description: options.description, Tags: tags })),
-        [value],
-        true,
-      );
+        sensitive: [value],
+        writes: true,
+        quiet: true,
+      });
       this.context.log.info(`${this.label}: created ${name} for ${namespace}/${key}`);
     } catch (error) {
       if (!(error instanceof BackendError) || error.kind !== 'config' || !/scheduled for deletion/i.test(error.message)) {
@@ -127,7 +144,11 @@ class AwsSecretsManagerBackend implements SecretBackend {
         throw error;
       }
       // The same key was deleted recently: AWS keeps the name during the recovery window, so restore it.
-      await this.call(operation, (client, sdk) => client.send(new sdk.RestoreSecretCommand({ SecretId: name })));
+      await this.calls.run({
+        operation,
+        attempt: ({ client, sdk }) => client.send(new sdk.RestoreSecretCommand({ SecretId: name })),
+        writes: true,
+      });
       await this.updateExisting(name, value, tags, options.description, operation);
       this.context.log.info(`${this.label}: restored ${name} for ${namespace}/${key}`);
     }
@@ -137,9 +158,11 @@ class AwsSecretsManagerBackend implements SecretBackend {
     const operation = `delete ${key} from ${namespace}`;
     if (this.readOnly) throw readOnlyError(this.label, operation);
     const existing = await this.require(namespace, key, operation);
-    await this.call(operation, (client, sdk) =>
-      client.send(new sdk.DeleteSecretCommand({ SecretId: existing.arn, ForceDeleteWithoutRecovery: false })),
-    );
+    await this.calls.run({
+      operation,
+      attempt: ({ client, sdk }) => client.send(new sdk.DeleteSecretCommand({ SecretId: existing.arn, ForceDeleteWithoutRecovery: false })),
+      writes: true,
+    });
     this.context.log.info(`${this.label}: scheduled ${existing.name} for deletion (${namespace}/${key})`);
   }
 
@@ -159,20 +182,32 @@ class AwsSecretsManagerBackend implements SecretBackend {
     description: string | undefined,
     operation: string,
   ) {
-    await this.call(operation, (client, sdk) => client.send(new sdk.PutSecretValueCommand({ SecretId: secretId, SecretString: value })), [
-      value,
-    ]);
-    await this.call(operation, (client, sdk) => client.send(new sdk.TagResourceCommand({ SecretId: secretId, Tags: tags })));
+    await this.calls.run({
+      operation,
+      attempt: ({ client, sdk }) => client.send(new sdk.PutSecretValueCommand({ SecretId: secretId, SecretString: value })),
+      sensitive: [value],
+      writes: true,
+    });
+    await this.calls.run({
+      operation,
+      attempt: ({ client, sdk }) => client.send(new sdk.TagResourceCommand({ SecretId: secretId, Tags: tags })),
+      writes: true,
+    });
     if (description !== undefined) {
-      await this.call(operation, (client, sdk) =>
-        client.send(new sdk.UpdateSecretCommand({ SecretId: secretId, Description: description })),
-      );
+      await this.calls.run({
+        operation,
+        attempt: ({ client, sdk }) => client.send(new sdk.UpdateSecretCommand({ SecretId: secretId, Description: description })),
+        writes: true,
+      });
     }
   }
 
   private async readValue(namespace: string, key: string, operation: string): Promise<string> {
     const secret = await this.require(namespace, key, operation);
-    const output = await this.call(operation, (client, sdk) => client.send(new sdk.GetSecretValueCommand({ SecretId: secret.arn })));
+    const output = await this.calls.run({
+      operation,
+      attempt: ({ client, sdk }) => client.send(new sdk.GetSecretValueCommand({ SecretId: secret.arn })),
+    });
     if (output.SecretString !== undefined) return output.SecretString;
     if (output.SecretBinary !== undefined) return Buffer.from(output.SecretBinary).toString('utf8');
     throw new BackendError(
@@ -217,9 +252,13 @@ class AwsSecretsManagerBackend implements SecretBackend {
     let nextToken: string | undefined;
     do {
       const token = nextToken;
-      const page = await this.call(operation, (client, sdk) =>
-        client.send(new sdk.ListSecretsCommand({ MaxResults: PAGE_SIZE, NextToken: token, Filters: filters.length ? filters : undefined })),
-      );
+      const page = await this.calls.run({
+        operation,
+        attempt: ({ client, sdk }) =>
+          client.send(
+            new sdk.ListSecretsCommand({ MaxResults: PAGE_SIZE, NextToken: token, Filters: filters.length ? filters : undefined }),
+          ),
+      });
       entries.push(...(page.SecretList ?? []));
       nextToken = tokens.next(page.NextToken, tooManyPages);
     } while (nextToken);
@@ -240,6 +279,12 @@ class AwsSecretsManagerBackend implements SecretBackend {
       `the AWS secret name ${name} is not allowed.`,
       'Use a key of letters, digits and /_+=.@- only.',
     );
+  }
+
+  /** The SDK and its client, loaded and built on first use. */
+  private connect(): AwsConnection {
+    const sdk = loadSdk<AwsSdk>('aws');
+    return { sdk, client: this.getClient(sdk) };
   }
 
   private getClient(sdk: AwsSdk): SecretsManagerClient {
@@ -271,28 +316,9 @@ class AwsSecretsManagerBackend implements SecretBackend {
     return undefined;
   }
 
-  /** Runs one SDK call; failures become BackendErrors, logged unless the caller recovers from them (`quiet`). */
-  private async call<T>(
-    operation: string,
-    run: (client: SecretsManagerClient, sdk: AwsSdk) => Promise<T>,
-    values: string[] = [],
-    quiet = false,
-  ): Promise<T> {
-    try {
-      const sdk = loadSdk<AwsSdk>('aws');
-      return await run(this.getClient(sdk), sdk);
-    } catch (error) {
-      const mapped = this.mapError(error, operation, values);
-      if (!quiet) this.context.log.warn(mapped.message);
-      throw mapped;
-    }
-  }
-
-  private mapError(error: unknown, operation: string, values: string[]): BackendError {
-    if (error instanceof BackendError) return error;
+  private classify(error: unknown, { operation, detail }: FailedCall): BackendError {
     const name = (error as { name?: unknown })?.name;
     const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-    const detail = scrub(describeFailure(error), values);
     const fail = (kind: BackendError['kind'], hint?: string) => new BackendError(kind, this.label, operation, detail, hint);
     const network = networkFailureKind(error);
     switch (name) {

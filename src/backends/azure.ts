@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SecretBackendConfig } from '../core/configTypes';
-import { parseRetryAfter, withRetry } from '../core/retry';
+import { parseRetryAfter } from '../core/retry';
 import {
   BackendError,
   readOnlyError,
@@ -32,7 +32,6 @@ import {
 import {
   DEFAULT_PREFIX,
   belongsTo,
-  describeFailure,
   withoutResponseBody,
   jsonObjectKeys,
   identityOf,
@@ -40,11 +39,11 @@ import {
   kindForStatus,
   networkFailureKind,
   requestTimeoutMs,
-  scrub,
   type KestraIdentity,
   type Tags,
 } from './common';
 import { loadSdk } from './sdk';
+import { StoreCaller, type FailedCall } from './storeCall';
 
 type AzureSdk = typeof import('../sdk/azure');
 type Client = InstanceType<AzureSdk['SecretClient']>;
@@ -78,6 +77,7 @@ class AzureKeyVaultBackend implements SecretBackend {
   private readonly timeoutMs: number;
   private client?: Client;
   private listing?: { at: number; secrets: Promise<VaultSecret[]> };
+  private readonly calls: StoreCaller<Client>;
 
   constructor(
     private readonly config: SecretBackendConfig,
@@ -87,6 +87,26 @@ class AzureKeyVaultBackend implements SecretBackend {
     this.timeoutMs = requestTimeoutMs(context.env);
     this.vaultUrl = vaultUrlOf(config);
     this.label = `Azure Key Vault (${this.vaultUrl ? hostOf(this.vaultUrl) : 'no vault configured'})`;
+    // The SDK retries throttling (honouring Retry-After) and 5xx/network failures itself, `SDK_RETRIES`
+    // times, each attempt bounded by the request timeout; an operation's deadline bounds them all, waits
+    // included. The SDK does not retry an attempt that timed out: a read gets one more chance.
+    this.calls = new StoreCaller<Client>({
+      label: () => this.label,
+      connect: () => this.connect(),
+      classify: (error, failed) => this.classify(error, failed),
+      timeoutMs: this.timeoutMs * (SDK_RETRIES + 1) + 5000,
+      retry: {
+        attempts: 2,
+        attemptsForWrites: 1,
+        baseDelayMs: 200,
+        maxDelayMs: 1000,
+        retryable: (error, { aborted }) => ({ retry: !aborted && networkFailureKind(error) === 'timeout' }),
+      },
+    });
+  }
+
+  readOnlyFor(): boolean {
+    return this.readOnly;
   }
 
   async listNamespaces(): Promise<string[]> {
@@ -123,7 +143,12 @@ class AzureKeyVaultBackend implements SecretBackend {
     const existing = (await this.listVault(true)).find((secret) => secret.namespace === namespace && secret.key === key);
     const name = existing?.name ?? this.createdSecretName(namespace, key);
     const tags = { ...existing?.tags, ...kestraTags(this.config, this.context.tenant, namespace, key, options?.tags) };
-    await this.call('put', value, (client, abortSignal) => client.setSecret(name, value, { tags, abortSignal }));
+    await this.calls.run({
+      operation: 'put',
+      attempt: (client, abortSignal) => client.setSecret(name, value, { tags, abortSignal }),
+      sensitive: [value],
+      writes: true,
+    });
     this.listing = undefined;
     this.context.log.info(`${this.label}: stored a new version of ${name} (${namespace}/${key}).`);
   }
@@ -131,9 +156,13 @@ class AzureKeyVaultBackend implements SecretBackend {
   async delete(namespace: string, key: string): Promise<void> {
     if (this.readOnly) throw readOnlyError(this.label, 'delete');
     const secret = await this.find(namespace, key, 'delete', true);
-    await this.call('delete', undefined, async (client, abortSignal) => {
-      const poller = await client.beginDeleteSecret(secret.name, { abortSignal, intervalInMs: 250 });
-      await poller.pollUntilDone({ abortSignal });
+    await this.calls.run({
+      operation: 'delete',
+      attempt: async (client, abortSignal) => {
+        const poller = await client.beginDeleteSecret(secret.name, { abortSignal, intervalInMs: 250 });
+        await poller.pollUntilDone({ abortSignal });
+      },
+      writes: true,
     });
     this.listing = undefined;
     this.context.log.info(`${this.label}: deleted ${secret.name} (${namespace}/${key}).`);
@@ -165,10 +194,9 @@ class AzureKeyVaultBackend implements SecretBackend {
   }
 
   private async fetchListing(): Promise<VaultSecret[]> {
-    return this.call(
-      'list',
-      undefined,
-      async (client, abortSignal) => {
+    return this.calls.run({
+      operation: 'list',
+      attempt: async (client, abortSignal) => {
         const found: VaultSecret[] = [];
         let pages = 0;
         for await (const page of client.listPropertiesOfSecrets({ abortSignal }).byPage({ maxPageSize: 25 })) {
@@ -183,8 +211,8 @@ class AzureKeyVaultBackend implements SecretBackend {
         this.context.log.debug(`${this.label}: listed ${found.length} visible secrets in ${pages} page(s).`);
         return found;
       },
-      this.timeoutMs * 10,
-    );
+      timeoutMs: this.timeoutMs * 10,
+    });
   }
 
   private async find(namespace: string, key: string, operation: string, fresh = false): Promise<VaultSecret> {
@@ -200,7 +228,7 @@ class AzureKeyVaultBackend implements SecretBackend {
   }
 
   private async readValue(secret: VaultSecret, operation: string): Promise<string> {
-    const bundle = await this.call(operation, undefined, (client, abortSignal) => client.getSecret(secret.name, { abortSignal }));
+    const bundle = await this.calls.run({ operation, attempt: (client, abortSignal) => client.getSecret(secret.name, { abortSignal }) });
     return bundle.value ?? '';
   }
 
@@ -211,38 +239,6 @@ class AzureKeyVaultBackend implements SecretBackend {
       .replace(/[^A-Za-z0-9-]/g, '-')
       .slice(0, 127 - hash.length - 1);
     return `${readable}-${hash}`;
-  }
-
-  /**
-   * Runs one SDK operation. The SDK retries throttling (honouring Retry-After) and 5xx/network failures
-   * itself, `SDK_RETRIES` times, each attempt bounded by the request timeout; the abort signal bounds the
-   * whole operation, waits included.
-   */
-  private async call<T>(
-    operation: string,
-    secretValue: string | undefined,
-    run: (client: Client, abortSignal: AbortSignal) => Promise<T>,
-    budgetMs?: number,
-  ): Promise<T> {
-    let abortSignal = AbortSignal.timeout(0);
-    // The SDK does not retry an attempt that timed out; a read gets one more chance.
-    const idempotent = secretValue === undefined && operation !== 'delete';
-    try {
-      return await withRetry(
-        () => {
-          abortSignal = AbortSignal.timeout(budgetMs ?? this.timeoutMs * (SDK_RETRIES + 1) + 5000);
-          return run(this.connect(), abortSignal);
-        },
-        {
-          attempts: idempotent ? 2 : 1,
-          baseDelayMs: 200,
-          maxDelayMs: 1000,
-          retryable: (error) => ({ retry: !abortSignal.aborted && networkFailureKind(error) === 'timeout' }),
-        },
-      );
-    } catch (error) {
-      throw this.toBackendError(operation, error, secretValue, abortSignal.aborted);
-    }
   }
 
   private connect(): Client {
@@ -298,9 +294,8 @@ class AzureKeyVaultBackend implements SecretBackend {
     return new sdk.ClientSecretCredential(tenantId, clientId, clientSecret);
   }
 
-  private toBackendError(operation: string, error: unknown, secretValue: string | undefined, aborted: boolean): BackendError {
-    if (error instanceof BackendError) return error;
-    const detail = withoutResponseBody(scrub(describeFailure(error), [secretValue]), 'Key Vault');
+  private classify(error: unknown, { operation, detail: described, aborted }: FailedCall): BackendError {
+    const detail = withoutResponseBody(described, 'Key Vault');
     const { name, statusCode } = (error ?? {}) as { name?: string; statusCode?: number };
     const signIn = 'Run `az login`, set `client-secret` in the configuration, or use Kestra Secrets: Set Credentials.';
     if (

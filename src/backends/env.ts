@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../core/base64';
+import { rememberSecretValue } from '../core/redaction';
 import { incompleteCauseProblem, type DroppedDefinition, type IncompleteCause } from '../core/catalogTypes';
 import { composeProjects, findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
@@ -14,6 +15,26 @@ import { isInside, namesOnlySiblingFor, plainFileFor, type NamesOnlySibling } fr
 import { readRegularFile, readRegularFileSync, UnreadableFileError } from '../core/safeRead';
 import type { Problem, Range } from '../core/types';
 import { BackendError, type BackendContext, type BackendFactory, type SecretBackend, type SecretMeta } from '../core/store';
+
+/** Where this workspace's SECRET_ definitions are: the env backend's own inputs, found by the setup resolution. */
+export interface EnvSources {
+  /** Workspace folders (absolute paths): file names in messages are relative to them; Compose files are found there. */
+  workspaceRoots: string[];
+  /** Encoded env files (absolute paths) named in the configuration. */
+  envFiles: string[];
+  /** Compose files to read (absolute paths), as the setup resolution found them; default: those under `workspaceRoots`. */
+  composeFiles?: string[];
+  /** Whether to include the process environment's SECRET_ variables. */
+  includeProcessEnv?: boolean;
+  /**
+   * Untrusted editor workspaces: no file outside these folders is read (a Compose
+   * `env_file: ${HOME}/…` or `../../…` is reported once and skipped). Unset: no restriction.
+   */
+  confineToFolders?: string[];
+}
+
+/** The shared context and the env backend's sources, as the backend's parts read them. */
+type EnvContext = BackendContext & EnvSources;
 
 const SECRET_PREFIX = 'SECRET_';
 const LABEL = 'Kestra SECRET_ environment variables';
@@ -63,7 +84,9 @@ const utf8 = new TextDecoder('utf-8');
 
 function decodeSecret(raw: string): string | undefined {
   const bytes = strictBase64Decode(removeJavaLineBreaks(raw));
-  return bytes && utf8.decode(bytes);
+  const value = bytes && utf8.decode(bytes);
+  rememberSecretValue(value);
+  return value;
 }
 
 function lineRange(line: number, start: number, end: number): Range {
@@ -103,7 +126,8 @@ function readComposeProject(
 }
 
 /** Files the env backend reads (Compose files, their project `.env` and `env_file`s, configured files). */
-export function describeEnvSources(ctx: BackendContext): string[] {
+export function describeEnvSources(sources: EnvSources, env: NodeJS.ProcessEnv): string[] {
+  const ctx = { ...sources, env };
   const files = new Set<string>();
   const addWithStandIns = (file: string) => {
     files.add(file);
@@ -131,12 +155,12 @@ export function describeEnvSources(ctx: BackendContext): string[] {
 }
 
 /** False for a file outside `confineToFolders` (untrusted editor workspaces), true otherwise. */
-function isAllowed(ctx: BackendContext, file: string): boolean {
+function isAllowed(ctx: EnvSources, file: string): boolean {
   return ctx.confineToFolders === undefined || ctx.confineToFolders.some((folder) => isInside(file, folder));
 }
 
 /** The Compose files the setup resolution found, else those under the workspace folders. */
-function composeFilesOf(ctx: BackendContext): string[] {
+function composeFilesOf(ctx: EnvSources): string[] {
   return ctx.composeFiles ?? ctx.workspaceRoots.flatMap((root) => findComposeFiles(root));
 }
 
@@ -149,7 +173,7 @@ class EnvDefinitionCollector {
   private order = 0;
   private kestraServiceCount = 0;
 
-  constructor(private readonly ctx: BackendContext) {}
+  constructor(private readonly ctx: EnvContext) {}
 
   async collect(): Promise<void> {
     for (const project of composeProjects(composeFilesOf(this.ctx))) {
@@ -370,7 +394,7 @@ function absentFileFix(file: string | undefined): string {
   return `Create it with \`kestra-secrets encode ${path.basename(plain)}\`, or commit a names-only ${name}.example beside it (\`kestra-secrets encode --names-only ${path.basename(plain)}\`) so that checks without the secret values know its keys.`;
 }
 
-function noSourceGap(ctx: BackendContext): IncompleteCause {
+function noSourceGap(ctx: EnvSources): IncompleteCause {
   const where = ctx.includeProcessEnv ? ', no encoded env file and no SECRET_ variable in the environment' : ' and no encoded env file';
   return {
     id: 'env:no-source',
@@ -494,7 +518,11 @@ class EnvSecretBackend implements SecretBackend {
   readonly canReveal = true;
   private state: Promise<LoadedState> | undefined;
 
-  constructor(private readonly ctx: BackendContext) {}
+  readOnlyFor(): boolean {
+    return true;
+  }
+
+  constructor(private readonly ctx: EnvContext) {}
 
   private load(): Promise<LoadedState> {
     this.state ??= this.readState();
@@ -590,4 +618,7 @@ class EnvSecretBackend implements SecretBackend {
   }
 }
 
-export const createEnvBackend: BackendFactory = (_config, context) => new EnvSecretBackend(context);
+/** The env backend's factory for these sources. */
+export function envBackendFactory(sources: EnvSources): BackendFactory {
+  return (_config, context) => new EnvSecretBackend({ ...context, ...sources });
+}

@@ -17,7 +17,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { SecretBackendConfig } from '../core/configTypes';
-import { withRetry } from '../core/retry';
 import {
   BackendError,
   readOnlyError,
@@ -41,14 +40,19 @@ import {
   networkFailureKind,
   PageTokens,
   requestTimeoutMs,
-  scrub,
   type Tags,
 } from './common';
 import { readRegularFileSync, UnreadableFileError } from '../core/safeRead';
 import { loadSdk } from './sdk';
+import { StoreCaller, type FailedCall } from './storeCall';
 
 type GoogleSdk = typeof import('../sdk/google');
 type Client = InstanceType<GoogleSdk['SecretManagerServiceClient']>;
+
+interface GoogleConnection {
+  client: Client;
+  project: string;
+}
 
 interface GoogleSecretResource {
   name?: string | null;
@@ -89,8 +93,9 @@ class GoogleSecretManagerBackend implements SecretBackend {
   readonly namespaced = true;
   readonly caseInsensitiveKeys = true;
   readonly canReveal = true;
-  private connection?: Promise<{ client: Client; project: string }>;
+  private connection?: Promise<GoogleConnection>;
   private readonly timeoutMs: number;
+  private readonly calls: StoreCaller<GoogleConnection>;
 
   constructor(
     private readonly config: SecretBackendConfig,
@@ -99,6 +104,29 @@ class GoogleSecretManagerBackend implements SecretBackend {
     this.readOnly = config.readOnly;
     this.timeoutMs = requestTimeoutMs(context.env);
     this.label = `Google Secret Manager (${config.google?.project ?? 'project from credentials'})`;
+    // Retries are ours, so that every operation has one bounded policy (the client's are off, see callOptions).
+    // The REST transport ignores the call's `timeout` while waiting for an answer: the attempt's deadline
+    // is the helper's, which cancels the gax promise when it passes.
+    this.calls = new StoreCaller<GoogleConnection>({
+      label: () => this.label,
+      connect: () => this.connect(),
+      classify: (error, failed) => this.classify(error, failed),
+      describe: serverMessage,
+      timeoutMs: this.timeoutMs,
+      retry: {
+        attempts: 3,
+        attemptsForWrites: 2,
+        baseDelayMs: 250,
+        maxDelayMs: 4000,
+        retryable: (error, { writes }) => ({
+          retry: RETRYABLE_CODES.has(codeOf(error) ?? -1) || (!writes && networkFailureKind(error) === 'timeout'),
+        }),
+      },
+    });
+  }
+
+  readOnlyFor(): boolean {
+    return this.readOnly;
   }
 
   async listNamespaces(): Promise<string[]> {
@@ -137,11 +165,16 @@ class GoogleSecretManagerBackend implements SecretBackend {
     const id = existing?.id ?? this.createdSecretId(namespace, key);
     if (existing) await this.retag(existing, namespace, key, options, value);
     else await this.createSecret(id, namespace, key, options, value);
-    await this.call('put', value, async (client, project) => {
-      await client.addSecretVersion(
-        { parent: `projects/${project}/secrets/${id}`, payload: { data: Buffer.from(value, 'utf8') } },
-        this.callOptions(),
-      );
+    await this.calls.run({
+      operation: 'put',
+      attempt: async ({ client, project }) => {
+        await client.addSecretVersion(
+          { parent: `projects/${project}/secrets/${id}`, payload: { data: Buffer.from(value, 'utf8') } },
+          this.callOptions(),
+        );
+      },
+      sensitive: [value],
+      writes: true,
     });
     this.context.log.info(`${this.label}: stored a new version of ${id} (${namespace}/${key}).`);
   }
@@ -149,9 +182,11 @@ class GoogleSecretManagerBackend implements SecretBackend {
   async delete(namespace: string, key: string): Promise<void> {
     if (this.readOnly) throw readOnlyError(this.label, 'delete');
     const secret = await this.find(namespace, key, 'delete');
-    await this.call('delete', undefined, (client, project) =>
-      client.deleteSecret({ name: `projects/${project}/secrets/${secret.id}` }, this.callOptions()),
-    );
+    await this.calls.run({
+      operation: 'delete',
+      attempt: ({ client, project }) => client.deleteSecret({ name: `projects/${project}/secrets/${secret.id}` }, this.callOptions()),
+      writes: true,
+    });
     this.context.log.info(`${this.label}: deleted ${secret.id} (${namespace}/${key}).`);
   }
 
@@ -173,12 +208,15 @@ class GoogleSecretManagerBackend implements SecretBackend {
     const tooManyPages = (message: string) => new BackendError('server', this.label, 'list', message, 'Check `endpoint-override`.');
     let pageToken: string | undefined;
     do {
-      const [secrets, , response] = await this.call('list', undefined, (client, project) =>
-        client.listSecrets(
-          { parent: `projects/${project}`, filter, pageSize: 1000, pageToken },
-          { ...this.callOptions(), autoPaginate: false },
-        ),
-      );
+      const token = pageToken;
+      const [secrets, , response] = await this.calls.run({
+        operation: 'list',
+        attempt: ({ client, project }) =>
+          client.listSecrets(
+            { parent: `projects/${project}`, filter, pageSize: 1000, pageToken: token },
+            { ...this.callOptions(), autoPaginate: false },
+          ),
+      });
       for (const secret of secrets) {
         const visible = this.identity(secret);
         if (visible) found.push(visible);
@@ -248,9 +286,11 @@ class GoogleSecretManagerBackend implements SecretBackend {
   }
 
   private async access(secret: FoundSecret, operation: string): Promise<string> {
-    const [version] = await this.call(operation, undefined, (client, project) =>
-      client.accessSecretVersion({ name: `projects/${project}/secrets/${secret.id}/versions/latest` }, this.callOptions()),
-    );
+    const [version] = await this.calls.run({
+      operation,
+      attempt: ({ client, project }) =>
+        client.accessSecretVersion({ name: `projects/${project}/secrets/${secret.id}/versions/latest` }, this.callOptions()),
+    });
     const data = version.payload?.data;
     if (data === undefined || data === null) return '';
     return typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
@@ -278,26 +318,34 @@ class GoogleSecretManagerBackend implements SecretBackend {
     const labels = { ...existing.labels, ...wanted.labels };
     const annotations = { ...existing.annotations, ...wanted.annotations };
     if (sameEntries(labels, existing.labels) && sameEntries(annotations, existing.annotations)) return;
-    await this.call('put', value, (client, project) =>
-      client.updateSecret(
-        {
-          secret: { name: `projects/${project}/secrets/${existing.id}`, labels, annotations },
-          updateMask: { paths: ['labels', 'annotations'] },
-        },
-        this.callOptions(),
-      ),
-    );
+    await this.calls.run({
+      operation: 'put',
+      attempt: ({ client, project }) =>
+        client.updateSecret(
+          {
+            secret: { name: `projects/${project}/secrets/${existing.id}`, labels, annotations },
+            updateMask: { paths: ['labels', 'annotations'] },
+          },
+          this.callOptions(),
+        ),
+      sensitive: [value],
+      writes: true,
+    });
   }
 
   private async createSecret(id: string, namespace: string, key: string, options: WriteOptions | undefined, value: string): Promise<void> {
     const { labels, annotations } = this.metadata(namespace, key, options);
     try {
-      await this.call('put', value, (client, project) =>
-        client.createSecret(
-          { parent: `projects/${project}`, secretId: id, secret: { replication: { automatic: {} }, labels, annotations } },
-          this.callOptions(),
-        ),
-      );
+      await this.calls.run({
+        operation: 'put',
+        attempt: ({ client, project }) =>
+          client.createSecret(
+            { parent: `projects/${project}`, secretId: id, secret: { replication: { automatic: {} }, labels, annotations } },
+            this.callOptions(),
+          ),
+        sensitive: [value],
+        writes: true,
+      });
     } catch (error) {
       // A retried create that reached the server already: the secret exists, add the version.
       if (!(error instanceof BackendError && error.kind === 'config' && /already exists/i.test(error.message))) throw error;
@@ -314,41 +362,18 @@ class GoogleSecretManagerBackend implements SecretBackend {
   }
 
   private callOptions() {
-    // Retries are ours (withRetry below), so that every operation has one bounded policy.
     return { timeout: this.timeoutMs, retry: null };
   }
 
-  /** Runs one SDK call with the client, bounded retries, and errors turned into BackendErrors. */
-  private async call<T>(
-    operation: string,
-    secretValue: string | undefined,
-    run: (client: Client, project: string) => Promise<T>,
-  ): Promise<T> {
-    const { client, project } = await this.connect(operation);
-    const idempotent = secretValue === undefined && operation !== 'delete';
-    try {
-      return await withRetry(() => withDeadline(run(client, project), this.timeoutMs), {
-        attempts: idempotent ? 3 : 2,
-        baseDelayMs: 250,
-        maxDelayMs: 4000,
-        retryable: (error) => ({
-          retry: RETRYABLE_CODES.has(codeOf(error) ?? -1) || (idempotent && networkFailureKind(error) === 'timeout'),
-        }),
-      });
-    } catch (error) {
-      throw this.toBackendError(operation, error, secretValue);
-    }
-  }
-
-  private connect(operation: string): Promise<{ client: Client; project: string }> {
+  private connect(): Promise<GoogleConnection> {
     this.connection ??= this.createClient().catch((error: unknown) => {
       this.connection = undefined;
-      throw error instanceof BackendError ? error : this.toBackendError(operation, error, undefined);
+      throw error;
     });
     return this.connection;
   }
 
-  private async createClient(): Promise<{ client: Client; project: string }> {
+  private async createClient(): Promise<GoogleConnection> {
     const { SecretManagerServiceClient } = loadSdk<GoogleSdk>('google');
     // `follow: 0`: gaxios' node-fetch follows no redirect, so the Authorization header (and the
     // service-account assertion) never reaches an address the configuration didn't name.
@@ -424,10 +449,8 @@ class GoogleSecretManagerBackend implements SecretBackend {
     }
   }
 
-  private toBackendError(operation: string, error: unknown, secretValue: string | undefined): BackendError {
-    if (error instanceof BackendError) return error;
+  private classify(error: unknown, { operation, detail }: FailedCall): BackendError {
     const code = codeOf(error);
-    const detail = scrub(serverMessage(error), [secretValue]);
     const network = networkFailureKind(error);
     const where = this.config.google?.endpointOverride ?? 'secretmanager.googleapis.com';
     if (code === CODE.unauthenticated || /default credentials|invalid_grant|private key|client_email/i.test(detail)) {
@@ -472,22 +495,6 @@ class GoogleSecretManagerBackend implements SecretBackend {
       return new BackendError('server', this.label, operation, `the service failed (${detail})`, 'Try again later.');
     return new BackendError('config', this.label, operation, detail);
   }
-}
-
-/**
- * The REST transport ignores the call's `timeout` while waiting for an answer, so the deadline is ours;
- * the gax promise is cancelled when it passes.
- */
-function withDeadline<T>(call: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      (call as Promise<T> & { cancel?: () => void }).cancel?.();
-      reject(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' }));
-    }, ms);
-  });
-  call.catch(() => undefined);
-  return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
 }
 
 function sameEntries(a: Tags, b: Tags): boolean {

@@ -2,8 +2,10 @@
  * HTTP for the stores we call with `fetch` ourselves (Vault, the Kestra server, and Google's REST
  * transport): redirects are followed only within one origin, so a credential header (X-Vault-Token,
  * Authorization) never reaches another host, port or scheme; and response bodies are read with a size
- * limit, so a hostile or broken server can't make us buffer hundreds of megabytes.
+ * limit, so a hostile or broken server can't make us buffer hundreds of megabytes. `JsonClient` is
+ * the JSON API client built on both (the Kestra server's REST API).
  */
+import { parseRetryAfter } from '../core/retry';
 
 const MAX_REDIRECTS = 5;
 
@@ -84,4 +86,81 @@ export async function readTextCapped(response: Response, limit = MAX_RESPONSE_BY
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** An answer of a JSON API: its status and its parsed body (undefined when empty). */
+export interface JsonAnswer {
+  status: number;
+  json: unknown;
+}
+
+/** A 2xx answer whose body is not JSON: a proxy's page, a truncated answer, not the server we expect. */
+export class MalformedAnswer extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status} with a body that is not JSON`);
+    this.name = 'MalformedAnswer';
+  }
+}
+
+/** A 429 or 5xx answer: worth another attempt, after the delay the server asked for (Retry-After). */
+export class TransientStatus extends Error {
+  constructor(
+    readonly status: number,
+    readonly retryAfterMs: number | undefined,
+    /** The parsed body, which may explain the failure. */
+    readonly json: unknown,
+    /** `METHOD URL`, for debug lines. */
+    readonly request: string,
+  ) {
+    super(`HTTP ${status}`);
+    this.name = 'TransientStatus';
+  }
+}
+
+export interface JsonClientOptions {
+  /** Sent with every request (`Authorization`); never logged. */
+  headers?: Record<string, string>;
+  /** Receives one debug line per exchange: method, URL, status, duration. */
+  debug?: (line: string) => void;
+  /** Largest response body read (default MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
+}
+
+/**
+ * One JSON exchange at a time over `fetchSameOrigin`: a JSON body out, the status and parsed JSON back,
+ * the body read within the size limit. A 429/5xx is thrown as `TransientStatus` and a 2xx body that is
+ * not JSON as `MalformedAnswer`; every other status is the caller's to interpret.
+ */
+export class JsonClient {
+  constructor(private readonly options: JsonClientOptions = {}) {}
+
+  async exchange(method: string, url: string, init: { body?: unknown; signal?: AbortSignal } = {}): Promise<JsonAnswer> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const started = Date.now();
+    const response = await fetchSameOrigin(url, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: init.signal,
+    });
+    const text = await readTextCapped(response, this.options.maxResponseBytes);
+    this.options.debug?.(`${method} ${url} → ${response.status} (${Date.now() - started} ms)`);
+    const json = parseJson(text);
+    const ok = response.status >= 200 && response.status < 300;
+    if (ok && json === undefined && text.trim() !== '') throw new MalformedAnswer(response.status);
+    if (response.status === 429 || response.status >= 500) {
+      throw new TransientStatus(response.status, parseRetryAfter(response.headers.get('retry-after')), json, `${method} ${url}`);
+    }
+    return { status: response.status, json };
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

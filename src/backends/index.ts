@@ -3,39 +3,39 @@
  * when that backend is used; esbuild still bundles our (small) backend code, while the cloud SDKs
  * stay in their own lazily loaded chunks (see ./sdk.ts).
  */
-import type { ServerOptions, SecretBackendConfig } from '../core/configTypes';
-import { BackendError, type BackendContext, type SecretBackend } from '../core/store';
+import { BackendError, type BackendFactory } from '../core/store';
+import type { EnvSources } from './env';
 
-export type { ServerBackendFactory } from './kestraServer';
+export type { EnvSources } from './env';
 
-export function createBackend(config: SecretBackendConfig, context: BackendContext, server?: ServerOptions): SecretBackend {
-  switch (config.type) {
-    case 'env':
-      return (require('./env') as typeof import('./env')).createEnvBackend(config, context);
-    case 'aws-secret-manager':
-      return (require('./aws') as typeof import('./aws')).createAwsBackend(config, context);
-    case 'azure-key-vault':
-      return (require('./azure') as typeof import('./azure')).createAzureBackend(config, context);
-    case 'google-secret-manager':
-      return (require('./google') as typeof import('./google')).createGoogleBackend(config, context);
-    case 'vault':
-      return (require('./vault') as typeof import('./vault')).createVaultBackend(config, context);
-    case 'kestra-server':
-      if (!server) throw missingServer();
-      return (require('./kestraServer') as typeof import('./kestraServer')).createKestraServerBackend(config, context, server);
-    default:
-      return unknownType(config.type);
-  }
+/** Inputs of particular stores that are not configuration: found in the workspace by the CLI or the editor. */
+export interface BackendFactoryOptions {
+  /** Where the env backend finds SECRET_ definitions; unset: nowhere (no file, not the process environment). */
+  envSources?: EnvSources;
 }
 
-function missingServer(): BackendError {
-  return new BackendError(
-    'config',
-    'Kestra server',
-    'connect',
-    'no server is configured.',
-    'Set `server: { url, tenant }` in the configuration file or the kestraSecrets.server setting.',
-  );
+const NO_ENV_SOURCES: EnvSources = { workspaceRoots: [], envFiles: [] };
+
+/** The factory the catalog is handed: every store is built from its configuration and the shared context. */
+export function backendFactory(options: BackendFactoryOptions = {}): BackendFactory {
+  return (config, context) => {
+    switch (config.type) {
+      case 'env':
+        return (require('./env') as typeof import('./env')).envBackendFactory(options.envSources ?? NO_ENV_SOURCES)(config, context);
+      case 'aws-secret-manager':
+        return (require('./aws') as typeof import('./aws')).createAwsBackend(config, context);
+      case 'azure-key-vault':
+        return (require('./azure') as typeof import('./azure')).createAzureBackend(config, context);
+      case 'google-secret-manager':
+        return (require('./google') as typeof import('./google')).createGoogleBackend(config, context);
+      case 'vault':
+        return (require('./vault') as typeof import('./vault')).createVaultBackend(config, context);
+      case 'kestra-server':
+        return (require('./kestraServer') as typeof import('./kestraServer')).createKestraServerBackend(config, context);
+      default:
+        return unknownType(config.type);
+    }
+  };
 }
 
 function unknownType(type: never): never {

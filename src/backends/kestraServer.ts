@@ -19,29 +19,12 @@
  */
 import type { SecretBackendConfig, ServerOptions } from '../core/configTypes';
 import type { Logger } from '../core/log';
-import { parseRetryAfter, withRetry } from '../core/retry';
 import { SERVER_CREDENTIALS_HINT, authorizationHeader, toServerCredentials, type ServerCredentials } from '../core/serverAuth';
 import type { Problem } from '../core/types';
 import { BackendError, readOnlyError, type BackendContext, type SecretBackend, type SecretMeta, type WriteOptions } from '../core/store';
 import { describeFailure, describeNetworkFailure, networkFailureKind, requestTimeoutMs, scrub } from './common';
-import { fetchSameOrigin, readTextCapped, RedirectRefused, ResponseTooLarge } from './http';
-
-export interface MetadataUpdate {
-  /** Undefined keeps the current description; '' clears it. */
-  description?: string;
-  /** Undefined keeps the current tags; `{}` clears them. */
-  tags?: Record<string, string>;
-}
-
-/** The Kestra server backend's additions to `SecretBackend`. */
-export interface KestraServerBackend extends SecretBackend {
-  /** `GET …/namespaces/{ns}/inherited-secrets`: parents' keys per namespace (OSS: `{ns: all keys}`). */
-  inherited(namespace: string): Promise<Record<string, string[]>>;
-  /** `PATCH …/namespaces/{ns}/secrets/{key}`: description and tags only. */
-  updateMetadata(namespace: string, key: string, update: MetadataUpdate): Promise<void>;
-  /** The read-only state the server reported for this namespace's listing; undefined before one. */
-  readOnlyFor(namespace: string): boolean | undefined;
-}
+import { JsonClient, MalformedAnswer, TransientStatus, type JsonAnswer } from './http';
+import { StoreCaller, type FailedCall } from './storeCall';
 
 /** Knobs for tests and slow networks; every field has a sensible default. */
 export interface KestraServerTuning {
@@ -55,15 +38,24 @@ export interface KestraServerTuning {
   maxResponseBytes?: number;
 }
 
-export type ServerBackendFactory = (config: SecretBackendConfig, context: BackendContext, server: ServerOptions) => KestraServerBackend;
-
+/** A `BackendFactory` (the server is `config.server`), with knobs for tests. */
 export function createKestraServerBackend(
   config: SecretBackendConfig,
   context: BackendContext,
-  server: ServerOptions,
   tuning: KestraServerTuning = {},
-): KestraServerBackend {
-  return new KestraServer(config, context, server, tuning);
+): SecretBackend {
+  if (!config.server) throw missingServer();
+  return new KestraServer(config, context, config.server, tuning);
+}
+
+function missingServer(): BackendError {
+  return new BackendError(
+    'config',
+    'Kestra server',
+    'connect',
+    'no server is configured.',
+    'Set `server: { url, tenant }` in the configuration file or the kestraSecrets.server setting.',
+  );
 }
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -107,28 +99,6 @@ interface Failure {
   sensitive?: string[];
 }
 
-interface HttpAnswer {
-  status: number;
-  json: unknown;
-}
-
-/** A 2xx answer whose body is not JSON: a proxy's page, a truncated answer, not a Kestra server. */
-class MalformedAnswer extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status} with a body that is not JSON`);
-  }
-}
-
-class RetryableStatus extends Error {
-  constructor(
-    readonly status: number,
-    readonly retryAfterMs: number | undefined,
-    readonly serverMessage: string | undefined,
-  ) {
-    super(`HTTP ${status}`);
-  }
-}
-
 type ParsedUrl = { base: string; display: string; plainHttpRemote: boolean } | { problem: string };
 
 /** Accepts the Kestra base URL or one ending in `/api/v1` (the official extension's `kestra.api.url`). */
@@ -148,7 +118,7 @@ export function parseServerUrl(raw: string): ParsedUrl {
   return { base, display: base, plainHttpRemote: url.protocol === 'http:' && !loopback };
 }
 
-class KestraServer implements KestraServerBackend {
+class KestraServer implements SecretBackend {
   readonly type = 'kestra-server' as const;
   readonly canReveal = false;
 
@@ -159,6 +129,7 @@ class KestraServer implements KestraServerBackend {
   private readonly timeoutMs: number;
   private readonly pageSize: number;
   private readonly lifetime = new AbortController();
+  private readonly calls: StoreCaller<JsonClient>;
 
   private style: ListingStyle | undefined;
   private probing: Promise<{ style: ListingStyle; page: ListingPage }> | undefined;
@@ -180,6 +151,33 @@ class KestraServer implements KestraServerBackend {
     this.log = context.log;
     this.timeoutMs = tuning.timeoutMs ?? requestTimeoutMs(context.env);
     this.pageSize = tuning.pageSize ?? DEFAULT_PAGE_SIZE;
+    const authorization = authorizationHeader(this.credentials);
+    const client = new JsonClient({
+      headers: authorization ? { authorization } : {},
+      debug: (line) => this.log.debug(line),
+      maxResponseBytes: tuning.maxResponseBytes,
+    });
+    // Retries on 429/5xx (honouring Retry-After), never once the backend is closed.
+    this.calls = new StoreCaller<JsonClient>({
+      label: () => this.label,
+      connect: (operation) => this.connect(client, operation),
+      classify: (error, failed) => this.transportError(error, failed),
+      describe: networkDetail,
+      timeoutMs: this.timeoutMs,
+      lifetime: this.lifetime.signal,
+      credentials: () => this.credentialStrings(),
+      hints: {
+        redirect: 'Set server.url to the address the server redirects to if it is yours.',
+        tooLarge: 'Check that server.url points to a Kestra server.',
+      },
+      retry: {
+        attempts: tuning.attempts ?? 3,
+        baseDelayMs: tuning.baseDelayMs ?? 250,
+        maxDelayMs: tuning.maxDelayMs ?? 5000,
+        sleep: tuning.sleep,
+        retryable: (error) => this.retryVerdict(error),
+      },
+    });
   }
 
   get label(): string {
@@ -200,7 +198,12 @@ class KestraServer implements KestraServerBackend {
     return this.edition === 'oss';
   }
 
-  readOnlyFor(namespace: string): boolean | undefined {
+  readOnlyFor(namespace: string): boolean {
+    return this.readOnly || this.reportedReadOnly(namespace) === true;
+  }
+
+  /** The read-only state the server reported for this namespace's listing; undefined before one. */
+  private reportedReadOnly(namespace: string): boolean | undefined {
     if (this.config.readOnly || this.edition === 'oss') return true;
     return this.readOnlyByNamespace.get(namespace);
   }
@@ -226,24 +229,6 @@ class KestraServer implements KestraServerBackend {
     if (everything) return sortedUnique(everything.flatMap((secret) => (secret.namespace ? [secret.namespace] : [])));
     const searched = await this.searchNamespaces({ ...failure, permission: 'NAMESPACE LIST' });
     return sortedUnique(searched ?? [...this.seenNamespaces]);
-  }
-
-  async inherited(namespace: string): Promise<Record<string, string[]>> {
-    const failure: Failure = { operation: `list secrets inherited by namespace ${namespace}`, namespace, permission: 'SECRET LIST' };
-    for (const root of this.candidateRoots()) {
-      const json = await this.request('GET', `${root}/namespaces/${segment(namespace)}/inherited-secrets`, failure, { allow404: true });
-      if (json === undefined) continue;
-      const byNamespace = parseInherited(json);
-      if (!byNamespace) throw this.unexpectedAnswer(failure, 'not a map of namespaces to keys');
-      return byNamespace;
-    }
-    throw new BackendError(
-      'unsupported',
-      this.label,
-      failure.operation,
-      'the server has no inherited-secrets endpoint (404); it is older than this API.',
-      'Inherited keys are still found by listing each parent namespace.',
-    );
   }
 
   /** The first page of a listing, detecting (once, shared by concurrent callers) where listings live. */
@@ -381,37 +366,16 @@ class KestraServer implements KestraServerBackend {
     await this.request('PUT', `${this.root()}/namespaces/${segment(namespace)}/secrets`, failure, { body });
   }
 
-  async updateMetadata(namespace: string, key: string, update: MetadataUpdate): Promise<void> {
-    const failure: Failure = {
-      operation: `update the description and tags of ${key} in namespace ${namespace}`,
-      namespace,
-      key,
-      permission: 'SECRET UPDATE',
-    };
-    await this.assertWritable(namespace, failure.operation);
-    const current = update.description === undefined || update.tags === undefined ? await this.current(namespace, key, failure) : undefined;
-    const description = update.description ?? current?.description;
-    const tags = update.tags ?? current?.tags ?? {};
-    const body = { key, namespace, ...optionalDescription(description), tags: wireTags({ ...this.config.tags, ...tags }) };
-    await this.request('PATCH', this.secretUrl(namespace, key), failure, { body });
-  }
-
   async delete(namespace: string, key: string): Promise<void> {
     const failure: Failure = { operation: `delete secret ${key} in namespace ${namespace}`, namespace, key, permission: 'SECRET DELETE' };
     await this.assertWritable(namespace, failure.operation);
     await this.request('DELETE', this.secretUrl(namespace, key), failure);
   }
 
-  private async current(namespace: string, key: string, failure: Failure): Promise<SecretMeta> {
-    const found = (await this.list(namespace)).find((secret) => secret.key === key);
-    if (!found) throw this.notFound(failure);
-    return found;
-  }
-
   /** Throws `read-only` before any write request; learns the namespace's state by listing when unknown. */
   private async assertWritable(namespace: string, operation: string): Promise<void> {
     if (this.config.readOnly) throw readOnlyError(this.label, operation);
-    if (this.readOnlyFor(namespace) === undefined) await this.list(namespace);
+    if (this.reportedReadOnly(namespace) === undefined) await this.list(namespace);
     if (this.edition === 'oss') {
       throw new BackendError(
         'read-only',
@@ -421,7 +385,7 @@ class KestraServer implements KestraServerBackend {
         'Edit the .env file, encode it again and restart Kestra.',
       );
     }
-    if (this.readOnlyFor(namespace) !== false) {
+    if (this.reportedReadOnly(namespace) !== false) {
       throw new BackendError(
         'read-only',
         this.label,
@@ -492,59 +456,35 @@ class KestraServer implements KestraServerBackend {
     failure: Failure,
     options: { body?: unknown; allow404?: boolean } = {},
   ): Promise<unknown> {
-    if ('problem' in this.url) {
-      throw new BackendError(
-        'config',
-        this.label,
-        failure.operation,
-        this.url.problem,
-        'Set server.url to the Kestra base URL, e.g. http://localhost:8080.',
-      );
-    }
-    this.warnOnPlainHttp();
-    let answer: HttpAnswer;
-    try {
-      answer = await withRetry(() => this.attempt(method, url, options.body), {
-        attempts: this.tuning.attempts ?? 3,
-        baseDelayMs: this.tuning.baseDelayMs ?? 250,
-        maxDelayMs: this.tuning.maxDelayMs ?? 5000,
-        sleep: this.tuning.sleep,
-        retryable: (error) => this.retryVerdict(method, url, error),
-      });
-    } catch (error) {
-      throw this.transportError(error, failure);
-    }
+    const answer = await this.calls.run({
+      operation: failure.operation,
+      attempt: (client, signal) => client.exchange(method, url, { body: options.body, signal }),
+      sensitive: failure.sensitive,
+      writes: method !== 'GET',
+    });
     if (answer.status === 404 && options.allow404) return undefined;
     if (answer.status >= 200 && answer.status < 300) return answer.json;
     throw this.statusError(answer, failure);
   }
 
-  private async attempt(method: string, url: string, body: unknown): Promise<HttpAnswer> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const authorization = authorizationHeader(this.credentials);
-    if (authorization) headers.authorization = authorization;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const started = Date.now();
-    const response = await fetchSameOrigin(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.timeoutMs)]),
-    });
-    const text = await readTextCapped(response, this.tuning.maxResponseBytes);
-    this.log.debug(`${method} ${url} → ${response.status} (${Date.now() - started} ms)`);
-    const json = parseJson(text);
-    if (response.status >= 200 && response.status < 300 && json === undefined && text.trim() !== '')
-      throw new MalformedAnswer(response.status);
-    if (response.status === 429 || response.status >= 500) {
-      throw new RetryableStatus(response.status, parseRetryAfter(response.headers.get('retry-after')), serverMessage(json));
+  /** The client, once server.url is known to be usable. */
+  private connect(client: JsonClient, operation: string): JsonClient {
+    if ('problem' in this.url) {
+      throw new BackendError(
+        'config',
+        this.label,
+        operation,
+        this.url.problem,
+        'Set server.url to the Kestra base URL, e.g. http://localhost:8080.',
+      );
     }
-    return { status: response.status, json };
+    this.warnOnPlainHttp();
+    return client;
   }
 
-  private retryVerdict(method: string, url: string, error: unknown): { retry: boolean; afterMs?: number } {
-    if (!(error instanceof RetryableStatus) || this.lifetime.signal.aborted) return { retry: false };
-    this.log.debug(`${method} ${url} → ${error.status}, retrying`);
+  private retryVerdict(error: unknown): { retry: boolean; afterMs?: number } {
+    if (!(error instanceof TransientStatus) || this.lifetime.signal.aborted) return { retry: false };
+    this.log.debug(`${error.request} → ${error.status}, retrying`);
     return { retry: true, afterMs: error.retryAfterMs };
   }
 
@@ -556,22 +496,10 @@ class KestraServer implements KestraServerBackend {
 
   // ---- errors --------------------------------------------------------------------------------
 
-  private transportError(error: unknown, failure: Failure): BackendError {
-    if (error instanceof BackendError) return error;
-    if (error instanceof RedirectRefused) {
-      return new BackendError(
-        'config',
-        this.label,
-        failure.operation,
-        error.message,
-        'Set server.url to the address the server redirects to if it is yours.',
-      );
-    }
-    if (error instanceof ResponseTooLarge)
-      return new BackendError('server', this.label, failure.operation, error.message, 'Check that server.url points to a Kestra server.');
+  private transportError(error: unknown, failure: FailedCall): BackendError {
     if (error instanceof MalformedAnswer) return this.unexpectedAnswer(failure, `HTTP ${error.status} with a body that is not JSON`);
     const where = 'display' in this.url ? this.url.display : 'the server';
-    if (error instanceof RetryableStatus) return this.exhaustedError(error, failure);
+    if (error instanceof TransientStatus) return this.exhaustedError(error, failure);
     if (this.lifetime.signal.aborted) {
       return new BackendError('unreachable', this.label, failure.operation, 'the backend was closed (the configuration changed).');
     }
@@ -589,14 +517,15 @@ class KestraServer implements KestraServerBackend {
       'unreachable',
       this.label,
       failure.operation,
-      `cannot reach ${where} (${this.clean(networkDetail(error), failure)}).`,
+      `cannot reach ${where} (${describeFailure(failure.detail).slice(0, 200)}).`,
       'Check that the Kestra server is running and that server.url is right.',
     );
   }
 
-  private exhaustedError(error: RetryableStatus, failure: Failure): BackendError {
+  private exhaustedError(error: TransientStatus, failure: FailedCall): BackendError {
     const attempts = this.tuning.attempts ?? 3;
-    const said = error.serverMessage ? `: ${this.clean(error.serverMessage, failure)}` : '';
+    const message = serverMessage(error.json);
+    const said = message ? `: ${describeFailure(failure.scrub(message)).slice(0, 200)}` : '';
     if (error.status === 429) {
       return new BackendError(
         'throttled',
@@ -617,7 +546,7 @@ class KestraServer implements KestraServerBackend {
     );
   }
 
-  private statusError(answer: HttpAnswer, failure: Failure): BackendError {
+  private statusError(answer: JsonAnswer, failure: Failure): BackendError {
     const said = serverMessage(answer.json);
     switch (answer.status) {
       case 401:
@@ -677,7 +606,7 @@ class KestraServer implements KestraServerBackend {
     );
   }
 
-  private unexpectedAnswer(failure: Failure, what: string): BackendError {
+  private unexpectedAnswer(failure: { operation: string }, what: string): BackendError {
     return new BackendError(
       'server',
       this.label,
@@ -695,12 +624,14 @@ class KestraServer implements KestraServerBackend {
 
   /** A server-provided text made safe for a message: no credentials, no value being written, one short line. */
   private clean(text: string, failure: Failure): string {
-    const credentials = this.credentials
-      ? 'token' in this.credentials
-        ? [this.credentials.token]
-        : [this.credentials.password, authorizationHeader(this.credentials)?.slice('Basic '.length)]
-      : [];
-    return describeFailure(scrub(text, [...credentials, ...(failure.sensitive ?? [])])).slice(0, 200);
+    return describeFailure(scrub(text, [...this.credentialStrings(), ...(failure.sensitive ?? [])])).slice(0, 200);
+  }
+
+  /** What a message must never quote: the token, or the password and its basic-auth encoding. */
+  private credentialStrings(): string[] {
+    if (!this.credentials) return [];
+    if ('token' in this.credentials) return [this.credentials.token];
+    return [this.credentials.password, authorizationHeader(this.credentials)?.slice('Basic '.length) ?? ''];
   }
 }
 
@@ -732,15 +663,6 @@ function sortedUnique(values: string[]): string[] {
 /** OSS env secrets: read-only and keys without a namespace. */
 function isOssListing(page: ListingPage): boolean {
   return page.readOnly === true && page.results.length > 0 && page.results.every((secret) => secret.namespace === undefined);
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -783,16 +705,6 @@ function wireTags(tags: Record<string, string>): Array<{ key: string; value: str
 
 function optionalDescription(description: string | undefined): { description?: string } {
   return description === undefined ? {} : { description };
-}
-
-function parseInherited(json: unknown): Record<string, string[]> | undefined {
-  if (!isRecord(json)) return undefined;
-  const byNamespace: Record<string, string[]> = {};
-  for (const [namespace, keys] of Object.entries(json)) {
-    if (!Array.isArray(keys)) return undefined;
-    byNamespace[namespace] = keys.filter((key): key is string => typeof key === 'string');
-  }
-  return byNamespace;
 }
 
 function parseNamespacePage(json: unknown): { ids: string[]; total?: number } | undefined {

@@ -19,7 +19,7 @@
  * would print written data) is switched off.
  */
 import type { SecretBackendConfig, VaultOptions } from '../core/configTypes';
-import { parseRetryAfter, withRetry } from '../core/retry';
+import { parseRetryAfter } from '../core/retry';
 import {
   BackendError,
   readOnlyError,
@@ -31,7 +31,6 @@ import {
 } from '../core/store';
 import {
   CERTIFICATE_HINT,
-  describeFailure,
   isCertificateFailure,
   jsonObjectKeys,
   kestraTags,
@@ -39,10 +38,10 @@ import {
   mapLimit,
   networkFailureKind,
   requestTimeoutMs,
-  scrub,
 } from './common';
 import { loadSdk } from './sdk';
-import { fetchSameOrigin, readTextCapped, RedirectRefused, ResponseTooLarge } from './http';
+import { fetchSameOrigin, readTextCapped } from './http';
+import { StoreCaller, type FailedCall } from './storeCall';
 
 type VaultSdk = typeof import('../sdk/vault');
 type VaultClient = ReturnType<VaultSdk['createVaultClient']>;
@@ -87,6 +86,10 @@ class VaultBackend implements SecretBackend {
   private readonly mount: string;
   private client: VaultClient | undefined;
   private login: Promise<void> | undefined;
+  /** Calls with a token (logging in first when needed). */
+  private readonly calls: StoreCaller<VaultClient>;
+  /** The login calls themselves. */
+  private readonly logins: StoreCaller<VaultClient>;
 
   constructor(
     private readonly config: SecretBackendConfig,
@@ -98,6 +101,33 @@ class VaultBackend implements SecretBackend {
     this.address = (this.options.address || context.env.VAULT_ADDR || DEFAULT_ADDRESS).replace(/\/+$/, '');
     this.mount = trimSlashes(this.options.rootEngine || 'secret');
     this.label = `${SERVICE} (${hostOf(this.address)})`;
+    // Retries for 429/5xx, honouring Retry-After (the transport keeps it on a VaultHttpError).
+    const policy = {
+      label: () => this.label,
+      classify: (error: unknown, failed: FailedCall) => this.classify(error, failed),
+      retry: {
+        attempts: 3,
+        baseDelayMs: 250,
+        maxDelayMs: 5000,
+        retryable: (error: unknown) => (error instanceof VaultHttpError ? { retry: true, afterMs: error.retryAfterMs } : { retry: false }),
+      },
+      hints: { redirect: "Set `address` to the server Vault redirects to if it is yours (for HA, the active node's address)." },
+      log: { logger: context.log, when: (error: BackendError) => error.kind !== 'not-found' },
+    };
+    this.calls = new StoreCaller({
+      ...policy,
+      connect: async () => {
+        const client = this.getClient();
+        await this.authenticate(client);
+        return client;
+      },
+      recover: (error) => this.renewExpiredLogin(error),
+    });
+    this.logins = new StoreCaller({ ...policy, connect: () => this.getClient() });
+  }
+
+  readOnlyFor(): boolean {
+    return this.readOnly;
   }
 
   async listNamespaces(): Promise<string[]> {
@@ -132,9 +162,10 @@ class VaultBackend implements SecretBackend {
 
   async reveal(namespace: string, key: string): Promise<string> {
     const operation = `reveal ${key}`;
-    const response = await this.call(operation, (client) =>
-      client.read(`${this.mount}/data/${encodePath(this.secretPath(namespace, key))}`),
-    );
+    const response = await this.calls.run({
+      operation,
+      attempt: (client) => client.read(`${this.mount}/data/${encodePath(this.secretPath(namespace, key))}`),
+    });
     const data = (response?.data?.data ?? {}) as Record<string, unknown>;
     const fields = Object.keys(data);
     if (fields.length === 1) {
@@ -148,14 +179,23 @@ class VaultBackend implements SecretBackend {
     const operation = `save ${key} in ${namespace}`;
     if (this.readOnly) throw readOnlyError(this.label, operation);
     const path = encodePath(this.secretPath(namespace, key));
-    await this.call(operation, (client) => client.write(`${this.mount}/data/${path}`, { data: { [VALUE_FIELD]: value } }), [value]);
+    await this.calls.run({
+      operation,
+      attempt: (client) => client.write(`${this.mount}/data/${path}`, { data: { [VALUE_FIELD]: value } }),
+      sensitive: [value],
+      writes: true,
+    });
     this.context.log.info(`${this.label}: saved ${this.mount}/${this.secretPath(namespace, key)}`);
     const metadata = {
       ...kestraTags(this.config, this.context.tenant, namespace, key, options.tags),
       ...(options.description ? { description: options.description } : {}),
     };
     try {
-      await this.call(operation, (client) => client.write(`${this.mount}/metadata/${path}`, { custom_metadata: metadata }));
+      await this.calls.run({
+        operation,
+        attempt: (client) => client.write(`${this.mount}/metadata/${path}`, { custom_metadata: metadata }),
+        writes: true,
+      });
     } catch (error) {
       // The value is saved; tags are informative in Vault, so a policy without metadata write only warns.
       if (!(error instanceof BackendError) || error.kind !== 'permission') throw error;
@@ -166,7 +206,11 @@ class VaultBackend implements SecretBackend {
   async delete(namespace: string, key: string): Promise<void> {
     const operation = `delete ${key} from ${namespace}`;
     if (this.readOnly) throw readOnlyError(this.label, operation);
-    await this.call(operation, (client) => client.delete(`${this.mount}/metadata/${encodePath(this.secretPath(namespace, key))}`));
+    await this.calls.run({
+      operation,
+      attempt: (client) => client.delete(`${this.mount}/metadata/${encodePath(this.secretPath(namespace, key))}`),
+      writes: true,
+    });
     this.context.log.info(`${this.label}: deleted ${this.mount}/${this.secretPath(namespace, key)} and its versions`);
   }
 
@@ -186,9 +230,10 @@ class VaultBackend implements SecretBackend {
     return mapLimit(keys, 8, async (key): Promise<SecretMeta> => {
       const meta: SecretMeta = { key, source: `Vault ${this.mount}/${joinPath(folder, key)}`, valueKind: 'unknown' };
       try {
-        const response = await this.call(operation, (client) =>
-          client.read(`${this.mount}/subkeys/${encodePath(joinPath(folder, key))}?depth=1`),
-        );
+        const response = await this.calls.run({
+          operation,
+          attempt: (client) => client.read(`${this.mount}/subkeys/${encodePath(joinPath(folder, key))}?depth=1`),
+        });
         meta.subkeys = Object.keys(response?.data?.subkeys ?? {});
         if (meta.subkeys.length > 1) meta.valueKind = 'json-object';
         meta.updated = response?.data?.metadata?.created_time || undefined;
@@ -201,14 +246,20 @@ class VaultBackend implements SecretBackend {
   }
 
   private async fieldNames(path: string, operation: string): Promise<string[]> {
-    const response = await this.call(operation, (client) => client.read(`${this.mount}/subkeys/${encodePath(path)}?depth=1`));
+    const response = await this.calls.run({
+      operation,
+      attempt: (client) => client.read(`${this.mount}/subkeys/${encodePath(path)}?depth=1`),
+    });
     return Object.keys(response?.data?.subkeys ?? {});
   }
 
   /** Children of a metadata folder (`name` or `folder/`); [] when the folder does not exist. */
   private async listFolder(folder: string, operation: string): Promise<string[]> {
     try {
-      const response = await this.call(operation, (client) => client.list(`${this.mount}/metadata/${encodePath(folder)}`));
+      const response = await this.calls.run({
+        operation,
+        attempt: (client) => client.list(`${this.mount}/metadata/${encodePath(folder)}`),
+      });
       const keys: unknown = response?.data?.keys;
       return Array.isArray(keys) ? keys.filter((child): child is string => typeof child === 'string') : [];
     } catch (error) {
@@ -270,20 +321,20 @@ class VaultBackend implements SecretBackend {
       client.token = token.token;
     } else if (password?.user) {
       const secret = password.password ?? stored.password;
-      const response = await this.request(
-        'log in with userpass',
-        () => client.write(`auth/userpass/login/${encodeURIComponent(password.user as string)}`, { password: secret }),
-        [secret],
-      );
+      const response = await this.logins.run({
+        operation: 'log in with userpass',
+        attempt: () => client.write(`auth/userpass/login/${encodeURIComponent(password.user as string)}`, { password: secret }),
+        sensitive: [secret],
+      });
       client.token = response?.auth?.client_token ?? '';
     } else if (appRole?.roleId) {
       const secretId = appRole.secretId ?? stored.secretId;
       const mount = trimSlashes(appRole.path || 'approle');
-      const response = await this.request(
-        'log in with AppRole',
-        () => client.write(`auth/${mount}/login`, { role_id: appRole.roleId, secret_id: secretId }),
-        [secretId],
-      );
+      const response = await this.logins.run({
+        operation: 'log in with AppRole',
+        attempt: () => client.write(`auth/${mount}/login`, { role_id: appRole.roleId, secret_id: secretId }),
+        sensitive: [secretId],
+      });
       client.token = response?.auth?.client_token ?? '';
     } else {
       client.token = stored.token || this.context.env.VAULT_TOKEN || '';
@@ -295,20 +346,12 @@ class VaultBackend implements SecretBackend {
     return !this.options.token?.token && Boolean(this.options.password?.user || this.options.appRole?.roleId);
   }
 
-  /** Authenticates, runs, and retries once with a fresh login when a login token was refused (expired). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private async call(operation: string, run: (client: VaultClient) => Promise<any>, values: Array<string | undefined> = []): Promise<any> {
-    const client = this.getClient();
-    await this.authenticate(client);
-    try {
-      return await this.request(operation, () => run(client), values);
-    } catch (error) {
-      if (!(error instanceof BackendError) || error.kind !== 'permission' || !this.usesLogin) throw error;
-      if (await this.tokenStillValid(client)) throw error;
-      this.login = undefined;
-      await this.authenticate(client);
-      return this.request(operation, () => run(client), values);
-    }
+  /** After a refused call: true (run it again) when a login token had expired and a fresh login is due. */
+  private async renewExpiredLogin(error: BackendError): Promise<boolean> {
+    if (error.kind !== 'permission' || !this.usesLogin) return false;
+    if (await this.tokenStillValid(this.getClient())) return false;
+    this.login = undefined;
+    return true;
   }
 
   /** Distinguishes a policy denial (token fine) from an expired login token. */
@@ -321,38 +364,8 @@ class VaultBackend implements SecretBackend {
     }
   }
 
-  /** One HTTP exchange with retries for 429/5xx (honouring Retry-After), mapped to BackendError. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private async request(operation: string, run: () => Promise<any>, values: Array<string | undefined>): Promise<any> {
-    try {
-      return await withRetry(run, {
-        attempts: 3,
-        baseDelayMs: 250,
-        maxDelayMs: 5000,
-        retryable: (error) => (error instanceof VaultHttpError ? { retry: true, afterMs: error.retryAfterMs } : { retry: false }),
-      });
-    } catch (error) {
-      const mapped = this.mapError(error, operation, values);
-      if (mapped.kind !== 'not-found') this.context.log.warn(mapped.message);
-      throw mapped;
-    }
-  }
-
-  private mapError(error: unknown, operation: string, values: Array<string | undefined>): BackendError {
-    if (error instanceof BackendError) return error;
-    if (error instanceof RedirectRefused) {
-      return new BackendError(
-        'config',
-        this.label,
-        operation,
-        error.message,
-        "Set `address` to the server Vault redirects to if it is yours (for HA, the active node's address).",
-      );
-    }
-    if (error instanceof ResponseTooLarge) return new BackendError('server', this.label, operation, error.message);
-    const detail = scrub(describeFailure(error), values)
-      .replace(/\s*\n\s*\*?\s*/g, ' ')
-      .trim();
+  private classify(error: unknown, { operation, detail: described }: FailedCall): BackendError {
+    const detail = described.replace(/\s*\n\s*\*?\s*/g, ' ').trim();
     const fail = (kind: BackendError['kind'], hint?: string, retryAfterMs?: number) =>
       new BackendError(kind, this.label, operation, detail, hint, retryAfterMs);
     if (error instanceof VaultHttpError) {

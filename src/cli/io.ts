@@ -5,7 +5,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { Writable } from 'node:stream';
 import { OWNER_ONLY, writeFileAtomic } from '../core/atomicWrite';
+import { redact } from '../core/redaction';
 import { decodeUtf8Strict } from '../core/textDecoding';
 
 export interface CliIo {
@@ -27,6 +29,20 @@ export class CliError extends Error {
 }
 
 export const STDIO = '-';
+
+/**
+ * `target` behind core/redaction: no remembered secret value gets through. Each write goes on to
+ * `target` at once (nothing is held back), so output order and the exit-time flush are unchanged.
+ */
+export function redactingStream(target: NodeJS.WritableStream): NodeJS.WritableStream {
+  return new Writable({
+    decodeStrings: false,
+    write(chunk: Buffer | string, _encoding, done) {
+      target.write(redact(typeof chunk === 'string' ? chunk : chunk.toString('utf8')));
+      done();
+    },
+  });
+}
 
 export interface TextInput {
   text: string;

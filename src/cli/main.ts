@@ -5,7 +5,8 @@
 import { runDecode, runEncode } from './encode';
 import { runCheck } from './check';
 import { runList } from './list';
-import type { CliIo } from './io';
+import { redactingStream, type CliIo } from './io';
+import { redact } from '../core/redaction';
 import { cliVersion } from './version';
 
 const USAGE = `Usage: kestra-secrets <command> [options]
@@ -42,17 +43,21 @@ Options common to check and list:
 Exit codes: 0 ok, 1 problems found (or a file could not be processed), 2 bad usage or configuration.
 `;
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(argv: string[], given: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  // Messages go through redaction; stdout too where it carries a report, not where it carries the
+  // output the user asked for (`encode -`, `decode -`).
+  const io: CliIo = { ...given, stderr: redactingStream(given.stderr) };
+  const reporting: CliIo = { ...io, stdout: redactingStream(given.stdout) };
   switch (command) {
     case 'encode':
       return runEncode(rest, io);
     case 'decode':
       return runDecode(rest, io);
     case 'check':
-      return runCheck(rest, io);
+      return runCheck(rest, reporting);
     case 'list':
-      return runList(rest, io);
+      return runList(rest, reporting);
     case undefined:
     case '-h':
     case '--help':
@@ -73,7 +78,7 @@ if (require.main === module || process.env.KESTRA_SECRETS_CLI === '1' || isBinEn
   main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() })
     .then(exitWhenFlushed)
     .catch((error: unknown) => {
-      process.stderr.write(`kestra-secrets: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(redact(`kestra-secrets: ${error instanceof Error ? error.message : String(error)}\n`));
       process.exitCode = 2;
     });
 }

@@ -1,7 +1,7 @@
 /** Argument parsing shared by `check` and `list`, and building the catalog they query. */
 import * as path from 'node:path';
-import { ConfigError, defaultConfig, loadConfigFile } from '../core/config';
-import { createBackend } from '../backends/index';
+import { ConfigError, defaultConfig, loadConfigFile, useServer } from '../core/config';
+import { backendFactory } from '../backends/index';
 import { SecretCatalog } from '../core/catalog';
 import type { KestraSecretsConfig } from '../core/configTypes';
 import { findConfigFile, resolveEnvSources, tenantFor } from '../core/setup';
@@ -135,11 +135,11 @@ export async function resolveConfig(options: StoreOptions, io: CliIo): Promise<K
   if (options.server) {
     if (!/^https?:\/\//.test(options.server))
       throw new ConfigError('--server', `--server: expected an http(s) URL, got '${options.server}'`);
-    config.server = { url: options.server, tenant: tenantFor(config, options.tenant) };
     // The server reports its own read-only state; the env default's `readOnly: true` must not leak in.
     config.secret = { ...config.secret, type: 'kestra-server', readOnly: false };
+    useServer(config, { url: options.server, tenant: tenantFor(config, options.tenant) });
   } else if (options.tenant && config.server) {
-    config.server.tenant = options.tenant;
+    useServer(config, { ...config.server, tenant: options.tenant });
   }
   return config;
 }
@@ -165,13 +165,18 @@ export function createCliCatalog(config: KestraSecretsConfig, options: StoreOpti
       tenant: tenantFor(config),
       credentials: config.server ? serverCredentials : undefined,
       readValuesForSubkeys: options.readValues,
-      workspaceRoots: sources.displayRoots,
-      composeFiles: sources.composeFiles,
-      envFiles: sources.envFiles,
       env: process.env,
-      includeProcessEnv: true,
     },
-    { factory: (backendConfig, context) => createBackend(backendConfig, context, config.server) },
+    {
+      factory: backendFactory({
+        envSources: {
+          workspaceRoots: sources.displayRoots,
+          composeFiles: sources.composeFiles,
+          envFiles: sources.envFiles,
+          includeProcessEnv: true,
+        },
+      }),
+    },
   );
 }
 

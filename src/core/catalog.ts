@@ -18,6 +18,7 @@ import type { DroppedDefinition, IncompleteCause, VisibleSecret, VisibleSecrets 
 import { backendForNamespace } from './config';
 import type { KestraSecretsConfig, SecretBackendConfig } from './configTypes';
 import { namespaceChain } from './namespaces';
+import { rememberSecretValue } from './redaction';
 import type { Problem } from './types';
 
 export interface SecretCatalogOptions {
@@ -92,7 +93,7 @@ export class SecretCatalog {
       namespace,
       backendType: own.backend.type,
       backendLabel: own.backend.label,
-      readOnly: isReadOnly(own.backend, namespace),
+      readOnly: own.backend.readOnlyFor(namespace),
       caseInsensitive: own.backend.caseInsensitiveKeys,
       secrets: mergeLevels(namespace, levels, own.backend.caseInsensitiveKeys),
     };
@@ -172,6 +173,7 @@ export class SecretCatalog {
 
   /** Creates or updates a secret; refuses without calling the backend when it is read-only. */
   async put(namespace: string, key: string, value: string, options?: WriteOptions): Promise<void> {
+    rememberSecretValue(value);
     const managed = this.writableManaged(namespace, `save secret '${key}' in ${namespace}`);
     await managed.backend.put(namespace, key, value, options);
     this.afterWrite(managed, namespace, key);
@@ -185,8 +187,10 @@ export class SecretCatalog {
   }
 
   /** The value, for an explicit user request. Pass the namespace the secret is defined in (`fromNamespace`). */
-  reveal(namespace: string, key: string): Promise<string> {
-    return this.managedFor(namespace).backend.reveal(namespace, key);
+  async reveal(namespace: string, key: string): Promise<string> {
+    const value = await this.managedFor(namespace).backend.reveal(namespace, key);
+    rememberSecretValue(value);
+    return value;
   }
 
   /** Top-level JSON fields of a secret (cached); undefined when unknown or when the store can't tell. Never throws. */
@@ -373,7 +377,7 @@ export class SecretCatalog {
 
   private writableManaged(namespace: string, operation: string): Managed {
     const managed = this.managedFor(namespace);
-    if (isReadOnly(managed.backend, namespace)) throw readOnlyError(managed.backend.label, operation);
+    if (managed.backend.readOnlyFor(namespace)) throw readOnlyError(managed.backend.label, operation);
     return managed;
   }
 
@@ -456,12 +460,6 @@ function mergeLevels(namespace: string, levels: LevelListing[], caseInsensitive:
 /** A namespace-less secret (no `namespace`) shows at every level of its store: it does not shadow itself. */
 function isSameSecret(nearer: { secret: VisibleSecret; managed: Managed }, meta: SecretMeta, managed: Managed): boolean {
   return nearer.managed === managed && nearer.secret.fromNamespace === undefined && meta.namespace === undefined;
-}
-
-/** The backend's read-only state for this namespace: the Kestra server reports it per listing. */
-function isReadOnly(backend: SecretBackend, namespace: string): boolean {
-  const perNamespace = (backend as { readOnlyFor?: (namespace: string) => boolean | undefined }).readOnlyFor;
-  return backend.readOnly || (typeof perNamespace === 'function' && perNamespace.call(backend, namespace) === true);
 }
 
 function compareKeys(a: string, b: string): number {

@@ -83,6 +83,17 @@ export function defaultConfig(): KestraSecretsConfig {
 }
 
 /** A configuration file's text: it must say which store to use (see `requireSecretBlock`). */
+/**
+ * Points the configuration and every `kestra-server` backend in it at `server` (the CLI's `--server`
+ * and `--tenant` replace the file's block after parsing).
+ */
+export function useServer(config: KestraSecretsConfig, server: ServerOptions): void {
+  config.server = server;
+  for (const backend of [config.secret, ...Object.values(config.namespaces)]) {
+    if (backend.type === 'kestra-server') backend.server = server;
+  }
+}
+
 export function parseConfigText(text: string, options: ConfigOptions): KestraSecretsConfig {
   const parsed = parseYaml(text, options.source);
   try {
@@ -234,10 +245,10 @@ function buildConfig([secretPart, namespacesPart, serverPart]: Part[], options: 
   const server = readServer(serverPart, context);
   const secret = readBackend(secretPart.value, secretPart.path, context, {
     cache: DEFAULT_CACHE,
-    serverConfigured: !!server,
+    server,
     global: true,
   });
-  const namespaces = readNamespaces(namespacesPart, context, secret.cache, !!server);
+  const namespaces = readNamespaces(namespacesPart, context, secret.cache, server);
   const config: KestraSecretsConfig = { secret, namespaces, source: options.source };
   if (server) config.server = server;
   return config;
@@ -256,7 +267,7 @@ function readNamespaces(
   part: Part,
   context: Context,
   globalCache: CacheOptions,
-  serverConfigured: boolean,
+  server: ServerOptions | undefined,
 ): Record<string, SecretBackendConfig> {
   if (isUnset(part.value)) return {};
   const entries = asMapping(part.value, part.path);
@@ -267,7 +278,7 @@ function readNamespaces(
     if (!isValidNamespace(namespace)) {
       throw new ConfigError(path, `${path}: '${namespace}' is not a valid Kestra namespace (lower-case letters, digits, '.', '_', '-')`);
     }
-    namespaces[namespace] = readBackend(value, path, context, { cache: globalCache, serverConfigured, global: false });
+    namespaces[namespace] = readBackend(value, path, context, { cache: globalCache, server, global: false });
   }
   return namespaces;
 }
@@ -278,7 +289,8 @@ function readNamespaces(
 interface BackendDefaults {
   /** Cache settings used when the block has none: Kestra's defaults globally, the global ones for entries. */
   cache: CacheOptions;
-  serverConfigured: boolean;
+  /** The top-level `server` block, when there is one. */
+  server: ServerOptions | undefined;
   /** True for `kestra.secret`, false for `namespaces` entries. */
   global: boolean;
 }
@@ -297,6 +309,7 @@ function readBackend(value: unknown, path: string, outerContext: Context, defaul
   config.readOnly = type === 'env' || readOnly;
   readCommonOptions(block, config);
   readBackendBlocks(block, config);
+  if (type === 'kestra-server') config.server = defaults.server;
   if (config.prefix === undefined && isCloudType(type)) config.prefix = DEFAULT_CLOUD_PREFIX;
   if (context.credentialPlaceholder) BACKENDS_WITH_CREDENTIAL_PLACEHOLDERS.add(config);
   return config;
@@ -309,7 +322,8 @@ export function hasCredentialPlaceholders(backend: SecretBackendConfig): boolean
   return BACKENDS_WITH_CREDENTIAL_PLACEHOLDERS.has(backend);
 }
 
-function readType(block: Block, { serverConfigured, global }: BackendDefaults): BackendType {
+function readType(block: Block, { server, global }: BackendDefaults): BackendType {
+  const serverConfigured = server !== undefined;
   const written = block.string('type');
   const type = written === undefined ? 'env' : normaliseKey(written);
   const path = block.childPath('type');

@@ -60,6 +60,8 @@ export interface SecretBackendConfig {
   azure?: AzureOptions;
   google?: GoogleOptions;
   vault?: VaultOptions;
+  /** The Kestra server a `kestra-server` backend asks: the top-level `server` block. */
+  server?: ServerOptions;
 }
 
 export interface ServerOptions {

@@ -9,6 +9,7 @@ import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Scalar, YAMLMap } from 'yaml';
 import { MARKED_PROPERTIES_BY_TYPE, MARKED_PROPERTY_NAMES, TYPE_ALIASES } from './data/secretProperties';
 import type { Problem, Range } from './types';
+import { rememberSecretValue } from './redaction';
 import { decodeScalar, type DecodedScalar } from './yamlScalar';
 
 export type CredentialKind =
@@ -440,6 +441,7 @@ function toFinding(
   const sourceSpan: [number, number] =
     decoded && hit.end > hit.start ? [decoded.starts[hit.start], decoded.ends[hit.end - 1]] : [nodeStart, nodeEnd];
   const secretText = value.slice(hit.start, hit.end);
+  rememberSecretValue(secretText);
   const property = propertyLabel(place);
   const finding: HardcodedSecret = {
     range: range(...sourceSpan),

@@ -6,6 +6,7 @@
 import { encodeBase64, explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from './base64';
 import { DotenvSyntaxError, formatDotenvValue, parseDotenv, type EnvEntry } from './dotenv';
 import type { VariableLookup } from './interpolation';
+import { rememberSecretValue } from './redaction';
 
 export interface EncodeResult {
   text: string;
@@ -73,6 +74,7 @@ export function encodeDotenv(text: string, options: EncodeOptions = {}): EncodeR
   warnCaseCollisions(unique, file, warnings, (key) => key);
   let out = '';
   for (const entry of unique) {
+    rememberSecretValue(entry.value);
     if (entry.key.startsWith(SECRET_PREFIX)) {
       warnings.push(
         warningAt(
@@ -125,7 +127,9 @@ export function decodeEncodedEnv(text: string, options: DecodeOptions = {}): Enc
   let out = '';
   for (const entry of unique) {
     const key = entry.key.slice(SECRET_PREFIX.length);
-    out += `${key}=${formatDotenvValue(decodeSecretValue(entry, file, warnings))}\n`;
+    const value = decodeSecretValue(entry, file, warnings);
+    rememberSecretValue(value);
+    out += `${key}=${formatDotenvValue(value)}\n`;
   }
   return { text: out, count: unique.length, warnings };
 }

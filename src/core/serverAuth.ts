@@ -28,16 +28,6 @@ export function serverCredentialsFromEnv(env: NodeJS.ProcessEnv): ServerCredenti
   return undefined;
 }
 
-/** A warning for half-set credentials (names only, never values), or undefined when consistent. */
-export function serverCredentialsProblem(env: NodeJS.ProcessEnv): string | undefined {
-  if (env[SERVER_TOKEN_ENV]?.trim()) return undefined;
-  const hasUser = Boolean(env[SERVER_USERNAME_ENV]?.trim());
-  const hasPassword = Boolean(env[SERVER_PASSWORD_ENV]);
-  if (hasUser && !hasPassword) return `${SERVER_USERNAME_ENV} is set but ${SERVER_PASSWORD_ENV} is not: no credentials are sent.`;
-  if (!hasUser && hasPassword) return `${SERVER_PASSWORD_ENV} is set but ${SERVER_USERNAME_ENV} is not: no credentials are sent.`;
-  return undefined;
-}
-
 /** Narrows a backend context's credential record: token first, then username + password. */
 export function toServerCredentials(record: Record<string, string> | undefined): ServerCredentials | undefined {
   if (!record) return undefined;

@@ -28,6 +28,7 @@ export interface SecretMeta {
   namesOnly?: boolean;
 }
 
+/** What every store is handed besides its configuration; store-specific inputs travel with its factory or its configuration. */
 export interface BackendContext {
   log: Logger;
   /** Kestra tenant, used in Vault paths and server URLs. Default `main`. */
@@ -36,21 +37,8 @@ export interface BackendContext {
   credentials?: Record<string, string>;
   /** Opt-in: stores without a keys-only API may read values to learn subkeys (values never leave the backend). */
   readValuesForSubkeys: boolean;
-  /** Workspace folders (absolute paths); the env backend discovers Compose files there. */
-  workspaceRoots: string[];
-  /** Encoded env files (absolute paths) named in the configuration. */
-  envFiles: string[];
-  /** Compose files to read (absolute paths), as the setup resolution found them; default: those under `workspaceRoots`. */
-  composeFiles?: string[];
-  /** Process environment (injectable for tests). */
+  /** Process environment (injectable for tests): SDK defaults, `KESTRA_SECRETS_TIMEOUT_MS`, SECRET_ variables. */
   env: NodeJS.ProcessEnv;
-  /** Whether to include the process environment's SECRET_ variables (env backend). */
-  includeProcessEnv?: boolean;
-  /**
-   * Untrusted editor workspaces: the env backend reads no file outside these folders (a Compose
-   * `env_file: ${HOME}/…` or `../../…` is reported once and skipped). Unset: no restriction.
-   */
-  confineToFolders?: string[];
 }
 
 export interface WriteOptions {
@@ -62,7 +50,13 @@ export interface SecretBackend {
   readonly type: BackendType;
   /** Short label for the tree and messages, e.g. "AWS Secrets Manager (eu-west-1)". Never a credential. */
   readonly label: string;
+  /** True when no write is possible (configured `read-only`, or a store that never takes writes). */
   readonly readOnly: boolean;
+  /**
+   * Whether writes to this namespace are refused, as far as known now: `readOnly`, or a per-namespace
+   * state the store reported (the Kestra server tells it with each listing). Never calls the store.
+   */
+  readOnlyFor(namespace: string): boolean;
   /** False when every key is visible from every namespace (Kestra OSS env secrets). */
   readonly namespaced: boolean;
   /** True when `secret('k')` finds `K` (Kestra OSS upper-cases keys). */

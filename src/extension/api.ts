@@ -1,6 +1,6 @@
 /**
  * The API `activate()` returns, used by the integration tests and open to other extensions.
- * Keep it stable: `activationMs`, `catalogReady()` and `treeItems()`.
+ * Keep it stable: `activationMs`, `catalogReady()`, `treeItems()` and `treeElement()`.
  */
 import * as vscode from 'vscode';
 
@@ -22,6 +22,11 @@ export interface KestraSecretsApi {
   catalogReady(): Promise<void>;
   /** The Secrets view as it would render now, every level expanded. */
   treeItems(): Promise<TreeItemSnapshot[]>;
+  /**
+   * The element of the Secrets view at a path of labels (e.g. backend, namespace, key), as the view passes it
+   * to the command of a context menu clicked on that item; undefined when no item has that path.
+   */
+  treeElement(labels: string[]): Promise<unknown>;
 }
 
 const MAX_DEPTH = 6;
@@ -43,6 +48,16 @@ export async function snapshotTree<T>(provider: vscode.TreeDataProvider<T>, pare
     });
   }
   return snapshots;
+}
+
+/** Follows `labels` down the provider's levels, matching each item's label. */
+export async function findTreeElement<T>(provider: vscode.TreeDataProvider<T>, labels: string[], parent?: T): Promise<T | undefined> {
+  const [label, ...rest] = labels;
+  if (label === undefined) return parent;
+  for (const child of (await provider.getChildren(parent)) ?? []) {
+    if (labelText((await provider.getTreeItem(child)).label) === label) return findTreeElement(provider, rest, child);
+  }
+  return undefined;
 }
 
 function labelText(label: string | vscode.TreeItemLabel | undefined): string {

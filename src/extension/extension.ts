@@ -8,7 +8,7 @@
  * Secrets view's provider also serves the API's `treeItems()` through `snapshotTree` (./api).
  */
 import * as vscode from 'vscode';
-import { snapshotTree, type KestraSecretsApi } from './api';
+import { findTreeElement, snapshotTree, type KestraSecretsApi } from './api';
 import { registerSecretCommands } from './features/commands';
 import { registerCompletion } from './features/completion';
 import { registerCredentialsCommand } from './features/credentials';
@@ -62,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): KestraSecretsApi {
       await diagnostics.settled();
     },
     treeItems: async () => snapshotTree(tree),
+    treeElement: async (labels) => findTreeElement(tree, labels),
   };
 }
 

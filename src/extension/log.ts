@@ -1,11 +1,23 @@
 /** The extension's log: one LogOutputChannel, adapted to the core's `Logger`. Never given a secret value. */
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
+import { redact } from '../core/redaction';
 
 export const LOG_CHANNEL_NAME = 'Kestra Secrets';
 
+const WRITERS = new Set<PropertyKey>(['trace', 'debug', 'info', 'warn', 'error', 'append', 'appendLine', 'replace']);
+
+/** The extension's one log channel; whatever is written to it passes through core/redaction first. */
 export function createLogChannel(): vscode.LogOutputChannel {
-  return vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true });
+  const channel = vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true });
+  return new Proxy(channel, {
+    get(target, property, receiver) {
+      const member: unknown = Reflect.get(target, property, receiver);
+      if (!WRITERS.has(property) || typeof member !== 'function') return member;
+      return (message: unknown, ...rest: unknown[]) =>
+        (member as (...args: unknown[]) => unknown).call(target, redactedMessage(message), ...rest);
+    },
+  });
 }
 
 export function coreLogger(channel: vscode.LogOutputChannel): Logger {
@@ -18,10 +30,15 @@ export function coreLogger(channel: vscode.LogOutputChannel): Logger {
   };
 }
 
-/** A message for the log from anything thrown: the error's own message, never its stack. */
+function redactedMessage(message: unknown): unknown {
+  if (typeof message === 'string') return redact(message);
+  return message instanceof Error ? redact(message.message) : message;
+}
+
+/** A message for the log or a notification from anything thrown: the error's own message, never its stack, redacted. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : 'unknown error';
+  if (error instanceof Error) return redact(error.message);
+  return typeof error === 'string' ? redact(error) : 'unknown error';
 }
 
 /** Runs background work, logging a failure instead of leaving an unhandled rejection. */

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BackendContext } from '../core/store';
 import { describeEnvSources } from '../backends/env';
-import { createBackend } from '../backends/index';
+import { backendFactory, type EnvSources } from '../backends/index';
 import { SecretCatalog } from '../core/catalog';
 import { ConfigError, configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
 import type { KestraSecretsConfig } from '../core/configTypes';
@@ -257,13 +257,14 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const located = this.locateConfiguration(this.settings(), trusted);
     try {
       const config = await this.loadConfiguration(located);
-      const backendContext = await this.backendContext(config);
+      const { context: backendContext, envSources } = await this.backendContext(config);
       const credentialsByType = await this.credentialsByType(config);
+      const createBackend = backendFactory({ envSources });
       const catalog = new SecretCatalog(config, backendContext, {
         editorDefaultTtlMs: this.settings().cacheTtlMs,
         // Each store gets the credentials stored for its own type (dedicated namespaces may use another store).
         factory: (backendConfig, context) =>
-          createBackend(backendConfig, { ...context, credentials: credentialsByType.get(backendConfig.type) }, config.server),
+          createBackend(backendConfig, { ...context, credentials: credentialsByType.get(backendConfig.type) }),
       });
       catalog.onDidChange(() => this.catalogChanged());
       this.catalog = catalog;
@@ -371,20 +372,18 @@ export class ExtensionServices implements Services, vscode.Disposable {
     return undefined;
   }
 
-  private async backendContext(config: KestraSecretsConfig): Promise<BackendContext> {
-    const base: BackendContext = {
+  private async backendContext(config: KestraSecretsConfig): Promise<{ context: BackendContext; envSources: EnvSources }> {
+    const context: BackendContext = {
       log: coreLogger(this.log),
       tenant: tenantFor(config),
       credentials: await this.storedCredentials(config.secret.type),
       readValuesForSubkeys: this.settings().readValuesForSubkeys,
-      workspaceRoots: this.workspaceRoots(),
-      envFiles: [],
       env: process.env,
-      includeProcessEnv: false,
     };
+    const base: EnvSources = { workspaceRoots: this.workspaceRoots(), envFiles: [], includeProcessEnv: false };
     if (!usesEnvBackend(config)) {
       this.envSources = [];
-      return base;
+      return { context, envSources: base };
     }
     // The same resolution as the CLI's: Compose files from each folder up to the repository root, the
     // configured files, else every .env_encoded (or its names-only stand-in).
@@ -396,15 +395,15 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const composeFiles = [...new Set(sources.flatMap((source) => source.composeFiles))].filter(
       (file) => trusted || this.insideWorkspace(file),
     );
-    const fromCompose = new Set(describeEnvSources({ ...base, composeFiles }).map((file) => path.resolve(file)));
+    const fromCompose = new Set(describeEnvSources({ ...base, composeFiles }, process.env).map((file) => path.resolve(file)));
     const envFiles = [...new Set(sources.flatMap((source) => source.envFiles))].filter(
       (file) => !fromCompose.has(path.resolve(file)) && (trusted || this.insideWorkspace(file)),
     );
     const displayRoots = [...new Set([...roots, ...sources.flatMap((source) => source.displayRoots)])];
-    const context: BackendContext = { ...base, workspaceRoots: displayRoots, composeFiles, envFiles };
-    if (!trusted) context.confineToFolders = roots;
-    this.envSources = describeEnvSources(context);
-    return context;
+    const envSources: EnvSources = { ...base, workspaceRoots: displayRoots, composeFiles, envFiles };
+    if (!trusted) envSources.confineToFolders = roots;
+    this.envSources = describeEnvSources(envSources, process.env);
+    return { context, envSources };
   }
 
   private async credentialsByType(config: KestraSecretsConfig): Promise<Map<string, Record<string, string> | undefined>> {

@@ -11,6 +11,8 @@ describe('commands', () => {
     await activatedApi();
   });
 
+  after(() => fs.rmSync(workspaceUri('encode/.env_encoded').fsPath, { force: true }));
+
   it('encodeEnvFile writes the same .env_encoded as the CLI', async () => {
     const envUri = workspaceUri('encode/.env');
     const encodedPath = path.join(path.dirname(envUri.fsPath), '.env_encoded');

@@ -39,7 +39,7 @@ describe('completion', () => {
   });
 
   afterEach(async () => {
-    for (const document of vscode.workspace.textDocuments) await revertAndClose(document);
+    await revertAndClose();
   });
 
   it("lists exactly the keys visible to the flow's namespace inside secret('", async () => {

@@ -26,7 +26,7 @@ describe('diagnostics', () => {
   });
 
   after(async () => {
-    for (const document of vscode.workspace.textDocuments) await revertAndClose(document);
+    await revertAndClose();
   });
 
   it('reports on flows that were never opened', async () => {

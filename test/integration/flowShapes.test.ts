@@ -73,7 +73,7 @@ describe('flow shapes Kestra accepts, and what it renders (issue 8)', () => {
   });
 
   after(async () => {
-    for (const document of vscode.workspace.textDocuments) await revertAndClose(document);
+    await revertAndClose();
     fs.rmSync(path.join(workspaceRoot(), FOLDER), { recursive: true, force: true });
   });
 

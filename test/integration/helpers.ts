@@ -106,13 +106,45 @@ export function secretDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((diagnostic) => /kestra/i.test(diagnostic.source ?? ''));
 }
 
-/** Undoes unsaved edits so that no suite leaves a dirty editor (and nothing is ever saved). */
-export async function revertAndClose(document: vscode.TextDocument): Promise<void> {
-  if (document.isDirty) {
+/**
+ * Undoes a test's unsaved edits, then closes every editor. Every open document is restored first, not only
+ * `document`: closing an editor with unsaved changes (hot exit off) leaves, on VS Code 1.90, a document that
+ * says it is saved but keeps the edited text, which the next suite would then read.
+ */
+export async function revertAndClose(document?: vscode.TextDocument): Promise<void> {
+  for (const open of new Set([...(document ? [document] : []), ...vscode.workspace.textDocuments])) await restoreFromDisk(open);
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/**
+ * Puts an open file's document back to the text of its file and leaves it clean, so that the next suite sees
+ * the fixture; true when it had to change the document. `workbench.action.files.revert` acts on the active
+ * editor, which is not always the one just shown: when it did not help, the file's own text replaces the
+ * document's and is saved (the same bytes).
+ */
+export async function restoreFromDisk(document: vscode.TextDocument): Promise<boolean> {
+  const file = document.uri.fsPath;
+  if (document.isClosed || document.uri.scheme !== 'file' || !fs.existsSync(file)) return false;
+  // The editor shows a file without its byte order mark.
+  const fileText = () => fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  if (!document.isDirty) {
+    // A clean document follows its file by itself once the change on disk is seen.
+    const reloaded = await waitFor(`${file} to follow its file`, () => (document.getText() === fileText() ? true : undefined), 3_000).catch(
+      () => false,
+    );
+    if (reloaded) return false;
+  } else {
     await vscode.window.showTextDocument(document);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   }
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  if (document.isDirty || document.getText() !== fileText()) {
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), fileText());
+    assert.ok(await vscode.workspace.applyEdit(edit), `could not restore ${file}`);
+    if (document.isDirty) assert.ok(await document.save(), `could not save ${file} back to its own text`);
+  }
+  assert.equal(document.getText(), fileText(), `${file} is back to its file`);
+  return true;
 }
 
 export function flattenTree(items: TreeItemSnapshot[]): TreeItemSnapshot[] {

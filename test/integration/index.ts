@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import Mocha from 'mocha';
+import { isolateTopLevelSuites } from './isolation';
 
 interface ResultsSummary {
   passes: number;
@@ -26,6 +27,7 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
   const grep = process.env.KESTRA_SECRETS_TEST_GREP;
   if (grep) mocha.grep(grep);
+  isolateTopLevelSuites(mocha.suite);
   for (const file of suiteFiles(__dirname)) mocha.addFile(file);
 
   const restoreLog = resultsDir ? teeReporterOutput(path.join(resultsDir, 'mocha.log')) : () => undefined;

@@ -23,7 +23,7 @@ describe('Pebble syntax errors in the editor', () => {
   });
 
   afterEach(async () => {
-    for (const document of vscode.workspace.textDocuments) await revertAndClose(document);
+    await revertAndClose();
   });
 
   it("shows bash's ${#…} as Pebble's unclosed comment on its line, and its quick fix escapes it", async () => {

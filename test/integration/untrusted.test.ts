@@ -19,22 +19,21 @@ describe('an untrusted workspace', function () {
       readOnly: false,
       secrets: [{ namespace: 'company.team', key: 'FROM_WORKSPACE_SERVER' }],
     });
-    const root = workspaceRoot();
-    fs.mkdirSync(path.join(root, '.vscode'), { recursive: true });
+    // Written through VS Code, which reloads its settings at once; a file written behind its back waits for the
+    // file watcher, which on VS Code 1.90 under load sometimes took longer than 15 s to report a new .vscode/.
+    const settings = vscode.workspace.getConfiguration('kestraSecrets');
+    await settings.update('server', { url: fake.url, tenant: 'main' }, vscode.ConfigurationTarget.Workspace);
     // diagnostics.enabled is not restricted: seeing its workspace value proves the file was read.
-    fs.writeFileSync(
-      path.join(root, '.vscode', 'settings.json'),
-      JSON.stringify({
-        'kestraSecrets.server': { url: fake.url, tenant: 'main' },
-        'kestraSecrets.diagnostics.enabled': true,
-      }),
-    );
+    await settings.update('diagnostics.enabled', true, vscode.ConfigurationTarget.Workspace);
     await waitFor('the workspace settings to be read', () =>
       vscode.workspace.getConfiguration('kestraSecrets').inspect('diagnostics.enabled')?.workspaceValue === true ? true : undefined,
     );
+    const written = JSON.parse(fs.readFileSync(path.join(workspaceRoot(), '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(written['kestraSecrets.server'], { url: fake.url, tenant: 'main' }, 'the workspace settings name the server');
   });
 
   after(async () => {
+    fs.rmSync(path.join(workspaceRoot(), '.vscode'), { recursive: true, force: true });
     await fake?.stop();
   });
 
@@ -136,22 +135,27 @@ describe('an untrusted workspace', function () {
 
   it("says a workspace's kestra-secrets.yml waits for trust, and sends nothing", async () => {
     assert.ok(fake);
-    fs.writeFileSync(path.join(workspaceRoot(), 'kestra-secrets.yml'), `server:\n  url: ${fake.url}\n  tenant: main\n`);
-    const api = await activatedApi();
-    const explained = await waitFor(
-      'the tree to explain the untrusted configuration',
-      async () => {
-        await vscode.commands.executeCommand('kestraSecrets.refresh');
-        const items = flattenTree(await api.treeItems());
-        return items.find((item) => /trust/i.test(`${item.label} ${item.tooltip ?? ''}`));
-      },
-      20_000,
-    );
-    assert.match(explained.label + (explained.tooltip ?? ''), /kestra-secrets\.yml/);
-    assert.deepEqual(
-      fake.requests.map((request) => request.path),
-      [],
-      'no request may reach a workspace-supplied endpoint',
-    );
+    const configFile = path.join(workspaceRoot(), 'kestra-secrets.yml');
+    fs.writeFileSync(configFile, `server:\n  url: ${fake.url}\n  tenant: main\n`);
+    try {
+      const api = await activatedApi();
+      const explained = await waitFor(
+        'the tree to explain the untrusted configuration',
+        async () => {
+          await vscode.commands.executeCommand('kestraSecrets.refresh');
+          const items = flattenTree(await api.treeItems());
+          return items.find((item) => /trust/i.test(`${item.label} ${item.tooltip ?? ''}`));
+        },
+        20_000,
+      );
+      assert.match(explained.label + (explained.tooltip ?? ''), /kestra-secrets\.yml/);
+      assert.deepEqual(
+        fake.requests.map((request) => request.path),
+        [],
+        'no request may reach a workspace-supplied endpoint',
+      );
+    } finally {
+      fs.rmSync(configFile, { force: true });
+    }
   });
 });

@@ -13,8 +13,6 @@ export function testBackendContext(lines: string[], overrides: Partial<BackendCo
     log: recordingLogger(lines),
     tenant: 'main',
     readValuesForSubkeys: false,
-    workspaceRoots: [],
-    envFiles: [],
     env: { KESTRA_SECRETS_TIMEOUT_MS: String(timeoutMs) },
     ...overrides,
   };

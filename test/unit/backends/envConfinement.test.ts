@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BackendContext } from '../../../src/core/store';
-import { createEnvBackend, describeEnvSources } from '../../../src/backends/env';
+import type { BackendContext, SecretBackend } from '../../../src/core/store';
+import { describeEnvSources, envBackendFactory, type EnvSources } from '../../../src/backends/env';
 import { encodeBase64 } from '../../../src/core/base64';
 import type { SecretBackendConfig } from '../../../src/core/configTypes';
 import type { Logger } from '../../../src/core/log';
@@ -23,6 +23,11 @@ const quiet: Logger = {
 };
 
 /** Issue 13, finding 10: a Compose file in an untrusted workspace can't make the editor read files outside it. */
+/** The env backend over a context that also carries its sources (as the CLI and the editor hand them to its factory). */
+function envBackend(config: SecretBackendConfig, context: BackendContext & EnvSources): SecretBackend {
+  return envBackendFactory(context)(config, context);
+}
+
 describe('env secrets in an untrusted workspace: nothing outside the workspace folder is read', () => {
   let outside: string;
   let workspace: string;
@@ -52,8 +57,8 @@ describe('env secrets in an untrusted workspace: nothing outside the workspace f
 
   afterEach(() => fs.rmSync(outside, { recursive: true, force: true }));
 
-  function context(confine: boolean): BackendContext {
-    const ctx: BackendContext = {
+  function context(confine: boolean): BackendContext & EnvSources {
+    const ctx: BackendContext & EnvSources = {
       log: quiet,
       tenant: 'main',
       readValuesForSubkeys: false,
@@ -67,7 +72,7 @@ describe('env secrets in an untrusted workspace: nothing outside the workspace f
   }
 
   it('skips env_file entries that resolve outside (../.., ${HOME}-style), with one problem naming each entry', async () => {
-    const backend = createEnvBackend(config, context(true));
+    const backend = envBackend(config, context(true));
     const keys = (await backend.list('company.team')).map((secret) => secret.key).sort();
     assert.deepEqual(keys, ['INSIDE']);
     const problems = (await backend.definitionProblems!()).filter((problem) => /outside the workspace folder/.test(problem.message));
@@ -75,13 +80,13 @@ describe('env secrets in an untrusted workspace: nothing outside the workspace f
     assert.match(problems[0].message, /\.\.\/\.\.\/home\.env_encoded/);
     assert.ok(problems.every((problem) => problem.file === composeFile));
     assert.deepEqual(
-      describeEnvSources(context(true)).filter((file) => file.includes('home.env_encoded')),
+      describeEnvSources(context(true), { OUTSIDE_DIR: outside }).filter((file) => file.includes('home.env_encoded')),
       [],
     );
   });
 
   it('reads the same entries when the workspace is trusted (no confinement)', async () => {
-    const keys = (await createEnvBackend(config, context(false)).list('company.team')).map((secret) => secret.key).sort();
+    const keys = (await envBackend(config, context(false)).list('company.team')).map((secret) => secret.key).sort();
     assert.deepEqual(keys, ['FROM_HOME', 'INSIDE']);
   });
 });

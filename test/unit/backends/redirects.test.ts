@@ -141,9 +141,8 @@ describe('no credential on a cross-origin redirect', () => {
 
   it('Kestra server: prevents the Bearer token from following a redirect to another origin', async () => {
     const server = createKestraServerBackend(
-      baseConfig({}),
+      { ...baseConfig({}), server: { url: redirector.url, tenant: 'main' } },
       testBackendContext(lines, { credentials: { token: CANARY_TOKEN } }),
-      { url: redirector.url, tenant: 'main' },
       { timeoutMs: 2000, attempts: 1, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined },
     );
     backends.push(server);
@@ -154,9 +153,8 @@ describe('no credential on a cross-origin redirect', () => {
 
   it('Kestra server: prevents basic-auth credentials from following a redirect to another origin', async () => {
     const server = createKestraServerBackend(
-      baseConfig({}),
+      { ...baseConfig({}), server: { url: redirector.url, tenant: 'main' } },
       testBackendContext(lines, { credentials: { username: 'admin@kestra.io', password: CANARY_TOKEN } }),
-      { url: redirector.url, tenant: 'main' },
       { timeoutMs: 2000, attempts: 1, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined },
     );
     backends.push(server);

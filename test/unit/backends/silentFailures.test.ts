@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BackendError } from '../../../src/core/store';
-import { createEnvBackend } from '../../../src/backends/env';
+import { envBackendFactory } from '../../../src/backends/env';
 import { createKestraServerBackend } from '../../../src/backends/kestraServer';
 import type { SecretBackendConfig } from '../../../src/core/configTypes';
 import { testBackendContext } from '../recordingLogger';
@@ -30,7 +30,7 @@ describe('failures that looked like success', () => {
         `services:\n  kestra:\n    image: kestra/kestra\n    environment:\n      SECRET_A: ${CANARY}\n     bad: [indent\n`,
       );
       const lines: string[] = [];
-      const backend = createEnvBackend(config('env'), testBackendContext(lines, { workspaceRoots: [root] }));
+      const backend = envBackendFactory({ workspaceRoots: [root], envFiles: [] })(config('env'), testBackendContext(lines));
       assert.deepEqual(await backend.list(''), []);
       const warning = lines.find((line) => line.includes('docker-compose.yml'));
       assert.ok(warning, `no warning among: ${lines.join(' | ')}`);
@@ -55,12 +55,10 @@ describe('failures that looked like success', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const lines: string[] = [];
-      const backend = createKestraServerBackend(
-        config('env'),
-        testBackendContext(lines),
-        { url, tenant: 'main' },
-        { attempts: 1, timeoutMs: 2000 },
-      );
+      const backend = createKestraServerBackend({ ...config('env'), server: { url, tenant: 'main' } }, testBackendContext(lines), {
+        attempts: 1,
+        timeoutMs: 2000,
+      });
       try {
         await backend.list('company.team');
         assert.fail('the listing should fail');

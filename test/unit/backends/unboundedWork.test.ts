@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createAwsBackend } from '../../../src/backends/aws';
 import { BackendError } from '../../../src/core/store';
-import { createEnvBackend } from '../../../src/backends/env';
+import { envBackendFactory } from '../../../src/backends/env';
 import { createGoogleBackend } from '../../../src/backends/google';
 import { createKestraServerBackend } from '../../../src/backends/kestraServer';
 import type { SecretBackendConfig } from '../../../src/core/configTypes';
@@ -146,12 +146,11 @@ describe('bounded work (issue 13, finding 9)', function () {
     });
     try {
       const lines: string[] = [];
-      const server = createKestraServerBackend(
-        config({}),
-        testBackendContext(lines),
-        { url: store.url, tenant: 'main' },
-        { attempts: 1, timeoutMs: 20_000, maxResponseBytes: 1024 * 1024 },
-      );
+      const server = createKestraServerBackend({ ...config({}), server: { url: store.url, tenant: 'main' } }, testBackendContext(lines), {
+        attempts: 1,
+        timeoutMs: 20_000,
+        maxResponseBytes: 1024 * 1024,
+      });
       const error = await failure(server.list('company.team'));
       assert.match(error.message, /the server's answer is larger than 1 MB; reading stopped/);
       assert.ok(sent < 64 * 1024 * 1024, 'the whole body was sent and read');
@@ -174,7 +173,7 @@ describe('bounded work (issue 13, finding 9)', function () {
           `services:\n  kestra:\n    image: kestra/kestra\n    env_file:\n      - ${fifo}\n      - /dev/stdin\n      - /dev/zero\n      - ok.env\n`,
         );
         const lines: string[] = [];
-        const backend = createEnvBackend(config({ type: 'env' }), testBackendContext(lines, { workspaceRoots: [root] }));
+        const backend = envBackendFactory({ workspaceRoots: [root], envFiles: [] })(config({ type: 'env' }), testBackendContext(lines));
         const started = Date.now();
         const listed = await backend.list('');
         assert.ok(Date.now() - started < 5000);

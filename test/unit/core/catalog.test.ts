@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { BackendError, type BackendContext, type SecretBackend, type SecretMeta, type WriteOptions } from '../../../src/core/store';
-import { createBackend } from '../../../src/backends/index';
+import { backendFactory, type BackendFactoryOptions } from '../../../src/backends/index';
 import { SecretCatalog, type SecretCatalogOptions } from '../../../src/core/catalog';
 import { findVisible } from '../../../src/core/catalogTypes';
 import { configFromObject } from '../../../src/core/config';
@@ -31,6 +31,10 @@ class MemoryStore implements SecretBackend {
   ) {}
 
   readonly canReveal = true;
+
+  readOnlyFor(): boolean {
+    return this.readOnly;
+  }
 
   add(key: string, namespace?: string, extra: Partial<SecretMeta> = {}): this {
     this.secrets.push({ key, namespace, ...extra });
@@ -104,7 +108,7 @@ function recordingLogger(into: Logged[]): Logger {
 }
 
 function contextWith(logged: Logged[] = []): BackendContext {
-  return { log: recordingLogger(logged), tenant: 'main', readValuesForSubkeys: false, workspaceRoots: [], envFiles: [], env: {} };
+  return { log: recordingLogger(logged), tenant: 'main', readValuesForSubkeys: false, env: {} };
 }
 
 function configOf(document: unknown): KestraSecretsConfig {
@@ -569,7 +573,7 @@ describe('SecretCatalog', () => {
 
     it('honours a per-namespace read-only state reported by the store (Kestra server)', async () => {
       const server = Object.assign(new MemoryStore('kestra-server', 'Kestra server', false, true), {
-        readOnlyFor: (namespace: string) => (namespace === 'locked' ? true : undefined),
+        readOnlyFor: (namespace: string) => namespace === 'locked',
       });
       const { catalog } = catalogWith(configOf({ server: { url: 'http://127.0.0.1:1' } }), { 'kestra-server': server });
       await assert.rejects(catalog.put('locked', 'K', 'v'), { kind: 'read-only' });
@@ -597,18 +601,16 @@ describe('SecretCatalog', () => {
     });
   });
 
-  describe('the real factory (createBackend, as the CLI and the editor hand it in)', () => {
-    const realFactory = (config: KestraSecretsConfig): SecretCatalogOptions => ({
-      factory: (backendConfig, context) => createBackend(backendConfig, context, config.server),
-    });
+  describe('the real factory (backendFactory, as the CLI and the editor hand it in)', () => {
+    const realFactory = (options: BackendFactoryOptions = {}): SecretCatalogOptions => ({ factory: backendFactory(options) });
     it('builds the real env backend: SECRET_ variables, namespace-less, read-only', async () => {
       const context = {
         ...contextWith(),
         env: { SECRET_DB_PASSWORD: Buffer.from('CANARY-VALUE').toString('base64'), OTHER: 'x' },
-        includeProcessEnv: true,
       };
       const config = configOf({});
-      const catalog = new SecretCatalog(config, context, realFactory(config));
+      const envSources = { workspaceRoots: [], envFiles: [], includeProcessEnv: true };
+      const catalog = new SecretCatalog(config, context, realFactory({ envSources }));
       const visible = await catalog.visible('company.team');
       assert.equal(visible.backendType, 'env');
       assert.equal(visible.readOnly, true);
@@ -625,7 +627,7 @@ describe('SecretCatalog', () => {
     it('a kestra-server entry without a server block is a clear listing error', async () => {
       const config = configOf({});
       config.namespaces['remote'] = { ...config.secret, type: 'kestra-server', readOnly: false };
-      const catalog = new SecretCatalog(config, contextWith(), realFactory(config));
+      const catalog = new SecretCatalog(config, contextWith(), realFactory());
       const visible = await catalog.visible('remote.x');
       assert.deepEqual(visible.secrets, []);
       assert.match(visible.error ?? '', /^Kestra server: connect failed: no server is configured\. Set `server: \{ url, tenant \}`/);

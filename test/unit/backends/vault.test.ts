@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BackendError, type BackendContext, type SecretBackend } from '../../src/core/store';
-import { createVaultBackend } from '../../src/backends/vault';
-import type { SecretBackendConfig, VaultOptions } from '../../src/core/configTypes';
-import { createTestCertificate, runCli } from '../fakes/tls';
-import { startVault, type FakeVault, type FakeVaultOptions } from '../fakes/vault';
-import { testBackendContext } from './recordingLogger';
+import { BackendError, type BackendContext, type SecretBackend } from '../../../src/core/store';
+import { createVaultBackend } from '../../../src/backends/vault';
+import type { SecretBackendConfig, VaultOptions } from '../../../src/core/configTypes';
+import { createTestCertificate, runCli } from '../../fakes/tls';
+import { startVault, type FakeVault, type FakeVaultOptions } from '../../fakes/vault';
+import { testBackendContext } from '../recordingLogger';
 
 const CANARY = 'CANARY-vault-4b1e-do-not-leak';
 

@@ -10,15 +10,15 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SecretBackendConfig } from '../../src/core/configTypes';
-import { startAzureKeyVault, type AzureFake } from '../fakes/azureKeyVault';
-import { createTestCertificate, runCli, startBackendHost, type BackendHost, type HostResult, type TestCertificate } from '../fakes/tls';
+import type { SecretBackendConfig } from '../../../src/core/configTypes';
+import { startAzureKeyVault, type AzureFake } from '../../fakes/azureKeyVault';
+import { createTestCertificate, runCli, startBackendHost, type BackendHost, type HostResult, type TestCertificate } from '../../fakes/tls';
 
 const CANARY = 'CANARY-2b81e4-never-show-me';
 const AZ_TOKEN = 'az-cli-token-for-tests';
 const VAULT = 'kestra-test';
 const BACKEND_MODULE = 'src/backends/azure.ts';
-const BIN = path.resolve(__dirname, '..', 'fixtures', 'bin');
+const BIN = path.resolve(__dirname, '..', '..', 'fixtures', 'bin');
 
 interface Failure {
   name: string;

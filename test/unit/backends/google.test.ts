@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BackendError, type BackendContext, type SecretBackend } from '../../src/core/store';
-import { createGoogleBackend } from '../../src/backends/google';
-import type { SecretBackendConfig } from '../../src/core/configTypes';
-import { startGoogleSecretManager, type GoogleFake } from '../fakes/googleSecretManager';
-import { runCli } from '../fakes/tls';
-import { testBackendContext } from './recordingLogger';
+import { BackendError, type BackendContext, type SecretBackend } from '../../../src/core/store';
+import { createGoogleBackend } from '../../../src/backends/google';
+import type { SecretBackendConfig } from '../../../src/core/configTypes';
+import { startGoogleSecretManager, type GoogleFake } from '../../fakes/googleSecretManager';
+import { runCli } from '../../fakes/tls';
+import { testBackendContext } from '../recordingLogger';
 
 const CANARY = 'CANARY-7f3a9c-never-show-me';
 

@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BackendError, type BackendContext } from '../../src/core/store';
-import { createEnvBackend, describeEnvSources } from '../../src/backends/env';
-import { encodeBase64 } from '../../src/core/base64';
-import type { SecretBackendConfig } from '../../src/core/configTypes';
-import type { Logger } from '../../src/core/log';
+import { BackendError, type BackendContext, type SecretBackend } from '../../../src/core/store';
+import { describeEnvSources, envBackendFactory, type EnvSources } from '../../../src/backends/env';
+import { encodeBase64 } from '../../../src/core/base64';
+import type { SecretBackendConfig } from '../../../src/core/configTypes';
+import type { Logger } from '../../../src/core/log';
 
 const config: SecretBackendConfig = {
   type: 'env',
@@ -39,10 +39,15 @@ function recordingLogger(messages: string[]): Logger {
   return { trace: record, debug: record, info: record, warn: record, error: record };
 }
 
+/** The env backend over a context that also carries its sources (as the CLI and the editor hand them to its factory). */
+function envBackend(config: SecretBackendConfig, context: BackendContext & EnvSources): SecretBackend {
+  return envBackendFactory(context)(config, context);
+}
+
 describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   let root: string;
   let logs: string[];
-  let context: BackendContext;
+  let context: BackendContext & EnvSources;
   const wrapped = b64('wrapped value that is long enough');
 
   beforeEach(() => {
@@ -105,7 +110,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('describes itself as read-only, namespace-less and case-insensitive', () => {
-    const backend = createEnvBackend(config, context);
+    const backend = envBackend(config, context);
     assert.equal(backend.type, 'env');
     assert.equal(backend.readOnly, true);
     assert.equal(backend.namespaced, false);
@@ -114,7 +119,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('lists every usable secret with its upper-cased key, source and location', async () => {
-    const backend = createEnvBackend(config, context);
+    const backend = envBackend(config, context);
     const listed = await backend.list('company.team');
     assert.deepEqual(
       listed.map((meta) => meta.key),
@@ -139,7 +144,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('reveals decoded values case-insensitively, following Compose precedence', async () => {
-    const backend = createEnvBackend(config, context);
+    const backend = envBackend(config, context);
     assert.equal(await backend.reveal('any', 'db_password'), 'db-password');
     assert.equal(await backend.reveal('any', 'Override'), 'override-new');
     assert.equal(await backend.reveal('any', 'extra'), 'extra-value');
@@ -150,7 +155,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('drops undecodable values, so references to them are missing', async () => {
-    const backend = createEnvBackend(config, context);
+    const backend = envBackend(config, context);
     const keys = (await backend.list('x')).map((meta) => meta.key);
     assert.ok(!keys.includes('BAD') && !keys.includes('BROKEN_INLINE'));
     await assert.rejects(backend.reveal('x', 'bad'), (error: unknown) => error instanceof BackendError && error.kind === 'not-found');
@@ -161,17 +166,17 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('ignores names without the exact SECRET_ prefix and services that are not Kestra', async () => {
-    const keys = (await createEnvBackend(config, context).list('x')).map((meta) => meta.key);
+    const keys = (await envBackend(config, context).list('x')).map((meta) => meta.key);
     assert.ok(!keys.includes('LOWER') && !keys.includes('OTHER') && !keys.includes('POSTGRES_ONLY'));
   });
 
   it('reads the process environment only when asked', async () => {
-    const keys = (await createEnvBackend(config, { ...context, includeProcessEnv: false }).list('x')).map((meta) => meta.key);
+    const keys = (await envBackend(config, { ...context, includeProcessEnv: false }).list('x')).map((meta) => meta.key);
     assert.ok(!keys.includes('PROC'));
   });
 
   it('reports invalid base64 and key collisions where they are defined, without values', async () => {
-    const problems = await createEnvBackend(config, context).definitionProblems();
+    const problems = await envBackend(config, context).definitionProblems();
     const summary = problems.map((problem) => [
       problem.code,
       path.relative(root, problem.file),
@@ -197,7 +202,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
 
   it('reports a malformed env file as a backend error at its position', async () => {
     write(root, 'deploy/.env_encoded', 'SECRET_A="unclosed\n');
-    const problems = await createEnvBackend(config, context).definitionProblems();
+    const problems = await envBackend(config, context).definitionProblems();
     const broken = problems.find((problem) => problem.code === 'backend-error');
     assert.ok(broken);
     assert.equal(broken.file, path.join(root, 'deploy', '.env_encoded'));
@@ -207,7 +212,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
 
   it('warns once, at the env_file entry, when a required env file is absent, and calls the listing incomplete', async () => {
     fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
-    const backend = createEnvBackend(config, context);
+    const backend = envBackend(config, context);
     const problems = await backend.definitionProblems();
     const missing = problems.filter((problem) => problem.code === 'unknown-source');
     assert.equal(missing.length, 1);
@@ -237,7 +242,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
           ? ['SECRET_DB_PASSWORD=', 'SECRET_API_TOKEN=changeme', 'NOT_A_SECRET=']
           : ['DB_PASSWORD=', 'API_TOKEN=<your token>'];
       write(root, `deploy/${standIn}`, `# names only\n${lines.join('\n')}\n`);
-      const backend = createEnvBackend(config, context);
+      const backend = envBackend(config, context);
       const listed = await backend.list('x');
       const token = listed.find((meta) => meta.key === 'API_TOKEN');
       assert.ok(token, JSON.stringify(listed.map((meta) => meta.key)));
@@ -255,7 +260,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   it('reads a .env_example written with SECRET_ names as those names (kestra-io/examples ships one)', async () => {
     fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
     write(root, 'deploy/.env_example', 'SECRET_GITHUB_ACCESS_TOKEN=\nPLAIN_NAME=\n');
-    const keys = (await createEnvBackend(config, context).list('x')).map((meta) => meta.key);
+    const keys = (await envBackend(config, context).list('x')).map((meta) => meta.key);
     assert.ok(
       keys.includes('GITHUB_ACCESS_TOKEN') && keys.includes('PLAIN_NAME') && !keys.includes('SECRET_GITHUB_ACCESS_TOKEN'),
       keys.join(','),
@@ -266,7 +271,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     fs.rmSync(path.join(root, 'deploy', '.env_encoded'));
     write(root, 'deploy/.env_encoded.example', 'SECRET_FROM_ENCODED=\n');
     write(root, 'deploy/.env.example', 'FROM_PLAIN=\n');
-    const keys = (await createEnvBackend(config, context).list('x')).map((meta) => meta.key);
+    const keys = (await envBackend(config, context).list('x')).map((meta) => meta.key);
     assert.ok(keys.includes('FROM_ENCODED') && !keys.includes('FROM_PLAIN'), keys.join(','));
   });
 
@@ -276,7 +281,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
       'deploy/docker-compose.yml',
       ['services:', '  kestra:', '    image: kestra/kestra', '    env_file: ${SECRETS_FILE}', ''].join('\n'),
     );
-    const backend = createEnvBackend(config, { ...context, envFiles: [] });
+    const backend = envBackend(config, { ...context, envFiles: [] });
     const problems = (await backend.definitionProblems()).filter((problem) => problem.code === 'unknown-source');
     assert.equal(problems.length, 1);
     assert.equal(problems[0].range.start.line, 3);
@@ -284,12 +289,12 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('says when there is no source at all, and names the definitions Kestra drops', async () => {
-    const none = createEnvBackend(config, { ...context, composeFiles: [], envFiles: [], includeProcessEnv: false });
+    const none = envBackend(config, { ...context, composeFiles: [], envFiles: [], includeProcessEnv: false });
     const gaps = await none.listingGaps!();
     assert.equal(gaps.length, 1);
     assert.equal(gaps[0].id, 'env:no-source');
     assert.equal(gaps[0].location, undefined);
-    const dropped = await createEnvBackend(config, context).droppedDefinitions!();
+    const dropped = await envBackend(config, context).droppedDefinitions!();
     assert.deepEqual(
       dropped.map((definition) => [definition.key, definition.source]),
       [
@@ -313,18 +318,18 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
         '',
       ].join('\n'),
     );
-    const backend = createEnvBackend(config, context);
+    const backend = envBackend(config, context);
     assert.equal(await backend.reveal('x', 'INLINE'), 'from-override');
     const collisions = (await backend.definitionProblems()).filter((problem) => problem.code === 'key-collision');
     assert.deepEqual(
       collisions.filter((problem) => problem.data?.key === 'DB_PASSWORD').map((problem) => path.basename(problem.file)),
       ['.env_encoded', 'docker-compose.override.yml'],
     );
-    assert.ok(describeEnvSources(context).includes(path.join(root, 'deploy', 'docker-compose.override.yml')));
+    assert.ok(describeEnvSources(context, context.env).includes(path.join(root, 'deploy', 'docker-compose.override.yml')));
   });
 
   it('refuses writes as read-only, without touching anything', async () => {
-    const backend = createEnvBackend(config, context);
+    const backend = envBackend(config, context);
     await assert.rejects(backend.put('x', 'NEW', 'value'), (error: unknown) => error instanceof BackendError && error.kind === 'read-only');
     await assert.rejects(
       backend.delete('x', 'DB_PASSWORD'),
@@ -333,7 +338,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('loads lazily, caches, and reloads after dispose', async () => {
-    const backend = createEnvBackend(config, context);
+    const backend = envBackend(config, context);
     assert.equal(await backend.reveal('x', 'EXTRA'), 'extra-value');
     write(root, 'config/extra.env_encoded', `SECRET_EXTRA=${b64('changed')}\n`);
     assert.equal(await backend.reveal('x', 'EXTRA'), 'extra-value');
@@ -342,14 +347,14 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('never logs a value', async () => {
-    const backend = createEnvBackend(config, context);
+    const backend = envBackend(config, context);
     await backend.list('x');
     await backend.definitionProblems();
     for (const message of logs) for (const value of [...SECRET_VALUES, b64('db-password')]) assert.ok(!message.includes(value), message);
   });
 
   it('describes the files it reads, so the editor can watch them', () => {
-    const files = describeEnvSources(context).map((file) => path.relative(root, file));
+    const files = describeEnvSources(context, context.env).map((file) => path.relative(root, file));
     assert.deepEqual(files, [
       path.join('deploy', 'docker-compose.yml'),
       path.join('deploy', '.env'),
@@ -359,7 +364,7 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
   });
 
   it('works with an empty workspace', async () => {
-    const backend = createEnvBackend(config, {
+    const backend = envBackend(config, {
       ...context,
       workspaceRoots: [path.join(root, 'none')],
       envFiles: [],

@@ -2,17 +2,12 @@ import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { BackendError, type BackendContext } from '../../src/core/store';
-import {
-  createKestraServerBackend,
-  parseServerUrl,
-  type KestraServerBackend,
-  type KestraServerTuning,
-} from '../../src/backends/kestraServer';
-import type { SecretBackendConfig } from '../../src/core/configTypes';
-import type { Logger } from '../../src/core/log';
-import { authorizationHeader, serverCredentialsFromEnv, serverCredentialsProblem, toServerCredentials } from '../../src/core/serverAuth';
-import { startKestraServer, type FakeKestraSecret, type FakeKestraServer, type FakeKestraServerOptions } from '../fakes/kestraServer';
+import { BackendError, type BackendContext, type SecretBackend } from '../../../src/core/store';
+import { createKestraServerBackend, parseServerUrl, type KestraServerTuning } from '../../../src/backends/kestraServer';
+import type { SecretBackendConfig } from '../../../src/core/configTypes';
+import type { Logger } from '../../../src/core/log';
+import { authorizationHeader, serverCredentialsFromEnv, toServerCredentials } from '../../../src/core/serverAuth';
+import { startKestraServer, type FakeKestraSecret, type FakeKestraServer, type FakeKestraServerOptions } from '../../fakes/kestraServer';
 
 const PASSWORD = 'hunter2-very-secret';
 const TOKEN = 'tok-0123456789abcdef';
@@ -39,7 +34,7 @@ class RecordingLogger implements Logger {
 }
 
 function context(log: Logger, credentials?: Record<string, string>): BackendContext {
-  return { log, tenant: 'main', credentials, readValuesForSubkeys: false, workspaceRoots: [], envFiles: [], env: {} };
+  return { log, tenant: 'main', credentials, readValuesForSubkeys: false, env: {} };
 }
 
 const fastTuning: KestraServerTuning = { timeoutMs: 2000, attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
@@ -62,14 +57,13 @@ function ee(namespace: string, key: string, extra: Partial<FakeKestraSecret> = {
 describe('Kestra server backend', () => {
   let server: FakeKestraServer | undefined;
   let log: RecordingLogger;
-  let backend: KestraServerBackend | undefined;
+  let backend: SecretBackend | undefined;
 
   async function start(options: FakeKestraServerOptions, credentials?: Record<string, string>, tuning = fastTuning, url?: string) {
     server = await startKestraServer(options);
     backend = createKestraServerBackend(
-      config(),
+      { ...config(), server: { url: url ?? server.url, tenant: options.tenant ?? 'main' } },
       context(log, credentials),
-      { url: url ?? server.url, tenant: options.tenant ?? 'main' },
       tuning,
     );
     return { server, backend };
@@ -141,7 +135,10 @@ describe('Kestra server backend', () => {
         fc.asyncProperty(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 25 }), async (count, pageSize) => {
           const namespace = `fuzz.r${run++}.n${count}.s${pageSize}`;
           for (let index = 0; index < count; index++) server?.addSecret(ee(namespace, `K${index}`));
-          const fuzzed = createKestraServerBackend(config(), context(log), { url, tenant: 'main' }, { ...fastTuning, pageSize });
+          const fuzzed = createKestraServerBackend({ ...config(), server: { url, tenant: 'main' } }, context(log), {
+            ...fastTuning,
+            pageSize,
+          });
           const listed = await fuzzed.list(namespace);
           assert.deepEqual(listed.map((secret) => secret.key).sort(), Array.from({ length: count }, (_, index) => `K${index}`).sort());
         }),
@@ -152,9 +149,8 @@ describe('Kestra server backend', () => {
     it('accepts a URL ending in /api/v1 (the official extension setting) and a trailing slash', async () => {
       const started = await start({ edition: 'ee', secrets: [ee('n', 'K')] });
       const viaApi = createKestraServerBackend(
-        config(),
+        { ...config(), server: { url: `${started.server.url}/api/v1/`, tenant: 'main' } },
         context(log),
-        { url: `${started.server.url}/api/v1/`, tenant: 'main' },
         fastTuning,
       );
       assert.deepEqual(
@@ -176,7 +172,6 @@ describe('Kestra server backend', () => {
     it('uses the configured tenant in every path', async () => {
       const { server, backend } = await start({ edition: 'ee', tenant: 'acme', secrets: [ee('n', 'K')] });
       assert.equal((await backend.list('n')).length, 1);
-      assert.deepEqual(await backend.inherited('n.child'), { n: ['K'] });
       assert.ok(server.requests.every((request) => request.path.startsWith('/api/v1/acme/')));
     });
 
@@ -187,21 +182,13 @@ describe('Kestra server backend', () => {
       });
       assert.deepEqual(await backend.listNamespaces(), ['a', 'b.x', 'c.d.e']);
     });
-
-    it('returns the inherited keys per parent namespace', async () => {
-      const { backend } = await start({
-        edition: 'ee',
-        secrets: [ee('company', 'A'), ee('company.team', 'B'), ee('company.team.sub', 'C')],
-      });
-      assert.deepEqual(await backend.inherited('company.team.sub'), { company: ['A'], 'company.team': ['B'] });
-    });
   });
 
   describe('read-only state', () => {
     it('is read-only until a listing says otherwise, then follows the server', async () => {
       const { backend } = await start({ edition: 'ee', readOnly: false, secrets: [ee('n', 'K')] });
       assert.equal(backend.readOnly, true);
-      assert.equal(backend.readOnlyFor('n'), undefined);
+      assert.equal(backend.readOnlyFor('n'), true);
       await backend.list('n');
       assert.equal(backend.readOnly, false);
       assert.equal(backend.readOnlyFor('n'), false);
@@ -222,21 +209,24 @@ describe('Kestra server backend', () => {
       assert.equal(server.writeCount, 1);
     });
 
-    it('EE read-only: put, delete and updateMetadata throw read-only and send zero write requests', async () => {
+    it('EE read-only: put and delete throw read-only and send zero write requests', async () => {
       const { server, backend } = await start({ edition: 'ee', readOnly: true, secrets: [ee('n', 'K')] });
       await expectBackendError(backend.put('n', 'NEW', 'value'), 'read-only');
       await backend.list('n');
       assert.equal(backend.readOnly, true);
       await expectBackendError(backend.put('n', 'K', 'value'), 'read-only');
       await expectBackendError(backend.delete('n', 'K'), 'read-only');
-      await expectBackendError(backend.updateMetadata('n', 'K', { description: 'd', tags: {} }), 'read-only');
       assert.equal(server.writeCount, 0);
       assert.ok(server.requests.every((request) => request.method === 'GET'));
     });
 
     it('read-only in the configuration: refused before any request at all', async () => {
       server = await startKestraServer({ edition: 'ee', secrets: [ee('n', 'K')] });
-      backend = createKestraServerBackend(config({ readOnly: true }), context(log), { url: server.url, tenant: 'main' }, fastTuning);
+      backend = createKestraServerBackend(
+        { ...config({ readOnly: true }), server: { url: server.url, tenant: 'main' } },
+        context(log),
+        fastTuning,
+      );
       await expectBackendError(backend.put('n', 'K', 'v'), 'read-only');
       await expectBackendError(backend.delete('n', 'K'), 'read-only');
       assert.equal(server.requests.length, 0);
@@ -272,7 +262,6 @@ describe('Kestra server backend', () => {
       assert.equal(backend.readOnly, true);
       assert.match(backend.label, /Kestra OSS server \(env secrets\)/);
       assert.deepEqual(await backend.listNamespaces(), []);
-      assert.deepEqual(await backend.inherited('a.b'), { 'a.b': ['DB_PASSWORD', 'API_TOKEN'] });
       const error = await expectBackendError(backend.put('company.team', 'NEW', 'value'), 'read-only');
       assert.match(error.message, /SECRET_ environment variables/);
       assert.equal(server.writeCount, 0);
@@ -281,30 +270,21 @@ describe('Kestra server backend', () => {
   });
 
   describe('writes (Enterprise)', () => {
-    it('put sends key, value, description and tags; updateMetadata patches; delete removes', async () => {
+    it('put sends key, value, description and tags; delete removes', async () => {
       const { server } = await start(
         { edition: 'ee', secrets: [ee('n', 'OLD', { tags: { keep: 'me' }, description: 'old' })] },
         { token: TOKEN },
       );
       const backend = createKestraServerBackend(
-        config({ tags: { managed: 'kestra-secrets' } }),
+        { ...config({ tags: { managed: 'kestra-secrets' } }), server: { url: server.url, tenant: 'main' } },
         context(log, { token: TOKEN }),
-        { url: server.url, tenant: 'main' },
         fastTuning,
       );
       await backend.put('n', 'NEW', 'the-value', { description: 'fresh', tags: { team: 'x' } });
       assert.equal(server.valueOf('n', 'NEW'), 'the-value');
-      let listed = await backend.list('n');
+      const listed = await backend.list('n');
       assert.deepEqual(listed.find((secret) => secret.key === 'NEW')?.tags, { managed: 'kestra-secrets', team: 'x' });
       assert.equal(listed.find((secret) => secret.key === 'NEW')?.description, 'fresh');
-
-      await backend.updateMetadata('n', 'OLD', { description: 'renewed' });
-      listed = await backend.list('n');
-      const old = listed.find((secret) => secret.key === 'OLD');
-      assert.equal(old?.description, 'renewed');
-      assert.deepEqual(old?.tags, { managed: 'kestra-secrets', keep: 'me' });
-      const patch = server.requests.find((request) => request.method === 'PATCH');
-      assert.equal(patch?.path, '/api/v1/main/namespaces/n/secrets/OLD');
 
       await backend.delete('n', 'OLD');
       assert.deepEqual(
@@ -391,30 +371,19 @@ describe('Kestra server backend', () => {
       assert.equal(server.valueOf('a', 'NEW'), 'v');
     });
 
-    it('tenantless server with the global listing: third probe wins; inherited follows', async () => {
+    it('tenantless server with the global listing: third probe wins', async () => {
       const { server, backend } = await start({ edition: 'ee', tenantless: true, secrets: [ee('a', 'K1'), ee('a.b', 'K2')] });
       assert.equal((await backend.list('a.b')).length, 1);
       assert.equal(server.requests.length, 3);
-      assert.deepEqual(await backend.inherited('a.b'), { a: ['K1'] });
-      assert.equal(server.requests[3].path, '/api/v1/namespaces/a.b/inherited-secrets');
     });
 
     it('a server with none of the endpoints: unsupported, server too old', async () => {
       const other = await startKestraServer({ edition: 'ee', tenant: 'other', secrets: [ee('n', 'K')] });
       server = other;
-      backend = createKestraServerBackend(config(), context(log), { url: other.url, tenant: 'main' }, fastTuning);
+      backend = createKestraServerBackend({ ...config(), server: { url: other.url, tenant: 'main' } }, context(log), fastTuning);
       const error = await expectBackendError(backend.list('n'), 'unsupported');
       assert.match(error.message, /too old or server\.url is wrong/);
       assert.equal(other.requests.length, 4);
-      await expectBackendError(backend.inherited('n'), 'unsupported');
-      assert.equal(other.requests.length, 6);
-    });
-
-    it('a server without inherited-secrets: unsupported with a clear hint', async () => {
-      const { backend } = await start({ edition: 'ee', noInherited: true, secrets: [ee('n', 'K')] });
-      await backend.list('n');
-      const error = await expectBackendError(backend.inherited('n.c'), 'unsupported');
-      assert.match(error.message, /inherited-secrets/);
     });
   });
 
@@ -424,7 +393,7 @@ describe('Kestra server backend', () => {
       const { server } = await start({ edition: 'ee', auth, secrets: [ee('n', 'K')] });
       const url = server.url;
       const make = (credentials?: Record<string, string>) =>
-        createKestraServerBackend(config(), context(log, credentials), { url, tenant: 'main' }, fastTuning);
+        createKestraServerBackend({ ...config(), server: { url, tenant: 'main' } }, context(log, credentials), fastTuning);
 
       assert.equal((await make({ token: TOKEN }).list('n')).length, 1);
       assert.equal((await make({ username: 'admin', password: PASSWORD }).list('n')).length, 1);
@@ -454,9 +423,8 @@ describe('Kestra server backend', () => {
 
     it('refuses a URL with embedded credentials without echoing them', async () => {
       backend = createKestraServerBackend(
-        config(),
+        { ...config(), server: { url: `http://admin:${PASSWORD}@127.0.0.1:9/`, tenant: 'main' } },
         context(log),
-        { url: `http://admin:${PASSWORD}@127.0.0.1:9/`, tenant: 'main' },
         fastTuning,
       );
       const error = await expectBackendError(backend.list('n'), 'config');
@@ -514,7 +482,11 @@ describe('Kestra server backend', () => {
       await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
       try {
         const { port } = foreign.address() as AddressInfo;
-        backend = createKestraServerBackend(config(), context(log), { url: `http://127.0.0.1:${port}`, tenant: 'main' }, fastTuning);
+        backend = createKestraServerBackend(
+          { ...config(), server: { url: `http://127.0.0.1:${port}`, tenant: 'main' } },
+          context(log),
+          fastTuning,
+        );
         const error = await expectBackendError(backend.list('n'), 'server');
         assert.match(error.message, /not a secrets listing/);
       } finally {
@@ -544,14 +516,6 @@ describe('serverAuth', () => {
     assert.equal(serverCredentialsFromEnv({ KESTRA_USERNAME: 'u' }), undefined);
     assert.equal(serverCredentialsFromEnv({ KESTRA_API_TOKEN: '  ' }), undefined);
     assert.equal(serverCredentialsFromEnv({}), undefined);
-  });
-
-  it('names half-set variables without their values', () => {
-    const problem = serverCredentialsProblem({ KESTRA_USERNAME: 'someone' });
-    assert.match(problem ?? '', /KESTRA_PASSWORD is not/);
-    assert.ok(!problem?.includes('someone'));
-    assert.equal(serverCredentialsProblem({ KESTRA_USERNAME: 'u', KESTRA_PASSWORD: 'p' }), undefined);
-    assert.match(serverCredentialsProblem({ KESTRA_PASSWORD: PASSWORD }) ?? '', /KESTRA_USERNAME is not/);
   });
 
   it('builds the Authorization header for each kind', () => {
