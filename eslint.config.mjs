@@ -30,4 +30,24 @@ export default tseslint.config(
     files: ['src/backends/**/*.ts', 'src/cli/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The core, backends and CLI must stay vscode-free.' }] }] },
   },
+  {
+    // Editor features stand alone: what two features share lives in src/extension/shared or src/extension/logic.
+    files: ['src/extension/features/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'A feature imports no other feature: move what they share to ../shared or ../logic.' }] }],
+    },
+  },
+  {
+    // The editor's pure logic loads without VS Code (its unit tests fake nothing); logic/l10n.ts is its one seam.
+    files: ['src/extension/logic/**/*.ts', 'src/extension/contributions.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/extension/logic and contributions.ts stay vscode-free: translate with ./l10n.' }],
+          patterns: [{ group: ['../features/*', '../shared/*', '**/features/**', '**/shared/**'], message: 'Pure logic imports no editor module.' }],
+        },
+      ],
+    },
+  },
 );

@@ -3,25 +3,29 @@
  * nothing heavy happens here. Configuration loading, the workspace scan and the first diagnostics
  * pass start right after activation, in the background.
  *
- * The Secrets view and the commands plug in through
- * `registerSecretsTree(context, services): vscode.TreeDataProvider<T>` (./secretsTree) and
- * `registerCommands(context, services): void` (./commands); the API's `treeItems()` walks the
- * returned provider with `snapshotTree` (./api).
+ * Each feature under `features/` registers its own providers and commands and imports no other
+ * feature; what they share is under `shared/` (editor helpers) and `logic/` (vscode-free). The
+ * Secrets view's provider also serves the API's `treeItems()` through `snapshotTree` (./api).
  */
 import * as vscode from 'vscode';
 import { findTreeElement, snapshotTree, type KestraSecretsApi } from './api';
-import { registerCommands } from './commands';
-import { registerCompletion } from './completion';
-import { SecretDiagnostics } from './diagnostics';
-import { registerHover } from './hover';
-import { registerMoveToSecret } from './moveToSecret';
+import { registerSecretCommands } from './features/commands';
+import { registerCompletion } from './features/completion';
+import { registerCredentialsCommand } from './features/credentials';
+import { SecretDiagnostics } from './features/diagnostics';
+import { registerEnvCommands } from './features/envCommands';
+import { registerHover } from './features/hover';
+import { registerMoveToSecret } from './features/moveToSecret';
+import { registerQuickFixes } from './features/quickFixes';
+import { registerReferenceCommands } from './features/references';
+import { registerSecretsTree, type SecretsTreeProvider } from './features/secretsTree';
 import { createLogChannel, runInBackground } from './log';
-import { registerQuickFixes } from './quickFixes';
-import { registerSecretsTree, type SecretsNode } from './secretsTree';
+import { useTranslator } from './logic/l10n';
 import { ExtensionServices } from './services';
 
 export function activate(context: vscode.ExtensionContext): KestraSecretsApi {
   const started = performance.now();
+  useTranslator(vscode.l10n.t);
   const log = createLogChannel();
   const logReady = performance.now();
   const services = new ExtensionServices(context, log);
@@ -57,14 +61,18 @@ export function activate(context: vscode.ExtensionContext): KestraSecretsApi {
       await Promise.all([services.ready(), services.flows.ready()]);
       await diagnostics.settled();
     },
-    treeItems: async () => (tree ? snapshotTree(tree) : []),
-    treeElement: async (labels) => (tree ? findTreeElement(tree, labels) : undefined),
+    treeItems: async () => snapshotTree(tree),
+    treeElement: async (labels) => findTreeElement(tree, labels),
   };
 }
 
-function registerViewAndCommands(context: vscode.ExtensionContext, services: ExtensionServices): vscode.TreeDataProvider<SecretsNode> {
+/** The Secrets view, then the commands that read its selection when run from elsewhere. */
+function registerViewAndCommands(context: vscode.ExtensionContext, services: ExtensionServices): SecretsTreeProvider {
   const tree = registerSecretsTree(context, services);
-  registerCommands(context, services, tree);
+  registerSecretCommands(context, services, tree);
+  registerReferenceCommands(context, services, tree);
+  registerEnvCommands(context, services);
+  registerCredentialsCommand(context, services);
   return tree;
 }
 

@@ -20,7 +20,8 @@ import type { KestraSecretsConfig } from '../core/configTypes';
 import { CONFIG_FILE_NAME, findConfigFile, isInside, NAMES_ONLY_SUFFIXES, resolveEnvSources, tenantFor } from '../core/setup';
 import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
-import { FALLBACK_ENV_FILES, SECTION, affectsCatalog, kestraExtensionServer, readSettings, type EditorSettings } from './settings';
+import { FALLBACK_ENV_FILES, SECTION, type EditorSettings } from './logic/settingDefinitions';
+import { kestraExtensionServer, Settings, type SettingsChange } from './settings';
 
 export interface Services {
   readonly log: vscode.LogOutputChannel;
@@ -49,11 +50,13 @@ export interface Services {
   envSourceFiles(): string[];
   /** The current settings (trust-aware). */
   settings(): EditorSettings;
+  /** Fired after the settings changed, with what the change asks for. */
+  readonly onDidChangeSettings: vscode.Event<SettingsChange>;
 }
 
 /**
  * Command argument contracts between the editor features (quick fixes, hover links) and the
- * commands implemented in commands.ts / envCommands.ts:
+ * commands implemented in features/commands.ts and shared/envFileEdits.ts (ids in contributions.ts):
  *
  * - `kestraSecrets.createSecret` with `CreateSecretArgs` (or a tree item, or nothing: then it asks).
  * - `kestraSecrets.addToEnvFile` with `AddToEnvFileArgs`: append `KEY=` (value asked from the user)
@@ -124,7 +127,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
   /** Watchers that depend on the current configuration, replaced on every reload. */
   private configWatchers: vscode.Disposable[] = [];
   private envSources: string[] = [];
-  private current: EditorSettings;
+  private readonly editorSettings: Settings;
   private reloadQueue: Promise<void> = Promise.resolve();
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly firstLoad: Promise<void>;
@@ -143,9 +146,10 @@ export class ExtensionServices implements Services, vscode.Disposable {
   ) {
     this.secretStorage = context.secrets;
     this.firstLoad = new Promise((resolve) => (this.firstLoadDone = resolve));
-    this.current = readSettings(this.workspaceTrusted());
+    this.editorSettings = new Settings(() => this.workspaceTrusted());
     this.flows = new WorkspaceFlowIndex(log);
     this.disposables.push(
+      this.editorSettings,
       this.flows,
       this.flows.onDidChange(() => this.changeEmitter.fire()),
     );
@@ -154,9 +158,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
   /** Starts loading configuration and scanning flows in the background; returns at once. */
   start(): void {
     this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration(SECTION)) this.current = readSettings(this.workspaceTrusted());
-        if (affectsCatalog(event)) this.scheduleReload();
+      this.editorSettings.onDidChange((change) => {
+        if (change.effects.has('rebuild-store')) this.scheduleReload();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleReload()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
@@ -184,7 +187,11 @@ export class ExtensionServices implements Services, vscode.Disposable {
   }
 
   settings(): EditorSettings {
-    return this.current;
+    return this.editorSettings.current;
+  }
+
+  get onDidChangeSettings(): vscode.Event<SettingsChange> {
+    return this.editorSettings.onDidChange;
   }
 
   /** The encoded env files the env backend reads (absolute paths), for watchers and quick fixes. */
@@ -246,16 +253,15 @@ export class ExtensionServices implements Services, vscode.Disposable {
   private async rebuild(): Promise<void> {
     if (this.disposed) return;
     const trusted = this.workspaceTrusted();
-    this.current = readSettings(trusted);
     const previous = this.catalog;
-    const located = this.locateConfiguration(this.current, trusted);
+    const located = this.locateConfiguration(this.settings(), trusted);
     try {
       const config = await this.loadConfiguration(located);
       const { context: backendContext, envSources } = await this.backendContext(config);
       const credentialsByType = await this.credentialsByType(config);
       const createBackend = backendFactory({ envSources });
       const catalog = new SecretCatalog(config, backendContext, {
-        editorDefaultTtlMs: this.current.cacheTtlMs,
+        editorDefaultTtlMs: this.settings().cacheTtlMs,
         // Each store gets the credentials stored for its own type (dedicated namespaces may use another store).
         factory: (backendConfig, context) =>
           createBackend(backendConfig, { ...context, credentials: credentialsByType.get(backendConfig.type) }),
@@ -306,7 +312,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
       case 'file':
         return loadConfigFile(located.file as string, env);
       case 'settings': {
-        const { secret, namespaces, server } = this.current;
+        const { secret, namespaces, server } = this.settings();
         return configFromSettings({ secret, namespaces, server }, { source: 'settings', env });
       }
       case 'untrusted':
@@ -346,7 +352,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
   }
 
   private configFilePath(): string | undefined {
-    const configured = this.current.configFile;
+    const configured = this.settings().configFile;
     if (!configured) return undefined;
     const expanded = configured.startsWith('~/') ? path.join(os.homedir(), configured.slice(2)) : configured;
     if (path.isAbsolute(expanded)) return expanded;
@@ -371,7 +377,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
       log: coreLogger(this.log),
       tenant: tenantFor(config),
       credentials: await this.storedCredentials(config.secret.type),
-      readValuesForSubkeys: this.current.readValuesForSubkeys,
+      readValuesForSubkeys: this.settings().readValuesForSubkeys,
       env: process.env,
     };
     const base: EnvSources = { workspaceRoots: this.workspaceRoots(), envFiles: [], includeProcessEnv: false };
@@ -381,7 +387,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
     }
     // The same resolution as the CLI's: Compose files from each folder up to the repository root, the
     // configured files, else every .env_encoded (or its names-only stand-in).
-    const configured = await this.findEnvFiles(this.current.envFiles);
+    const configured = await this.findEnvFiles(this.settings().envFiles);
     const roots = this.workspaceRoots();
     const sources = roots.map((root) => resolveEnvSources({ targets: [root], boundary: root, configuredEnvFiles: configured }));
     const trusted = this.workspaceTrusted();
@@ -445,7 +451,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
     const patterns: vscode.GlobPattern[] = [`**/${CONFIG_FILE_NAME}`];
     if (file) patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
     if (usesEnvBackend(config)) {
-      patterns.push(COMPOSE_GLOB, ...(this.current.envFiles.length > 0 ? this.current.envFiles : FALLBACK_ENV_FILES));
+      patterns.push(COMPOSE_GLOB, ...(this.settings().envFiles.length > 0 ? this.settings().envFiles : FALLBACK_ENV_FILES));
       for (const source of this.envSources) {
         patterns.push(new vscode.RelativePattern(vscode.Uri.file(path.dirname(source)), path.basename(source)));
         // A names-only stand-in appearing or going away changes what is known.

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseDotenv } from '../../src/core/dotenv';
 import { decodeEncodedEnv, encodeDotenv } from '../../src/core/secretEnv';
-import type { MoveResult, MoveToSecretArgs } from '../../src/extension/moveToSecret';
+import type { MoveResult, MoveToSecretArgs } from '../../src/extension/features/moveToSecret';
 import { startKestraServer, type FakeKestraServer } from '../fakes/kestraServer';
 import {
   VISIBLE_KEYS,

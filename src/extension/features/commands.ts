@@ -1,100 +1,30 @@
 /**
- * The palette and view commands. Every command catches its failures and shows the (user-facing)
- * message without a stack; details go to the log, never a value. Writes go through the catalog,
- * whose read-only guard refuses them even when a menu was bypassed.
+ * The commands that act on one secret of a store: reveal, create, edit, delete (from the Secrets
+ * view's menus, the palette or a quick fix), and Show Log. Every command catches its failures and
+ * shows the (user-facing) message without a stack; details go to the log, never a value. Writes go
+ * through the catalog, whose read-only guard refuses them even when a menu was bypassed.
  */
 import * as vscode from 'vscode';
-import { readOnlyError } from '../core/store';
-import type { SecretCatalog } from '../core/catalog';
-import type { VisibleSecrets } from '../core/catalogTypes';
-import { isValidNamespace } from '../core/namespaces';
-import { setCredentials } from './credentials';
-import { addToEnvFile, decodeEnvFile, encodeEnvFile } from './envCommands';
-import { quickNamespace } from './flowIndex';
-import { describeError } from './log';
-import { copyReference, insertReference, pickReference, type ReferenceTarget } from './references';
-import { updateContextKeys, userTags, VIEW_ID, type SecretNode, type SecretsNode, type SecretsTreeProvider } from './secretsTree';
-import type { AddToEnvFileArgs, CreateSecretArgs, Services } from './services';
+import type { SecretCatalog } from '../../core/catalog';
+import type { VisibleSecrets } from '../../core/catalogTypes';
+import { isValidNamespace } from '../../core/namespaces';
+import { readOnlyError } from '../../core/store';
+import { COMMANDS } from '../contributions';
+import { quickNamespace } from '../flowIndex';
+import { createArguments, keyProblem } from '../logic/secretKeys';
+import { userTags } from '../logic/secretText';
+import { asNode, nodeNamespace, secretArgument, type SecretNode, type TreeSelection } from '../logic/treeNodes';
+import type { Services } from '../services';
+import { registerCommands } from '../shared/commandRegistration';
 
-/** Kestra keys: no blanks or quotes, so that `secret('KEY')` can name them; stores add their own limits. */
-const KEY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
-const MAX_KEY_LENGTH = 255;
-const NODE_KINDS = new Set(['backend', 'namespace', 'secret', 'subkey', 'message']);
-
-export function registerCommands(context: vscode.ExtensionContext, services: Services, tree?: SecretsTreeProvider): void {
-  const handlers: Record<string, (...args: unknown[]) => unknown> = {
-    'kestraSecrets.encodeEnvFile': (argument) => encodeEnvFile(services, argument),
-    'kestraSecrets.decodeEnvFile': (argument) => decodeEnvFile(services, argument),
-    'kestraSecrets.addToEnvFile': (argument) => addToEnvFile(services, argument as Partial<AddToEnvFileArgs> | undefined),
-    'kestraSecrets.refresh': () => refresh(services, tree),
-    'kestraSecrets.copyReference': async (argument) => {
-      const target = referenceTarget(argument, tree) ?? (await pickReference(services, vscode.window.activeTextEditor?.document));
-      if (target) await copyReference(target);
-    },
-    'kestraSecrets.insertReference': () => insertReference(services),
-    'kestraSecrets.revealValue': (argument) => revealValue(services, secretArgument(argument, tree)),
-    'kestraSecrets.createSecret': (argument) => createSecret(services, argument, tree),
-    'kestraSecrets.editSecret': (argument) => editSecret(services, secretArgument(argument, tree)),
-    'kestraSecrets.deleteSecret': (argument) => deleteSecret(services, secretArgument(argument, tree)),
-    'kestraSecrets.setCredentials': () => setCredentials(services),
-    'kestraSecrets.showLog': () => services.log.show(true),
-  };
-  for (const [id, handler] of Object.entries(handlers)) {
-    context.subscriptions.push(
-      vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(services, id, () => handler(...args))),
-    );
-  }
-  const syncContextKeys = () => (tree ? tree.syncContextKeys() : updateContextKeys(services.catalog));
-  context.subscriptions.push(services.onDidChange(() => void syncContextKeys().catch(() => undefined)));
-  void syncContextKeys().catch(() => undefined);
-}
-
-/** Runs a command; a failure becomes one error message (no stack) and a log line. */
-export async function runCommand<T>(services: Services, id: string, body: () => T | Thenable<T>): Promise<T | undefined> {
-  try {
-    return await body();
-  } catch (error) {
-    const message = describeError(error);
-    services.log.error(`${id}: ${message}`);
-    void vscode.window.showErrorMessage(message);
-    return undefined;
-  }
-}
-
-async function refresh(services: Services, tree: SecretsTreeProvider | undefined): Promise<void> {
-  await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => services.refresh());
-  tree?.refresh();
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Arguments
-
-/** A tree secret/subkey node, or `{ key, subkey? }` from other callers, or the view's selection. */
-export function referenceTarget(argument: unknown, tree: SecretsTreeProvider | undefined): ReferenceTarget | undefined {
-  const node = asNode(argument);
-  if (node?.kind === 'secret') return { key: node.secret.key };
-  if (node?.kind === 'subkey') return { key: node.parent.secret.key, subkey: node.field };
-  const plain = argument as { key?: unknown; subkey?: unknown } | undefined;
-  if (plain && typeof plain.key === 'string' && plain.key !== '') {
-    return { key: plain.key, subkey: typeof plain.subkey === 'string' && plain.subkey !== '' ? plain.subkey : undefined };
-  }
-  const selected = tree?.selectedSecret();
-  return selected ? { key: selected.secret.key } : undefined;
-}
-
-/** A node of the Secrets view (commands from its menus receive the clicked one). */
-function asNode(argument: unknown): SecretsNode | undefined {
-  const kind = (argument as { kind?: unknown } | undefined)?.kind;
-  return typeof kind === 'string' && NODE_KINDS.has(kind) ? (argument as SecretsNode) : undefined;
-}
-
-function secretArgument(argument: unknown, tree: SecretsTreeProvider | undefined): SecretNode {
-  const node = asNode(argument);
-  if (node?.kind === 'secret') return node;
-  if (node?.kind === 'subkey') return node.parent;
-  const selected = tree?.selectedSecret();
-  if (selected) return selected;
-  throw new Error(vscode.l10n.t('Select a secret in the Kestra Secrets view first.'));
+export function registerSecretCommands(context: vscode.ExtensionContext, services: Services, selection: TreeSelection): void {
+  registerCommands(context, services, {
+    [COMMANDS.revealValue]: (argument) => revealValue(services, secretArgument(argument, selection)),
+    [COMMANDS.createSecret]: (argument) => createSecret(services, argument, selection),
+    [COMMANDS.editSecret]: (argument) => editSecret(services, secretArgument(argument, selection)),
+    [COMMANDS.deleteSecret]: (argument) => deleteSecret(services, secretArgument(argument, selection)),
+    [COMMANDS.showLog]: () => services.log.show(true),
+  });
 }
 
 function requireCatalog(services: Services): SecretCatalog {
@@ -133,10 +63,10 @@ async function revealValue(services: Services, node: SecretNode): Promise<void> 
 // ---------------------------------------------------------------------------------------------------
 // Create, edit, delete
 
-async function createSecret(services: Services, argument: unknown, tree: SecretsTreeProvider | undefined): Promise<void> {
+async function createSecret(services: Services, argument: unknown, selection: TreeSelection): Promise<void> {
   const catalog = requireCatalog(services);
-  const given = createArguments(argument);
-  const namespace = given.namespace ?? (await askNamespace(services, defaultNamespace(argument, tree)));
+  const given = asNode(argument) ? {} : createArguments(argument);
+  const namespace = given.namespace ?? (await askNamespace(services, defaultNamespace(argument, selection)));
   if (namespace === undefined) return;
   const visible = await listed(catalog, namespace);
   if (visible.readOnly) throw readOnlyError(visible.backendLabel, vscode.l10n.t('create a secret in {0}', namespace));
@@ -189,22 +119,10 @@ async function deleteSecret(services: Services, node: SecretNode): Promise<void>
   void vscode.window.showInformationMessage(vscode.l10n.t('Deleted secret {0} from {1}.', key, node.origin));
 }
 
-function createArguments(argument: unknown): Partial<CreateSecretArgs> {
-  const node = argument as Partial<CreateSecretArgs> | undefined;
-  if (!node || typeof node !== 'object' || asNode(argument)) return {};
-  return {
-    namespace: typeof node.namespace === 'string' && isValidNamespace(node.namespace) ? node.namespace : undefined,
-    key: typeof node.key === 'string' && KEY_PATTERN.test(node.key) ? node.key : undefined,
-  };
-}
-
 /** The namespace of the clicked or selected tree item, else the active flow's. */
-function defaultNamespace(argument: unknown, tree: SecretsTreeProvider | undefined): string | undefined {
-  const node = asNode(argument);
-  if (node?.kind === 'namespace' && !node.allNamespaces) return node.namespace;
-  if (node?.kind === 'secret') return node.origin;
-  const selected = tree?.selectedNamespace();
-  if (selected) return selected;
+function defaultNamespace(argument: unknown, selection: TreeSelection): string | undefined {
+  const fromTree = nodeNamespace(argument, selection);
+  if (fromTree) return fromTree;
   const document = vscode.window.activeTextEditor?.document;
   return document?.languageId === 'yaml' ? quickNamespace(document) : undefined;
 }
@@ -222,13 +140,6 @@ async function askNamespace(services: Services, suggested: string | undefined): 
         ? undefined
         : vscode.l10n.t('A namespace is lower-case letters, digits, dots, _ and -, starting with a letter or digit.'),
   });
-}
-
-export function keyProblem(key: string): string | undefined {
-  if (key === '') return vscode.l10n.t('Enter a key.');
-  if (key.length > MAX_KEY_LENGTH) return vscode.l10n.t('At most {0} characters.', MAX_KEY_LENGTH);
-  if (!KEY_PATTERN.test(key)) return vscode.l10n.t('Use letters, digits, _, ., - and /, starting with a letter, a digit or _.');
-  return undefined;
 }
 
 async function askKey(visible: VisibleSecrets): Promise<string | undefined> {

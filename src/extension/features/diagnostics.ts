@@ -5,16 +5,16 @@
  * problems are re-checked shortly after it changes, all of them when the catalog changes.
  */
 import * as vscode from 'vscode';
-import type { SecretCatalog } from '../core/catalog';
-import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } from '../core/catalogTypes';
-import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
-import type { FlowAnalysis } from '../core/flow';
-import type { Problem } from '../core/types';
-import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from './convert';
-import { yieldToEventLoop, type IndexedFlow } from './flowIndex';
-import { describeError } from './log';
-import type { Services } from './services';
-import { affectsDiagnostics, diagnosticsEnabled } from './settings';
+import type { SecretCatalog } from '../../core/catalog';
+import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } from '../../core/catalogTypes';
+import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../../core/checks';
+import type { FlowAnalysis } from '../../core/flow';
+import type { Problem } from '../../core/types';
+import { yieldToEventLoop, type IndexedFlow } from '../flowIndex';
+import { describeError } from '../log';
+import type { Services } from '../services';
+import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from '../shared/convert';
+import type { ProblemSource } from '../shared/problemSource';
 
 export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
 const CHUNK_SIZE = 50;
@@ -22,7 +22,7 @@ const CHUNK_SIZE = 50;
 const INDEX_POLL_MS = 20;
 const YAML_EXTENSION_ID = 'redhat.vscode-yaml';
 
-export class SecretDiagnostics implements vscode.Disposable {
+export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_COLLECTION);
   /** The problems behind the diagnostics shown, per URI, for quick fixes. */
   private readonly problems = new Map<string, Problem[]>();
@@ -41,8 +41,8 @@ export class SecretDiagnostics implements vscode.Disposable {
     this.disposables.push(
       this.services.flows.onDidUpdate((uris) => void this.checkFiles(uris)),
       this.services.onDidChangeCatalog(() => void this.runFullPass()),
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (affectsDiagnostics(event)) void this.runFullPass();
+      this.services.onDidChangeSettings((change) => {
+        if (change.effects.has('recheck-flows')) void this.runFullPass();
       }),
     );
     return this.runFullPass();
@@ -65,7 +65,7 @@ export class SecretDiagnostics implements vscode.Disposable {
   }
 
   private enabled(): boolean {
-    return diagnosticsEnabled();
+    return this.services.settings().diagnosticsEnabled;
   }
 
   runFullPass(): Promise<void> {

@@ -3,20 +3,20 @@
  * the missing secret where the store is writable, add it to the workspace's `.env` and re-encode
  * (env secrets), and re-encode an encoded env file whose value is not valid base64.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SecretBackend } from '../core/store';
-import type { Problem } from '../core/types';
-import { lookupNamespace } from './completion';
-import type { SecretCatalog } from '../core/catalog';
-import { toVsRange } from './convert';
-import type { SecretDiagnostics } from './diagnostics';
-import type { AddToEnvFileArgs, CreateSecretArgs, Services } from './services';
+import type { SecretCatalog } from '../../core/catalog';
+import type { SecretBackend } from '../../core/store';
+import type { Problem } from '../../core/types';
+import { COMMANDS, type CommandId } from '../contributions';
+import { plainEnvFileFor } from '../logic/envFiles';
+import type { AddToEnvFileArgs, CreateSecretArgs, Services } from '../services';
+import { toVsRange } from '../shared/convert';
+import { lookupNamespace } from '../shared/documentContext';
+import type { ProblemSource } from '../shared/problemSource';
 
 const MAX_ENV_FILE_FIXES = 3;
 
-export function registerQuickFixes(services: Services, diagnostics: SecretDiagnostics): vscode.Disposable {
+export function registerQuickFixes(services: Services, diagnostics: ProblemSource): vscode.Disposable {
   return vscode.languages.registerCodeActionsProvider(
     [{ language: 'yaml' }, { language: 'dotenv' }, { pattern: '**/*.env_encoded' }, { pattern: '**/.env*' }],
     new SecretQuickFixes(services, diagnostics),
@@ -27,7 +27,7 @@ export function registerQuickFixes(services: Services, diagnostics: SecretDiagno
 export class SecretQuickFixes implements vscode.CodeActionProvider {
   constructor(
     private readonly services: Services,
-    private readonly diagnostics: SecretDiagnostics,
+    private readonly diagnostics: ProblemSource,
   ) {}
 
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection): vscode.CodeAction[] {
@@ -81,7 +81,7 @@ export class SecretQuickFixes implements vscode.CodeActionProvider {
       const title = backend.namespaced
         ? vscode.l10n.t("Create secret '{0}' in {1}", key, namespace)
         : vscode.l10n.t("Create secret '{0}' in {1}", key, backend.label);
-      return [commandAction(title, 'kestraSecrets.createSecret', args, diagnostic)];
+      return [commandAction(title, COMMANDS.createSecret, args, diagnostic)];
     }
     if (backend.type === 'env') return this.envFileActions(key, diagnostic);
     return [];
@@ -97,7 +97,7 @@ export class SecretQuickFixes implements vscode.CodeActionProvider {
     return pairs.map((pair) => {
       const args: AddToEnvFileArgs = { key, envFile: pair.envFile, encodedFile: pair.encodedFile };
       const title = vscode.l10n.t("Add '{0}' to {1} and re-encode", key, vscode.workspace.asRelativePath(pair.envFile));
-      return commandAction(title, 'kestraSecrets.addToEnvFile', args, diagnostic);
+      return commandAction(title, COMMANDS.addToEnvFile, args, diagnostic);
     });
   }
 }
@@ -145,9 +145,9 @@ function renameActions(document: vscode.TextDocument, problem: Problem, diagnost
 /** A store that can't be listed: usually credentials, sometimes a store that was down for a moment. */
 function backendErrorActions(diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction[] {
   return [
-    commandAction(vscode.l10n.t('Set credentials…'), 'kestraSecrets.setCredentials', undefined, diagnostic),
-    commandAction(vscode.l10n.t('Retry (refresh the secrets)'), 'kestraSecrets.refresh', undefined, diagnostic),
-    commandAction(vscode.l10n.t('Show the Kestra Secrets log'), 'kestraSecrets.showLog', undefined, diagnostic),
+    commandAction(vscode.l10n.t('Set credentials…'), COMMANDS.setCredentials, undefined, diagnostic),
+    commandAction(vscode.l10n.t('Retry (refresh the secrets)'), COMMANDS.refresh, undefined, diagnostic),
+    commandAction(vscode.l10n.t('Show the Kestra Secrets log'), COMMANDS.showLog, undefined, diagnostic),
   ];
 }
 
@@ -157,18 +157,10 @@ function reencodeActions(document: vscode.TextDocument, diagnostic: vscode.Diagn
   const envFile = plainEnvFileFor(document.uri.fsPath);
   if (!envFile) return [];
   const title = vscode.l10n.t('Re-encode from {0}', vscode.workspace.asRelativePath(envFile));
-  return [commandAction(title, 'kestraSecrets.encodeEnvFile', vscode.Uri.file(envFile), diagnostic)];
+  return [commandAction(title, COMMANDS.encodeEnvFile, vscode.Uri.file(envFile), diagnostic)];
 }
 
-/** `.env_encoded` → `.env`, `prod.env_encoded` → `prod.env`, when that file exists. */
-export function plainEnvFileFor(encodedFile: string): string | undefined {
-  const base = path.basename(encodedFile);
-  if (!base.endsWith('_encoded')) return undefined;
-  const candidate = path.join(path.dirname(encodedFile), base.slice(0, -'_encoded'.length));
-  return fs.existsSync(candidate) ? candidate : undefined;
-}
-
-function commandAction(title: string, command: string, argument: unknown, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction {
+function commandAction(title: string, command: CommandId, argument: unknown, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction {
   const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
   action.command = { title, command, arguments: argument === undefined ? [] : [argument] };
   if (diagnostic) action.diagnostics = [diagnostic];

@@ -5,8 +5,15 @@
  */
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
-import type { BackendType } from '../core/configTypes';
-import { credentialsStorageKey, type Services } from './services';
+import type { BackendType } from '../../core/configTypes';
+import { COMMANDS } from '../contributions';
+import { serviceAccountProblem } from '../logic/serviceAccount';
+import { credentialsStorageKey, type Services } from '../services';
+import { registerCommands } from '../shared/commandRegistration';
+
+export function registerCredentialsCommand(context: vscode.ExtensionContext, services: Services): void {
+  registerCommands(context, services, { [COMMANDS.setCredentials]: () => setCredentials(services) });
+}
 
 interface CredentialField {
   name: string;
@@ -185,27 +192,6 @@ async function askServiceAccountKey(): Promise<Record<string, string> | undefine
   const problem = serviceAccountProblem(text);
   if (problem) throw new Error(problem);
   return { serviceAccount: text };
-}
-
-/** Why a file is not a service-account key (without quoting its content), or undefined when it is one. */
-export function serviceAccountProblem(text: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return vscode.l10n.t('The file is not JSON: choose the service-account key file downloaded from Google Cloud.');
-  }
-  const key = parsed as { type?: unknown; client_email?: unknown; private_key?: unknown };
-  if (
-    key === null ||
-    typeof key !== 'object' ||
-    key.type !== 'service_account' ||
-    typeof key.client_email !== 'string' ||
-    typeof key.private_key !== 'string'
-  ) {
-    return vscode.l10n.t('The file is not a service-account key (it needs "type": "service_account", "client_email" and "private_key").');
-  }
-  return undefined;
 }
 
 async function clearCredentials(services: Services): Promise<void> {

@@ -6,25 +6,24 @@
  * document at the moment of the move and goes nowhere else: no message, log line or command result.
  */
 import * as vscode from 'vscode';
-import type { SecretCatalog } from '../core/catalog';
-import { findVisible, type VisibleSecrets } from '../core/catalogTypes';
-import { analyzeFlow } from '../core/flow';
-import type { HardcodedSecret } from '../core/hardcoded';
-import { LineIndex } from '../core/lineIndex';
-import type { Range } from '../core/types';
-import { runCommand } from './commands';
-import { toVsRange } from './convert';
-import type { SecretDiagnostics } from './diagnostics';
-import { addToEnvFile, encodedFileFor } from './envCommands';
-import { plainEnvFileFor } from './quickFixes';
-import type { Services } from './services';
+import type { SecretCatalog } from '../../core/catalog';
+import type { VisibleSecrets } from '../../core/catalogTypes';
+import { analyzeFlow } from '../../core/flow';
+import type { HardcodedSecret } from '../../core/hardcoded';
+import { LineIndex } from '../../core/lineIndex';
+import { encodedFileFor } from '../../core/setup';
+import type { Range } from '../../core/types';
+import { COMMANDS } from '../contributions';
+import { plainEnvFilesBeside } from '../logic/envFiles';
+import { checkedKey, moveKeyProblem, normaliseKey, planKeys, takenKeys, uniqueKey } from '../logic/moveKeys';
+import { secretReference } from '../logic/secretReferences';
+import type { Services } from '../services';
+import { runCommand } from '../shared/commandRegistration';
+import { toVsRange } from '../shared/convert';
+import { addToEnvFile } from '../shared/envFileEdits';
+import type { ProblemSource } from '../shared/problemSource';
 
-export const MOVE_TO_SECRET = 'kestraSecrets.moveToSecret';
-export const MOVE_ALL_TO_SECRETS = 'kestraSecrets.moveAllToSecrets';
 const CODE = 'hardcoded-secret';
-/** Keys `secret('KEY')` can name and a `.env` can hold: letters, digits, `_`, `.`, `-`. */
-const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const MAX_KEY_LENGTH = 255;
 
 export interface MoveToSecretArgs {
   /** The flow file (a URI string or a Uri); the active editor's when absent. */
@@ -60,22 +59,22 @@ interface PlannedMove {
   key: string;
 }
 
-export function registerMoveToSecret(context: vscode.ExtensionContext, services: Services, diagnostics: SecretDiagnostics): void {
+export function registerMoveToSecret(context: vscode.ExtensionContext, services: Services, diagnostics: ProblemSource): void {
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider({ language: 'yaml' }, new MoveToSecretActions(diagnostics), {
       providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
     }),
-    vscode.commands.registerCommand(MOVE_TO_SECRET, (args: MoveToSecretArgs) =>
-      runCommand(services, MOVE_TO_SECRET, () => moveToSecret(services, args)),
+    vscode.commands.registerCommand(COMMANDS.moveToSecret, (args: MoveToSecretArgs) =>
+      runCommand(services, COMMANDS.moveToSecret, () => moveToSecret(services, args)),
     ),
-    vscode.commands.registerCommand(MOVE_ALL_TO_SECRETS, (args?: MoveAllArgs) =>
-      runCommand(services, MOVE_ALL_TO_SECRETS, () => moveAllToSecrets(services, args)),
+    vscode.commands.registerCommand(COMMANDS.moveAllToSecrets, (args?: MoveAllArgs) =>
+      runCommand(services, COMMANDS.moveAllToSecrets, () => moveAllToSecrets(services, args)),
     ),
   );
 }
 
 class MoveToSecretActions implements vscode.CodeActionProvider {
-  constructor(private readonly diagnostics: SecretDiagnostics) {}
+  constructor(private readonly diagnostics: ProblemSource) {}
 
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection): vscode.CodeAction[] {
     const here = this.diagnostics.problemsAt(document.uri, range).filter((problem) => problem.code === CODE);
@@ -85,7 +84,7 @@ class MoveToSecretActions implements vscode.CodeActionProvider {
       const title = vscode.l10n.t('Move to secret…');
       const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
       const args: MoveToSecretArgs = { uri: document.uri.toString(), range: problem.range };
-      action.command = { title, command: MOVE_TO_SECRET, arguments: [args] };
+      action.command = { title, command: COMMANDS.moveToSecret, arguments: [args] };
       action.diagnostics = inFlow.filter((diagnostic) => diagnostic.range.isEqual(toVsRange(problem.range)));
       action.isPreferred = true;
       return action;
@@ -94,7 +93,7 @@ class MoveToSecretActions implements vscode.CodeActionProvider {
       const title = vscode.l10n.t('Move all hardcoded credentials in this flow');
       const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
       const args: MoveAllArgs = { uri: document.uri.toString() };
-      action.command = { title, command: MOVE_ALL_TO_SECRETS, arguments: [args] };
+      action.command = { title, command: COMMANDS.moveAllToSecrets, arguments: [args] };
       action.diagnostics = inFlow;
       actions.push(action);
     }
@@ -204,67 +203,9 @@ async function destinationFor(services: Services, namespace: string, envFile: st
 
 /** The plain `.env` beside an encoded env file the env backend reads; asks when there are several. */
 async function chooseEnvFile(services: Services): Promise<string | undefined> {
-  const candidates = [...new Set(services.envSourceFiles().flatMap((encoded) => plainEnvFileFor(encoded) ?? []))];
+  const candidates = plainEnvFilesBeside(services.envSourceFiles());
   if (candidates.length <= 1) return candidates[0];
   return vscode.window.showQuickPick(candidates, { placeHolder: vscode.l10n.t('The .env file to add the secret to') });
-}
-
-/** Upper-cased: a proposal never differs from an existing key by case alone. */
-function takenKeys(visible: VisibleSecrets): Set<string> {
-  return new Set(visible.secrets.map((secret) => secret.key.toUpperCase()));
-}
-
-function uniqueKey(proposal: string, taken: Set<string>): string {
-  if (!taken.has(proposal.toUpperCase())) return proposal;
-  for (let n = 2; ; n++) {
-    const candidate = `${proposal}_${n}`;
-    if (!taken.has(candidate.toUpperCase())) return candidate;
-  }
-}
-
-/** One key per distinct value: the same credential twice in a flow becomes one secret. */
-function planKeys(secrets: HardcodedSecret[], destination: Destination): PlannedMove[] {
-  const taken = takenKeys(destination.visible);
-  const byValue = new Map<string, string>();
-  return secrets.map((secret) => {
-    const value = secret.value();
-    let key = byValue.get(value);
-    if (key === undefined) {
-      key = uniqueKey(normaliseKey(secret.suggestedKey, destination), taken);
-      taken.add(key.toUpperCase());
-      byValue.set(value, key);
-    }
-    return { secret, key };
-  });
-}
-
-function normaliseKey(key: string, destination: Destination): string {
-  return destination.kind === 'env' ? key.toUpperCase() : key;
-}
-
-function keyProblem(key: string, destination: Destination, namespace: string): string | undefined {
-  if (!KEY_PATTERN.test(key) || key.length > MAX_KEY_LENGTH)
-    return vscode.l10n.t('A key is letters, digits, _, . and -, starting with a letter or _.');
-  const normalised = destination.visible.caseInsensitive || destination.kind === 'env' ? key.toUpperCase() : key;
-  const existing = findVisible(
-    { ...destination.visible, caseInsensitive: destination.visible.caseInsensitive || destination.kind === 'env' },
-    normalised,
-  );
-  if (existing)
-    return vscode.l10n.t(
-      "Secret '{0}' already exists for namespace {1} ({2}): choose another key.",
-      existing.key,
-      namespace,
-      existing.fromNamespace ?? destination.label,
-    );
-  return undefined;
-}
-
-function checkedKey(key: string, destination: Destination, namespace: string): string {
-  const trimmed = normaliseKey(key.trim(), destination);
-  const problem = keyProblem(trimmed, destination, namespace);
-  if (problem) throw new Error(problem);
-  return trimmed;
 }
 
 async function askKey(proposal: string, destination: Destination, namespace: string): Promise<string | undefined> {
@@ -273,7 +214,7 @@ async function askKey(proposal: string, destination: Destination, namespace: str
     prompt: vscode.l10n.t('Key of the new secret for namespace {0}; the flow will read it with secret().', namespace),
     value: normaliseKey(proposal, destination),
     ignoreFocusOut: true,
-    validateInput: (value) => keyProblem(normaliseKey(value.trim(), destination), destination, namespace),
+    validateInput: (value) => moveKeyProblem(normaliseKey(value.trim(), destination), destination, namespace),
   });
 }
 
@@ -300,7 +241,7 @@ function offerReference(services: Services, destination: Destination, key: strin
       ),
       copy,
     )
-    .then((answer) => (answer === copy ? vscode.env.clipboard.writeText(`{{ secret('${key}') }}`) : undefined));
+    .then((answer) => (answer === copy ? vscode.env.clipboard.writeText(secretReference(key)) : undefined));
 }
 
 async function store(

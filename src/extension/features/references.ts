@@ -3,47 +3,34 @@
  * inserting one at the cursor from a pick of the keys the active flow's namespace can see.
  */
 import * as vscode from 'vscode';
-import type { VisibleSecret, VisibleSecrets } from '../core/catalogTypes';
-import { lookupNamespace } from './completion';
-import type { Services } from './services';
+import type { VisibleSecret, VisibleSecrets } from '../../core/catalogTypes';
+import { COMMANDS } from '../contributions';
+import { insideExpression, secretCall, secretReference, type ReferenceTarget } from '../logic/secretReferences';
+import { referenceTarget, type TreeSelection } from '../logic/treeNodes';
+import type { Services } from '../services';
+import { registerCommands } from '../shared/commandRegistration';
+import { lookupNamespace } from '../shared/documentContext';
 
-/** The Pebble call: `secret('KEY')` or `secret('KEY', subkey='FIELD')`. */
-export function secretCall(key: string, subkey?: string): string {
-  const field = subkey ? `, subkey=${pebbleString(subkey)}` : '';
-  return `secret(${pebbleString(key)}${field})`;
-}
-
-/** The full expression: `{{ secret('KEY') }}`. */
-export function secretReference(key: string, subkey?: string): string {
-  return `{{ ${secretCall(key, subkey)} }}`;
-}
-
-/** A Pebble string literal: single quotes unless the text holds one and no double quote. */
-export function pebbleString(text: string): string {
-  if (!text.includes("'")) return `'${text}'`;
-  if (!text.includes('"')) return `"${text}"`;
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** True when the text before the cursor has an open `{{` (then only the call is inserted). */
-export function insideExpression(lineBefore: string): boolean {
-  return lineBefore.lastIndexOf('{{') > lineBefore.lastIndexOf('}}');
-}
-
-export interface ReferenceTarget {
-  key: string;
-  subkey?: string;
+/** Copy Reference (a view item, a `{ key, subkey? }`, the view's selection, else a pick) and Insert Secret Reference. */
+export function registerReferenceCommands(context: vscode.ExtensionContext, services: Services, selection: TreeSelection): void {
+  registerCommands(context, services, {
+    [COMMANDS.copyReference]: async (argument) => {
+      const target = referenceTarget(argument, selection) ?? (await pickReference(services, vscode.window.activeTextEditor?.document));
+      if (target) await copyReference(target);
+    },
+    [COMMANDS.insertReference]: () => insertReference(services),
+  });
 }
 
 /** Copies the reference to the clipboard and says so in the status bar (the reference holds no value). */
-export async function copyReference(target: ReferenceTarget): Promise<void> {
+async function copyReference(target: ReferenceTarget): Promise<void> {
   const reference = secretReference(target.key, target.subkey);
   await vscode.env.clipboard.writeText(reference);
   vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', reference), 3000);
 }
 
 /** Asks for a key visible to the active flow's namespace (then a field, when known) and inserts its reference. */
-export async function insertReference(services: Services): Promise<void> {
+async function insertReference(services: Services): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Open a flow to insert a secret reference.'));
@@ -61,7 +48,7 @@ export async function insertReference(services: Services): Promise<void> {
 }
 
 /** A key (and optional field) picked among those visible to the document's namespace. */
-export async function pickReference(services: Services, document: vscode.TextDocument | undefined): Promise<ReferenceTarget | undefined> {
+async function pickReference(services: Services, document: vscode.TextDocument | undefined): Promise<ReferenceTarget | undefined> {
   await services.ready();
   const catalog = services.catalog;
   if (!catalog) throw new Error(services.configError ?? vscode.l10n.t('No secrets backend is configured.'));
@@ -127,7 +114,7 @@ async function pickSubkey(secret: VisibleSecret): Promise<string | undefined> {
 }
 
 /** Where a key resolves from, in a few words (never a value). */
-export function secretOrigin(secret: VisibleSecret, visible: VisibleSecrets): string {
+function secretOrigin(secret: VisibleSecret, visible: VisibleSecrets): string {
   if (secret.fromNamespace === undefined) return secret.source ?? visible.backendLabel;
   return secret.inherited ? vscode.l10n.t('inherited from {0}', secret.fromNamespace) : secret.fromNamespace;
 }

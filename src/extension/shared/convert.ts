@@ -1,7 +1,7 @@
 /** Translation between the core's 0-based ranges and problems and VS Code's types. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Position, Problem, Range, Severity } from '../core/types';
+import type { Position, Problem, Range, Severity } from '../../core/types';
 
 export const DIAGNOSTIC_SOURCE = 'Kestra Secrets';
 

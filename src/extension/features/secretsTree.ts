@@ -5,71 +5,21 @@
  * Listing failures become an error item with a retry; the view never throws.
  */
 import * as vscode from 'vscode';
-import type { SecretBackend } from '../core/store';
-import type { SecretCatalog } from '../core/catalog';
-import type { VisibleSecret, VisibleSecrets } from '../core/catalogTypes';
-import { ANY_NAMESPACE } from './completion';
-import { describeError } from './log';
-import { secretReference } from './references';
-import type { Services } from './services';
-
-export { snapshotTree, type TreeItemSnapshot as TreeSnapshot } from './api';
-
-export const VIEW_ID = 'kestraSecrets.secrets';
-/** Context keys the menus' `when` clauses read. */
-export const WRITABLE_CONTEXT = 'kestraSecrets.writable';
-export const CAN_REVEAL_CONTEXT = 'kestraSecrets.canReveal';
+import type { SecretCatalog } from '../../core/catalog';
+import type { VisibleSecret, VisibleSecrets } from '../../core/catalogTypes';
+import type { SecretBackend } from '../../core/store';
+import { COMMANDS, CONTEXT_KEYS, secretContextValue, TREE_ITEM_CONTEXT, VIEW_ID } from '../contributions';
+import { describeError } from '../log';
+import { secretReference } from '../logic/secretReferences';
+import { escapeMarkdown, secretDescription } from '../logic/secretText';
+import type { BackendNode, MessageNode, NamespaceNode, SecretNode, SecretsNode, SubkeyNode, TreeSelection } from '../logic/treeNodes';
+import type { Services } from '../services';
+import { registerCommands } from '../shared/commandRegistration';
+import { ANY_NAMESPACE } from '../shared/documentContext';
 
 const REFRESH_DEBOUNCE_MS = 150;
-/** Tags every Kestra-managed secret carries; repeating them in a description adds nothing. */
-const IDENTITY_TAGS = new Set(['namespace', 'key', 'prefix', 'tenant']);
 
-export interface BackendNode {
-  kind: 'backend';
-  backend: SecretBackend;
-  namespaces: string[];
-}
-
-export interface NamespaceNode {
-  kind: 'namespace';
-  backend: SecretBackend;
-  /** The namespace to ask the catalog with (any routed one for namespace-less stores). */
-  namespace: string;
-  /** True for the single node of a namespace-less store (Kestra OSS env secrets). */
-  allNamespaces: boolean;
-}
-
-export interface SecretNode {
-  kind: 'secret';
-  /** The namespace whose listing shows it. */
-  namespace: string;
-  /** The namespace the secret is defined in: where reveal, edit and delete go. */
-  origin: string;
-  secret: VisibleSecret;
-  backendLabel: string;
-  readOnly: boolean;
-  canReveal: boolean;
-  stale: boolean;
-}
-
-export interface SubkeyNode {
-  kind: 'subkey';
-  parent: SecretNode;
-  field: string;
-}
-
-export interface MessageNode {
-  kind: 'message';
-  label: string;
-  icon: 'error' | 'info' | 'warning';
-  tooltip?: string;
-  description?: string;
-  command?: vscode.Command;
-}
-
-export type SecretsNode = BackendNode | NamespaceNode | SecretNode | SubkeyNode | MessageNode;
-
-export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>, vscode.Disposable {
+export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>, TreeSelection, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<SecretsNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
@@ -314,30 +264,33 @@ export class SecretsTreeProvider implements vscode.TreeDataProvider<SecretsNode>
   }
 }
 
-/** Creates the view and its provider; the provider also serves the API's `treeItems()`. */
+/**
+ * Creates the view and its provider (which also serves the API's `treeItems()`), registers Refresh,
+ * and keeps the context keys behind the write menus in step with the backends.
+ */
 export function registerSecretsTree(context: vscode.ExtensionContext, services: Services): SecretsTreeProvider {
   const provider = new SecretsTreeProvider(services);
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   provider.view = view;
   context.subscriptions.push(provider, view);
+  registerCommands(context, services, { [COMMANDS.refresh]: () => refresh(services, provider) });
+  context.subscriptions.push(services.onDidChange(() => void provider.syncContextKeys().catch(() => undefined)));
+  void provider.syncContextKeys().catch(() => undefined);
   return provider;
 }
 
-/** Sets the context keys behind the write and reveal menus from the backends' current state. */
-export async function updateContextKeys(
-  catalog: SecretCatalog | undefined,
-  isReadOnly: (backend: SecretBackend) => boolean = (backend) => backend.readOnly,
-): Promise<void> {
+async function refresh(services: Services, tree: SecretsTreeProvider): Promise<void> {
+  await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => services.refresh());
+  tree.refresh();
+}
+
+/** Sets the context keys behind the write menus from the backends' current state. */
+async function updateContextKeys(catalog: SecretCatalog | undefined, isReadOnly: (backend: SecretBackend) => boolean): Promise<void> {
   const backends = catalog ? catalog.backends() : [];
   await vscode.commands.executeCommand(
     'setContext',
-    WRITABLE_CONTEXT,
+    CONTEXT_KEYS.writable,
     backends.some((backend) => !isReadOnly(backend)),
-  );
-  await vscode.commands.executeCommand(
-    'setContext',
-    CAN_REVEAL_CONTEXT,
-    backends.some((backend) => backend.canReveal),
   );
 }
 
@@ -373,12 +326,12 @@ function listingError(message: string, label?: string, stale = false): MessageNo
     icon: 'error',
     tooltip: stale ? vscode.l10n.t('{0} Showing the last known listing.', message) : message,
     description: stale ? vscode.l10n.t('(stale)') : undefined,
-    command: { command: 'kestraSecrets.refresh', title: vscode.l10n.t('Retry') },
+    command: { command: COMMANDS.refresh, title: vscode.l10n.t('Retry') },
   };
 }
 
 function showLogCommand(): vscode.Command {
-  return { command: 'kestraSecrets.showLog', title: vscode.l10n.t('Show Log') };
+  return { command: COMMANDS.showLog, title: vscode.l10n.t('Show Log') };
 }
 
 function safeBackendFor(catalog: SecretCatalog, namespace: string): SecretBackend | undefined {
@@ -416,7 +369,7 @@ function backendItem(node: BackendNode, readOnly: boolean): vscode.TreeItem {
   item.id = nodeId(node);
   item.description = readOnly ? `${backend.type} · ${vscode.l10n.t('read-only')}` : backend.type;
   item.iconPath = new vscode.ThemeIcon(readOnly ? 'lock' : 'database');
-  item.contextValue = readOnly ? 'backend' : 'backend.writable';
+  item.contextValue = readOnly ? TREE_ITEM_CONTEXT.backend : TREE_ITEM_CONTEXT.writableBackend;
   item.tooltip = readOnly
     ? vscode.l10n.t('{0} ({1}): read-only, no secret can be created, edited or deleted here.', backend.label, backend.type)
     : vscode.l10n.t('{0} ({1})', backend.label, backend.type);
@@ -429,7 +382,7 @@ function namespaceItem(node: NamespaceNode, stale: boolean, readOnly: boolean): 
   item.id = nodeId(node);
   item.iconPath = new vscode.ThemeIcon(node.allNamespaces ? 'globe' : 'symbol-namespace');
   item.description = stale ? vscode.l10n.t('(stale)') : undefined;
-  item.contextValue = readOnly ? 'namespace' : 'namespace.writable';
+  item.contextValue = readOnly ? TREE_ITEM_CONTEXT.namespace : TREE_ITEM_CONTEXT.writableNamespace;
   item.tooltip = node.allNamespaces
     ? allNamespacesTooltip(node.backend)
     : vscode.l10n.t('Secrets visible to {0}: its own, then inherited from its parents.', node.namespace);
@@ -459,25 +412,9 @@ function secretItem(node: SecretNode): vscode.TreeItem {
   return item;
 }
 
-export function secretContextValue(node: Pick<SecretNode, 'readOnly' | 'canReveal'>): string {
-  return `secret${node.readOnly ? '' : '.writable'}${node.canReveal ? '.revealable' : ''}`;
-}
-
 function secretCollapsible(secret: VisibleSecret): vscode.TreeItemCollapsibleState {
   const hasFields = secret.subkeys ? secret.subkeys.length > 0 : secret.valueKind === 'json-object';
   return hasFields ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
-}
-
-/** "inherited from a.b", tags, else the source; "(stale)" when the listing is the last known one. */
-export function secretDescription(node: Pick<SecretNode, 'secret' | 'stale'>): string | undefined {
-  const { secret } = node;
-  const parts: string[] = [];
-  if (secret.inherited && secret.fromNamespace) parts.push(vscode.l10n.t('inherited from {0}', secret.fromNamespace));
-  const tags = Object.entries(userTags(secret.tags) ?? {});
-  if (tags.length > 0) parts.push(tags.map(([name, value]) => `${name}=${value}`).join(', '));
-  else if (!secret.inherited && secret.source) parts.push(secret.source);
-  if (node.stale) parts.push(vscode.l10n.t('(stale)'));
-  return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
 function secretTooltip(node: SecretNode): vscode.MarkdownString {
@@ -506,7 +443,7 @@ function subkeyItem(node: SubkeyNode): vscode.TreeItem {
   const item = new vscode.TreeItem(node.field, vscode.TreeItemCollapsibleState.None);
   item.id = `subkey:${node.parent.backendLabel}:${node.parent.namespace}:${node.parent.secret.key}:${node.field}`;
   item.iconPath = new vscode.ThemeIcon('symbol-field');
-  item.contextValue = 'subkey';
+  item.contextValue = TREE_ITEM_CONTEXT.subkey;
   item.tooltip = vscode.l10n.t(
     'Field {0} of {1}: {2}',
     node.field,
@@ -522,18 +459,7 @@ function messageItem(node: MessageNode): vscode.TreeItem {
   item.tooltip = node.tooltip;
   item.description = node.description;
   item.command = node.command;
-  item.contextValue = node.icon === 'error' && node.command?.command === 'kestraSecrets.refresh' ? 'error' : 'message';
+  item.contextValue =
+    node.icon === 'error' && node.command?.command === COMMANDS.refresh ? TREE_ITEM_CONTEXT.error : TREE_ITEM_CONTEXT.message;
   return item;
-}
-
-/** A secret's tags without the identity tags Kestra writes itself (namespace, key, prefix, tenant). */
-export function userTags(tags: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!tags) return undefined;
-  const kept = Object.entries(tags).filter(([name]) => !IDENTITY_TAGS.has(name));
-  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
-}
-
-/** Escapes Markdown so that store-provided text (descriptions, tags) renders literally. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
 }

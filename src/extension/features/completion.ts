@@ -5,54 +5,16 @@
  * before the cursor is examined, so a keystroke costs the same in a 5,000-line flow.
  */
 import * as vscode from 'vscode';
-import type { SecretCatalog } from '../core/catalog';
-import { findVisible, type VisibleSecret, type VisibleSecrets } from '../core/catalogTypes';
-import { LineIndex } from '../core/lineIndex';
-import { completionContextAt, secretSnippetContextAt, type CompletionContext } from '../core/pebble';
-import { rankByCloseness } from '../core/suggest';
-import { quickNamespace } from './flowIndex';
-import { appendSecret, newMarkdown } from './hover';
-import { describeError } from './log';
-import type { Services } from './services';
+import type { SecretCatalog } from '../../core/catalog';
+import { findVisible, type VisibleSecret, type VisibleSecrets } from '../../core/catalogTypes';
+import { completionContextAt, secretSnippetContextAt, type CompletionContext } from '../../core/pebble';
+import { rankByCloseness } from '../../core/suggest';
+import { describeError } from '../log';
+import type { Services } from '../services';
+import { lookupNamespace, textWindowAt, type TextWindow } from '../shared/documentContext';
+import { appendSecret, newMarkdown } from '../shared/secretMarkdown';
 
 export const TRIGGER_CHARACTERS = ["'", '"', '('];
-/** How many lines before the cursor the Pebble scanner may see. */
-const WINDOW_LINES = 50;
-/** The namespace used for stores where namespaces do not matter (Kestra OSS env secrets). */
-export const ANY_NAMESPACE = 'default';
-
-export interface TextWindow {
-  text: string;
-  /** The cursor's offset in `text`. */
-  offset: number;
-  positionAt(offset: number): vscode.Position;
-}
-
-/** The text from a few lines before the position to the end of its line. */
-export function textWindowAt(document: vscode.TextDocument, position: vscode.Position): TextWindow {
-  const firstLine = Math.max(0, position.line - WINDOW_LINES);
-  const start = new vscode.Position(firstLine, 0);
-  const before = document.getText(new vscode.Range(start, position));
-  const after = document.getText(new vscode.Range(position, document.lineAt(position.line).range.end));
-  const text = before + after;
-  let index: LineIndex | undefined;
-  return {
-    text,
-    offset: before.length,
-    positionAt(offset: number) {
-      index ??= new LineIndex(text);
-      const local = index.positionAt(offset);
-      return new vscode.Position(firstLine + local.line, local.character);
-    },
-  };
-}
-
-/** The namespace a reference resolves in, or undefined when it can't be known. */
-export function lookupNamespace(catalog: SecretCatalog, explicit: string | undefined, document: vscode.TextDocument): string | undefined {
-  const namespace = explicit ?? quickNamespace(document);
-  if (namespace !== undefined) return namespace;
-  return catalog.backendFor(ANY_NAMESPACE).namespaced ? undefined : ANY_NAMESPACE;
-}
 
 export function registerCompletion(services: Services): vscode.Disposable {
   return vscode.languages.registerCompletionItemProvider(
