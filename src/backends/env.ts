@@ -8,7 +8,8 @@
 import * as path from 'node:path';
 import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '../core/base64';
 import { rememberSecretValue } from '../core/redaction';
-import { incompleteCauseProblem, type DroppedDefinition, type IncompleteCause } from '../core/catalogTypes';
+import { incompleteCauseProblem } from '../core/catalogTypes';
+import type { DroppedDefinition, IncompleteCause } from '../core/store';
 import { composeProjects, findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
 import { isInside, namesOnlySiblingFor, plainFileFor, type NamesOnlySibling } from '../core/setup';

@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
-import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } from '../core/catalogTypes';
+import { describeIncompleteCause, type VisibleSecrets } from '../core/catalogTypes';
+import type { IncompleteCause } from '../core/store';
 import type { SecretCatalog } from '../core/catalog';
 import { readTextFile, walkFiles, type SkippedPath, type WalkResult } from '../core/files';
 import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';

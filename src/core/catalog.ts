@@ -9,12 +9,14 @@ import {
   readOnlyError,
   type BackendContext,
   type BackendFactory,
+  type DroppedDefinition,
+  type IncompleteCause,
   type SecretBackend,
   type SecretMeta,
   type WriteOptions,
 } from './store';
 import { CachedLoader, type Loaded } from './cache';
-import type { DroppedDefinition, IncompleteCause, VisibleSecret, VisibleSecrets } from './catalogTypes';
+import type { VisibleSecret, VisibleSecrets } from './catalogTypes';
 import { backendForNamespace } from './config';
 import type { KestraSecretsConfig, SecretBackendConfig } from './configTypes';
 import { namespaceChain } from './namespaces';

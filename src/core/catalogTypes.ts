@@ -3,37 +3,9 @@
  * child first, nearest wins), or every key for namespace-less stores (Kestra OSS env secrets).
  * Produced by `SecretCatalog` (src/core/catalog.ts), consumed by checks, the CLI and the editor.
  */
-import type { SecretMeta } from './store';
+import type { DroppedDefinition, IncompleteCause, SecretMeta } from './store';
 import type { BackendType } from './configTypes';
-import type { Problem, Range } from './types';
-
-/**
- * Why a listing may lack keys that exist where Kestra runs: a source that exists but can't be read (an
- * absent `env_file`, a store that failed or answered 403), or no source at all. Never holds a value.
- */
-export interface IncompleteCause {
-  /** Identity for reporting each cause once, whatever the number of references or namespaces it affects. */
-  id: string;
-  /** The source, named for a person: "env_file .env_encoded (docker-compose.yml:7)", "AWS Secrets Manager (eu-west-1)". */
-  source: string;
-  /** What is wrong with it, a clause: "does not exist", "could not be listed: … (403)". */
-  reason: string;
-  /** What to do, a whole sentence. */
-  fix: string;
-  /** Where the source is named (the Compose entry), when it is in a file. */
-  location?: { file: string; range: Range };
-  /** True when it is already shown as a problem of its own (at `location`, or as the file's parse error). */
-  reported?: boolean;
-}
-
-/** A definition Kestra drops (e.g. a SECRET_ value that is not base64), so the key is missing at run time. */
-export interface DroppedDefinition {
-  key: string;
-  /** Where it is defined, "deploy/.env_encoded:3". */
-  source: string;
-  /** Why Kestra drops it, a clause. */
-  reason: string;
-}
+import type { Problem } from './types';
 
 export interface VisibleSecret extends SecretMeta {
   /** The namespace the key resolves from, for the asking namespace (undefined for namespace-less stores). */

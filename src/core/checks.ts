@@ -2,7 +2,8 @@
  * Resolves a flow's `secret()` references against what each namespace can see and reports
  * problems with Kestra's own runtime messages. Messages never contain a secret value.
  */
-import { isComplete, type DroppedDefinition, type IncompleteCause, type VisibleSecret, type VisibleSecrets } from './catalogTypes';
+import { isComplete, type VisibleSecret, type VisibleSecrets } from './catalogTypes';
+import type { DroppedDefinition, IncompleteCause } from './store';
 import type { FlowAnalysis } from './flow';
 import { hardcodedProblems } from './hardcoded';
 import { closestMatches, nearMissFinder } from './suggest';

@@ -4,8 +4,7 @@
  */
 import type { BackendType, SecretBackendConfig } from './configTypes';
 import type { Logger } from './log';
-import type { DroppedDefinition, IncompleteCause } from './catalogTypes';
-import type { Problem } from './types';
+import type { Problem, Range } from './types';
 
 export interface SecretMeta {
   /** The key as written in `secret('KEY')`. */
@@ -119,4 +118,32 @@ export function readOnlyError(backend: string, operation: string): BackendError 
     'the backend is read-only.',
     'Writes are disabled by `read-only: true` in the configuration.',
   );
+}
+
+/**
+ * Why a listing may lack keys that exist where Kestra runs: a source that exists but can't be read (an
+ * absent `env_file`, a store that failed or answered 403), or no source at all. Never holds a value.
+ */
+export interface IncompleteCause {
+  /** Identity for reporting each cause once, whatever the number of references or namespaces it affects. */
+  id: string;
+  /** The source, named for a person: "env_file .env_encoded (docker-compose.yml:7)", "AWS Secrets Manager (eu-west-1)". */
+  source: string;
+  /** What is wrong with it, a clause: "does not exist", "could not be listed: … (403)". */
+  reason: string;
+  /** What to do, a whole sentence. */
+  fix: string;
+  /** Where the source is named (the Compose entry), when it is in a file. */
+  location?: { file: string; range: Range };
+  /** True when it is already shown as a problem of its own (at `location`, or as the file's parse error). */
+  reported?: boolean;
+}
+
+/** A definition Kestra drops (e.g. a SECRET_ value that is not base64), so the key is missing at run time. */
+export interface DroppedDefinition {
+  key: string;
+  /** Where it is defined, "deploy/.env_encoded:3". */
+  source: string;
+  /** Why Kestra drops it, a clause. */
+  reason: string;
 }

@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { SecretCatalog } from '../../core/catalog';
-import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } from '../../core/catalogTypes';
+import { describeIncompleteCause, type VisibleSecrets } from '../../core/catalogTypes';
+import type { IncompleteCause } from '../../core/store';
 import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../../core/checks';
 import type { FlowAnalysis } from '../../core/flow';
 import type { Problem } from '../../core/types';
