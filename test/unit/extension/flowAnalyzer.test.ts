@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { analyzeFlow } from '../../../src/core/flow';
-import { answer, type AnalysisResponse, type FileOutcome } from '../../../src/extension/analysisProtocol';
+import { deserialize } from 'node:v8';
+import { answer, decodeAnalysis, encodeAnalysis, type AnalysisResponse, type FileOutcome } from '../../../src/extension/analysisProtocol';
 import { AnalyzerStoppedError, FlowAnalyzer } from '../../../src/extension/flowAnalyzer';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -88,6 +89,22 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
     );
   });
 
+  it('encodes an analysis in parts of at most 200 list items that read back to the very same analysis', () => {
+    const analysis = analyzeFlow(
+      flowText(
+        'team.a',
+        Array.from({ length: 450 }, (_, index) => `KEY_${index}`),
+      ),
+    );
+    const encoded = encodeAnalysis(analysis);
+    const referenceParts = encoded.parts.filter((part) => part.field === 'references');
+    assert.equal(referenceParts.length, 3);
+    assert.ok(encoded.parts.every((part) => (deserialize(part.items) as unknown[]).length <= 200));
+    assert.deepEqual(decodeAnalysis(encoded), analysis);
+    const small = analyzeFlow(flowText('team.a', ['A']));
+    assert.deepEqual(decodeAnalysis(encodeAnalysis(small)), small);
+  });
+
   it('answers a malformed request with an error message, never by throwing', () => {
     for (const request of [undefined, null, 42, { id: 5 }, { id: 5, type: 'texts', texts: [1] }, { id: 5, type: 'files', files: [{}] }]) {
       const response = answer(request);
@@ -143,6 +160,17 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
     assert.equal(fromDisk.kind, 'analysed');
     assert.equal(worker.offThread, true);
     assert.deepEqual(log.warnings, []);
+  });
+
+  it("gives a big flow's analysis exactly, though it crosses from the worker in parts", async () => {
+    const worker = analyzer(workerFile);
+    const big = flowText(
+      'team.a',
+      Array.from({ length: 3000 }, (_, index) => `KEY_${index}`),
+    );
+    const [outcome] = await worker.analyzeTexts([big]);
+    assert.deepEqual(outcome.analysis, analyzeFlow(big));
+    assert.equal(outcome.analysis.references.length, 3000);
   });
 
   it('answers concurrent requests each with its own outcomes', async () => {
