@@ -7,11 +7,12 @@
 import * as vscode from 'vscode';
 import type { SecretCatalog } from '../core/catalog';
 import { describeIncompleteCause, type IncompleteCause, type VisibleSecrets } from '../core/catalogTypes';
-import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
+import { keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../core/checks';
 import type { FlowAnalysis } from '../core/flow';
 import type { Problem } from '../core/types';
 import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from './convert';
 import { yieldToEventLoop, type IndexedFlow } from './flowIndex';
+import { checkFlowInSlices } from './slicedChecks';
 import { describeError } from './log';
 import type { Services } from './services';
 import { affectsDiagnostics, diagnosticsEnabled } from './settings';
@@ -164,7 +165,8 @@ export class SecretDiagnostics implements vscode.Disposable {
       return visible;
     };
     const file = vscode.workspace.asRelativePath(uri);
-    return checkFlow(file, analysis, lookup).filter((problem) => problem.code !== 'yaml-error' || !yamlExtensionReports(uri));
+    const problems = await checkFlowInSlices(file, analysis, lookup, yieldToEventLoop);
+    return problems.filter((problem) => problem.code !== 'yaml-error' || !yamlExtensionReports(uri));
   }
 
   /**
