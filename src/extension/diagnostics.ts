@@ -19,7 +19,7 @@ import { affectsDiagnostics, diagnosticsEnabled } from './settings';
 
 export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
 /** A whole-workspace pass yields to the event loop once it has run this long. */
-const SLICE_MS = 8;
+const SLICE_MS = 5;
 /** How often the first pass looks for flows the index has just analysed. */
 const INDEX_POLL_MS = 20;
 const YAML_EXTENSION_ID = 'redhat.vscode-yaml';

@@ -27,7 +27,7 @@ export interface AnalyzerLog {
 }
 
 /** Work on the editor's thread (reading answers back, in-thread analysis) yields to the event loop once it has run this long. */
-const SLICE_MS = 8;
+const SLICE_MS = 5;
 
 type Work = { type: 'texts'; texts: string[] } | { type: 'files'; files: FileToAnalyse[] };
 

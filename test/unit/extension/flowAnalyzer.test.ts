@@ -89,7 +89,7 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
     );
   });
 
-  it('encodes an analysis in parts of at most 200 list items that read back to the very same analysis', () => {
+  it('encodes an analysis in parts of at most 100 list items that read back to the very same analysis', () => {
     const analysis = analyzeFlow(
       flowText(
         'team.a',
@@ -98,8 +98,8 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
     );
     const encoded = encodeAnalysis(analysis);
     const referenceParts = encoded.parts.filter((part) => part.field === 'references');
-    assert.equal(referenceParts.length, 3);
-    assert.ok(encoded.parts.every((part) => (deserialize(part.items) as unknown[]).length <= 200));
+    assert.equal(referenceParts.length, 5);
+    assert.ok(encoded.parts.every((part) => (deserialize(part.items) as unknown[]).length <= 100));
     assert.deepEqual(decodeAnalysis(encoded), analysis);
     const small = analyzeFlow(flowText('team.a', ['A']));
     assert.deepEqual(decodeAnalysis(encodeAnalysis(small)), small);
