@@ -19,6 +19,7 @@ import {
   type EncodedTextOutcome,
   type FileOutcome,
   type FileToAnalyse,
+  type FolderListing,
   type TextOutcome,
 } from './analysisProtocol';
 
@@ -29,7 +30,10 @@ export interface AnalyzerLog {
 /** Work on the editor's thread (reading answers back, in-thread analysis) yields to the event loop once it has run this long. */
 const SLICE_MS = 5;
 
-type Work = { type: 'texts'; texts: string[] } | { type: 'files'; files: FileToAnalyse[] };
+type Work =
+  | { type: 'texts'; texts: string[] }
+  | { type: 'files'; files: FileToAnalyse[] }
+  | { type: 'list'; roots: string[]; excludedFolders: string[]; limit: number };
 
 interface Pending {
   work: Work;
@@ -75,6 +79,15 @@ export class FlowAnalyzer {
     return this.request({ type: 'files', files }) as Promise<FileOutcome[]>;
   }
 
+  /**
+   * The YAML files under local folders, listed by a worker (see listYamlFiles); on the calling thread, none
+   * (`complete` false): listing a folder tree there would block it.
+   */
+  async listYamlFiles(roots: string[], excludedFolders: string[], limit: number): Promise<FolderListing> {
+    const [listing] = (await this.request({ type: 'list', roots, excludedFolders, limit })) as FolderListing[];
+    return listing;
+  }
+
   /** Starts the workers ahead of the first request. */
   warmUp(): void {
     if (!this.disposed) this.startedWorkers();
@@ -91,7 +104,13 @@ export class FlowAnalyzer {
     if (this.disposed) return Promise.reject(new AnalyzerStoppedError());
     const workers = this.startedWorkers();
     if (workers.length === 0) return this.inThread(work);
-    const worker = work.type === 'texts' ? workers[0] : workers[this.nextFileWorker++ % workers.length];
+    // A listing goes to the last worker, so that the first is free for open documents.
+    const worker =
+      work.type === 'texts'
+        ? workers[0]
+        : work.type === 'list'
+          ? workers[workers.length - 1]
+          : workers[this.nextFileWorker++ % workers.length];
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { work, resolve, reject });
@@ -146,7 +165,7 @@ export class FlowAnalyzer {
   }
 
   /** The outcomes with their analyses read back, yielding between slices. */
-  private async readOutcomes(outcomes: (EncodedTextOutcome | EncodedFileOutcome)[]): Promise<unknown[]> {
+  private async readOutcomes(outcomes: (EncodedTextOutcome | EncodedFileOutcome | FolderListing)[]): Promise<unknown[]> {
     const slice = new TimeSlice();
     const read: unknown[] = [];
     for (const outcome of outcomes) {
@@ -189,6 +208,7 @@ export class FlowAnalyzer {
   }
 
   private async inThread(work: Work): Promise<unknown[]> {
+    if (work.type === 'list') return [{ paths: [], complete: false } satisfies FolderListing];
     const items: (() => unknown)[] =
       work.type === 'texts' ? work.texts.map((text) => () => analyseText(text)) : work.files.map((file) => () => analyseFile(file));
     const outcomes: unknown[] = [];
