@@ -375,12 +375,17 @@ async function benchEditor(rows: Row[], results: Record<string, unknown>): Promi
     {
       benchmark: `editor first diagnostics pass, ${editor.flows} flows (activation to last diagnostic)`,
       value: `${editor.catalogReadyMs.toFixed(0)} ms`,
-      note: `\`check\` on the same flows, whole process: ${editor.cliCheck.median.toFixed(0)} ms (median of ${editor.cliCheck.samples}); longest block of the extension host meanwhile ${editor.firstPassLoop.maxMs.toFixed(1)} ms (p99 ${editor.firstPassLoop.p99Ms.toFixed(1)} ms, longest GC pause ${editor.firstPassLoop.longestGcMs.toFixed(1)} ms); acceptance: ≤ check`,
+      note: `\`check\` on the same flows, same run, whole process: ${editor.cliCheck.median.toFixed(0)} ms (median of ${editor.cliCheck.samples}); acceptance: ≤ check: ${editor.catalogReadyMs <= editor.cliCheck.median ? 'met' : 'NOT met'}; our code's longest block meanwhile ${blockNote(editor.firstPassOurs)}; the thread's longest stall, any code: ${editor.firstPassLoop.maxMs.toFixed(1)} ms`,
     },
     {
-      benchmark: `extension host's longest block, typing in a ${editor.bigFlowLines}-line flow`,
+      benchmark: `our code's longest block of the extension host, typing in a ${editor.bigFlowLines}-line flow`,
+      value: `${typing.ours.maxMs.toFixed(1)} ms`,
+      note: `${typing.keystrokes} keystrokes 40 ms apart, a completion request after each, until the diagnostics show the typed key (${typing.lastKeystrokeToDiagnosticMs.toFixed(0)} ms after the last keystroke); ${blockNote(typing.ours)}; acceptance: ≤ 16 ms: ${typing.ours.maxMs <= 16 ? 'met' : 'NOT met'}`,
+    },
+    {
+      benchmark: `the extension host's longest stall, any code, same typing`,
       value: `${typing.loop.maxMs.toFixed(1)} ms`,
-      note: `${typing.keystrokes} keystrokes 40 ms apart, a completion request after each; p99 ${typing.loop.p99Ms.toFixed(1)} ms, longest GC pause ${typing.loop.longestGcMs.toFixed(1)} ms; the same span untouched: max ${typing.idleLoop.maxMs.toFixed(1)} ms, p99 ${typing.idleLoop.p99Ms.toFixed(1)} ms (the machine's load); diagnostics updated ${typing.lastKeystrokeToDiagnosticMs.toFixed(0)} ms after the last keystroke; acceptance: ≤ 16 ms`,
+      note: `every extension, VS Code's own work and the machine's load: p99 ${typing.loop.p99Ms.toFixed(1)} ms, longest GC pause ${typing.loop.longestGcMs.toFixed(1)} ms; the same span untouched: max ${typing.idleLoop.maxMs.toFixed(1)} ms, p99 ${typing.idleLoop.p99Ms.toFixed(1)} ms`,
     },
     ...(provider
       ? [
@@ -413,11 +418,27 @@ interface LoopDelay {
   longestGcMs: number;
 }
 
+/** Our code's stretches on the extension host's thread, from a CPU profile of it (test/integration/ourBlocks.ts). */
+interface OurBlocks {
+  maxMs: number;
+  maxOnCpuMs: number;
+  over16ms: number;
+  totalMs: number;
+  spanMs: number;
+  longest: { ms: number; onCpuMs: number; entry: string; hottest: string }[];
+}
+
+function blockNote(ours: OurBlocks): string {
+  const longest = ours.longest[0];
+  return `${ours.maxMs.toFixed(1)} ms (${ours.maxOnCpuMs.toFixed(1)} ms on the CPU; in ${longest?.entry ?? 'nothing'}), ${ours.over16ms} over 16 ms, ${ours.totalMs.toFixed(0)} ms of ours in ${(ours.spanMs / 1000).toFixed(1)} s`;
+}
+
 interface EditorBench {
   activationMs: number;
   catalogReadyMs: number;
   firstPassLoop: LoopDelay;
-  typing: { loop: LoopDelay; idleLoop: LoopDelay; keystrokes: number; lastKeystrokeToDiagnosticMs: number };
+  firstPassOurs: OurBlocks;
+  typing: { ours: OurBlocks; loop: LoopDelay; idleLoop: LoopDelay; keystrokes: number; lastKeystrokeToDiagnosticMs: number };
   cliCheck: Percentiles & { median: number };
   loadAverage: { beforeEditor: number[]; afterEditor: number[] };
   flows: number;

@@ -1,9 +1,12 @@
 /**
  * The messages between the editor's thread and the analysis worker, and the work each one asks for.
  * Pure Node (no `vscode`): the worker runs it on its own thread, the fallback in the editor's thread.
- * A `FlowAnalysis` crosses the thread boundary whole, by structured clone: nothing here lists its fields.
+ * A `FlowAnalysis` crosses the thread boundary in the structured-clone format (nothing here lists its fields),
+ * its lists cut in parts that the editor's thread reads back one slice of time at a time (see EncodedAnalysis).
  */
 import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
 
 export interface TextOutcome {
@@ -28,12 +31,89 @@ export type FileOutcome =
   | { path: string; kind: 'not-a-file' }
   | { path: string; kind: 'unreadable'; message: string };
 
-export type AnalysisRequest = { id: number; type: 'texts'; texts: string[] } | { id: number; type: 'files'; files: FileToAnalyse[] };
+/** The YAML files under some folders, as the worker found them by itself (see listYamlFiles). */
+export interface FolderListing {
+  paths: string[];
+  /** False when the listing stopped at its limit of entries. */
+  complete: boolean;
+}
+
+export type AnalysisRequest =
+  | { id: number; type: 'texts'; texts: string[] }
+  | { id: number; type: 'files'; files: FileToAnalyse[] }
+  | { id: number; type: 'list'; roots: string[]; excludedFolders: string[]; limit: number };
 
 export type AnalysisResponse =
   | { id: number; ok: true; type: 'texts'; outcomes: TextOutcome[] }
   | { id: number; ok: true; type: 'files'; outcomes: FileOutcome[] }
+  | { id: number; ok: true; type: 'list'; outcomes: [FolderListing] }
   | { id: number; ok: false; message: string };
+
+/**
+ * A `FlowAnalysis` as bytes, its lists (references, errors, …) cut in parts of PART_ITEMS items. Reading a whole
+ * 5,000-line flow's analysis back takes the receiving thread 5–15 ms in one go, more for bigger flows; read part
+ * by part, the editor's thread can yield between parts whatever the flow's size. Bytes are also what a message
+ * copies cheaply, and their reading runs in our code, where it can be measured.
+ */
+export interface EncodedAnalysis {
+  /** The analysis with each list emptied. */
+  head: Uint8Array;
+  parts: { field: string; items: Uint8Array }[];
+}
+
+/** Well under a millisecond's reading per part on an idle machine, so that a slice ends close to its budget under load too. */
+const PART_ITEMS = 100;
+
+type WithEncodedAnalysis<T> = T extends { analysis: FlowAnalysis } ? Omit<T, 'analysis'> & { analysis: EncodedAnalysis } : T;
+export type EncodedTextOutcome = WithEncodedAnalysis<TextOutcome>;
+export type EncodedFileOutcome = WithEncodedAnalysis<FileOutcome>;
+
+/** What the worker sends: an `AnalysisResponse` with every analysis encoded. */
+export type EncodedResponse =
+  | { id: number; ok: true; type: 'texts'; outcomes: EncodedTextOutcome[] }
+  | { id: number; ok: true; type: 'files'; outcomes: EncodedFileOutcome[] }
+  | { id: number; ok: true; type: 'list'; outcomes: [FolderListing] }
+  | { id: number; ok: false; message: string };
+
+export function encodeAnalysis(analysis: FlowAnalysis): EncodedAnalysis {
+  const head: Record<string, unknown> = { ...analysis };
+  const parts: EncodedAnalysis['parts'] = [];
+  for (const [field, value] of Object.entries(analysis)) {
+    if (!Array.isArray(value)) continue;
+    head[field] = [];
+    for (let start = 0; start < value.length; start += PART_ITEMS)
+      parts.push({ field, items: serialize(value.slice(start, start + PART_ITEMS)) });
+  }
+  return { head: serialize(head), parts };
+}
+
+/** The analysis with its lists still empty: fill them with `readPart`, one part at a time. */
+export function readHead(encoded: EncodedAnalysis): FlowAnalysis {
+  return deserialize(encoded.head) as FlowAnalysis;
+}
+
+export function readPart(analysis: FlowAnalysis, part: EncodedAnalysis['parts'][number]): void {
+  const list = (analysis as unknown as Record<string, unknown[]>)[part.field];
+  for (const item of deserialize(part.items) as unknown[]) list.push(item);
+}
+
+export function decodeAnalysis(encoded: EncodedAnalysis): FlowAnalysis {
+  const analysis = readHead(encoded);
+  for (const part of encoded.parts) readPart(analysis, part);
+  return analysis;
+}
+
+export function encodeResponse(response: AnalysisResponse): EncodedResponse {
+  if (!response.ok || response.type === 'list') return response;
+  if (response.type === 'texts')
+    return { ...response, outcomes: response.outcomes.map((outcome) => ({ ...outcome, analysis: encodeAnalysis(outcome.analysis) })) };
+  return {
+    ...response,
+    outcomes: response.outcomes.map((outcome) =>
+      outcome.kind === 'analysed' ? { ...outcome, analysis: encodeAnalysis(outcome.analysis) } : outcome,
+    ),
+  };
+}
 
 export function analyseText(text: string): TextOutcome {
   const started = performance.now();
@@ -75,6 +155,8 @@ export function answer(request: unknown): AnalysisResponse {
   try {
     if (isTextsRequest(request)) return { id, ok: true, type: 'texts', outcomes: request.texts.map(analyseText) };
     if (isFilesRequest(request)) return { id, ok: true, type: 'files', outcomes: request.files.map(analyseFile) };
+    if (isListRequest(request))
+      return { id, ok: true, type: 'list', outcomes: [listYamlFiles(request.roots, request.excludedFolders, request.limit)] };
     return { id, ok: false, message: 'The analysis worker received a request it does not understand.' };
   } catch (error) {
     return { id, ok: false, message: `The analysis worker failed: ${error instanceof Error ? error.message : String(error)}` };
@@ -89,6 +171,55 @@ function idOf(request: unknown): number {
 function isTextsRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'texts' }> {
   const candidate = request as { type?: unknown; texts?: unknown } | null;
   return candidate?.type === 'texts' && Array.isArray(candidate.texts) && candidate.texts.every((text) => typeof text === 'string');
+}
+
+function isListRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'list' }> {
+  const candidate = request as { type?: unknown; roots?: unknown; excludedFolders?: unknown; limit?: unknown } | null;
+  const strings = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string');
+  return (
+    candidate?.type === 'list' && strings(candidate.roots) && strings(candidate.excludedFolders) && typeof candidate.limit === 'number'
+  );
+}
+
+/**
+ * The regular `.yml` and `.yaml` files under `roots`, through symbolic links (each folder once), not inside a
+ * folder named in `excludedFolders`; it stops after `limit` directory entries. What the editor's workspace search
+ * finds with the index's glob, found here so that parsing can start before the search answers.
+ */
+export function listYamlFiles(roots: string[], excludedFolders: string[], limit: number): FolderListing {
+  const excluded = new Set(excludedFolders);
+  const seen = new Set<string>();
+  const paths: string[] = [];
+  let entries = 0;
+  const visit = (folder: string): boolean => {
+    let children: fs.Dirent[];
+    try {
+      const real = fs.realpathSync(folder);
+      if (seen.has(real)) return true;
+      seen.add(real);
+      children = fs.readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return true;
+    }
+    for (const child of children) {
+      if (++entries > limit) return false;
+      const full = join(folder, child.name);
+      let kind: fs.Dirent | fs.Stats = child;
+      if (child.isSymbolicLink()) {
+        try {
+          kind = fs.statSync(full);
+        } catch {
+          continue;
+        }
+      }
+      if (kind.isDirectory()) {
+        if (!excluded.has(child.name) && !visit(full)) return false;
+      } else if (kind.isFile() && /\.ya?ml$/.test(child.name)) paths.push(full);
+    }
+    return true;
+  };
+  const complete = roots.every((root) => visit(root));
+  return { paths, complete };
 }
 
 function isFilesRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'files' }> {

@@ -1,17 +1,25 @@
 /**
  * Flow analysis off the editor's thread: requests go to worker threads (dist/analysisWorker.js). Texts (open
  * documents) always go to the first worker, so their answers come back in order; batches of files are spread
- * over all of them. Failure is normal: when a worker can't start or dies, the analyzer says so once and
+ * over all of them. Answers are read back one at a time, in slices of at most SLICE_MS with a yield to the
+ * event loop between them (see EncodedAnalysis). Failure is normal: when a worker can't start or dies, the analyzer says so once and
  * analyses on the calling thread from then on, in slices that yield to the event loop between files
  * (requests in flight are answered that way too).
  */
 import { Worker } from 'node:worker_threads';
+import type { FlowAnalysis } from '../core/flow';
 import {
   analyseFile,
   analyseText,
-  type AnalysisResponse,
+  readHead,
+  readPart,
+  type EncodedAnalysis,
+  type EncodedFileOutcome,
+  type EncodedResponse,
+  type EncodedTextOutcome,
   type FileOutcome,
   type FileToAnalyse,
+  type FolderListing,
   type TextOutcome,
 } from './analysisProtocol';
 
@@ -19,10 +27,13 @@ export interface AnalyzerLog {
   warn(message: string): void;
 }
 
-/** In-thread analysis yields to the event loop once it has run this long. */
-const SLICE_MS = 12;
+/** Work on the editor's thread (reading answers back, in-thread analysis) yields to the event loop once it has run this long. */
+const SLICE_MS = 5;
 
-type Work = { type: 'texts'; texts: string[] } | { type: 'files'; files: FileToAnalyse[] };
+type Work =
+  | { type: 'texts'; texts: string[] }
+  | { type: 'files'; files: FileToAnalyse[] }
+  | { type: 'list'; roots: string[]; excludedFolders: string[]; limit: number };
 
 interface Pending {
   work: Work;
@@ -44,6 +55,8 @@ export class FlowAnalyzer {
   /** Why analysis runs on the calling thread, once it does. */
   private fallbackReason: string | undefined;
   private disposed = false;
+  /** Answers are read back one after the other, in the order they came. */
+  private reading: Promise<void> = Promise.resolve();
 
   /** `workerFile` undefined: analyse on the calling thread from the start. */
   constructor(
@@ -66,6 +79,15 @@ export class FlowAnalyzer {
     return this.request({ type: 'files', files }) as Promise<FileOutcome[]>;
   }
 
+  /**
+   * The YAML files under local folders, listed by a worker (see listYamlFiles); on the calling thread, none
+   * (`complete` false): listing a folder tree there would block it.
+   */
+  async listYamlFiles(roots: string[], excludedFolders: string[], limit: number): Promise<FolderListing> {
+    const [listing] = (await this.request({ type: 'list', roots, excludedFolders, limit })) as FolderListing[];
+    return listing;
+  }
+
   /** Starts the workers ahead of the first request. */
   warmUp(): void {
     if (!this.disposed) this.startedWorkers();
@@ -82,7 +104,13 @@ export class FlowAnalyzer {
     if (this.disposed) return Promise.reject(new AnalyzerStoppedError());
     const workers = this.startedWorkers();
     if (workers.length === 0) return this.inThread(work);
-    const worker = work.type === 'texts' ? workers[0] : workers[this.nextFileWorker++ % workers.length];
+    // A listing goes to the last worker, so that the first is free for open documents.
+    const worker =
+      work.type === 'texts'
+        ? workers[0]
+        : work.type === 'list'
+          ? workers[workers.length - 1]
+          : workers[this.nextFileWorker++ % workers.length];
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { work, resolve, reject });
@@ -112,7 +140,7 @@ export class FlowAnalyzer {
 
   private startWorker(file: string): Worker {
     const worker = new Worker(file);
-    worker.on('message', (response: AnalysisResponse) => this.onResponse(response));
+    worker.on('message', (response: EncodedResponse) => this.onResponse(response));
     worker.on('messageerror', (error) => this.onWorkerLost(`sent an unreadable answer (${messageOf(error)})`));
     worker.on('error', (error) => this.onWorkerLost(`failed: ${messageOf(error)}`));
     worker.on('exit', (code) => this.onWorkerLost(`stopped with exit code ${code}`));
@@ -125,12 +153,40 @@ export class FlowAnalyzer {
     for (const worker of workers) void worker.terminate().catch(() => undefined);
   }
 
-  private onResponse(response: AnalysisResponse): void {
+  private onResponse(response: EncodedResponse): void {
     const pending = this.pending.get(response.id);
     if (!pending) return;
     this.pending.delete(response.id);
-    if (response.ok) pending.resolve(response.outcomes);
-    else pending.reject(new Error(response.message));
+    if (!response.ok) {
+      pending.reject(new Error(response.message));
+      return;
+    }
+    this.reading = this.reading.then(() => this.readOutcomes(response.outcomes).then(pending.resolve, pending.reject));
+  }
+
+  /** The outcomes with their analyses read back, yielding between slices. */
+  private async readOutcomes(outcomes: (EncodedTextOutcome | EncodedFileOutcome | FolderListing)[]): Promise<unknown[]> {
+    const slice = new TimeSlice();
+    const read: unknown[] = [];
+    for (const outcome of outcomes) {
+      if (!('analysis' in outcome)) {
+        read.push(outcome);
+        continue;
+      }
+      read.push({ ...outcome, analysis: await this.readAnalysis(outcome.analysis, slice) });
+    }
+    return read;
+  }
+
+  private async readAnalysis(encoded: EncodedAnalysis, slice: TimeSlice): Promise<FlowAnalysis> {
+    await slice.yieldIfDue();
+    const analysis = readHead(encoded);
+    for (const part of encoded.parts) {
+      await slice.yieldIfDue();
+      if (this.disposed) throw new AnalyzerStoppedError();
+      readPart(analysis, part);
+    }
+    return analysis;
   }
 
   /** A worker is gone: what the pool was asked is answered on this thread, and so is everything after. */
@@ -152,19 +208,28 @@ export class FlowAnalyzer {
   }
 
   private async inThread(work: Work): Promise<unknown[]> {
+    if (work.type === 'list') return [{ paths: [], complete: false } satisfies FolderListing];
     const items: (() => unknown)[] =
       work.type === 'texts' ? work.texts.map((text) => () => analyseText(text)) : work.files.map((file) => () => analyseFile(file));
     const outcomes: unknown[] = [];
-    let sliceStart = performance.now();
+    const slice = new TimeSlice();
     for (const analyse of items) {
-      if (performance.now() - sliceStart >= SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      await slice.yieldIfDue();
       if (this.disposed) throw new AnalyzerStoppedError();
       outcomes.push(analyse());
     }
     return outcomes;
+  }
+}
+
+/** Lets the event loop run once the work since the last yield has taken SLICE_MS. */
+class TimeSlice {
+  private started = performance.now();
+
+  async yieldIfDue(): Promise<void> {
+    if (performance.now() - this.started < SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.started = performance.now();
   }
 }
 

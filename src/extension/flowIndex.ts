@@ -39,7 +39,10 @@ export interface FlowIndex {
 }
 
 const FLOW_GLOB = '**/*.{yml,yaml}';
-const EXCLUDE_GLOB = '**/{node_modules,.git,.vscode-test}/**';
+const EXCLUDED_FOLDERS = ['node_modules', '.git', '.vscode-test'];
+const EXCLUDE_GLOB = `**/{${EXCLUDED_FOLDERS.join(',')}}/**`;
+/** Directory entries a worker lists by itself while the workspace search runs: a huge tree is left to the search. */
+const EARLY_LISTING_LIMIT = 100_000;
 /** Local files per worker request: round trips don't count at this size, and each answer is quick to take in. */
 const FILE_BATCH_SIZE = 100;
 /** Files of other schemes (read through vscode.workspace.fs) per batch. */
@@ -162,13 +165,21 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
 
   private async scanWorkspace(): Promise<void> {
     const started = performance.now();
-    const uris = await vscode.workspace.findFiles(FLOW_GLOB, EXCLUDE_GLOB);
+    const search = vscode.workspace.findFiles(FLOW_GLOB, EXCLUDE_GLOB);
+    // While the editor searches (up to a second on a loaded machine), a worker lists the local folders itself and
+    // parsing starts; the search's answer stays the truth: what it adds is indexed below, what it lacks is removed.
+    const early = this.indexListedEarly();
+    const uris = await search;
     this.log.debug(`Found ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`);
+    const { sent, work: earlyWork } = await early;
     const open = new Map(vscode.workspace.textDocuments.map((document) => [document.uri.toString(), document]));
     const onDisk = uris.filter((uri) => !open.has(uri.toString()));
-    const local = onDisk.filter((uri) => uri.scheme === 'file');
+    const local = onDisk.filter((uri) => uri.scheme === 'file' && !sent.has(uri.toString()));
     const elsewhere = onDisk.filter((uri) => uri.scheme !== 'file');
-    const work: Promise<unknown>[] = [...open.values()].filter(isFlowCandidate).map((document) => this.indexIfChanged(document, false));
+    const work: Promise<unknown>[] = [
+      ...earlyWork,
+      ...[...open.values()].filter(isFlowCandidate).map((document) => this.indexIfChanged(document, false)),
+    ];
     // Every batch is sent at once: the worker answers them in turn while this thread stores the answers.
     for (let index = 0; index < local.length; index += FILE_BATCH_SIZE) {
       work.push(this.indexLocalFiles(local.slice(index, index + FILE_BATCH_SIZE), false));
@@ -182,6 +193,26 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     for (const flow of this.all()) if (!present.has(flow.uri.toString())) this.remove(flow.uri);
     this.log.debug(`Indexed ${this.entries.size} flows among ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`);
     this.changeEmitter.fire();
+  }
+
+  /** Sends the YAML files a worker lists under the local workspace folders to be indexed; resolves once they are sent. */
+  private async indexListedEarly(): Promise<{ sent: Set<string>; work: Promise<void>[] }> {
+    const sent = new Set<string>();
+    const work: Promise<void>[] = [];
+    const roots = (vscode.workspace.workspaceFolders ?? [])
+      .filter((folder) => folder.uri.scheme === 'file')
+      .map((folder) => folder.uri.fsPath);
+    if (roots.length === 0) return { sent, work };
+    const listing = await this.analyzer.listYamlFiles(roots, EXCLUDED_FOLDERS, EARLY_LISTING_LIMIT).catch(() => undefined);
+    if (!listing || this.disposed) return { sent, work };
+    const open = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
+    const uris = listing.paths.map((file) => vscode.Uri.file(file)).filter((uri) => !open.has(uri.toString()));
+    for (let index = 0; index < uris.length; index += FILE_BATCH_SIZE) {
+      const batch = uris.slice(index, index + FILE_BATCH_SIZE);
+      for (const uri of batch) sent.add(uri.toString());
+      work.push(this.indexLocalFiles(batch, false));
+    }
+    return { sent, work };
   }
 
   private onOpen(document: vscode.TextDocument): void {

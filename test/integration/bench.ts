@@ -1,14 +1,18 @@
 /**
  * The benchmark run inside the extension host (scripts/vscode/bench.mjs opens it as the extension tests path
  * on a generated workspace): activation time as the extension measured it, time until its first full pass,
- * 200 completions inside `secret('` near the end of a 5,000-line flow, and the longest block of the extension
- * host's thread (an event-loop delay histogram of this very process) during the first pass and while typing in
- * that flow. Writes JSON to KESTRA_SECRETS_BENCH_OUT.
+ * 200 completions inside `secret('` near the end of a 5,000-line flow, and, during the first pass and while typing
+ * in that flow, the longest block of the extension host's thread by our code (a CPU profile of this very thread,
+ * see ourBlocks.ts) beside its longest stall by any code (an event-loop delay histogram). Writes JSON to
+ * KESTRA_SECRETS_BENCH_OUT, and the profiles (*.cpuprofile, for Chrome DevTools) beside it.
  */
 import * as fs from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { diagnosticCode, EXTENSION_ID, secretDiagnostics, type KestraSecretsApi } from './helpers';
+import { ourBlocks, ThreadProfiler, type CpuProfile, type OurBlocks } from './ourBlocks';
 
 const WARMUP = 10;
 const SAMPLES = 200;
@@ -74,12 +78,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function typeInBigFlow(
   editor: vscode.TextEditor,
   start: vscode.Position,
-): Promise<{ loop: LoopDelay; idleLoop: LoopDelay; keystrokes: number; lastKeystrokeToDiagnosticMs: number }> {
+  ours: OurCode,
+): Promise<{ ours: OurBlocks; loop: LoopDelay; idleLoop: LoopDelay; keystrokes: number; lastKeystrokeToDiagnosticMs: number }> {
   const document = editor.document;
   // The same span with nothing typed: what the machine's load alone costs the thread.
   const idle = startLoopMonitor();
   await sleep(TYPED.length * KEYSTROKE_MS + 500);
   const idleLoop = loopDelay(idle);
+  const profiler = new ThreadProfiler();
+  await profiler.start();
   const histogram = startLoopMonitor();
   let position = start;
   for (const character of TYPED) {
@@ -105,7 +112,26 @@ async function typeInBigFlow(
     await sleep(5);
   }
   const lastKeystrokeToDiagnosticMs = Number((performance.now() - lastKeystroke).toFixed(1));
-  return { loop: loopDelay(histogram), idleLoop, keystrokes: TYPED.length, lastKeystrokeToDiagnosticMs };
+  const loop = loopDelay(histogram);
+  const profile = await profiler.stop();
+  return { ours: ours.blocks(profile, 'typing'), loop, idleLoop, keystrokes: TYPED.length, lastKeystrokeToDiagnosticMs };
+}
+
+/** Attributes a profile's samples to the extension's bundles (dist/), and keeps the profile beside the results. */
+class OurCode {
+  private readonly dist: string;
+
+  constructor(
+    extensionPath: string,
+    private readonly resultsDir: string,
+  ) {
+    this.dist = path.join(extensionPath, 'dist') + path.sep;
+  }
+
+  blocks(profile: CpuProfile, name: string): OurBlocks {
+    fs.writeFileSync(path.join(this.resultsDir, `${name}.cpuprofile`), JSON.stringify(profile));
+    return ourBlocks(profile, (url) => (url.startsWith('file://') ? fileURLToPath(url) : url).startsWith(this.dist));
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -159,9 +185,13 @@ export async function run(): Promise<void> {
   const activateCallMs = performance.now() - activateStarted;
   // From here the thread runs the first pass (loading the extension's code, above, is no analysis).
   const firstPassMonitor = startLoopMonitor();
+  const firstPassProfiler = new ThreadProfiler();
+  await firstPassProfiler.start();
   await api.catalogReady();
   const readyMs = performance.now() - activateStarted;
   const firstPassLoop = loopDelay(firstPassMonitor);
+  const ours = new OurCode(extension.extensionPath, path.dirname(out));
+  const firstPassOurs = ours.blocks(await firstPassProfiler.stop(), 'first-pass');
 
   const flowCount = (await vscode.workspace.findFiles('flows/**/*.yml')).length;
   const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, BIG_FLOW));
@@ -172,12 +202,13 @@ export async function run(): Promise<void> {
   // The same command on the same line, outside the call, where our provider answers nothing: the cost of the
   // editor's round-trip and of the other providers, to subtract from the figure above.
   const baseline = await timeCompletions(document.uri, new vscode.Position(inside.line, 4), "'");
-  const typing = await typeInBigFlow(editor, inside);
+  const typing = await typeInBigFlow(editor, inside, ours);
 
   const result = {
     activationMs: Number(api.activationMs.toFixed(3)),
     activateCallMs: Number(activateCallMs.toFixed(3)),
     catalogReadyMs: Number(readyMs.toFixed(1)),
+    firstPassOurs,
     firstPassLoop,
     typing,
     flows: flowCount,

@@ -1,24 +1,26 @@
 /**
  * Problems for every flow in the workspace (not only open files) and for the store's own
  * definitions (invalid base64 or colliding keys in encoded env files), from the core's checks.
- * Whole-workspace passes run in chunks with yields so that typing is never blocked; a file's
+ * Whole-workspace passes run in slices of time with yields so that typing is never blocked; a file's
  * problems are re-checked shortly after it changes, all of them when the catalog changes.
  */
 import * as vscode from 'vscode';
 import type { SecretCatalog } from '../../core/catalog';
 import { describeIncompleteCause, type VisibleSecrets } from '../../core/catalogTypes';
 import type { IncompleteCause } from '../../core/store';
-import { checkFlow, keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../../core/checks';
+import { keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../../core/checks';
 import type { FlowAnalysis } from '../../core/flow';
 import type { Problem } from '../../core/types';
 import { yieldToEventLoop, type IndexedFlow } from '../flowIndex';
 import { describeError } from '../log';
+import { checkFlowInSlices } from '../logic/slicedChecks';
 import type { Services } from '../services';
 import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from '../shared/convert';
 import type { ProblemSource } from '../shared/problemSource';
 
 export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
-const CHUNK_SIZE = 50;
+/** A whole-workspace pass yields to the event loop once it has run this long. */
+const SLICE_MS = 5;
 /** How often the first pass looks for flows the index has just analysed. */
 const INDEX_POLL_MS = 20;
 const YAML_EXTENSION_ID = 'redhat.vscode-yaml';
@@ -93,17 +95,26 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
     let indexed = false;
     const flowsReady = this.services.flows.ready().then(() => (indexed = true));
     const checked = new Map<string, IndexedFlow['version']>();
+    // One listing per namespace for the whole pass: merging a namespace's levels is not free, and 2,000 flows share 20.
+    const listings = new Map<string, Promise<VisibleSecrets>>();
+    const visible = (namespace: string): Promise<VisibleSecrets> => {
+      const known = listings.get(namespace) ?? catalog.visible(namespace);
+      listings.set(namespace, known);
+      return known;
+    };
+    let sliceStarted = performance.now();
     for (;;) {
       const wasIndexed = indexed;
       const flows = this.services.flows.all().filter((flow) => checked.get(flow.uri.toString()) !== flow.version);
-      for (let index = 0; index < flows.length; index += CHUNK_SIZE) {
-        for (const flow of flows.slice(index, index + CHUNK_SIZE)) {
-          const problems = await this.checkAnalysis(flow.uri, flow.analysis, catalog);
-          if (generation !== this.generation) return;
-          this.show(flow.uri, problems);
-          checked.set(flow.uri.toString(), flow.version);
+      for (const flow of flows) {
+        const problems = await this.checkAnalysis(flow.uri, flow.analysis, catalog, visible);
+        if (generation !== this.generation) return;
+        this.show(flow.uri, problems);
+        checked.set(flow.uri.toString(), flow.version);
+        if (performance.now() - sliceStarted >= SLICE_MS) {
+          await yieldToEventLoop();
+          sliceStarted = performance.now();
         }
-        await yieldToEventLoop();
       }
       if (wasIndexed) break;
       if (flows.length === 0) await Promise.race([flowsReady, delay(INDEX_POLL_MS)]);
@@ -133,12 +144,17 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
     }
   }
 
-  private async checkAnalysis(uri: vscode.Uri, analysis: FlowAnalysis, catalog: SecretCatalog): Promise<Problem[]> {
+  private async checkAnalysis(
+    uri: vscode.Uri,
+    analysis: FlowAnalysis,
+    catalog: SecretCatalog,
+    visibleIn = (namespace: string) => catalog.visible(namespace),
+  ): Promise<Problem[]> {
     const listings = new Map<string, VisibleSecrets>();
     const subkeyed = keysWithSubkeys([analysis]);
     await Promise.all(
       referencedNamespaces(analysis).map(async (namespace) => {
-        const visible = await catalog.visible(namespace);
+        const visible = await visibleIn(namespace);
         listings.set(namespace, await catalog.withSubkeys(visible, subkeyed.get(namespace) ?? []));
       }),
     );
@@ -150,7 +166,8 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
       return visible;
     };
     const file = vscode.workspace.asRelativePath(uri);
-    return checkFlow(file, analysis, lookup).filter((problem) => problem.code !== 'yaml-error' || !yamlExtensionReports(uri));
+    const problems = await checkFlowInSlices(file, analysis, lookup, yieldToEventLoop);
+    return problems.filter((problem) => problem.code !== 'yaml-error' || !yamlExtensionReports(uri));
   }
 
   /**
