@@ -338,6 +338,15 @@ class AzureKeyVaultBackend implements SecretBackend {
         parseRetryAfter(retryAfter),
       );
     }
+    if (statusCode !== undefined && statusCode >= 300 && statusCode < 400) {
+      return new BackendError(
+        'config',
+        this.label,
+        operation,
+        `${this.vaultUrl} answered with a redirect (HTTP ${statusCode}), which is never followed.`,
+        "Use the vault's own URL (https://<vault-name>.vault.azure.net) as `key-vault-uri`.",
+      );
+    }
     const network = networkFailureKind(error);
     if (aborted || network === 'timeout') {
       return new BackendError(

@@ -5,13 +5,15 @@
  * Reaching it under a real vault host name (`<vault>.vault.azure.net`, which the SDK's challenge check
  * requires) without touching DNS: the fake is also an HTTP proxy (for `HTTPS_PROXY`) that answers
  * `CONNECT` for `*.vault.azure.net`, `login.microsoftonline.com` and localhost by handing the tunnel to its
- * own TLS server, and refuses every other host, so nothing leaves loopback. The TLS certificate comes from
+ * own TLS server (another loopback port is tunnelled to as it is), and refuses every other host, so nothing
+ * leaves loopback. The TLS certificate comes from
  * `createTestCertificate` (trusted by the client through `NODE_EXTRA_CA_CERTS`).
  * `login.microsoftonline.com` serves a minimal Microsoft Entra token endpoint (client credentials).
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { FaultQueue, type InjectedFault } from './faults';
 
@@ -44,6 +46,8 @@ export interface AzureFake {
   /** Client-credential apps the token endpoint knows: client id → client secret. */
   apps: Map<string, string>;
   tokenRequests: number;
+  /** When set, every authenticated vault request is answered with a 307 to this origin (same path and query). */
+  redirectAuthenticatedTo?: string;
   addSecret(name: string, init: { value?: string; tags?: Record<string, string>; enabled?: boolean }): void;
   writeRequests(): number;
   inject(fault: AzureFault): void;
@@ -90,10 +94,28 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
     }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    const port = Number(/:(\d+)$/.exec(req.url ?? '')?.[1]);
+    if (['localhost', '127.0.0.1'].includes(host) && port && port !== (tlsServer.address() as AddressInfo).port) {
+      tunnelToLoopback(port, socket, head);
+      return;
+    }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) socket.unshift(head);
     tlsServer.emit('connection', socket);
   });
+  /** Another loopback port (a test's other origin) is tunnelled to as it is, like a real proxy would. */
+  function tunnelToLoopback(port: number, socket: Socket, head: Buffer): void {
+    const upstream = net.connect(port, '127.0.0.1', () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  }
   for (const server of [tlsServer, proxy]) {
     server.on('connection', (socket: Socket) => {
       sockets.add(socket);
@@ -122,6 +144,11 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
           },
         }),
       );
+      return;
+    }
+    if (fake.redirectAuthenticatedTo) {
+      res.writeHead(307, { location: `${fake.redirectAuthenticatedTo}${req.url ?? '/'}` });
+      res.end();
       return;
     }
     const fault = await faults.apply(res);
@@ -258,7 +285,7 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
   await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const closeServer = (server: http.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
-  return {
+  const fake: AzureFake = {
     proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     directUrl: `https://localhost:${(tlsServer.address() as AddressInfo).port}`,
     tenantId,
@@ -292,6 +319,7 @@ export async function startAzureKeyVault(options: AzureFakeOptions): Promise<Azu
       await Promise.all([closeServer(tlsServer), closeServer(proxy)]);
     },
   };
+  return fake;
 }
 
 function validName(name: string): boolean {

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAwsBackend } from '../../../src/backends/aws';
 import { BackendError, type SecretBackend } from '../../../src/core/store';
@@ -12,7 +13,9 @@ import { createGoogleBackend } from '../../../src/backends/google';
 import { createKestraServerBackend } from '../../../src/backends/kestraServer';
 import { createVaultBackend } from '../../../src/backends/vault';
 import type { SecretBackendConfig } from '../../../src/core/configTypes';
+import { startAzureKeyVault, type AzureFake } from '../../fakes/azureKeyVault';
 import { startGoogleSecretManager, type GoogleFake } from '../../fakes/googleSecretManager';
+import { createTestCertificate, startBackendHost, type BackendHost, type TestCertificate } from '../../fakes/tls';
 import { testBackendContext } from '../recordingLogger';
 
 interface Recorded {
@@ -31,9 +34,10 @@ interface Loopback {
 async function listen(
   host: string,
   handler: (request: http.IncomingMessage, body: string, response: http.ServerResponse) => void,
+  tls?: { cert: string; key: string },
 ): Promise<Loopback> {
   const requests: Recorded[] = [];
-  const server = http.createServer((request, response) => {
+  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -41,11 +45,12 @@ async function listen(
       requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
       handler(request, body, response);
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
@@ -56,11 +61,15 @@ async function listen(
 }
 
 /** What an attacker-controlled origin would see: every header and body sent to it. */
-function startElsewhere(): Promise<Loopback> {
-  return listen('localhost', (_request, _body, response) => {
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end('{}');
-  });
+function startElsewhere(host = 'localhost', body = '{}', tls?: { cert: string; key: string }): Promise<Loopback> {
+  return listen(
+    host,
+    (_request, _body, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(body);
+    },
+    tls,
+  );
 }
 
 function startRedirector(target: string, status = 307): Promise<Loopback> {
@@ -208,6 +217,67 @@ describe('no credential on a cross-origin redirect', () => {
       const tokens = fake.requests.length;
       assert.ok(tokens >= 0);
       assertNothingSent(elsewhere, [key.private_key.slice(40, 80)]);
+    });
+  });
+
+  describe('Azure Key Vault', function () {
+    this.timeout(60000);
+    const CLIENT_SECRET = 'CANARY-azure-client-secret-51c7';
+    let cert: TestCertificate;
+    let vault: AzureFake;
+    let azureElsewhere: Loopback;
+    let host: BackendHost;
+
+    // The vault is the loopback Key Vault reached as redirecting.vault.azure.net through its CONNECT proxy
+    // (the SDK's challenge check wants a vault host); it answers the unauthenticated first request with the
+    // real bearer challenge and every authenticated one with a 307 to https://127.0.0.1:<port> (the proxy
+    // tunnels to that port as it is), which records every request and would answer like an empty vault.
+    before(async () => {
+      cert = createTestCertificate(['*.vault.azure.net', 'login.microsoftonline.com', 'localhost', '127.0.0.1']);
+      vault = await startAzureKeyVault({ cert: cert.cert, key: cert.key });
+      vault.apps.set('redirect-app', CLIENT_SECRET);
+      host = await startBackendHost(cert.certFile, {
+        HTTPS_PROXY: vault.proxyUrl,
+        https_proxy: vault.proxyUrl,
+        NO_PROXY: '',
+        no_proxy: '',
+        KESTRA_SECRETS_TIMEOUT_MS: '3000',
+      });
+    });
+    after(async () => {
+      await host?.close();
+      await vault?.close();
+      cert?.remove();
+    });
+    beforeEach(async () => {
+      azureElsewhere = await startElsewhere('127.0.0.1', '{"value":[],"nextLink":null}', cert);
+      vault.redirectAuthenticatedTo = azureElsewhere.url;
+    });
+    afterEach(() => azureElsewhere.close());
+
+    it('prevents the bearer token from following a redirect to another origin, and names the redirect', async () => {
+      const config = baseConfig({
+        type: 'azure-key-vault',
+        azure: {
+          keyVaultUri: 'https://redirecting.vault.azure.net',
+          clientSecret: { tenantId: vault.tenantId, clientId: 'redirect-app', clientSecret: CLIENT_SECRET },
+        },
+      });
+      const handle = await host.create('src/backends/azure.ts', 'createAzureBackend', config, { tenant: 'main' });
+      const result = await host.invoke(handle, 'list', ['company.team']);
+      assert.ok(!result.ok, 'the listing succeeded, so the redirect was followed');
+      assert.equal(result.error.kind, 'config');
+      assert.match(result.error.message, /answered with a redirect \(HTTP 307\), which is never followed\./);
+      const credentials = [CLIENT_SECRET, ...vault.tokens];
+      assert.ok(vault.tokens.size > 0, 'no token was issued');
+      assert.ok(
+        vault.requests.some((request) => !request.authorized) && vault.requests.some((request) => request.authorized),
+        'the vault never saw the challenge and then an authenticated request',
+      );
+      assert.deepEqual(azureElsewhere.requests, [], 'a request followed the redirect to the other origin');
+      assertNothingSent(azureElsewhere, credentials);
+      const logged = JSON.stringify([result.error, await host.logs(handle)]);
+      for (const credential of credentials) assert.ok(!logged.includes(credential), 'a credential reached the message or a log line');
     });
   });
 });
