@@ -101,8 +101,9 @@ export class StoreCaller<Connection> {
     try {
       return await withRetry(
         () => {
-          signal = this.attemptSignal(call);
-          return deadlined(call.attempt(connection, signal), signal);
+          const deadline = this.attemptDeadline(call);
+          signal = deadline.signal;
+          return deadlined(call.attempt(connection, signal), signal).finally(deadline.dispose);
         },
         {
           attempts: retry ? (writes ? (retry.attemptsForWrites ?? retry.attempts) : retry.attempts) : 1,
@@ -117,10 +118,27 @@ export class StoreCaller<Connection> {
     }
   }
 
-  private attemptSignal(call: StoreCall<Connection, unknown>): AbortSignal {
+  /**
+   * The signal of one attempt: aborted when its deadline passes or the store is closed. A timer of our own
+   * rather than `AbortSignal.timeout` inside `AbortSignal.any`: Node may collect that timeout signal before
+   * it fires (it is held weakly), and the attempt then waits forever.
+   */
+  private attemptDeadline(call: StoreCall<Connection, unknown>): { signal: AbortSignal; dispose: () => void } {
+    const controller = new AbortController();
     const timeoutMs = call.timeoutMs ?? this.policy.timeoutMs;
-    const signals = [this.policy.lifetime, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)];
-    return AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined));
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+    const lifetime = this.policy.lifetime;
+    const onClose = () => controller.abort(lifetime?.reason);
+    if (lifetime?.aborted) onClose();
+    else lifetime?.addEventListener('abort', onClose, { once: true });
+    const dispose = () => {
+      clearTimeout(timer);
+      lifetime?.removeEventListener('abort', onClose);
+    };
+    return { signal: controller.signal, dispose };
   }
 
   private failed(error: unknown, call: StoreCall<Connection, unknown>, aborted: boolean): BackendError {
