@@ -203,8 +203,10 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
       .filter((folder) => folder.uri.scheme === 'file')
       .map((folder) => folder.uri.fsPath);
     if (roots.length === 0) return { sent, work };
+    const started = performance.now();
     const listing = await this.analyzer.listYamlFiles(roots, EXCLUDED_FOLDERS, EARLY_LISTING_LIMIT).catch(() => undefined);
     if (!listing || this.disposed) return { sent, work };
+    this.log.trace(`A worker listed ${listing.paths.length} YAML files in ${Math.round(performance.now() - started)} ms`);
     const open = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
     const uris = listing.paths.map((file) => vscode.Uri.file(file)).filter((uri) => !open.has(uri.toString()));
     for (let index = 0; index < uris.length; index += FILE_BATCH_SIZE) {
