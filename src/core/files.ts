@@ -88,18 +88,20 @@ class Walk {
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) this.entry(path.join(folder, entry.name), entry, depth);
+    for (const entry of entries) this.entry(folder, entry, depth);
   }
 
-  private entry(full: string, entry: fs.Dirent, depth: number): void {
+  /** The entry's full path is made only when it is used: a flows folder holds thousands of files that don't match. */
+  private entry(folder: string, entry: fs.Dirent, depth: number): void {
+    const full = () => path.join(folder, entry.name);
     if (entry.isDirectory()) {
-      if (depth < this.maxDepth && !this.skipFolders.has(entry.name)) this.folder(full, depth + 1);
+      if (depth < this.maxDepth && !this.skipFolders.has(entry.name)) this.folder(full(), depth + 1);
     } else if (entry.isFile()) {
-      if (this.matches(entry.name)) this.file(full);
+      if (this.matches(entry.name)) this.file(full());
     } else if (entry.isSymbolicLink()) {
-      this.links.push({ full, name: entry.name, depth });
+      this.links.push({ full: full(), name: entry.name, depth });
     } else if (this.matches(entry.name)) {
-      this.skip(full, notRegular(entry));
+      this.skip(full(), notRegular(entry));
     }
   }
 

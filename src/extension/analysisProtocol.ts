@@ -56,7 +56,7 @@ export type AnalysisResponse =
  * copies cheaply, and their reading runs in our code, where it can be measured.
  */
 export interface EncodedAnalysis {
-  /** The analysis with each list emptied. */
+  /** The analysis with each list emptied, or the whole analysis when its lists hold PART_ITEMS items or fewer. */
   head: Uint8Array;
   parts: { field: string; items: Uint8Array }[];
 }
@@ -76,6 +76,9 @@ export type EncodedResponse =
   | { id: number; ok: false; message: string };
 
 export function encodeAnalysis(analysis: FlowAnalysis): EncodedAnalysis {
+  // Most flows have a few dozen list items in all: one piece, read back in one call, like a single part.
+  const items = Object.values(analysis).reduce<number>((sum, value) => sum + (Array.isArray(value) ? value.length : 0), 0);
+  if (items <= PART_ITEMS) return { head: serialize(analysis), parts: [] };
   const head: Record<string, unknown> = { ...analysis };
   const parts: EncodedAnalysis['parts'] = [];
   for (const [field, value] of Object.entries(analysis)) {
@@ -87,7 +90,7 @@ export function encodeAnalysis(analysis: FlowAnalysis): EncodedAnalysis {
   return { head: serialize(head), parts };
 }
 
-/** The analysis with its lists still empty: fill them with `readPart`, one part at a time. */
+/** The analysis with its lists still empty unless it came whole: fill them with `readPart`, one part at a time. */
 export function readHead(encoded: EncodedAnalysis): FlowAnalysis {
   return deserialize(encoded.head) as FlowAnalysis;
 }

@@ -5,5 +5,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { answer, encodeResponse } from './analysisProtocol';
+import { warmUpAnalysis } from './analysisWarmUp';
 
-parentPort?.on('message', (request: unknown) => parentPort?.postMessage(encodeResponse(answer(request))));
+let analysing = false;
+parentPort?.on('message', (request: unknown) => {
+  analysing ||= (request as { type?: unknown } | null)?.type !== 'list';
+  parentPort?.postMessage(encodeResponse(answer(request)));
+});
+// Until it is asked to analyse, the worker analyses a sample flow: the first hundred files a cold parser reads take
+// several times longer than the next ones, and the first files to analyse wait for the workspace listing anyway.
+if (parentPort) void warmUpAnalysis(() => analysing);

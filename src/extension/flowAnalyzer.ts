@@ -25,6 +25,7 @@ import {
 
 export interface AnalyzerLog {
   warn(message: string): void;
+  trace?(message: string): void;
 }
 
 /** Work on the editor's thread (reading answers back, in-thread analysis) yields to the event loop once it has run this long. */
@@ -139,7 +140,9 @@ export class FlowAnalyzer {
   }
 
   private startWorker(file: string): Worker {
+    const started = performance.now();
     const worker = new Worker(file);
+    worker.once('online', () => this.log.trace?.(`An analysis worker started in ${Math.round(performance.now() - started)} ms`));
     worker.on('message', (response: EncodedResponse) => this.onResponse(response));
     worker.on('messageerror', (error) => this.onWorkerLost(`sent an unreadable answer (${messageOf(error)})`));
     worker.on('error', (error) => this.onWorkerLost(`failed: ${messageOf(error)}`));

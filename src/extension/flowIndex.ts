@@ -173,8 +173,13 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     this.log.debug(`Found ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`);
     const { sent, work: earlyWork } = await early;
     const open = new Map(vscode.workspace.textDocuments.map((document) => [document.uri.toString(), document]));
-    const onDisk = uris.filter((uri) => !open.has(uri.toString()));
-    const local = onDisk.filter((uri) => uri.scheme === 'file' && !sent.has(uri.toString()));
+    // Local files are told apart by path: a URI's first toString() encodes it (tens of microseconds, 2,000 times).
+    const openPaths = new Set(
+      [...open.values()].filter((document) => document.uri.scheme === 'file').map((document) => document.uri.fsPath),
+    );
+    const isOpen = (uri: vscode.Uri) => (uri.scheme === 'file' ? openPaths.has(uri.fsPath) : open.has(uri.toString()));
+    const onDisk = uris.filter((uri) => !isOpen(uri));
+    const local = onDisk.filter((uri) => uri.scheme === 'file' && !sent.has(uri.fsPath));
     const elsewhere = onDisk.filter((uri) => uri.scheme !== 'file');
     const work: Promise<unknown>[] = [
       ...earlyWork,
@@ -189,13 +194,18 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     }
     await Promise.all(work);
     if (this.disposed) return;
-    const present = new Set([...uris.map((uri) => uri.toString()), ...open.keys()]);
-    for (const flow of this.all()) if (!present.has(flow.uri.toString())) this.remove(flow.uri);
+    const presentPaths = new Set([...uris.filter((uri) => uri.scheme === 'file').map((uri) => uri.fsPath), ...openPaths]);
+    const presentElsewhere = new Set([...uris.filter((uri) => uri.scheme !== 'file').map((uri) => uri.toString()), ...open.keys()]);
+    const isPresent = (uri: vscode.Uri) => (uri.scheme === 'file' ? presentPaths.has(uri.fsPath) : presentElsewhere.has(uri.toString()));
+    for (const flow of this.all()) if (!isPresent(flow.uri)) this.remove(flow.uri);
     this.log.debug(`Indexed ${this.entries.size} flows among ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`);
     this.changeEmitter.fire();
   }
 
-  /** Sends the YAML files a worker lists under the local workspace folders to be indexed; resolves once they are sent. */
+  /**
+   * Sends the YAML files a worker lists under the local workspace folders to be indexed; resolves once they are
+   * sent, with their paths.
+   */
   private async indexListedEarly(): Promise<{ sent: Set<string>; work: Promise<void>[] }> {
     const sent = new Set<string>();
     const work: Promise<void>[] = [];
@@ -203,13 +213,15 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
       .filter((folder) => folder.uri.scheme === 'file')
       .map((folder) => folder.uri.fsPath);
     if (roots.length === 0) return { sent, work };
+    const started = performance.now();
     const listing = await this.analyzer.listYamlFiles(roots, EXCLUDED_FOLDERS, EARLY_LISTING_LIMIT).catch(() => undefined);
     if (!listing || this.disposed) return { sent, work };
+    this.log.trace(`A worker listed ${listing.paths.length} YAML files in ${Math.round(performance.now() - started)} ms`);
     const open = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
     const uris = listing.paths.map((file) => vscode.Uri.file(file)).filter((uri) => !open.has(uri.toString()));
     for (let index = 0; index < uris.length; index += FILE_BATCH_SIZE) {
       const batch = uris.slice(index, index + FILE_BATCH_SIZE);
-      for (const uri of batch) sent.add(uri.toString());
+      for (const uri of batch) sent.add(uri.fsPath);
       work.push(this.indexLocalFiles(batch, false));
     }
     return { sent, work };

@@ -102,12 +102,20 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
       listings.set(namespace, known);
       return known;
     };
+    // Likewise the listing with the sub-keys flows read: most flows of a namespace ask for the same keys.
+    const withSubkeys = new Map<string, Promise<VisibleSecrets>>();
+    const listingWithSubkeys = (namespace: string, keys: Set<string> | undefined): Promise<VisibleSecrets> => {
+      const id = JSON.stringify([namespace, ...[...(keys ?? [])].sort()]);
+      const known = withSubkeys.get(id) ?? visible(namespace).then((listing) => catalog.withSubkeys(listing, keys ?? []));
+      withSubkeys.set(id, known);
+      return known;
+    };
     let sliceStarted = performance.now();
     for (;;) {
       const wasIndexed = indexed;
       const flows = this.services.flows.all().filter((flow) => checked.get(flow.uri.toString()) !== flow.version);
       for (const flow of flows) {
-        const problems = await this.checkAnalysis(flow.uri, flow.analysis, catalog, visible);
+        const problems = await this.checkAnalysis(flow.uri, flow.analysis, catalog, listingWithSubkeys);
         if (generation !== this.generation) return;
         this.show(flow.uri, problems);
         checked.set(flow.uri.toString(), flow.version);
@@ -148,14 +156,14 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
     uri: vscode.Uri,
     analysis: FlowAnalysis,
     catalog: SecretCatalog,
-    visibleIn = (namespace: string) => catalog.visible(namespace),
+    listingFor = async (namespace: string, keys: Set<string> | undefined) =>
+      catalog.withSubkeys(await catalog.visible(namespace), keys ?? []),
   ): Promise<Problem[]> {
     const listings = new Map<string, VisibleSecrets>();
     const subkeyed = keysWithSubkeys([analysis]);
     await Promise.all(
       referencedNamespaces(analysis).map(async (namespace) => {
-        const visible = await visibleIn(namespace);
-        listings.set(namespace, await catalog.withSubkeys(visible, subkeyed.get(namespace) ?? []));
+        listings.set(namespace, await listingFor(namespace, subkeyed.get(namespace)));
       }),
     );
     // A failed listing is incomplete, not empty: what it lacks is unverified (information), and its cause is told once.

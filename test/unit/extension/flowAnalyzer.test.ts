@@ -113,6 +113,21 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
     assert.deepEqual(decodeAnalysis(encodeAnalysis(small)), small);
   });
 
+  it('sends an analysis of at most 100 list items in all as one piece that reads back to the very same analysis', () => {
+    const analysis = analyzeFlow(
+      flowText(
+        'team.a',
+        Array.from({ length: 99 }, (_, index) => `KEY_${index}`),
+      ),
+    );
+    // 99 references and the flow's namespace.
+    assert.equal(analysis.references.length + (analysis.flowNamespaces?.length ?? 0), 100);
+    const encoded = encodeAnalysis(analysis);
+    assert.deepEqual(encoded.parts, []);
+    assert.deepEqual(decodeAnalysis(encoded), analysis);
+    assert.ok(encodeAnalysis(analyzeFlow(flowText('team.a', ['A', ...Array.from({ length: 99 }, () => 'C')]))).parts.length > 0);
+  });
+
   it('lists the regular YAML files of a folder tree as the workspace search finds them: excluded folders, links and limit', () => {
     const tree = path.join(dir, 'tree');
     for (const folder of ['sub/deeper', 'node_modules/pkg', '.git', '.github/workflows'])
