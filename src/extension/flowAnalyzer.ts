@@ -1,7 +1,8 @@
 /**
  * Flow analysis off the editor's thread: requests go to worker threads (dist/analysisWorker.js). Texts (open
- * documents) always go to the first worker, so their answers come back in order; batches of files are spread
- * over all of them. Answers are read back one at a time, in slices of at most SLICE_MS with a yield to the
+ * documents) always go to the first worker, so their answers come back in order; batches of files go to
+ * whichever worker has room (at most FILE_BATCHES_IN_FLIGHT each), so a worker that started late or listed
+ * the folders gets fewer. Answers are read back one at a time, in slices of at most SLICE_MS with a yield to the
  * event loop between them (see EncodedAnalysis). Failure is normal: when a worker can't start or dies, the analyzer says so once and
  * analyses on the calling thread from then on, in slices that yield to the event loop between files
  * (requests in flight are answered that way too).
@@ -30,6 +31,8 @@ export interface AnalyzerLog {
 
 /** Work on the editor's thread (reading answers back, in-thread analysis) yields to the event loop once it has run this long. */
 const SLICE_MS = 5;
+/** File batches a worker holds at once: one it parses and one ready, so it never waits for this thread. */
+const FILE_BATCHES_IN_FLIGHT = 2;
 
 type Work =
   | { type: 'texts'; texts: string[] }
@@ -38,6 +41,8 @@ type Work =
 
 interface Pending {
   work: Work;
+  /** The worker it was sent to; undefined while it waits in the queue of file batches. */
+  worker?: Worker;
   resolve(outcomes: unknown[]): void;
   reject(error: Error): void;
 }
@@ -52,7 +57,9 @@ export class FlowAnalyzer {
   private workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private nextFileWorker = 0;
+  /** File batches not yet sent: each goes to the first worker with room, so a slow worker gets fewer. */
+  private readonly fileQueue: number[] = [];
+  private readonly inFlight = new Map<Worker, number>();
   /** Why analysis runs on the calling thread, once it does. */
   private fallbackReason: string | undefined;
   private disposed = false;
@@ -99,28 +106,54 @@ export class FlowAnalyzer {
     this.stopWorkers();
     for (const pending of this.pending.values()) pending.reject(new AnalyzerStoppedError());
     this.pending.clear();
+    this.fileQueue.length = 0;
   }
 
   private request(work: Work): Promise<unknown[]> {
     if (this.disposed) return Promise.reject(new AnalyzerStoppedError());
     const workers = this.startedWorkers();
     if (workers.length === 0) return this.inThread(work);
-    // A listing goes to the last worker, so that the first is free for open documents.
-    const worker =
-      work.type === 'texts'
-        ? workers[0]
-        : work.type === 'list'
-          ? workers[workers.length - 1]
-          : workers[this.nextFileWorker++ % workers.length];
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { work, resolve, reject });
-      try {
-        worker.postMessage({ id, ...work });
-      } catch (error) {
-        this.onWorkerLost(`could not be sent a request (${messageOf(error)})`);
+      if (work.type === 'files') {
+        this.fileQueue.push(id);
+        this.sendQueuedFiles();
+      } else {
+        // Open documents go to the first worker, so their answers come back in order; a listing to the last.
+        this.send(id, work.type === 'texts' ? workers[0] : workers[workers.length - 1]);
       }
     });
+  }
+
+  /** Sends queued file batches to the workers with fewer than FILE_BATCHES_IN_FLIGHT requests in hand. */
+  private sendQueuedFiles(): void {
+    while (this.fileQueue.length > 0 && this.offThread) {
+      const worker = this.leastBusyWorker();
+      if (!worker) return;
+      this.send(this.fileQueue.shift() as number, worker);
+    }
+  }
+
+  private leastBusyWorker(): Worker | undefined {
+    let best: Worker | undefined;
+    for (const worker of this.workers) {
+      const load = this.inFlight.get(worker) ?? 0;
+      if (load < FILE_BATCHES_IN_FLIGHT && (best === undefined || load < (this.inFlight.get(best) ?? 0))) best = worker;
+    }
+    return best;
+  }
+
+  private send(id: number, worker: Worker): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    pending.worker = worker;
+    this.inFlight.set(worker, (this.inFlight.get(worker) ?? 0) + 1);
+    try {
+      worker.postMessage({ id, ...pending.work });
+    } catch (error) {
+      this.onWorkerLost(`could not be sent a request (${messageOf(error)})`);
+    }
   }
 
   private startedWorkers(): Worker[] {
@@ -160,6 +193,8 @@ export class FlowAnalyzer {
     const pending = this.pending.get(response.id);
     if (!pending) return;
     this.pending.delete(response.id);
+    if (pending.worker) this.inFlight.set(pending.worker, (this.inFlight.get(pending.worker) ?? 1) - 1);
+    this.sendQueuedFiles();
     if (!response.ok) {
       pending.reject(new Error(response.message));
       return;
@@ -199,6 +234,8 @@ export class FlowAnalyzer {
     this.fallBack(reason);
     const orphans = [...this.pending.values()];
     this.pending.clear();
+    this.fileQueue.length = 0;
+    this.inFlight.clear();
     for (const orphan of orphans) this.inThread(orphan.work).then(orphan.resolve, orphan.reject);
   }
 
