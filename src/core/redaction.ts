@@ -24,7 +24,8 @@ let ordered: string[] | undefined;
 
 /** Remembers `value` (and its base64 spelling) so that no sink shows it; ignores values too short to matter. */
 export function rememberSecretValue(value: string | undefined): void {
-  if (value === undefined || remembered.size >= MAX_REMEMBERED) return;
+  // The env store decodes every value on each listing: a value seen before costs one look-up, not a base64 encoding.
+  if (value === undefined || remembered.has(value) || remembered.size >= MAX_REMEMBERED) return;
   for (const spelling of spellingsOf(value)) {
     if (spelling.length < MIN_REDACTED_LENGTH || remembered.has(spelling) || remembered.size >= MAX_REMEMBERED) continue;
     remembered.add(spelling);

@@ -59,7 +59,6 @@ export class FlowAnalyzer {
   private nextId = 1;
   /** File batches not yet sent: each goes to the first worker with room, so a slow worker gets fewer. */
   private readonly fileQueue: number[] = [];
-  private readonly inFlight = new Map<Worker, number>();
   /** Why analysis runs on the calling thread, once it does. */
   private fallbackReason: string | undefined;
   private disposed = false;
@@ -136,10 +135,11 @@ export class FlowAnalyzer {
   }
 
   private leastBusyWorker(): Worker | undefined {
+    const inHand = new Map<Worker, number>(this.workers.map((worker) => [worker, 0]));
+    for (const { worker } of this.pending.values()) if (worker) inHand.set(worker, (inHand.get(worker) ?? 0) + 1);
     let best: Worker | undefined;
-    for (const worker of this.workers) {
-      const load = this.inFlight.get(worker) ?? 0;
-      if (load < FILE_BATCHES_IN_FLIGHT && (best === undefined || load < (this.inFlight.get(best) ?? 0))) best = worker;
+    for (const [worker, load] of inHand) {
+      if (load < FILE_BATCHES_IN_FLIGHT && (best === undefined || load < (inHand.get(best) ?? 0))) best = worker;
     }
     return best;
   }
@@ -148,7 +148,6 @@ export class FlowAnalyzer {
     const pending = this.pending.get(id);
     if (!pending) return;
     pending.worker = worker;
-    this.inFlight.set(worker, (this.inFlight.get(worker) ?? 0) + 1);
     try {
       worker.postMessage({ id, ...pending.work });
     } catch (error) {
@@ -193,7 +192,6 @@ export class FlowAnalyzer {
     const pending = this.pending.get(response.id);
     if (!pending) return;
     this.pending.delete(response.id);
-    if (pending.worker) this.inFlight.set(pending.worker, (this.inFlight.get(pending.worker) ?? 1) - 1);
     this.sendQueuedFiles();
     if (!response.ok) {
       pending.reject(new Error(response.message));
@@ -235,7 +233,6 @@ export class FlowAnalyzer {
     const orphans = [...this.pending.values()];
     this.pending.clear();
     this.fileQueue.length = 0;
-    this.inFlight.clear();
     for (const orphan of orphans) this.inThread(orphan.work).then(orphan.resolve, orphan.reject);
   }
 
