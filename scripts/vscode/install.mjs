@@ -42,11 +42,12 @@ const ripgrepAsset = 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz';
 const nativeBuildEnv = { '4.90.3': { CXXFLAGS: '-fpermissive' } };
 
 function log(message) {
-  console.log(`[vscode-install] ${message}`);
+  console.error(`[vscode-install] ${message}`);
 }
 
+// Installers write to stderr so that a caller's stdout (the benchmark's JSON) carries only its own result.
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+  const result = spawnSync(command, args, { stdio: ['inherit', 2, 2], ...options });
   if (result.error) throw new Error(`${command} could not start: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
 }

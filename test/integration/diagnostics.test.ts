@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
+import { workspaceRelativePath } from '../../src/extension/shared/convert';
 import {
   activatedApi,
   assertNoCanary,
@@ -27,6 +28,19 @@ describe('diagnostics', () => {
 
   after(async () => {
     await revertAndClose();
+  });
+
+  it("names a flow's file as VS Code's asRelativePath does, without its cost", () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the suite runs in a workspace');
+    const uris = [
+      workspaceUri('flows/company.team.sub/report.yml'),
+      workspaceUri('.env'),
+      vscode.Uri.joinPath(folder.uri, '..', 'outside.yml'),
+      vscode.Uri.file('/elsewhere/flow.yml'),
+      vscode.Uri.parse('untitled:Untitled-1'),
+    ];
+    for (const uri of uris) assert.equal(workspaceRelativePath(uri), vscode.workspace.asRelativePath(uri), uri.toString());
   });
 
   it('reports on flows that were never opened', async () => {

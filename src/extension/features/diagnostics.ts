@@ -15,7 +15,7 @@ import { yieldToEventLoop, type IndexedFlow } from '../flowIndex';
 import { describeError } from '../log';
 import { checkFlowInSlices } from '../logic/slicedChecks';
 import type { Services } from '../services';
-import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange } from '../shared/convert';
+import { DIAGNOSTIC_SOURCE, problemUri, toDiagnostic, toVsRange, workspaceRelativePath } from '../shared/convert';
 import type { ProblemSource } from '../shared/problemSource';
 
 export const DIAGNOSTIC_COLLECTION = 'kestra-secrets';
@@ -173,7 +173,7 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
       if (visible?.incomplete) this.tellOnce(visible.incomplete);
       return visible;
     };
-    const file = vscode.workspace.asRelativePath(uri);
+    const file = workspaceRelativePath(uri);
     const problems = await checkFlowInSlices(file, analysis, lookup, yieldToEventLoop);
     return problems.filter((problem) => problem.code !== 'yaml-error' || !yamlExtensionReports(uri));
   }
