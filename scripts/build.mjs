@@ -11,8 +11,27 @@ const sdkChunks = ['aws', 'azure', 'google', 'vault'].filter((name) => existsSyn
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
+/**
+ * The `yaml` parser reads `process.env.LOG_TOKENS` for every lexeme and the composer `process.env.LOG_STREAM` for
+ * every token: its maintainers' debugging switches. Each read of `process.env` is a call into C++, about a tenth
+ * of a flow's analysis; the bundles read them as `false`. A `yaml` release that drops or renames them fails the
+ * build here rather than silently losing the fix.
+ */
+const yamlDebugSwitches = {
+  name: 'yaml-debug-switches',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]yaml[\\/]dist[\\/](parse[\\/]parser|compose[\\/]composer)\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const switches = /\bnode_process\.env\.LOG_(TOKENS|STREAM)\b/g;
+      if (!switches.test(source)) throw new Error(`${args.path} no longer reads LOG_TOKENS or LOG_STREAM: update scripts/build.mjs`);
+      return { contents: source.replace(switches, 'false'), loader: 'js' };
+    });
+  },
+};
+
 const common = {
   bundle: true,
+  plugins: [yamlDebugSwitches],
   // `kestra-secrets --version` without bundling package.json (src/cli/version.ts).
   define: { KESTRA_SECRETS_VERSION: JSON.stringify(version) },
   platform: 'node',

@@ -5,7 +5,6 @@
  * plain data, and an absent optional field reads back absent), its lists cut in parts that the editor's thread reads back one slice of time at a time (see EncodedAnalysis).
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
 import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
 
 export interface TextOutcome {
@@ -30,22 +29,11 @@ export type FileOutcome =
   | { path: string; kind: 'not-a-file' }
   | { path: string; kind: 'unreadable'; message: string };
 
-/** The YAML files under some folders, as the worker found them by itself (see listYamlFiles). */
-export interface FolderListing {
-  paths: string[];
-  /** False when the listing stopped at its limit of entries. */
-  complete: boolean;
-}
-
-export type AnalysisRequest =
-  | { id: number; type: 'texts'; texts: string[] }
-  | { id: number; type: 'files'; files: FileToAnalyse[] }
-  | { id: number; type: 'list'; roots: string[]; excludedFolders: string[]; limit: number };
+export type AnalysisRequest = { id: number; type: 'texts'; texts: string[] } | { id: number; type: 'files'; files: FileToAnalyse[] };
 
 export type AnalysisResponse =
   | { id: number; ok: true; type: 'texts'; outcomes: TextOutcome[] }
   | { id: number; ok: true; type: 'files'; outcomes: FileOutcome[] }
-  | { id: number; ok: true; type: 'list'; outcomes: [FolderListing] }
   | { id: number; ok: false; message: string };
 
 /**
@@ -71,7 +59,6 @@ export type EncodedFileOutcome = WithEncodedAnalysis<FileOutcome>;
 export type EncodedResponse =
   | { id: number; ok: true; type: 'texts'; outcomes: EncodedTextOutcome[] }
   | { id: number; ok: true; type: 'files'; outcomes: EncodedFileOutcome[] }
-  | { id: number; ok: true; type: 'list'; outcomes: [FolderListing] }
   | { id: number; ok: false; message: string };
 
 export function encodeAnalysis(analysis: FlowAnalysis): EncodedAnalysis {
@@ -106,7 +93,7 @@ export function decodeAnalysis(encoded: EncodedAnalysis): FlowAnalysis {
 }
 
 export function encodeResponse(response: AnalysisResponse): EncodedResponse {
-  if (!response.ok || response.type === 'list') return response;
+  if (!response.ok) return response;
   if (response.type === 'texts')
     return { ...response, outcomes: response.outcomes.map((outcome) => ({ ...outcome, analysis: encodeAnalysis(outcome.analysis) })) };
   return {
@@ -193,8 +180,6 @@ export function answer(request: unknown): AnalysisResponse {
   try {
     if (isTextsRequest(request)) return { id, ok: true, type: 'texts', outcomes: request.texts.map(analyseText) };
     if (isFilesRequest(request)) return { id, ok: true, type: 'files', outcomes: analyseFiles(request.files) };
-    if (isListRequest(request))
-      return { id, ok: true, type: 'list', outcomes: [listYamlFiles(request.roots, request.excludedFolders, request.limit)] };
     return { id, ok: false, message: 'The analysis worker received a request it does not understand.' };
   } catch (error) {
     return { id, ok: false, message: `The analysis worker failed: ${error instanceof Error ? error.message : String(error)}` };
@@ -209,55 +194,6 @@ function idOf(request: unknown): number {
 function isTextsRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'texts' }> {
   const candidate = request as { type?: unknown; texts?: unknown } | null;
   return candidate?.type === 'texts' && Array.isArray(candidate.texts) && candidate.texts.every((text) => typeof text === 'string');
-}
-
-function isListRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'list' }> {
-  const candidate = request as { type?: unknown; roots?: unknown; excludedFolders?: unknown; limit?: unknown } | null;
-  const strings = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string');
-  return (
-    candidate?.type === 'list' && strings(candidate.roots) && strings(candidate.excludedFolders) && typeof candidate.limit === 'number'
-  );
-}
-
-/**
- * The regular `.yml` and `.yaml` files under `roots`, through symbolic links (each folder once), not inside a
- * folder named in `excludedFolders`; it stops after `limit` directory entries. What the editor's workspace search
- * finds with the index's glob, found here so that parsing can start before the search answers.
- */
-export function listYamlFiles(roots: string[], excludedFolders: string[], limit: number): FolderListing {
-  const excluded = new Set(excludedFolders);
-  const seen = new Set<string>();
-  const paths: string[] = [];
-  let entries = 0;
-  const visit = (folder: string): boolean => {
-    let children: fs.Dirent[];
-    try {
-      const real = fs.realpathSync(folder);
-      if (seen.has(real)) return true;
-      seen.add(real);
-      children = fs.readdirSync(folder, { withFileTypes: true });
-    } catch {
-      return true;
-    }
-    for (const child of children) {
-      if (++entries > limit) return false;
-      const full = join(folder, child.name);
-      let kind: fs.Dirent | fs.Stats = child;
-      if (child.isSymbolicLink()) {
-        try {
-          kind = fs.statSync(full);
-        } catch {
-          continue;
-        }
-      }
-      if (kind.isDirectory()) {
-        if (!excluded.has(child.name) && !visit(full)) return false;
-      } else if (kind.isFile() && /\.ya?ml$/.test(child.name)) paths.push(full);
-    }
-    return true;
-  };
-  const complete = roots.every((root) => visit(root));
-  return { paths, complete };
 }
 
 function isFilesRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'files' }> {

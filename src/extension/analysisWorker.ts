@@ -9,9 +9,9 @@ import { warmUpAnalysis } from './analysisWarmUp';
 
 let analysing = false;
 parentPort?.on('message', (request: unknown) => {
-  analysing ||= (request as { type?: unknown } | null)?.type !== 'list';
+  analysing = true;
   parentPort?.postMessage(encodeResponse(answer(request)));
 });
 // Until it is asked to analyse, the worker analyses a sample flow: the first hundred files a cold parser reads take
-// several times longer than the next ones, and the first files to analyse wait for the workspace listing anyway.
+// several times longer than the next ones, and the first files to analyse wait for the folders' listing anyway.
 if (parentPort) void warmUpAnalysis(() => analysing);

@@ -1,8 +1,7 @@
 /**
  * Flow analysis off the editor's thread: requests go to worker threads (dist/analysisWorker.js). Texts (open
  * documents) always go to the first worker, so their answers come back in order; batches of files go to
- * whichever worker has room (at most FILE_BATCHES_IN_FLIGHT each), so a worker that started late or listed
- * the folders gets fewer. Answers are read back one at a time, in slices of at most SLICE_MS with a yield to the
+ * whichever worker has room (at most FILE_BATCHES_IN_FLIGHT each), so a worker that started late gets fewer. Answers are read back one at a time, in slices of at most SLICE_MS with a yield to the
  * event loop between them (see EncodedAnalysis). Failure is normal: when a worker can't start or dies, the analyzer says so once and
  * analyses on the calling thread from then on, in slices that yield to the event loop between files
  * (requests in flight are answered that way too).
@@ -20,7 +19,6 @@ import {
   type EncodedTextOutcome,
   type FileOutcome,
   type FileToAnalyse,
-  type FolderListing,
   type TextOutcome,
 } from './analysisProtocol';
 
@@ -34,10 +32,7 @@ const SLICE_MS = 5;
 /** File batches a worker holds at once: one it parses and one ready, so it never waits for this thread. */
 const FILE_BATCHES_IN_FLIGHT = 2;
 
-type Work =
-  | { type: 'texts'; texts: string[] }
-  | { type: 'files'; files: FileToAnalyse[] }
-  | { type: 'list'; roots: string[]; excludedFolders: string[]; limit: number };
+type Work = { type: 'texts'; texts: string[] } | { type: 'files'; files: FileToAnalyse[] };
 
 interface Pending {
   work: Work;
@@ -86,15 +81,6 @@ export class FlowAnalyzer {
     return this.request({ type: 'files', files }) as Promise<FileOutcome[]>;
   }
 
-  /**
-   * The YAML files under local folders, listed by a worker (see listYamlFiles); on the calling thread, none
-   * (`complete` false): listing a folder tree there would block it.
-   */
-  async listYamlFiles(roots: string[], excludedFolders: string[], limit: number): Promise<FolderListing> {
-    const [listing] = (await this.request({ type: 'list', roots, excludedFolders, limit })) as FolderListing[];
-    return listing;
-  }
-
   /** Starts the workers ahead of the first request. */
   warmUp(): void {
     if (!this.disposed) this.startedWorkers();
@@ -119,8 +105,8 @@ export class FlowAnalyzer {
         this.fileQueue.push(id);
         this.sendQueuedFiles();
       } else {
-        // Open documents go to the first worker, so their answers come back in order; a listing to the last.
-        this.send(id, work.type === 'texts' ? workers[0] : workers[workers.length - 1]);
+        // Open documents go to the first worker, so their answers come back in order.
+        this.send(id, workers[0]);
       }
     });
   }
@@ -201,7 +187,7 @@ export class FlowAnalyzer {
   }
 
   /** The outcomes with their analyses read back, yielding between slices. */
-  private async readOutcomes(outcomes: (EncodedTextOutcome | EncodedFileOutcome | FolderListing)[]): Promise<unknown[]> {
+  private async readOutcomes(outcomes: (EncodedTextOutcome | EncodedFileOutcome)[]): Promise<unknown[]> {
     const slice = new TimeSlice();
     const read: unknown[] = [];
     for (const outcome of outcomes) {
@@ -245,7 +231,6 @@ export class FlowAnalyzer {
   }
 
   private async inThread(work: Work): Promise<unknown[]> {
-    if (work.type === 'list') return [{ paths: [], complete: false } satisfies FolderListing];
     const items: (() => unknown)[] =
       work.type === 'texts' ? work.texts.map((text) => () => analyseText(text)) : work.files.map((file) => () => analyseFile(file));
     const outcomes: unknown[] = [];

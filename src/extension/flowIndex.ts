@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import type { FileOutcome, TextOutcome } from './analysisProtocol';
 import { AnalyzerStoppedError, FlowAnalyzer } from './flowAnalyzer';
+import { listYamlFiles } from './folderListing';
 import { describeError } from './log';
 
 export interface IndexedFlow {
@@ -41,7 +42,7 @@ export interface FlowIndex {
 const FLOW_GLOB = '**/*.{yml,yaml}';
 const EXCLUDED_FOLDERS = ['node_modules', '.git', '.vscode-test'];
 const EXCLUDE_GLOB = `**/{${EXCLUDED_FOLDERS.join(',')}}/**`;
-/** Directory entries a worker lists by itself while the workspace search runs: a huge tree is left to the search. */
+/** Directory entries listed while the workspace search runs (see folderListing.ts): a huge tree is left to the search. */
 const EARLY_LISTING_LIMIT = 100_000;
 /** Local files per worker request: round trips don't count at this size, and each answer is quick to take in. */
 const FILE_BATCH_SIZE = 100;
@@ -166,8 +167,8 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   private async scanWorkspace(): Promise<void> {
     const started = performance.now();
     const search = vscode.workspace.findFiles(FLOW_GLOB, EXCLUDE_GLOB);
-    // While the editor searches (up to a second on a loaded machine), a worker lists the local folders itself and
-    // parsing starts; the search's answer stays the truth: what it adds is indexed below, what it lacks is removed.
+    // While the editor searches (up to a second on a loaded machine), the local folders are listed here without
+    // blocking (folderListing.ts) and parsing starts; the search's answer stays the truth: what it adds is indexed below, what it lacks is removed.
     const early = this.indexListedEarly();
     const uris = await search;
     this.log.debug(`Found ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`);
@@ -203,8 +204,8 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   }
 
   /**
-   * Sends the YAML files a worker lists under the local workspace folders to be indexed; resolves once they are
-   * sent, with their paths.
+   * Sends the YAML files under the local workspace folders to be indexed, a batch as soon as the listing has found
+   * one; resolves once the listing is done, with the paths sent.
    */
   private async indexListedEarly(): Promise<{ sent: Set<string>; work: Promise<void>[] }> {
     const sent = new Set<string>();
@@ -214,16 +215,32 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
       .map((folder) => folder.uri.fsPath);
     if (roots.length === 0) return { sent, work };
     const started = performance.now();
-    const listing = await this.analyzer.listYamlFiles(roots, EXCLUDED_FOLDERS, EARLY_LISTING_LIMIT).catch(() => undefined);
-    if (!listing || this.disposed) return { sent, work };
-    this.log.trace(`A worker listed ${listing.paths.length} YAML files in ${Math.round(performance.now() - started)} ms`);
-    const open = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
-    const uris = listing.paths.map((file) => vscode.Uri.file(file)).filter((uri) => !open.has(uri.toString()));
-    for (let index = 0; index < uris.length; index += FILE_BATCH_SIZE) {
-      const batch = uris.slice(index, index + FILE_BATCH_SIZE);
-      for (const uri of batch) sent.add(uri.fsPath);
-      work.push(this.indexLocalFiles(batch, false));
-    }
+    const openPaths = new Set(
+      vscode.workspace.textDocuments.filter((document) => document.uri.scheme === 'file').map((document) => document.uri.fsPath),
+    );
+    let batch: vscode.Uri[] = [];
+    const send = () => {
+      if (batch.length > 0) work.push(this.indexLocalFiles(batch, false));
+      batch = [];
+    };
+    const onFiles = (paths: string[]) => {
+      if (this.disposed) return;
+      for (const file of paths) {
+        const uri = vscode.Uri.file(file);
+        if (openPaths.has(uri.fsPath) || sent.has(uri.fsPath)) continue;
+        sent.add(uri.fsPath);
+        batch.push(uri);
+        if (batch.length === FILE_BATCH_SIZE) send();
+      }
+    };
+    const listing = await listYamlFiles(roots, EXCLUDED_FOLDERS, EARLY_LISTING_LIMIT, onFiles).catch((error: unknown) => {
+      this.log.debug(`Listing the workspace folders failed, the workspace search will do: ${describeError(error)}`);
+      return { complete: false };
+    });
+    send();
+    this.log.trace(
+      `Listed ${sent.size} YAML files in ${Math.round(performance.now() - started)} ms${listing.complete ? '' : ' (stopped at the limit)'}`,
+    );
     return { sent, work };
   }
 

@@ -22,6 +22,7 @@ import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
 import { FALLBACK_ENV_FILES, SECTION, type EditorSettings } from './logic/settingDefinitions';
 import { kestraExtensionServer, Settings, type SettingsChange } from './settings';
+import { withWindowProgress } from './shared/progress';
 
 export interface Services {
   readonly log: vscode.LogOutputChannel;
@@ -174,10 +175,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
       .catch((error: unknown) => this.log.error(`Loading the configuration failed: ${describeError(error)}`))
       .finally(this.firstLoadDone);
     runInBackground(this.log, 'Indexing the workspace flows', async () => {
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: indexing flows') },
-        () => this.flows.start(),
-      );
+      await withWindowProgress(vscode.l10n.t('Kestra Secrets: indexing flows'), () => this.flows.start());
     });
   }
 
@@ -218,10 +216,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
     this.reloadQueue = this.reloadQueue
       .catch(() => undefined)
       .then(async () => {
-        await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Kestra Secrets: loading configuration') },
-          () => this.rebuild(),
-        );
+        await withWindowProgress(vscode.l10n.t('Kestra Secrets: loading configuration'), () => this.rebuild());
       });
     return this.reloadQueue;
   }

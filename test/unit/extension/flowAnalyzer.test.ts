@@ -4,20 +4,12 @@
  * as in-thread, and a worker that can't start or dies degrades to in-thread analysis, logged once.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { analyzeFlow } from '../../../src/core/flow';
-import {
-  answer,
-  decodeAnalysis,
-  encodeAnalysis,
-  listYamlFiles,
-  type AnalysisResponse,
-  type FileOutcome,
-} from '../../../src/extension/analysisProtocol';
+import { answer, decodeAnalysis, encodeAnalysis, type AnalysisResponse, type FileOutcome } from '../../../src/extension/analysisProtocol';
 import { AnalyzerStoppedError, FlowAnalyzer } from '../../../src/extension/flowAnalyzer';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -156,38 +148,6 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
     assert.ok(encodeAnalysis(analyzeFlow(flowText('team.a', ['A', ...Array.from({ length: 99 }, () => 'C')]))).parts.length > 0);
   });
 
-  it('lists the regular YAML files of a folder tree as the workspace search finds them: excluded folders, links and limit', () => {
-    const tree = path.join(dir, 'tree');
-    for (const folder of ['sub/deeper', 'node_modules/pkg', '.git', '.github/workflows'])
-      fs.mkdirSync(path.join(tree, folder), { recursive: true });
-    for (const file of [
-      'a.yml',
-      'b.yaml',
-      'c.txt',
-      'yml',
-      'sub/deeper/d.yml',
-      'node_modules/pkg/e.yml',
-      '.git/f.yml',
-      '.github/workflows/ci.yml',
-    ])
-      fs.writeFileSync(path.join(tree, file), 'id: x\n');
-    fs.symlinkSync(path.join(tree, 'sub'), path.join(tree, 'sub', 'deeper', 'loop'));
-    fs.symlinkSync(path.join(tree, 'a.yml'), path.join(tree, 'linked.yml'));
-    fs.symlinkSync(path.join(tree, 'nowhere.yml'), path.join(tree, 'dangling.yml'));
-    execFileSync('mkfifo', [path.join(tree, 'pipe.yml')]);
-    const listing = listYamlFiles([tree], ['node_modules', '.git'], 1_000);
-    assert.deepEqual(listing.paths.map((file) => path.relative(tree, file)).sort(), [
-      '.github/workflows/ci.yml',
-      'a.yml',
-      'b.yaml',
-      'linked.yml',
-      'sub/deeper/d.yml',
-    ]);
-    assert.equal(listing.complete, true);
-    assert.equal(listYamlFiles([tree], ['node_modules', '.git'], 3).complete, false);
-    assert.deepEqual(listYamlFiles([path.join(dir, 'no-such-folder')], [], 1_000), { paths: [], complete: true });
-  });
-
   it('answers a malformed request with an error message, never by throwing', () => {
     for (const request of [
       undefined,
@@ -196,7 +156,7 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
       { id: 5 },
       { id: 5, type: 'texts', texts: [1] },
       { id: 5, type: 'files', files: [{}] },
-      { id: 5, type: 'list', roots: ['/'], excludedFolders: [] },
+      { id: 5, type: 'list', roots: ['/'], excludedFolders: [], limit: 10 },
     ]) {
       const response = answer(request);
       assert.equal(response.ok, false, JSON.stringify(request));
@@ -262,17 +222,6 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
     const [outcome] = await worker.analyzeTexts([big]);
     assert.deepEqual(outcome.analysis, analyzeFlow(big));
     assert.equal(outcome.analysis.references.length, 3000);
-  });
-
-  it('lists folders on the worker, and lists nothing on the calling thread (the workspace search does it)', async () => {
-    const tree = path.join(dir, 'listed');
-    fs.mkdirSync(path.join(tree, 'flows'), { recursive: true });
-    fs.writeFileSync(path.join(tree, 'flows', 'a.yml'), 'id: a\n');
-    assert.deepEqual(await analyzer(workerFile).listYamlFiles([tree], [], 1_000), {
-      paths: [path.join(tree, 'flows', 'a.yml')],
-      complete: true,
-    });
-    assert.deepEqual(await analyzer(undefined).listYamlFiles([tree], [], 1_000), { paths: [], complete: false });
   });
 
   it('answers concurrent requests each with its own outcomes', async () => {
