@@ -94,7 +94,9 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
     // Flows are checked as the index answers them, while the worker parses the rest.
     let indexed = false;
     const flowsReady = this.services.flows.ready().then(() => (indexed = true));
-    const checked = new Map<string, IndexedFlow['version']>();
+    // An entry is replaced, never changed, when its flow is analysed again: the entries checked are those to skip.
+    const checked = new WeakSet<IndexedFlow>();
+    let checkedCount = 0;
     // One listing per namespace for the whole pass: merging a namespace's levels is not free, and 2,000 flows share 20.
     const listings = new Map<string, Promise<VisibleSecrets>>();
     const visible = (namespace: string): Promise<VisibleSecrets> => {
@@ -113,12 +115,13 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
     let sliceStarted = performance.now();
     for (;;) {
       const wasIndexed = indexed;
-      const flows = this.services.flows.all().filter((flow) => checked.get(flow.uri.toString()) !== flow.version);
+      const flows = this.services.flows.all().filter((flow) => !checked.has(flow));
       for (const flow of flows) {
         const problems = await this.checkAnalysis(flow.uri, flow.analysis, catalog, listingWithSubkeys);
         if (generation !== this.generation) return;
         this.show(flow.uri, problems);
-        checked.set(flow.uri.toString(), flow.version);
+        checked.add(flow);
+        checkedCount++;
         if (performance.now() - sliceStarted >= SLICE_MS) {
           await yieldToEventLoop();
           sliceStarted = performance.now();
@@ -131,7 +134,7 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
       if (!this.services.flows.get(vscode.Uri.parse(key)) && !this.definitionUris.has(key)) this.forget(vscode.Uri.parse(key));
     }
     await this.showDefinitionProblems(catalog, generation);
-    this.services.log.debug(`Checked ${checked.size} flows in ${Math.round(performance.now() - started)} ms`);
+    this.services.log.debug(`Checked ${checkedCount} flows in ${Math.round(performance.now() - started)} ms`);
   }
 
   private async checkFiles(uris: vscode.Uri[]): Promise<void> {

@@ -51,14 +51,22 @@ export function rangeContains(range: Range | undefined, position: vscode.Positio
 export function workspaceRelativePath(uri: vscode.Uri): string {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (uri.scheme !== 'file') return vscode.workspace.asRelativePath(uri);
+  const file = uri.fsPath;
   let best: { folder: vscode.WorkspaceFolder; relative: string } | undefined;
   for (const folder of folders) {
     if (folder.uri.scheme !== 'file') continue;
-    const relative = path.relative(folder.uri.fsPath, uri.fsPath);
-    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) continue;
-    if (!best || relative.length < best.relative.length) best = { folder, relative };
+    const relative = relativeInside(folder.uri.fsPath, file);
+    if (relative !== undefined && (!best || relative.length < best.relative.length)) best = { folder, relative };
   }
   if (!best) return vscode.workspace.asRelativePath(uri);
-  const relative = best.relative.split(path.sep).join('/');
+  const relative = path.sep === '/' ? best.relative : best.relative.split(path.sep).join('/');
   return folders.length > 1 ? `${best.folder.name}/${relative}` : relative;
+}
+
+/** `file` relative to `root` when it is inside it; a plain prefix when it is one (the usual case, and cheap). */
+function relativeInside(root: string, file: string): string | undefined {
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  if (file.startsWith(prefix)) return file.length > prefix.length ? file.slice(prefix.length) : undefined;
+  const relative = path.relative(root, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? undefined : relative;
 }
