@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';
+import { resolveEditorEnvSources, type EditorEnvSourceRequest, type EditorEnvSources } from './logic/envSources';
 
 export interface TextOutcome {
   analysis: FlowAnalysis;
@@ -29,11 +30,16 @@ export type FileOutcome =
   | { path: string; kind: 'not-a-file' }
   | { path: string; kind: 'unreadable'; message: string };
 
-export type AnalysisRequest = { id: number; type: 'texts'; texts: string[] } | { id: number; type: 'files'; files: FileToAnalyse[] };
+export type AnalysisRequest =
+  | { id: number; type: 'texts'; texts: string[] }
+  | { id: number; type: 'files'; files: FileToAnalyse[] }
+  /** The env store's sources (logic/envSources.ts): it reads and parses Compose files, tens of milliseconds of work. */
+  | { id: number; type: 'envSources'; request: EditorEnvSourceRequest };
 
 export type AnalysisResponse =
   | { id: number; ok: true; type: 'texts'; outcomes: TextOutcome[] }
   | { id: number; ok: true; type: 'files'; outcomes: FileOutcome[] }
+  | { id: number; ok: true; type: 'envSources'; outcomes: [EditorEnvSources] }
   | { id: number; ok: false; message: string };
 
 /**
@@ -59,6 +65,7 @@ export type EncodedFileOutcome = WithEncodedAnalysis<FileOutcome>;
 export type EncodedResponse =
   | { id: number; ok: true; type: 'texts'; outcomes: EncodedTextOutcome[] }
   | { id: number; ok: true; type: 'files'; outcomes: EncodedFileOutcome[] }
+  | { id: number; ok: true; type: 'envSources'; outcomes: [EditorEnvSources] }
   | { id: number; ok: false; message: string };
 
 export function encodeAnalysis(analysis: FlowAnalysis): EncodedAnalysis {
@@ -93,7 +100,7 @@ export function decodeAnalysis(encoded: EncodedAnalysis): FlowAnalysis {
 }
 
 export function encodeResponse(response: AnalysisResponse): EncodedResponse {
-  if (!response.ok) return response;
+  if (!response.ok || response.type === 'envSources') return response;
   if (response.type === 'texts')
     return { ...response, outcomes: response.outcomes.map((outcome) => ({ ...outcome, analysis: encodeAnalysis(outcome.analysis) })) };
   return {
@@ -180,6 +187,7 @@ export function answer(request: unknown): AnalysisResponse {
   try {
     if (isTextsRequest(request)) return { id, ok: true, type: 'texts', outcomes: request.texts.map(analyseText) };
     if (isFilesRequest(request)) return { id, ok: true, type: 'files', outcomes: analyseFiles(request.files) };
+    if (isEnvSourcesRequest(request)) return { id, ok: true, type: 'envSources', outcomes: [resolveEditorEnvSources(request.request)] };
     return { id, ok: false, message: 'The analysis worker received a request it does not understand.' };
   } catch (error) {
     return { id, ok: false, message: `The analysis worker failed: ${error instanceof Error ? error.message : String(error)}` };
@@ -194,6 +202,15 @@ function idOf(request: unknown): number {
 function isTextsRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'texts' }> {
   const candidate = request as { type?: unknown; texts?: unknown } | null;
   return candidate?.type === 'texts' && Array.isArray(candidate.texts) && candidate.texts.every((text) => typeof text === 'string');
+}
+
+function isEnvSourcesRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'envSources' }> {
+  const candidate = request as { type?: unknown; request?: Partial<Record<keyof EditorEnvSourceRequest, unknown>> | null } | null;
+  const strings = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string');
+  const inner = candidate?.request;
+  return (
+    candidate?.type === 'envSources' && strings(inner?.roots) && strings(inner?.configuredEnvFiles) && typeof inner?.trusted === 'boolean'
+  );
 }
 
 function isFilesRequest(request: unknown): request is Extract<AnalysisRequest, { type: 'files' }> {

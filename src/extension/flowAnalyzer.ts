@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FlowAnalysis } from '../core/flow';
+import { resolveEditorEnvSources, type EditorEnvSourceRequest, type EditorEnvSources } from './logic/envSources';
 import {
   analyseFile,
   analyseText,
@@ -32,7 +33,8 @@ const SLICE_MS = 5;
 /** File batches a worker holds at once: one it parses and one ready, so it never waits for this thread. */
 const FILE_BATCHES_IN_FLIGHT = 2;
 
-type Work = { type: 'texts'; texts: string[] } | { type: 'files'; files: FileToAnalyse[] };
+type Work =
+  { type: 'texts'; texts: string[] } | { type: 'files'; files: FileToAnalyse[] } | { type: 'envSources'; request: EditorEnvSourceRequest };
 
 interface Pending {
   work: Work;
@@ -81,6 +83,12 @@ export class FlowAnalyzer {
     return this.request({ type: 'files', files }) as Promise<FileOutcome[]>;
   }
 
+  /** The env store's sources (logic/envSources.ts): reading and parsing Compose files, done by a worker. */
+  async resolveEnvSources(request: EditorEnvSourceRequest): Promise<EditorEnvSources> {
+    const [sources] = (await this.request({ type: 'envSources', request })) as EditorEnvSources[];
+    return sources;
+  }
+
   /** Starts the workers ahead of the first request. */
   warmUp(): void {
     if (!this.disposed) this.startedWorkers();
@@ -104,9 +112,11 @@ export class FlowAnalyzer {
       if (work.type === 'files') {
         this.fileQueue.push(id);
         this.sendQueuedFiles();
-      } else {
+      } else if (work.type === 'texts') {
         // Open documents go to the first worker, so their answers come back in order.
         this.send(id, workers[0]);
+      } else {
+        this.send(id, this.leastBusy(workers));
       }
     });
   }
@@ -121,13 +131,19 @@ export class FlowAnalyzer {
   }
 
   private leastBusyWorker(): Worker | undefined {
-    const inHand = new Map<Worker, number>(this.workers.map((worker) => [worker, 0]));
-    for (const { worker } of this.pending.values()) if (worker) inHand.set(worker, (inHand.get(worker) ?? 0) + 1);
-    let best: Worker | undefined;
-    for (const [worker, load] of inHand) {
-      if (load < FILE_BATCHES_IN_FLIGHT && (best === undefined || load < (inHand.get(best) ?? 0))) best = worker;
-    }
-    return best;
+    const best = this.leastBusy(this.workers);
+    return this.inHand(best) < FILE_BATCHES_IN_FLIGHT ? best : undefined;
+  }
+
+  /** The worker with the fewest requests in hand (the first of them on a tie). */
+  private leastBusy(workers: Worker[]): Worker {
+    return workers.reduce((best, worker) => (this.inHand(worker) < this.inHand(best) ? worker : best));
+  }
+
+  private inHand(worker: Worker): number {
+    let count = 0;
+    for (const pending of this.pending.values()) if (pending.worker === worker) count++;
+    return count;
   }
 
   private send(id: number, worker: Worker): void {
@@ -187,7 +203,7 @@ export class FlowAnalyzer {
   }
 
   /** The outcomes with their analyses read back, yielding between slices. */
-  private async readOutcomes(outcomes: (EncodedTextOutcome | EncodedFileOutcome)[]): Promise<unknown[]> {
+  private async readOutcomes(outcomes: (EncodedTextOutcome | EncodedFileOutcome | EditorEnvSources)[]): Promise<unknown[]> {
     const slice = new TimeSlice();
     const read: unknown[] = [];
     for (const outcome of outcomes) {
@@ -231,6 +247,7 @@ export class FlowAnalyzer {
   }
 
   private async inThread(work: Work): Promise<unknown[]> {
+    if (work.type === 'envSources') return [resolveEditorEnvSources(work.request)];
     const items: (() => unknown)[] =
       work.type === 'texts' ? work.texts.map((text) => () => analyseText(text)) : work.files.map((file) => () => analyseFile(file));
     const outcomes: unknown[] = [];

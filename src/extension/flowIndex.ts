@@ -78,7 +78,8 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   /** The analysis under way for each open document (one at a time while typing), and whether another edit came since. */
   private readonly documentRuns = new Map<string, { version: number; done: Promise<IndexedFlow | undefined> }>();
   private readonly editedDuringRun = new Set<string>();
-  private readonly analyzer: FlowAnalyzer;
+  /** The worker pool: also asked for other work that must not block the editor's thread. */
+  readonly analyzer: FlowAnalyzer;
   private pendingUpdates = new Map<string, vscode.Uri>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private scanned: Promise<void> | undefined;

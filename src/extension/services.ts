@@ -12,12 +12,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BackendContext } from '../core/store';
-import { describeEnvSources } from '../backends/env';
 import { backendFactory, type EnvSources } from '../backends/index';
 import { SecretCatalog } from '../core/catalog';
 import { ConfigError, configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
 import type { KestraSecretsConfig } from '../core/configTypes';
-import { CONFIG_FILE_NAME, findConfigFile, isInside, NAMES_ONLY_SUFFIXES, resolveEnvSources, tenantFor } from '../core/setup';
+import { CONFIG_FILE_NAME, findConfigFile, isInside, NAMES_ONLY_SUFFIXES, tenantFor } from '../core/setup';
 import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
 import { FALLBACK_ENV_FILES, SECTION, type EditorSettings } from './logic/settingDefinitions';
@@ -380,24 +379,14 @@ export class ExtensionServices implements Services, vscode.Disposable {
       this.envSources = [];
       return { context, envSources: base };
     }
-    // The same resolution as the CLI's: Compose files from each folder up to the repository root, the
-    // configured files, else every .env_encoded (or its names-only stand-in).
+    // Read and parsed by a worker: Compose files from each folder up to the repository root (logic/envSources.ts).
     const configured = await this.findEnvFiles(this.settings().envFiles);
-    const roots = this.workspaceRoots();
-    const sources = roots.map((root) => resolveEnvSources({ targets: [root], boundary: root, configuredEnvFiles: configured }));
-    const trusted = this.workspaceTrusted();
-    // Untrusted: the upward search may leave the workspace folder (a repository above it); read nothing there.
-    const composeFiles = [...new Set(sources.flatMap((source) => source.composeFiles))].filter(
-      (file) => trusted || this.insideWorkspace(file),
-    );
-    const fromCompose = new Set(describeEnvSources({ ...base, composeFiles }, process.env).map((file) => path.resolve(file)));
-    const envFiles = [...new Set(sources.flatMap((source) => source.envFiles))].filter(
-      (file) => !fromCompose.has(path.resolve(file)) && (trusted || this.insideWorkspace(file)),
-    );
-    const displayRoots = [...new Set([...roots, ...sources.flatMap((source) => source.displayRoots)])];
-    const envSources: EnvSources = { ...base, workspaceRoots: displayRoots, composeFiles, envFiles };
-    if (!trusted) envSources.confineToFolders = roots;
-    this.envSources = describeEnvSources(envSources, process.env);
+    const { envSources, watched } = await this.flows.analyzer.resolveEnvSources({
+      roots: this.workspaceRoots(),
+      configuredEnvFiles: configured,
+      trusted: this.workspaceTrusted(),
+    });
+    this.envSources = watched;
     return { context, envSources };
   }
 

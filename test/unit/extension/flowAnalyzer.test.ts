@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { analyzeFlow } from '../../../src/core/flow';
+import { resolveEditorEnvSources } from '../../../src/extension/logic/envSources';
 import { answer, decodeAnalysis, encodeAnalysis, type AnalysisResponse, type FileOutcome } from '../../../src/extension/analysisProtocol';
 import { AnalyzerStoppedError, FlowAnalyzer } from '../../../src/extension/flowAnalyzer';
 
@@ -157,6 +158,8 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
       { id: 5, type: 'texts', texts: [1] },
       { id: 5, type: 'files', files: [{}] },
       { id: 5, type: 'list', roots: ['/'], excludedFolders: [], limit: 10 },
+      { id: 5, type: 'envSources', request: { roots: '/', configuredEnvFiles: [], trusted: true } },
+      { id: 5, type: 'envSources', request: { roots: ['/'], configuredEnvFiles: [] } },
     ]) {
       const response = answer(request);
       assert.equal(response.ok, false, JSON.stringify(request));
@@ -222,6 +225,22 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
     const [outcome] = await worker.analyzeTexts([big]);
     assert.deepEqual(outcome.analysis, analyzeFlow(big));
     assert.equal(outcome.analysis.references.length, 3000);
+  });
+
+  it("finds the env store's sources on a worker exactly as in-thread, and in-thread once workers fail", async () => {
+    const project = path.join(dir, 'compose-project');
+    fs.mkdirSync(path.join(project, 'flows'), { recursive: true });
+    fs.writeFileSync(
+      path.join(project, 'docker-compose.yml'),
+      'services:\n  kestra:\n    image: kestra/kestra\n    env_file: .env_encoded\n',
+    );
+    fs.writeFileSync(path.join(project, '.env_encoded'), 'SECRET_A=QQ==\n');
+    const request = { roots: [project], configuredEnvFiles: [], trusted: true };
+    const expected = resolveEditorEnvSources(request);
+    assert.deepEqual(expected.envSources.composeFiles, [path.join(project, 'docker-compose.yml')]);
+    assert.ok(expected.watched.includes(path.join(project, '.env_encoded')), JSON.stringify(expected.watched));
+    assert.deepEqual(await analyzer(workerFile, recordingLog(), 2).resolveEnvSources(request), expected);
+    assert.deepEqual(await analyzer(undefined).resolveEnvSources(request), expected);
   });
 
   it('answers concurrent requests each with its own outcomes', async () => {
