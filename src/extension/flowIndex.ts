@@ -44,6 +44,8 @@ const EXCLUDED_FOLDERS = ['node_modules', '.git', '.vscode-test'];
 const EXCLUDE_GLOB = `**/{${EXCLUDED_FOLDERS.join(',')}}/**`;
 /** Directory entries listed while the workspace search runs (see folderListing.ts): a huge tree is left to the search. */
 const EARLY_LISTING_LIMIT = 100_000;
+/** Listed files turned into URIs (and sent once a batch is full) per task of the editor's thread. */
+const LISTED_SLICE = 50;
 /** Local files per worker request: round trips don't count at this size, and each answer is quick to take in. */
 const FILE_BATCH_SIZE = 100;
 /** Files of other schemes (read through vscode.workspace.fs) per batch. */
@@ -224,20 +226,32 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
       if (batch.length > 0) work.push(this.indexLocalFiles(batch, false));
       batch = [];
     };
-    const onFiles = (paths: string[]) => {
-      if (this.disposed) return;
-      for (const file of paths) {
-        const uri = vscode.Uri.file(file);
-        if (openPaths.has(uri.fsPath) || sent.has(uri.fsPath)) continue;
-        sent.add(uri.fsPath);
-        batch.push(uri);
-        if (batch.length === FILE_BATCH_SIZE) send();
+    // The listing hands over a folder's files as it reads them; they are taken in small slices, each its own task,
+    // so that folders read back to back never hold the editor's thread for long.
+    const listed: string[] = [];
+    let taking: Promise<void> | undefined;
+    const takeListed = async () => {
+      while (listed.length > 0 && !this.disposed) {
+        for (const file of listed.splice(0, LISTED_SLICE)) {
+          const uri = vscode.Uri.file(file);
+          if (openPaths.has(uri.fsPath) || sent.has(uri.fsPath)) continue;
+          sent.add(uri.fsPath);
+          batch.push(uri);
+          if (batch.length === FILE_BATCH_SIZE) send();
+        }
+        await new Promise((resolve) => setImmediate(resolve));
       }
+      taking = undefined;
+    };
+    const onFiles = (paths: string[]) => {
+      listed.push(...paths);
+      taking ??= takeListed();
     };
     const listing = await listYamlFiles(roots, EXCLUDED_FOLDERS, EARLY_LISTING_LIMIT, onFiles).catch((error: unknown) => {
       this.log.debug(`Listing the workspace folders failed, the workspace search will do: ${describeError(error)}`);
       return { complete: false };
     });
+    while (taking) await taking;
     send();
     this.log.trace(
       `Listed ${sent.size} YAML files in ${Math.round(performance.now() - started)} ms${listing.complete ? '' : ' (stopped at the limit)'}`,
