@@ -2,7 +2,8 @@
  * The messages between the editor's thread and the analysis worker, and the work each one asks for.
  * Pure Node (no `vscode`): the worker runs it on its own thread, the fallback in the editor's thread.
  * A `FlowAnalysis` crosses the thread boundary as JSON text (nothing here lists its fields; an analysis is
- * plain data, and an absent optional field reads back absent), its lists cut in parts that the editor's thread reads back one slice of time at a time (see EncodedAnalysis).
+ * plain data, and an absent optional field reads back absent), its lists cut in parts that the editor's thread
+ * reads back one slice of time at a time (see EncodedAnalysis).
  */
 import * as fs from 'node:fs';
 import { analyzeFlow, hasFlowHeaderLines, looksLikeFlow, type FlowAnalysis } from '../core/flow';

@@ -1,10 +1,11 @@
 /**
  * Flow analysis off the editor's thread: requests go to worker threads (dist/analysisWorker.js). Texts (open
  * documents) always go to the first worker, so their answers come back in order; batches of files go to
- * whichever worker has room (at most FILE_BATCHES_IN_FLIGHT each), so a worker that started late gets fewer. Answers are read back one at a time, in slices of at most SLICE_MS with a yield to the
- * event loop between them (see EncodedAnalysis). Failure is normal: when a worker can't start or dies, the analyzer says so once and
- * analyses on the calling thread from then on, in slices that yield to the event loop between files
- * (requests in flight are answered that way too).
+ * whichever worker has room (at most FILE_BATCHES_IN_FLIGHT each), so a worker that started late gets fewer;
+ * other work goes to the least busy. Answers are read back one at a time, in slices of at most SLICE_MS with a
+ * yield to the event loop between them (see EncodedAnalysis). Failure is normal: when a worker can't start or
+ * dies, the analyzer says so once and analyses on the calling thread from then on, in slices that yield to the
+ * event loop between files (requests in flight are answered that way too).
  */
 import { Worker } from 'node:worker_threads';
 import type { FlowAnalysis } from '../core/flow';
@@ -12,6 +13,7 @@ import { resolveEditorEnvSources, type EditorEnvSourceRequest, type EditorEnvSou
 import {
   analyseFile,
   analyseText,
+  type AnalysisRequest,
   readHead,
   readPart,
   type EncodedAnalysis,
@@ -33,8 +35,8 @@ const SLICE_MS = 5;
 /** File batches a worker holds at once: one it parses and one ready, so it never waits for this thread. */
 const FILE_BATCHES_IN_FLIGHT = 2;
 
-type Work =
-  { type: 'texts'; texts: string[] } | { type: 'files'; files: FileToAnalyse[] } | { type: 'envSources'; request: EditorEnvSourceRequest };
+/** A request of the protocol before it gets its id. */
+type Work = AnalysisRequest extends infer Request ? (Request extends unknown ? Omit<Request, 'id'> : never) : never;
 
 interface Pending {
   work: Work;

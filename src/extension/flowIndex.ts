@@ -171,7 +171,8 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
     const started = performance.now();
     const search = vscode.workspace.findFiles(FLOW_GLOB, EXCLUDE_GLOB);
     // While the editor searches (up to a second on a loaded machine), the local folders are listed here without
-    // blocking (folderListing.ts) and parsing starts; the search's answer stays the truth: what it adds is indexed below, what it lacks is removed.
+    // blocking (folderListing.ts) and parsing starts; the search's answer stays the truth: what it adds is indexed
+    // below, what it lacks is removed.
     const early = this.indexListedEarly();
     const uris = await search;
     this.log.debug(`Found ${uris.length} YAML files in ${Math.round(performance.now() - started)} ms`);
