@@ -11,7 +11,7 @@ import { parseBoundedDocuments } from './yamlSafe';
 import { decodeScalar, sourceMapperOf } from './yamlScalar';
 import { LineIndex } from './lineIndex';
 import { analyzePebble } from './pebble';
-import type { Literal } from './pebble';
+import type { Literal, PebbleScan } from './pebble';
 import type { ProblemCode, Range, SecretReference, Severity } from './types';
 
 /** Something Kestra would reject or misread in a flow that is not a YAML syntax error. */
@@ -294,9 +294,30 @@ interface ScalarFindings {
   pebbleErrors: PebbleTemplateError[];
 }
 
+/**
+ * Flows repeat their templates (`{{ secret('GITHUB_TOKEN') }}` in every flow that uses it, `{{ outputs.x.uri }}`
+ * task after task): close to half the template strings of Kestra's blueprints are repeats, and a workspace of one
+ * team's flows repeats more. A scan depends on the string alone, so the last scans are kept, read-only, by text.
+ */
+const TEMPLATE_SCANS_KEPT = 4096;
+/** Longer templates (scripts, queries) rarely repeat; they are scanned each time rather than held. */
+const LONGEST_TEMPLATE_KEPT = 2048;
+const templateScans = new Map<string, PebbleScan>();
+
+function scanTemplate(value: string): PebbleScan {
+  const known = templateScans.get(value);
+  if (known) return known;
+  const scan = analyzePebble(value);
+  if (value.length <= LONGEST_TEMPLATE_KEPT) {
+    if (templateScans.size >= TEMPLATE_SCANS_KEPT) templateScans.delete(templateScans.keys().next().value as string);
+    templateScans.set(value, scan);
+  }
+  return scan;
+}
+
 function scanScalar(node: Scalar, range: RangeOf, findings: ScalarFindings, isKey: boolean): void {
   const value = node.value as string;
-  const { calls, error } = analyzePebble(value);
+  const { calls, error } = scanTemplate(value);
   // Kestra renders values, not map keys: a key that isn't a valid template fails nothing.
   if (calls.length === 0 && (!error || isKey)) return;
   const references = findings.references;

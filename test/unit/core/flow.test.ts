@@ -269,6 +269,29 @@ describe('analyzeFlow: scalar styles and offsets', () => {
     assert.equal(reference.dynamicNamespace, 'the namespace is the expression `vars.ns`');
     assert.equal(reference.dynamicSubkey, 'the sub-key is the expression `vars.s`');
   });
+  it('maps a template repeated in other styles and places to each place (scans are shared by text)', () => {
+    const template = "Hi {{ secret('SHARED', subkey='user') }} and {{ 'x' | upper( }}";
+    const plain = flow(`    message: ${template}\n`);
+    const escaped = flow(`    message: "${template.replace(/'/g, '\\x27')}"\n`);
+    const inKey = flow(`    env:\n      "${template}": value\n`);
+    const expectations = new Map([
+      [plain, { call: "secret('SHARED', subkey='user')", errors: 1 }],
+      [escaped, { call: 'secret(\\x27SHARED\\x27, subkey=\\x27user\\x27)', errors: 1 }],
+      // Keys are not rendered: a syntax error in one fails nothing.
+      [inKey, { call: "secret('SHARED', subkey='user')", errors: 0 }],
+    ]);
+    for (const text of [plain, escaped, plain, inKey, escaped, inKey]) {
+      const analysis = analyzeFlow(text);
+      const [reference] = analysis.references;
+      const expected = expectations.get(text)!;
+      assert.equal(reference.key, 'SHARED');
+      assert.equal(reference.subkey, 'user');
+      assert.equal(slice(text, reference.keyRange), 'SHARED');
+      assert.equal(slice(text, reference.subkeyRange), 'user');
+      assert.equal(slice(text, reference.callRange), expected.call);
+      assert.equal(analysis.pebbleErrors?.length ?? 0, expected.errors);
+    }
+  });
 });
 
 describe('analyzeFlow: properties', () => {
