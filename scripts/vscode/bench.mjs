@@ -2,9 +2,9 @@
 // flow; reports the extension's own activation time, its first diagnostics pass beside `kestra-secrets check`
 // on the same flows, completion latency inside `secret('` (200 runs of vscode.executeCompletionItemProvider)
 // and the extension host's longest block while typing in the big flow, as JSON on stdout. Progress goes to stderr.
-// The first pass is timed with no profiler attached, in --rounds (3) fresh editors each after one run of `check`
+// The first pass is timed with no profiler attached, in --rounds (5) fresh editors each after one run of `check`
 // (medians of both); a further editor session profiles it (our blocks meanwhile), unless --no-first-pass-profile.
-// Usage: node scripts/vscode/bench.mjs [--no-build] [--flows 2000] [--lines 5000] [--rounds 3] [--keep] [--no-first-pass-profile]
+// Usage: node scripts/vscode/bench.mjs [--no-build] [--flows 2000] [--lines 5000] [--rounds 5] [--keep] [--no-first-pass-profile]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -125,7 +125,7 @@ async function main() {
   const out = join(run.resultsDir, 'bench.json');
   // The first pass against `check`, in turns (check, then a fresh editor), so that both meet the same load; the first
   // editor session goes on with completions and typing, the others stop after their first pass.
-  const rounds = option(argv, '--rounds', 3);
+  const rounds = option(argv, '--rounds', 5);
   const cliTimes = [];
   const firstPasses = [];
   let result;

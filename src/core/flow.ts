@@ -301,7 +301,7 @@ interface ScalarFindings {
  */
 const TEMPLATE_SCANS_KEPT = 4096;
 /** Longer templates (scripts, queries) rarely repeat; they are scanned each time rather than held. */
-const LONGEST_TEMPLATE_KEPT = 2048;
+const LONGEST_TEMPLATE_KEPT = 1024;
 const templateScans = new Map<string, PebbleScan>();
 
 function scanTemplate(value: string): PebbleScan {
