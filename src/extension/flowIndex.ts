@@ -4,11 +4,10 @@
  * Analysis runs in a worker thread (see flowAnalyzer.ts), which also reads local files in large
  * batches, so the extension host's thread only stores results, whatever the flows' size.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import type { FileOutcome, TextOutcome } from './analysisProtocol';
-import { AnalyzerStoppedError, FlowAnalyzer } from './flowAnalyzer';
+import { AnalyzerStoppedError, type FlowAnalyzer } from './flowAnalyzer';
 import { listYamlFiles } from './folderListing';
 import { describeError } from './log';
 
@@ -56,9 +55,6 @@ const IN_THREAD_EDIT_DEBOUNCE_MS = 300;
 /** How long a hover waits for the analysis of the current version before reading the text under the cursor only. */
 export const FRESH_ANALYSIS_BUDGET_MS = 1000;
 const CHANGE_DEBOUNCE_MS = 100;
-const WORKER_FILE = 'analysisWorker.js';
-/** Two threads parse a workspace's files side by side; open documents always go to the first. */
-const WORKERS = 2;
 const INDEXED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
 
 export function isFlowCandidate(document: vscode.TextDocument): boolean {
@@ -80,8 +76,6 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   /** The analysis under way for each open document (one at a time while typing), and whether another edit came since. */
   private readonly documentRuns = new Map<string, { version: number; done: Promise<IndexedFlow | undefined> }>();
   private readonly editedDuringRun = new Set<string>();
-  /** The worker pool: also asked for other work that must not block the editor's thread. */
-  readonly analyzer: FlowAnalyzer;
   private pendingUpdates = new Map<string, vscode.Uri>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private scanned: Promise<void> | undefined;
@@ -90,19 +84,15 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
   readonly onDidUpdate = this.updateEmitter.event;
 
-  /** `workerFile`: the bundled worker beside the extension's bundle unless given; undefined analyses in this thread. */
+  /** `analyzer`: the worker pool, owned (started and stopped) by the caller. */
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    workerFile: string | undefined = path.join(__dirname, WORKER_FILE),
-  ) {
-    this.analyzer = new FlowAnalyzer(workerFile, log, WORKERS);
-  }
+    private readonly analyzer: FlowAnalyzer,
+  ) {}
 
   /** Starts watching and the first scan; call after activation. */
   start(): Promise<void> {
     if (!this.scanned) {
-      // The workers load their code while the workspace is searched.
-      this.analyzer.warmUp();
       this.watch();
       this.scanned = this.scanWorkspace();
     }
@@ -148,7 +138,6 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
-    this.analyzer.dispose();
     for (const timer of this.editTimers.values()) clearTimeout(timer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const disposable of this.disposables) disposable.dispose();

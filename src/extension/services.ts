@@ -17,6 +17,7 @@ import { SecretCatalog } from '../core/catalog';
 import { ConfigError, configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
 import type { KestraSecretsConfig } from '../core/configTypes';
 import { CONFIG_FILE_NAME, findConfigFile, isInside, NAMES_ONLY_SUFFIXES, tenantFor } from '../core/setup';
+import { FlowAnalyzer } from './flowAnalyzer';
 import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
 import { FALLBACK_ENV_FILES, SECTION, type EditorSettings } from './logic/settingDefinitions';
@@ -89,6 +90,10 @@ const RELOAD_DEBOUNCE_MS = 250;
 const SERVER_OFFER_STATE = 'kestraSecrets.kestraServerOffer';
 
 const DEFAULT_SOURCE = 'default (env secrets)';
+/** The analysis worker's bundle, beside the extension's (scripts/build.mjs). */
+const ANALYSIS_WORKER_FILE = 'analysisWorker.js';
+/** Two threads parse a workspace's files side by side; open documents always go to the first. */
+const ANALYSIS_WORKERS = 2;
 
 interface LocatedConfig {
   /** 'untrusted': a workspace configuration file that is ignored until the workspace is trusted. */
@@ -119,6 +124,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
   configErrorLocation: ConfigErrorLocation | undefined;
   private reportedConfigError: string | undefined;
   readonly flows: WorkspaceFlowIndex;
+  /** The analysis workers: the flow index's parsing and the env store's Compose search. */
+  private readonly analyzer: FlowAnalyzer;
   readonly secretStorage: vscode.SecretStorage;
 
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -147,16 +154,20 @@ export class ExtensionServices implements Services, vscode.Disposable {
     this.secretStorage = context.secrets;
     this.firstLoad = new Promise((resolve) => (this.firstLoadDone = resolve));
     this.editorSettings = new Settings(() => this.workspaceTrusted());
-    this.flows = new WorkspaceFlowIndex(log);
+    this.analyzer = new FlowAnalyzer(path.join(__dirname, ANALYSIS_WORKER_FILE), log, ANALYSIS_WORKERS);
+    this.flows = new WorkspaceFlowIndex(log, this.analyzer);
     this.disposables.push(
       this.editorSettings,
       this.flows,
+      this.analyzer,
       this.flows.onDidChange(() => this.changeEmitter.fire()),
     );
   }
 
   /** Starts loading configuration and scanning flows in the background; returns at once. */
   start(): void {
+    // The workers load their code while the configuration loads and the workspace is listed.
+    this.analyzer.warmUp();
     this.disposables.push(
       this.editorSettings.onDidChange((change) => {
         if (change.effects.has('rebuild-store')) this.scheduleReload();
@@ -381,7 +392,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
     }
     // Read and parsed by a worker: Compose files from each folder up to the repository root (logic/envSources.ts).
     const configured = await this.findEnvFiles(this.settings().envFiles);
-    const { envSources, watched } = await this.flows.analyzer.resolveEnvSources({
+    const { envSources, watched } = await this.analyzer.resolveEnvSources({
       roots: this.workspaceRoots(),
       configuredEnvFiles: configured,
       trusted: this.workspaceTrusted(),
