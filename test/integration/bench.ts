@@ -169,14 +169,19 @@ async function timeCompletions(
   return { times, items };
 }
 
+/** From activation to the end of the first pass, and the thread's event-loop delay meanwhile. */
+async function timeFirstPass(api: KestraSecretsApi, activateStarted: number): Promise<{ ms: number; loop: LoopDelay }> {
+  const monitor = startLoopMonitor();
+  await api.catalogReady();
+  const ms = performance.now() - activateStarted;
+  return { ms, loop: loopDelay(monitor) };
+}
+
 /** The first pass under the profiler: our blocks on the extension host's thread, and the pass's time so slowed. */
 async function profileFirstPass(api: KestraSecretsApi, extensionPath: string, out: string, activateStarted: number): Promise<void> {
-  const monitor = startLoopMonitor();
   const profiler = new ThreadProfiler();
   await profiler.start();
-  await api.catalogReady();
-  const profiledMs = performance.now() - activateStarted;
-  const loop = loopDelay(monitor);
+  const { ms: profiledMs, loop } = await timeFirstPass(api, activateStarted);
   const firstPassOurs = new OurCode(extensionPath, path.dirname(out)).blocks(await profiler.stop(), 'first-pass');
   fs.writeFileSync(
     out,
@@ -208,10 +213,7 @@ export async function run(): Promise<void> {
   // Timed as `check` is, with no profiler attached: starting V8's profiler in the extension host costs its thread
   // and a core hundreds of milliseconds (every loaded script is logged), so our blocks during the first pass are
   // profiled in a session of their own (KESTRA_SECRETS_BENCH_MODE=first-pass-profile).
-  const firstPassMonitor = startLoopMonitor();
-  await api.catalogReady();
-  const readyMs = performance.now() - activateStarted;
-  const firstPassLoop = loopDelay(firstPassMonitor);
+  const { ms: readyMs, loop: firstPassLoop } = await timeFirstPass(api, activateStarted);
   if (process.env.KESTRA_SECRETS_BENCH_MODE === 'first-pass') {
     fs.writeFileSync(out, JSON.stringify({ catalogReadyMs: Number(readyMs.toFixed(1)), firstPassLoop }, null, 2));
     return;
