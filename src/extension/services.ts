@@ -17,7 +17,7 @@ import { SecretCatalog } from '../core/catalog';
 import { ConfigError, configFromSettings, defaultConfig, loadConfigFile } from '../core/config';
 import type { KestraSecretsConfig } from '../core/configTypes';
 import { CONFIG_FILE_NAME, findConfigFile, isInside, NAMES_ONLY_SUFFIXES, tenantFor } from '../core/setup';
-import { FlowAnalyzer } from './flowAnalyzer';
+import { analysisWorkerCount, FlowAnalyzer } from './flowAnalyzer';
 import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
 import { FALLBACK_ENV_FILES, SECTION, type EditorSettings } from './logic/settingDefinitions';
@@ -92,8 +92,6 @@ const SERVER_OFFER_STATE = 'kestraSecrets.kestraServerOffer';
 const DEFAULT_SOURCE = 'default (env secrets)';
 /** The analysis worker's bundle, beside the extension's (scripts/build.mjs). */
 const ANALYSIS_WORKER_FILE = 'analysisWorker.js';
-/** Two threads parse a workspace's files side by side; open documents always go to the first. */
-const ANALYSIS_WORKERS = 2;
 
 interface LocatedConfig {
   /** 'untrusted': a workspace configuration file that is ignored until the workspace is trusted. */
@@ -154,7 +152,7 @@ export class ExtensionServices implements Services, vscode.Disposable {
     this.secretStorage = context.secrets;
     this.firstLoad = new Promise((resolve) => (this.firstLoadDone = resolve));
     this.editorSettings = new Settings(() => this.workspaceTrusted());
-    this.analyzer = new FlowAnalyzer(path.join(__dirname, ANALYSIS_WORKER_FILE), log, ANALYSIS_WORKERS);
+    this.analyzer = new FlowAnalyzer(path.join(__dirname, ANALYSIS_WORKER_FILE), log, analysisWorkerCount(os.availableParallelism()));
     this.flows = new WorkspaceFlowIndex(log, this.analyzer);
     this.disposables.push(
       this.editorSettings,

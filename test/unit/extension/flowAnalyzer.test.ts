@@ -11,7 +11,7 @@ import * as esbuild from 'esbuild';
 import { analyzeFlow } from '../../../src/core/flow';
 import { resolveEditorEnvSources } from '../../../src/extension/logic/envSources';
 import { answer, decodeAnalysis, encodeAnalysis, type AnalysisResponse, type FileOutcome } from '../../../src/extension/analysisProtocol';
-import { AnalyzerStoppedError, FlowAnalyzer } from '../../../src/extension/flowAnalyzer';
+import { analysisWorkerCount, AnalyzerStoppedError, FlowAnalyzer } from '../../../src/extension/flowAnalyzer';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -166,6 +166,16 @@ describe('analysis worker protocol: a request in, the analysis out', () => {
       if (!response.ok) assert.match(response.message, /^The analysis worker .+\.$/);
     }
     assert.equal(answer({ id: 9, type: 'nope' }).id, 9);
+  });
+});
+
+describe('analysis workers per machine: one core left to the editor, at most two workers', () => {
+  it('runs one worker on one or two cores, two from three cores up, never more', () => {
+    assert.deepEqual([1, 2, 3, 4, 8, 64].map(analysisWorkerCount), [1, 1, 2, 2, 2, 2]);
+  });
+
+  it('still runs one worker when the core count is unknown or odd', () => {
+    assert.deepEqual([0, -1, Number.NaN, 2.5].map(analysisWorkerCount), [1, 1, 1, 1]);
   });
 });
 
