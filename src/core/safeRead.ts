@@ -30,15 +30,9 @@ export async function readRegularFile(file: string, limit = MAX_READ_BYTES): Pro
   try {
     const stat = await handle.stat();
     checkStat(stat, file, limit);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      total = addChunk(chunks, chunk, bytesRead, total, file, limit);
-    }
-    return Buffer.concat(chunks).toString('utf8');
+    const reading = new SizedRead(stat.size, file, limit);
+    while (reading.take((await handle.read(reading.room())).bytesRead));
+    return reading.bytes().toString('utf8');
   } finally {
     await handle.close();
   }
@@ -54,28 +48,59 @@ export function readRegularBytesSync(file: string, limit = MAX_READ_BYTES): Buff
   try {
     const stat = fs.fstatSync(descriptor);
     checkStat(stat, file, limit);
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const reading = new SizedRead(stat.size, file, limit);
     for (;;) {
-      const chunk = Buffer.alloc(CHUNK);
-      const bytesRead = fs.readSync(descriptor, chunk, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      total = addChunk(chunks, chunk, bytesRead, total, file, limit);
+      const { buffer, offset, length } = reading.room();
+      if (!reading.take(fs.readSync(descriptor, buffer, offset, length, null))) break;
     }
-    return Buffer.concat(chunks);
+    return reading.bytes();
   } finally {
     fs.closeSync(descriptor);
   }
 }
 
-const CHUNK = 64 * 1024;
+/**
+ * The bytes of one read, in one buffer sized from fstat: a file costs one allocation of its own size, not
+ * fixed chunks (2,000 flows read through 64 KiB zero-filled chunks spent a tenth of a check allocating).
+ * One byte more than the size is asked for, so that a read reaches the end of the file; a file that grew
+ * after fstat gets a buffer twice as big, up to the limit.
+ */
+class SizedRead {
+  private buffer: Buffer;
+  private filled = 0;
 
-/** Keeps a chunk; the size read so far, or an EFBIG error past the limit (a file may grow after fstat). */
-function addChunk(chunks: Buffer[], chunk: Buffer, bytesRead: number, total: number, file: string, limit: number): number {
-  const next = total + bytesRead;
-  if (next > limit) throw new UnreadableFileError('EFBIG', file, limit);
-  chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
-  return next;
+  constructor(
+    size: number,
+    private readonly file: string,
+    private readonly limit: number,
+  ) {
+    this.buffer = Buffer.allocUnsafe(Math.min(size, limit) + 1);
+  }
+
+  /** Where the next read goes. */
+  room(): { buffer: Buffer; offset: number; length: number } {
+    if (this.filled === this.buffer.length) this.grow();
+    return { buffer: this.buffer, offset: this.filled, length: this.buffer.length - this.filled };
+  }
+
+  /** Counts `bytesRead`; false at the end of the file. */
+  take(bytesRead: number): boolean {
+    if (bytesRead === 0) return false;
+    this.filled += bytesRead;
+    if (this.filled > this.limit) throw new UnreadableFileError('EFBIG', this.file, this.limit);
+    return true;
+  }
+
+  /** Only the bytes read: the rest of an unsafe allocation is never handed out. */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.filled);
+  }
+
+  private grow(): void {
+    const bigger = Buffer.allocUnsafe(Math.min(this.buffer.length * 2, this.limit + 1));
+    this.buffer.copy(bigger, 0, 0, this.filled);
+    this.buffer = bigger;
+  }
 }
 
 function checkStat(stat: fs.Stats, file: string, limit: number): void {
