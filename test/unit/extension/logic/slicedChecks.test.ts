@@ -57,17 +57,46 @@ describe('checking a big flow in slices on the editor thread', () => {
     assert.deepEqual(sliced, whole);
   });
 
-  it('yields to the event loop between slices of a big flow, not for a small one', async () => {
+  it('yields to the event loop once a slice has taken its time, never within a small flow', async () => {
     let yields = 0;
     const counting = () => {
       yields++;
       return Promise.resolve();
     };
-    await checkFlowInSlices('flows/big.yml', analyzeFlow(bigFlow(2_000)), lookup, counting);
-    assert.ok(yields >= 3, `${yields} yields`);
+    // A clock that moves 1 ms at each look: a slice is over after four steps of 25 references.
+    let clock = 0;
+    const ticking = () => clock++;
+    const big = analyzeFlow(bigFlow(2_000));
+    const steps = Math.ceil(big.references.length / 25);
+    const sliced = await checkFlowInSlices('flows/big.yml', big, lookup, counting, ticking);
+    assert.deepEqual(sliced, checkFlow('flows/big.yml', big, lookup));
+    assert.ok(yields >= Math.floor((steps - 1) / 4) - 1 && yields <= steps, `${yields} yields over ${steps} steps`);
+    // A clock that stands still: no yield, however many references.
     yields = 0;
-    const small = analyzeFlow(bigFlow(10));
-    assert.deepEqual(await checkFlowInSlices('flows/small.yml', small, lookup, counting), checkFlow('flows/small.yml', small, lookup));
+    await checkFlowInSlices('flows/big.yml', big, lookup, counting, () => 0);
     assert.equal(yields, 0);
+    const small = analyzeFlow(bigFlow(10));
+    assert.deepEqual(
+      await checkFlowInSlices('flows/small.yml', small, lookup, counting, ticking),
+      checkFlow('flows/small.yml', small, lookup),
+    );
+    assert.equal(yields, 0);
+  });
+
+  it('yields every other step when checking is slow, with the same problems', async () => {
+    let yields = 0;
+    const big = analyzeFlow(bigFlow(2_000));
+    // Every look at the clock finds 2 ms more gone: a thread much slower than any real one.
+    let clock = 0;
+    const slow = () => (clock += 2);
+    const sliced = await checkFlowInSlices(
+      'flows/big.yml',
+      big,
+      lookup,
+      () => (yields++, new Promise((resolve) => setImmediate(resolve))),
+      slow,
+    );
+    assert.deepEqual(sliced, checkFlow('flows/big.yml', big, lookup));
+    assert.ok(yields >= Math.ceil(big.references.length / 25) / 2 - 1, `${yields} yields`);
   });
 });
