@@ -375,7 +375,7 @@ async function benchEditor(rows: Row[], results: Record<string, unknown>): Promi
     {
       benchmark: `editor first diagnostics pass, ${editor.flows} flows (activation to last diagnostic)`,
       value: `${editor.catalogReadyMs.toFixed(0)} ms`,
-      note: `median of ${editor.firstPassRuns.length} fresh editors (${editor.firstPassRuns.map((ms) => ms.toFixed(0)).join(', ')} ms), each after one run of \`check\` on the same flows, whole process: median ${editor.cliCheck.median.toFixed(0)} ms (${editor.cliCheck.runs.join(', ')} ms); acceptance: ≤ check: ${editor.catalogReadyMs <= editor.cliCheck.median ? 'met' : 'NOT met'}; our code's longest block meanwhile, in a profiled session (${editor.firstPassProfiledMs.toFixed(0)} ms with the profiler): ${blockNote(editor.firstPassOurs)}; the thread's longest stall, any code: ${editor.firstPassLoop.maxMs.toFixed(1)} ms`,
+      note: `median of ${editor.firstPassRuns.length} fresh editors (${editor.firstPassRuns.map((ms) => ms.toFixed(0)).join(', ')} ms), each after one run of \`check\` on the same flows, whole process: median ${editor.cliCheck.median.toFixed(0)} ms (${editor.cliCheck.runs.join(', ')} ms); per turn (an editor against the \`check\` just before it): median ${editor.firstPassRatio.median.toFixed(2)}×, ${editor.firstPassRatio.inSum.toFixed(2)}× in sum, within \`check\`'s time in ${editor.firstPassRatio.withinCheck} of ${editor.firstPassRatio.perTurn.length}; acceptance: ≤ check: ${editor.catalogReadyMs <= editor.cliCheck.median ? 'met' : 'NOT met'}; our code's longest block meanwhile, in a profiled session (${editor.firstPassProfiledMs.toFixed(0)} ms with the profiler): ${blockNote(editor.firstPassOurs)}; the thread's longest stall, any code: ${editor.firstPassLoop.maxMs.toFixed(1)} ms`,
     },
     {
       benchmark: `our code's longest block of the extension host, typing in a ${editor.bigFlowLines}-line flow`,
@@ -442,6 +442,7 @@ interface EditorBench {
   firstPassOurs: OurBlocks;
   typing: { ours: OurBlocks; loop: LoopDelay; idleLoop: LoopDelay; keystrokes: number; lastKeystrokeToDiagnosticMs: number };
   cliCheck: Percentiles & { median: number; runs: number[] };
+  firstPassRatio: { perTurn: number[]; median: number; inSum: number; withinCheck: number };
   loadAverage: { beforeEditor: number[]; afterEditor: number[] };
   flows: number;
   bigFlowLines: number;

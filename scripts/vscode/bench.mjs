@@ -152,6 +152,14 @@ async function main() {
   result.catalogReadyMs = percentiles(firstPasses).p50;
   result.firstPassRuns = firstPasses.map((ms) => Number(ms.toFixed(1)));
   result.cliCheck = { ...percentiles(cliTimes), median: percentiles(cliTimes).p50, runs: cliTimes.map((ms) => Math.round(ms)), exitCode };
+  // Each editor against the `check` run just before it: the machine's speed drifts over minutes, a turn's two runs share it.
+  const perTurn = firstPasses.map((ms, index) => Number((ms / cliTimes[index]).toFixed(2)));
+  result.firstPassRatio = {
+    perTurn,
+    median: percentiles(perTurn).p50,
+    inSum: Number((firstPasses.reduce((a, b) => a + b, 0) / cliTimes.reduce((a, b) => a + b, 0)).toFixed(2)),
+    withinCheck: perTurn.filter((ratio) => ratio <= 1).length,
+  };
   result.loadAverage = {
     beforeEditor: loadBefore.map((load) => Number(load.toFixed(2))),
     afterEditor: loadavg().map((load) => Number(load.toFixed(2))),
