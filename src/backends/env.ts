@@ -10,7 +10,7 @@ import { explainBase64Error, removeJavaLineBreaks, strictBase64Decode } from '..
 import { rememberSecretValue } from '../core/redaction';
 import { incompleteCauseProblem } from '../core/catalogTypes';
 import type { DroppedDefinition, IncompleteCause } from '../core/store';
-import { composeProjects, findComposeFiles, readComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
+import { composeProjects, findComposeFiles, openComposeFile, type ComposeEnvFile, type ComposeSecretSource } from '../core/compose';
 import { DotenvSyntaxError, parseDotenv, type EnvEntry } from '../core/dotenv';
 import { isInside, namesOnlySiblingFor, plainFileFor, type NamesOnlySibling } from '../core/setup';
 import { readRegularFile, readRegularFileSync, UnreadableFileError } from '../core/safeRead';
@@ -117,12 +117,13 @@ function readComposeProject(
   env: NodeJS.ProcessEnv,
   onInvalid?: (message: string) => void,
 ): Map<string, ComposeSecretSource[]> {
+  const files = [...texts].map(([file, text]) => ({ file, servicesKnowing: openComposeFile(file, text, { env, onInvalid }) }));
   const kestraServices = new Set<string>();
-  for (const [file, text] of texts) {
-    for (const source of readComposeFile(file, text, { env, onInvalid })) kestraServices.add(source.service);
+  for (const { servicesKnowing } of files) {
+    for (const source of servicesKnowing(new Set())) kestraServices.add(source.service);
   }
   const sources = new Map<string, ComposeSecretSource[]>();
-  for (const [file, text] of texts) sources.set(file, readComposeFile(file, text, { env, kestraServices }));
+  for (const { file, servicesKnowing } of files) sources.set(file, servicesKnowing(kestraServices));
   return sources;
 }
 

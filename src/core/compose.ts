@@ -91,15 +91,30 @@ export function readProjectEnv(composeFile: string): Record<string, string> {
 
 /** The Kestra services of one Compose file ([] when it is not valid YAML or has none). */
 export function readComposeFile(file: string, text: string, options: ComposeReadOptions = {}): ComposeSecretSource[] {
+  return openComposeFile(file, text, options)(new Set(options.kestraServices ?? []));
+}
+
+/** The Kestra services of a Compose file, given those its project's other files name. */
+export type ComposeServicesReader = (known: Set<string>) => ComposeSecretSource[];
+
+/**
+ * A Compose file parsed once, with its project `.env`: a project's files are read twice (once to learn which
+ * services are Kestra's, once to read them), and the second reading needs no second parse.
+ */
+export function openComposeFile(
+  file: string,
+  text: string,
+  options: Omit<ComposeReadOptions, 'kestraServices'> = {},
+): ComposeServicesReader {
   const doc = parseBoundedDocument(text, { uniqueKeys: false, inlineAliases: true });
   if (doc.errors.length > 0) {
     options.onInvalid?.(invalidComposeMessage(file, text, doc.errors[0]));
-    return [];
+    return () => [];
   }
   const env = options.env ?? process.env;
   const projectEnv = options.projectEnv ?? readProjectEnv(file);
   const reader = new ComposeReader(file, doc, new LineIndex(text), (name) => env[name] ?? projectEnv[name]);
-  return reader.kestraServices(new Set(options.kestraServices ?? []));
+  return (known) => reader.kestraServices(known);
 }
 
 function invalidComposeMessage(file: string, text: string, error: YAMLError): string {

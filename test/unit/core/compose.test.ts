@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { composeProjects, findComposeFiles, readComposeFile, readProjectEnv } from '../../../src/core/compose';
+import { composeProjects, findComposeFiles, openComposeFile, readComposeFile, readProjectEnv } from '../../../src/core/compose';
 
 const COMPOSE = `x-common-env: &common
   SECRET_SHARED: c2hhcmVk
@@ -113,6 +113,42 @@ describe('readComposeFile', () => {
       sources.map((source) => [source.service, source.environment.map((entry) => entry.name)]),
       [['server', ['SECRET_X']]],
     );
+  });
+
+  it('reads an opened file again for other known services as a fresh read would, with the project .env read once', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-open-'));
+    try {
+      const compose = path.join(folder, 'docker-compose.override.yml');
+      const text = 'services:\n  server:\n    image: ${IMAGE}\n    environment:\n      - SECRET_X=eA==\n  db:\n    image: postgres\n';
+      fs.writeFileSync(path.join(folder, '.env'), 'IMAGE=kestra/kestra:latest\n');
+      const servicesKnowing = openComposeFile(compose, text, { env: {} });
+      const byImage = readComposeFile(compose, text, { env: {} });
+      assert.deepEqual(servicesKnowing(new Set()), byImage);
+      assert.deepEqual(servicesKnowing(new Set(['db'])), readComposeFile(compose, text, { env: {}, kestraServices: ['db'] }));
+      assert.deepEqual(
+        servicesKnowing(new Set(['db'])).map((source) => source.service),
+        ['server', 'db'],
+      );
+      // The project .env was read when the file was opened: a later change is not seen until it is opened again.
+      fs.writeFileSync(path.join(folder, '.env'), 'IMAGE=postgres\n');
+      assert.deepEqual(servicesKnowing(new Set()), byImage);
+      assert.deepEqual(readComposeFile(compose, text, { env: {} }), []);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('tells an opened invalid file once and reads no service from it', () => {
+    const told: string[] = [];
+    const servicesKnowing = openComposeFile(file, 'services: [unclosed', {
+      env: {},
+      projectEnv: {},
+      onInvalid: (message) => told.push(message),
+    });
+    assert.deepEqual(servicesKnowing(new Set()), []);
+    assert.deepEqual(servicesKnowing(new Set(['kestra'])), []);
+    assert.equal(told.length, 1);
+    assert.match(told[0], /not valid YAML at line 1/);
   });
 
   it('returns nothing for invalid YAML or a file without services', () => {
