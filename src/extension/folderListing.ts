@@ -33,7 +33,7 @@ export async function listYamlFiles(
       return;
     }
     entries += children.length;
-    const kinds = await Promise.all(children.map((child) => kindOf(folder, child)));
+    const kinds = await kindsOf(folder, children);
     const files: string[] = [];
     const folders: string[] = [];
     children.forEach((child, index) => {
@@ -61,16 +61,32 @@ async function readFolderOnce(folder: string, seen: Set<string>): Promise<Dirent
   }
 }
 
-/** What an entry is, through a symbolic link: a named pipe or socket is neither file nor folder. */
-async function kindOf(folder: string, child: Dirent): Promise<'file' | 'folder' | 'other'> {
-  let entry: Dirent | { isFile(): boolean; isDirectory(): boolean } = child;
-  if (child.isSymbolicLink()) {
-    try {
-      entry = await stat(join(folder, child.name));
-    } catch {
-      return 'other';
-    }
-  }
+type Kind = 'file' | 'folder' | 'other';
+
+/**
+ * What each entry is, through symbolic links. Only links need a call (`stat`): the other entries are told from
+ * their directory entry, with no promise each (a folder of 2,000 flows was 2,000 promises settled in one task).
+ */
+async function kindsOf(folder: string, children: Dirent[]): Promise<Kind[]> {
+  const kinds = children.map((child) => (child.isSymbolicLink() ? 'other' : kindOf(child)));
+  const links = children.flatMap((child, index) => (child.isSymbolicLink() ? [index] : []));
+  if (links.length === 0) return kinds;
+  const targets = await Promise.all(links.map((index) => linkTargetKind(join(folder, children[index].name))));
+  links.forEach((index, at) => (kinds[index] = targets[at]));
+  return kinds;
+}
+
+/** A named pipe or socket is neither file nor folder. */
+function kindOf(entry: { isFile(): boolean; isDirectory(): boolean }): Kind {
   if (entry.isDirectory()) return 'folder';
   return entry.isFile() ? 'file' : 'other';
+}
+
+/** What a symbolic link points to; a dangling link is passed over. */
+async function linkTargetKind(link: string): Promise<Kind> {
+  try {
+    return kindOf(await stat(link));
+  } catch {
+    return 'other';
+  }
 }
