@@ -10,6 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FlowAnalysis } from '../core/flow';
 import { resolveEditorEnvSources, type EditorEnvSourceRequest, type EditorEnvSources } from './logic/envSources';
+import { TimeSlice } from './logic/timeSlice';
 import {
   analyseFile,
   analyseText,
@@ -220,7 +221,7 @@ export class FlowAnalyzer {
 
   /** The outcomes with their analyses read back, yielding between slices. */
   private async readOutcomes(outcomes: (EncodedTextOutcome | EncodedFileOutcome | EditorEnvSources)[]): Promise<unknown[]> {
-    const slice = new TimeSlice();
+    const slice = new TimeSlice(SLICE_MS);
     const read: unknown[] = [];
     for (const outcome of outcomes) {
       if (!('analysis' in outcome)) {
@@ -267,24 +268,13 @@ export class FlowAnalyzer {
     const items: (() => unknown)[] =
       work.type === 'texts' ? work.texts.map((text) => () => analyseText(text)) : work.files.map((file) => () => analyseFile(file));
     const outcomes: unknown[] = [];
-    const slice = new TimeSlice();
+    const slice = new TimeSlice(SLICE_MS);
     for (const analyse of items) {
       await slice.yieldIfDue();
       if (this.disposed) throw new AnalyzerStoppedError();
       outcomes.push(analyse());
     }
     return outcomes;
-  }
-}
-
-/** Lets the event loop run once the work since the last yield has taken SLICE_MS. */
-class TimeSlice {
-  private started = performance.now();
-
-  async yieldIfDue(): Promise<void> {
-    if (performance.now() - this.started < SLICE_MS) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    this.started = performance.now();
   }
 }
 

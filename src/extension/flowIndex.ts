@@ -9,6 +9,7 @@ import { looksLikeFlow, type FlowAnalysis } from '../core/flow';
 import type { FileOutcome, TextOutcome } from './analysisProtocol';
 import { AnalyzerStoppedError, type FlowAnalyzer } from './flowAnalyzer';
 import { listYamlFiles } from './folderListing';
+import { yieldToEventLoop } from './logic/timeSlice';
 import { describeError } from './log';
 
 export interface IndexedFlow {
@@ -225,7 +226,7 @@ export class WorkspaceFlowIndex implements FlowIndex, vscode.Disposable {
           batch.push(uri);
           if (batch.length === FILE_BATCH_SIZE) send();
         }
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       }
       taking = undefined;
     };
@@ -452,10 +453,6 @@ function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T | undefined
     timer = setTimeout(() => resolve(undefined), ms);
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
-
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 const NAMESPACE_LINE = /^namespace[ \t]*:[ \t]*(?:"([^"]*)"|'([^']*)'|([^\s#]+))/;

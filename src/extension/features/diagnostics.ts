@@ -11,7 +11,8 @@ import type { IncompleteCause } from '../../core/store';
 import { keysWithSubkeys, referencedNamespaces, type VisibleLookup } from '../../core/checks';
 import type { FlowAnalysis } from '../../core/flow';
 import type { Problem } from '../../core/types';
-import { yieldToEventLoop, type IndexedFlow } from '../flowIndex';
+import type { IndexedFlow } from '../flowIndex';
+import { TimeSlice, yieldToEventLoop } from '../logic/timeSlice';
 import { describeError } from '../log';
 import { checkFlowInSlices } from '../logic/slicedChecks';
 import type { Services } from '../services';
@@ -112,7 +113,7 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
       withSubkeys.set(id, known);
       return known;
     };
-    let sliceStarted = performance.now();
+    const slice = new TimeSlice(SLICE_MS);
     for (;;) {
       const wasIndexed = indexed;
       const flows = this.services.flows.all().filter((flow) => !checked.has(flow));
@@ -122,10 +123,7 @@ export class SecretDiagnostics implements ProblemSource, vscode.Disposable {
         this.show(flow.uri, problems);
         checked.add(flow);
         checkedCount++;
-        if (performance.now() - sliceStarted >= SLICE_MS) {
-          await yieldToEventLoop();
-          sliceStarted = performance.now();
-        }
+        await slice.yieldIfDue();
       }
       if (wasIndexed) break;
       if (flows.length === 0) await Promise.race([flowsReady, delay(INDEX_POLL_MS)]);

@@ -8,6 +8,7 @@
 import { checkFlow, type VisibleLookup } from '../../core/checks';
 import type { FlowAnalysis } from '../../core/flow';
 import type { Problem, Range } from '../../core/types';
+import { TimeSlice } from './timeSlice';
 
 /** References checked between two looks at the clock: well under a millisecond, even cold. */
 const REFERENCES_PER_STEP = 25;
@@ -23,15 +24,12 @@ export async function checkFlowInSlices(
 ): Promise<Problem[]> {
   const { references } = analysis;
   if (references.length <= REFERENCES_PER_STEP) return checkFlow(file, analysis, lookup);
-  let sliceStarted = now();
+  const slice = new TimeSlice(SLICE_MS, yieldToEventLoop, now);
   // The first step carries what is not a reference (YAML errors, notices, Pebble errors, credentials written in clear).
   const problems = checkFlow(file, { ...analysis, references: references.slice(0, REFERENCES_PER_STEP) }, lookup);
   const referencesOnly: FlowAnalysis = { ...analysis, errors: [], notices: [], pebbleErrors: [], hardcoded: [] };
   for (let start = REFERENCES_PER_STEP; start < references.length; start += REFERENCES_PER_STEP) {
-    if (now() - sliceStarted >= SLICE_MS) {
-      await yieldToEventLoop();
-      sliceStarted = now();
-    }
+    await slice.yieldIfDue();
     const step = references.slice(start, start + REFERENCES_PER_STEP);
     for (const problem of checkFlow(file, { ...referencesOnly, references: step }, lookup)) problems.push(problem);
   }
