@@ -42,8 +42,8 @@ const MAX_ANALYSIS_WORKERS = 2;
 /**
  * How many analysis workers a machine with `cores` cores runs: one core is left to the editor (the extension host's
  * thread, the workbench, and V8's compiler threads, which make a worker fast). On two cores, one worker's first pass
- * over 2,001 flows is as fast as two workers' (22 turns each, README, Performance), with one thread and one
- * compiling fewer competing with the editor.
+ * over 2,001 flows is as fast as two workers' over two rounds of paired turns (one faster on a quiet machine, two on
+ * a busy one; README, Performance), with one thread and one compiling fewer competing with the editor.
  */
 export function analysisWorkerCount(cores: number): number {
   if (!Number.isFinite(cores)) return 1;
