@@ -377,6 +377,15 @@ async function benchEditor(rows: Row[], results: Record<string, unknown>): Promi
       value: `${editor.catalogReadyMs.toFixed(0)} ms`,
       note: `median of ${editor.firstPassRuns.length} fresh editors (${editor.firstPassRuns.map((ms) => ms.toFixed(0)).join(', ')} ms), each after one run of \`check\` on the same flows, whole process: median ${editor.cliCheck.median.toFixed(0)} ms (${editor.cliCheck.runs.join(', ')} ms); per turn (an editor against the \`check\` just before it): median ${editor.firstPassRatio.median.toFixed(2)}×, ${editor.firstPassRatio.inSum.toFixed(2)}× in sum, within \`check\`'s time in ${editor.firstPassRatio.withinCheck} of ${editor.firstPassRatio.perTurn.length}; acceptance: ≤ check: ${editor.catalogReadyMs <= editor.cliCheck.median ? 'met' : 'NOT met'}; our code's longest block meanwhile, in a profiled session (${editor.firstPassProfiledMs.toFixed(0)} ms with the profiler): ${blockNote(editor.firstPassOurs)}; the thread's longest stall, any code: ${editor.firstPassLoop.maxMs.toFixed(1)} ms`,
     },
+    ...(editor.workerAlone
+      ? [
+          {
+            benchmark: `the same ${editor.flows} flows through one fresh analysis worker alone, inside the editor`,
+            value: `${editor.workerAlone.median.toFixed(0)} ms`,
+            note: `median of ${editor.workerAlone.runs.length} (${editor.workerAlone.runs.join(', ')} ms), each in an editor above once its first pass was done and the window had settled; per turn against \`check\`: median ${editor.workerAlone.perTurnAgainstCheck.toFixed(2)}×; the first pass's time beyond this is the editor's side of it (activation, listing, configuration, checks, the workbench)`,
+          },
+        ]
+      : []),
     {
       benchmark: `our code's longest block of the extension host, typing in a ${editor.bigFlowLines}-line flow`,
       value: `${typing.ours.maxMs.toFixed(1)} ms`,
@@ -443,6 +452,7 @@ interface EditorBench {
   typing: { ours: OurBlocks; loop: LoopDelay; idleLoop: LoopDelay; keystrokes: number; lastKeystrokeToDiagnosticMs: number };
   cliCheck: Percentiles & { median: number; runs: number[] };
   firstPassRatio: { perTurn: number[]; median: number; inSum: number; withinCheck: number };
+  workerAlone?: { median: number; runs: number[]; perTurnAgainstCheck: number };
   loadAverage: { beforeEditor: number[]; afterEditor: number[] };
   flows: number;
   bigFlowLines: number;

@@ -46,7 +46,9 @@ const common = {
 };
 
 const builds = [
-  { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  // The entry starts the first analysis worker, then loads the rest (src/extension/bootstrap.ts).
+  { ...common, entryPoints: { extension: 'src/extension/bootstrap.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { extensionMain: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
   // Flow analysis runs on its own thread in the editor (src/extension/flowAnalyzer.ts).
   { ...common, entryPoints: { analysisWorker: 'src/extension/analysisWorker.ts' }, outdir: 'dist' },

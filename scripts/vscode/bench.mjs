@@ -128,6 +128,7 @@ async function main() {
   const rounds = option(argv, '--rounds', 5);
   const cliTimes = [];
   const firstPasses = [];
+  const workerAlone = [];
   let result;
   let exitCode;
   const loadBefore = loadavg();
@@ -148,6 +149,7 @@ async function main() {
       KESTRA_SECRETS_BENCH_MODE: 'first-pass',
     });
     firstPasses.push(pass.catalogReadyMs);
+    workerAlone.push({ ms: pass.workerAloneMs, cliMs: cli.ms });
   }
   result.catalogReadyMs = percentiles(firstPasses).p50;
   result.firstPassRuns = firstPasses.map((ms) => Number(ms.toFixed(1)));
@@ -160,6 +162,16 @@ async function main() {
     inSum: Number((firstPasses.reduce((a, b) => a + b, 0) / cliTimes.reduce((a, b) => a + b, 0)).toFixed(2)),
     withinCheck: perTurn.filter((ratio) => ratio <= 1).length,
   };
+  // The same flows through one fresh worker of ours alone, in the same editor after its first pass: what the pass
+  // costs beyond the analysis is the editor's side of it (activation, listing, configuration, checks, workbench).
+  if (workerAlone.length > 0) {
+    const aloneRatios = workerAlone.map(({ ms, cliMs }) => ms / cliMs);
+    result.workerAlone = {
+      median: percentiles(workerAlone.map(({ ms }) => ms)).p50,
+      runs: workerAlone.map(({ ms }) => Math.round(ms)),
+      perTurnAgainstCheck: Number(percentiles(aloneRatios).p50.toFixed(2)),
+    };
+  }
   result.loadAverage = {
     beforeEditor: loadBefore.map((load) => Number(load.toFixed(2))),
     afterEditor: loadavg().map((load) => Number(load.toFixed(2))),

@@ -1,6 +1,7 @@
 /**
  * activate(): builds the services, registers the editor features and pushes every disposable;
- * nothing heavy happens here. Configuration loading, the workspace scan and the first diagnostics
+ * nothing heavy happens here. It is loaded by the extension's entry (bootstrap.ts, dist/extension.js), which
+ * has started the first analysis worker by then. Configuration loading, the workspace scan and the first diagnostics
  * pass start right after activation, in the background.
  *
  * Each feature under `features/` registers its own providers and commands and imports no other
@@ -9,6 +10,7 @@
  */
 import * as vscode from 'vscode';
 import { findTreeElement, snapshotTree, type KestraSecretsApi } from './api';
+import type { EarlyWorker } from './earlyWorker';
 import { registerSecretCommands } from './features/commands';
 import { registerCompletion } from './features/completion';
 import { registerCredentialsCommand } from './features/credentials';
@@ -23,12 +25,13 @@ import { createLogChannel, runInBackground } from './log';
 import { useTranslator } from './logic/l10n';
 import { ExtensionServices } from './services';
 
-export function activate(context: vscode.ExtensionContext): KestraSecretsApi {
+/** `earlyWorker`: the first analysis worker, which the extension's entry started before loading this (bootstrap.ts). */
+export function activate(context: vscode.ExtensionContext, earlyWorker?: EarlyWorker): KestraSecretsApi {
   const started = performance.now();
   useTranslator(vscode.l10n.t);
   const log = createLogChannel();
   const logReady = performance.now();
-  const services = new ExtensionServices(context, log);
+  const services = new ExtensionServices(context, log, earlyWorker);
   const diagnostics = new SecretDiagnostics(services);
   context.subscriptions.push(
     log,

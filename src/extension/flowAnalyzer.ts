@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FlowAnalysis } from '../core/flow';
+import type { EarlyWorker } from './earlyWorker';
 import { resolveEditorEnvSources, type EditorEnvSourceRequest, type EditorEnvSources } from './logic/envSources';
 import { TimeSlice } from './logic/timeSlice';
 import {
@@ -79,11 +80,15 @@ export class FlowAnalyzer {
   /** Answers are read back one after the other, in the order they came. */
   private reading: Promise<void> = Promise.resolve();
 
-  /** `workerFile` undefined: analyse on the calling thread from the start. */
+  /**
+   * `workerFile` undefined: analyse on the calling thread from the start. `early`: the pool's first worker, already
+   * started (earlyWorker.ts); a failure it met before is the pool's.
+   */
   constructor(
     private readonly workerFile: string | undefined,
     private readonly log: AnalyzerLog,
     private readonly poolSize = 1,
+    private early?: EarlyWorker,
   ) {}
 
   /** False once analysis runs on the calling thread. */
@@ -113,6 +118,7 @@ export class FlowAnalyzer {
 
   dispose(): void {
     this.disposed = true;
+    this.adoptEarlyWorker();
     this.stopWorkers();
     for (const pending of this.pending.values()) pending.reject(new AnalyzerStoppedError());
     this.pending.clear();
@@ -176,12 +182,18 @@ export class FlowAnalyzer {
 
   private startedWorkers(): Worker[] {
     if (this.workers.length > 0 || !this.offThread) return this.workers;
-    if (!this.workerFile) {
+    const early = this.adoptEarlyWorker();
+    if (early && 'failure' in early) {
+      this.fallBack(early.failure);
+      return [];
+    }
+    if (!this.workerFile && !early) {
       this.fallBack('has no worker file');
       return [];
     }
     try {
-      for (let index = 0; index < Math.max(1, this.poolSize); index++) this.workers.push(this.startWorker(this.workerFile));
+      if (early) this.workers.push(this.watched(early.worker, early.onlineAfterMs));
+      while (this.workerFile && this.workers.length < Math.max(1, this.poolSize)) this.workers.push(this.startWorker(this.workerFile));
       return this.workers;
     } catch (error) {
       this.stopWorkers();
@@ -190,10 +202,26 @@ export class FlowAnalyzer {
     }
   }
 
+  /** The early worker, taken over once (and stopped on dispose if it never was). */
+  private adoptEarlyWorker(): ReturnType<EarlyWorker['adopt']> | undefined {
+    const early = this.early;
+    this.early = undefined;
+    if (!early) return undefined;
+    const adopted = early.adopt();
+    if (this.disposed && 'worker' in adopted) void adopted.worker.terminate().catch(() => undefined);
+    return adopted;
+  }
+
   private startWorker(file: string): Worker {
+    return this.watched(new Worker(file));
+  }
+
+  /** Listens to a worker of the pool; `onlineAfterMs`: it was already online after that long. */
+  private watched(worker: Worker, onlineAfterMs?: number): Worker {
     const started = performance.now();
-    const worker = new Worker(file);
-    worker.once('online', () => this.log.trace?.(`An analysis worker started in ${Math.round(performance.now() - started)} ms`));
+    const traceOnline = (ms: number) => this.log.trace?.(`An analysis worker started in ${Math.round(ms)} ms`);
+    if (onlineAfterMs !== undefined) traceOnline(onlineAfterMs);
+    else worker.once('online', () => traceOnline(performance.now() - started));
     worker.on('message', (response: EncodedResponse) => this.onResponse(response));
     worker.on('messageerror', (error) => this.onWorkerLost(`sent an unreadable answer (${messageOf(error)})`));
     worker.on('error', (error) => this.onWorkerLost(`failed: ${messageOf(error)}`));

@@ -18,6 +18,7 @@ import { ConfigError, configFromSettings, defaultConfig, loadConfigFile } from '
 import type { KestraSecretsConfig } from '../core/configTypes';
 import { CONFIG_FILE_NAME, findConfigFile, isInside, NAMES_ONLY_SUFFIXES, tenantFor } from '../core/setup';
 import { analysisWorkerCount, FlowAnalyzer } from './flowAnalyzer';
+import { ANALYSIS_WORKER_FILE, type EarlyWorker } from './earlyWorker';
 import { WorkspaceFlowIndex, type FlowIndex } from './flowIndex';
 import { coreLogger, describeError, runInBackground } from './log';
 import { FALLBACK_ENV_FILES, SECTION, type EditorSettings } from './logic/settingDefinitions';
@@ -90,8 +91,6 @@ const RELOAD_DEBOUNCE_MS = 250;
 const SERVER_OFFER_STATE = 'kestraSecrets.kestraServerOffer';
 
 const DEFAULT_SOURCE = 'default (env secrets)';
-/** The analysis worker's bundle, beside the extension's (scripts/build.mjs). */
-const ANALYSIS_WORKER_FILE = 'analysisWorker.js';
 
 interface LocatedConfig {
   /** 'untrusted': a workspace configuration file that is ignored until the workspace is trusted. */
@@ -145,14 +144,17 @@ export class ExtensionServices implements Services, vscode.Disposable {
   /** Fired when the catalog was rebuilt or refreshed (not for flow edits). */
   readonly onDidChangeCatalog = this.catalogEmitter.event;
 
+  /** `earlyWorker`: the first analysis worker, started before this code was loaded (bootstrap.ts). */
   constructor(
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
+    earlyWorker?: EarlyWorker,
   ) {
     this.secretStorage = context.secrets;
     this.firstLoad = new Promise((resolve) => (this.firstLoadDone = resolve));
     this.editorSettings = new Settings(() => this.workspaceTrusted());
-    this.analyzer = new FlowAnalyzer(path.join(__dirname, ANALYSIS_WORKER_FILE), log, analysisWorkerCount(os.availableParallelism()));
+    const workerFile = path.join(__dirname, ANALYSIS_WORKER_FILE);
+    this.analyzer = new FlowAnalyzer(workerFile, log, analysisWorkerCount(os.availableParallelism()), earlyWorker);
     this.flows = new WorkspaceFlowIndex(log, this.analyzer);
     this.disposables.push(
       this.editorSettings,

@@ -55,6 +55,7 @@ describe('the .vsix for the Marketplace and Open VSX', function () {
       'package.json',
       'dist/analysisWorker.js',
       'dist/extension.js',
+      'dist/extensionMain.js',
       'dist/sdk/aws.js',
       'dist/sdk/azure.js',
       'dist/sdk/google.js',

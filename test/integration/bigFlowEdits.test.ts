@@ -61,10 +61,12 @@ describe('a 5,000-line flow analysed off the editor thread', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
-  it('ships the analysis worker beside the extension', () => {
+  it('ships the analysis worker beside the extension, and the entry that starts it before loading the rest', () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension);
-    assert.ok(fs.existsSync(path.join(extension.extensionPath, 'dist', 'analysisWorker.js')), 'dist/analysisWorker.js is in the package');
+    for (const bundle of ['analysisWorker.js', 'extension.js', 'extensionMain.js'])
+      assert.ok(fs.existsSync(path.join(extension.extensionPath, 'dist', bundle)), `dist/${bundle} is in the package`);
+    assert.ok(extension.isActive);
   });
 
   it('reports the missing key of the big flow on its line', async () => {

@@ -11,6 +11,7 @@ import * as esbuild from 'esbuild';
 import { analyzeFlow } from '../../../src/core/flow';
 import { resolveEditorEnvSources } from '../../../src/extension/logic/envSources';
 import { answer, decodeAnalysis, encodeAnalysis, type AnalysisResponse, type FileOutcome } from '../../../src/extension/analysisProtocol';
+import { EarlyWorker } from '../../../src/extension/earlyWorker';
 import { analysisWorkerCount, AnalyzerStoppedError, FlowAnalyzer } from '../../../src/extension/flowAnalyzer';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -20,6 +21,14 @@ function flowText(namespace: string, keys: string[]): string {
     (key, index) => `  - id: t${index}\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ secret('${key}') }}"\n`,
   );
   return `id: f\nnamespace: ${namespace}\ntasks:\n${tasks.join('')}`;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 function recordingLog(): { warn(message: string): void; warnings: string[] } {
@@ -331,6 +340,60 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
     const outcomes = await inThread.analyzeTexts(texts);
     assert.equal(outcomes.length, 40);
     assert.ok(ranBetween, 'a callback queued before the analysis ran before it ended');
+  });
+
+  it('adopts a worker started before it: the analysis goes through that worker, no other is started', async () => {
+    const log = { ...recordingLog(), traces: [] as string[], trace: (message: string) => log.traces.push(message) };
+    const early = EarlyWorker.start(workerFile);
+    // Online before it is adopted, as when the extension's code takes longer to load than the worker to boot.
+    await waitUntil(() => (early as unknown as { onlineAfterMs?: number }).onlineAfterMs !== undefined);
+    const worker = new FlowAnalyzer(path.join(dir, 'never-started.js'), log, 1, early);
+    analyzers.push(worker);
+    const text = flowText('team.a', ['A']);
+    const [outcome] = await worker.analyzeTexts([text]);
+    assert.deepEqual(outcome.analysis, analyzeFlow(text));
+    assert.equal(worker.offThread, true);
+    assert.deepEqual(log.warnings, []);
+    assert.equal(log.traces.filter((message) => /An analysis worker started in \d+ ms/.test(message)).length, 1, log.traces.join('\n'));
+  });
+
+  it('starts the rest of the pool beside the early worker, and stops the early one on dispose even if never used', async () => {
+    const pooled = new FlowAnalyzer(workerFile, recordingLog(), 2, EarlyWorker.start(workerFile));
+    analyzers.push(pooled);
+    pooled.warmUp();
+    assert.equal((pooled as unknown as { workers: unknown[] }).workers.length, 2);
+    const unused = EarlyWorker.start(workerFile);
+    const neverAsked = new FlowAnalyzer(workerFile, recordingLog(), 1, unused);
+    neverAsked.dispose();
+    assert.deepEqual(unused.adopt(), { failure: 'was already adopted' });
+  });
+
+  it('analyses in-thread, and says why once, when the early worker died before it was adopted', async () => {
+    const dying = path.join(dir, 'dies-at-once.js');
+    fs.writeFileSync(dying, 'process.exit(4);\n');
+    const early = EarlyWorker.start(dying);
+    await waitUntil(() => (early as unknown as { failure?: string }).failure !== undefined);
+    const log = recordingLog();
+    const worker = new FlowAnalyzer(workerFile, log, 1, early);
+    analyzers.push(worker);
+    const text = flowText('team.a', ['A']);
+    const [outcome] = await worker.analyzeTexts([text]);
+    assert.deepEqual(outcome.analysis, analyzeFlow(text));
+    assert.equal(worker.offThread, false);
+    assert.equal(log.warnings.length, 1, log.warnings.join('\n'));
+    assert.match(log.warnings[0], /the analysis worker stopped with exit code 4/);
+  });
+
+  it('tells a worker that could not even be created, when the analyzer adopts it', async () => {
+    const early = EarlyWorker.start(path.join(dir, 'no-such-worker.js'));
+    const log = recordingLog();
+    const worker = new FlowAnalyzer(undefined, log, 1, early);
+    analyzers.push(worker);
+    const [outcome] = await worker.analyzeTexts(['id: a\nnamespace: b\ntasks: []\n']);
+    assert.equal(outcome.analysis.isFlow, true);
+    assert.equal(worker.offThread, false);
+    assert.equal(log.warnings.length, 1, log.warnings.join('\n'));
+    assert.match(log.warnings[0], /the analysis worker (could not start|failed|stopped)/);
   });
 
   it('stops the worker on dispose: what is in flight and what comes later is rejected, not analysed', async () => {
