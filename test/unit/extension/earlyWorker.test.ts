@@ -8,8 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EarlyWorker } from '../../../src/extension/earlyWorker';
 
-async function settle(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
+/** What the worker hands over once it has failed (it fails on its own, soon after it starts). */
+async function adoptedAfterFailure(early: EarlyWorker): Promise<ReturnType<EarlyWorker['adopt']>> {
+  const state = early as unknown as { failure?: string };
+  for (let waited = 0; waited < 5_000 && !state.failure; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  return early.adopt();
 }
 
 describe('EarlyWorker: a worker started before the analyzer exists', function () {
@@ -39,23 +42,12 @@ describe('EarlyWorker: a worker started before the analyzer exists', function ()
   it('keeps an exit that came before adoption, and hands over the reason instead of a dead worker', async () => {
     const file = path.join(dir, 'exits.js');
     fs.writeFileSync(file, 'process.exit(5);\n');
-    const early = EarlyWorker.start(file);
-    for (let waited = 0; waited < 5_000; waited += 20) {
-      await settle(20);
-      const state = early as unknown as { failure?: string };
-      if (state.failure) break;
-    }
-    assert.deepEqual(early.adopt(), { failure: 'stopped with exit code 5' });
+    assert.deepEqual(await adoptedAfterFailure(EarlyWorker.start(file)), { failure: 'stopped with exit code 5' });
   });
 
   it('keeps an error thrown while the worker loads its code', async () => {
     const file = path.join(dir, 'throws.js');
     fs.writeFileSync(file, "throw new Error('broken bundle');\n");
-    const early = EarlyWorker.start(file);
-    for (let waited = 0; waited < 5_000; waited += 20) {
-      await settle(20);
-      if ((early as unknown as { failure?: string }).failure) break;
-    }
-    assert.deepEqual(early.adopt(), { failure: 'failed: broken bundle' });
+    assert.deepEqual(await adoptedAfterFailure(EarlyWorker.start(file)), { failure: 'failed: broken bundle' });
   });
 });
