@@ -4,8 +4,8 @@
 // (tree.png, completion.png, hover.png, problems.png, tree-writable.png).
 // Run alone: node test/ui/ui.mjs [--keep]   (after `npm run build && npm run package`)
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { extensionId, testResultsDir, vsixPath } from '../../scripts/vscode/paths.mjs';
 import {
@@ -14,6 +14,7 @@ import {
   delay,
   installVsix,
   launchBrowser,
+  listFiles,
   removeRunDir,
   startCodeServer,
   workbenchUrl,
@@ -120,6 +121,26 @@ async function screenshot(page, name) {
   const path = join(testResultsDir, name);
   await page.screenshot({ path });
   log(`screenshot ${path}`);
+}
+
+/**
+ * Copies our extension's logs and the extension hosts' own, of every window session so far, next to the failure's
+ * screenshot: what the extension saw (configuration, store, errors) is then on record after the run folder is gone.
+ */
+function keepExtensionLogs(run, name) {
+  const logsDir = join(run.userDataDir, 'logs');
+  const target = join(testResultsDir, name);
+  const wanted = (file) => file.endsWith('.log') && (file.includes(`/${extensionId}/`) || basename(file) === 'remoteexthost.log');
+  try {
+    for (const file of (existsSync(logsDir) ? listFiles(logsDir) : []).filter(wanted)) {
+      const copy = join(target, relative(logsDir, file));
+      mkdirSync(dirname(copy), { recursive: true });
+      copyFileSync(file, copy);
+    }
+    log(`logs ${target}`);
+  } catch (error) {
+    log(`could not keep the logs: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function assertNoCanaryOnScreen(pageText, where) {
@@ -418,6 +439,7 @@ export async function runUiChecks({ keep = false, onCleanup = () => () => undefi
         failures++;
         log(`✖ ${check.name}: ${error instanceof Error ? error.message : String(error)}`);
         await screenshot(page, `failure-${checks.indexOf(check) + 1}.png`).catch(() => undefined);
+        keepExtensionLogs(run, `failure-${checks.indexOf(check) + 1}-logs`);
         await page.keyboard.press('Escape').catch(() => undefined);
       }
     }
