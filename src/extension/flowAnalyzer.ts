@@ -9,7 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FlowAnalysis } from '../core/flow';
-import type { EarlyWorker } from './earlyWorker';
+import type { AdoptedWorker, EarlyWorker } from './earlyWorker';
 import { resolveEditorEnvSources, type EditorEnvSourceRequest, type EditorEnvSources } from './logic/envSources';
 import { TimeSlice } from './logic/timeSlice';
 import {
@@ -203,7 +203,7 @@ export class FlowAnalyzer {
   }
 
   /** The early worker, taken over once (and stopped on dispose if it never was). */
-  private adoptEarlyWorker(): ReturnType<EarlyWorker['adopt']> | undefined {
+  private adoptEarlyWorker(): AdoptedWorker | undefined {
     const early = this.early;
     this.early = undefined;
     if (!early) return undefined;
