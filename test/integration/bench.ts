@@ -13,6 +13,7 @@ import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } fr
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { walkFiles } from '../../src/core/files';
 import { diagnosticCode, EXTENSION_ID, secretDiagnostics, type KestraSecretsApi } from './helpers';
 import { ourBlocks, ThreadProfiler, type CpuProfile, type OurBlocks } from './ourBlocks';
 
@@ -171,20 +172,6 @@ async function timeCompletions(
   return { times, items };
 }
 
-/** The YAML files under a folder, as the first pass finds them (node_modules and .git left out). */
-function yamlFilesUnder(root: string): string[] {
-  const files: string[] = [];
-  const walk = (folder: string) => {
-    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== '.git') walk(full);
-      else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) files.push(full);
-    }
-  };
-  walk(root);
-  return files;
-}
-
 /**
  * One fresh analysis worker of ours, alone, over the workspace's files in batches of 100 (two in flight, as the
  * extension sends them), from its start to its last answer: the first pass without the editor's side of it.
@@ -192,7 +179,8 @@ function yamlFilesUnder(root: string): string[] {
  */
 async function timeWorkerAlone(extensionPath: string, root: string): Promise<number> {
   const { Worker } = await import('node:worker_threads');
-  const files = yamlFilesUnder(root);
+  // The project's own walk (node_modules and .git left out), as the first pass and `check` find the files.
+  const files = walkFiles([root], (name) => /\.ya?ml$/i.test(name)).files;
   const batches: { path: string }[][] = [];
   for (let index = 0; index < files.length; index += 100) batches.push(files.slice(index, index + 100).map((file) => ({ path: file })));
   const started = performance.now();

@@ -14,19 +14,18 @@ describe('TimeSlice', () => {
       },
       () => clock,
     );
-    clock = 4;
-    await slice.yieldIfDue();
-    assert.equal(yields, 0);
-    clock = 5;
-    await slice.yieldIfDue();
-    assert.equal(yields, 1);
-    // The new slice started at 105, after the yield.
-    clock = 109;
-    await slice.yieldIfDue();
-    assert.equal(yields, 1);
-    clock = 110;
-    await slice.yieldIfDue();
-    assert.equal(yields, 2);
+    // [clock before the call, yields after it]: the new slice starts at 105, after the first yield.
+    const steps: [number, number][] = [
+      [4, 0],
+      [5, 1],
+      [109, 1],
+      [110, 2],
+    ];
+    for (const [at, expected] of steps) {
+      clock = at;
+      await slice.yieldIfDue();
+      assert.equal(yields, expected, `at ${at}`);
+    }
   });
 
   it('lets pending I/O callbacks run when it yields', async () => {
