@@ -25,6 +25,11 @@ export interface EnvSources {
   envFiles: string[];
   /** Compose files to read (absolute paths), as the setup resolution found them; default: those under `workspaceRoots`. */
   composeFiles?: string[];
+  /**
+   * Those Compose files already read and parsed (parseComposeProjects), so that the thread loading the store parses
+   * no YAML: the editor has its analysis worker do it. Read here when absent.
+   */
+  composeProjects?: ParsedComposeProject[];
   /** Whether to include the process environment's SECRET_ variables. */
   includeProcessEnv?: boolean;
   /**
@@ -32,6 +37,16 @@ export interface EnvSources {
    * `env_file: ${HOME}/…` or `../../…` is reported once and skipped). Unset: no restriction.
    */
   confineToFolders?: string[];
+}
+
+/** One Compose project (the files of one folder, base first), read and parsed: plain data, so a worker can send it. */
+export interface ParsedComposeProject {
+  /** Every file of the project, readable or not. */
+  files: string[];
+  /** The Kestra services' sources of each file that could be read. */
+  sources: [file: string, sources: ComposeSecretSource[]][];
+  /** Why a file could not be read or used, one sentence each, for the store's log. */
+  warnings: string[];
 }
 
 /** The shared context and the env backend's sources, as the backend's parts read them. */
@@ -136,18 +151,13 @@ export function describeEnvSources(sources: EnvSources, env: NodeJS.ProcessEnv):
     const sibling = namesOnlySiblingFor(file);
     if (sibling) files.add(sibling.file);
   };
-  for (const project of composeProjects(composeFilesOf(ctx))) {
-    const texts = new Map<string, string>();
-    for (const composeFile of project) {
+  for (const project of ctx.composeProjects ?? parseComposeProjects(ctx, env)) {
+    // An unreadable file is still watched, so that it is read once it appears.
+    for (const composeFile of project.files) {
       files.add(composeFile);
       files.add(path.join(path.dirname(composeFile), '.env'));
-      try {
-        texts.set(composeFile, readRegularFileSync(composeFile));
-      } catch {
-        // Unreadable now; still watched, so it is read once it appears.
-      }
     }
-    for (const sources of readComposeProject(texts, ctx.env).values()) {
+    for (const [, sources] of project.sources) {
       for (const envFile of sources.flatMap((source) => source.envFiles))
         if (!envFile.unresolved && isAllowed(ctx, envFile.path)) addWithStandIns(envFile.path);
     }
@@ -156,13 +166,34 @@ export function describeEnvSources(sources: EnvSources, env: NodeJS.ProcessEnv):
   return [...files];
 }
 
+/** The Compose projects of these sources, each file read and parsed here; `env`: the environment Compose would run in. */
+export function parseComposeProjects(sources: EnvSources, env: NodeJS.ProcessEnv): ParsedComposeProject[] {
+  return composeProjects(composeFilesOf(sources)).map((files) => {
+    const texts = new Map<string, string>();
+    const warnings: string[] = [];
+    for (const file of files) {
+      try {
+        texts.set(file, readRegularFileSync(file));
+      } catch (error) {
+        warnings.push(
+          error instanceof UnreadableFileError
+            ? `env secrets: ${error.message}`
+            : `env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
+      }
+    }
+    const onInvalid = (message: string) => void warnings.push(`env secrets: ${message}`);
+    return { files, sources: [...readComposeProject(texts, env, onInvalid)], warnings };
+  });
+}
+
 /** False for a file outside `confineToFolders` (untrusted editor workspaces), true otherwise. */
 function isAllowed(ctx: EnvSources, file: string): boolean {
   return ctx.confineToFolders === undefined || ctx.confineToFolders.some((folder) => isInside(file, folder));
 }
 
 /** The Compose files the setup resolution found, else those under the workspace folders. */
-function composeFilesOf(ctx: EnvSources): string[] {
+function composeFilesOf(ctx: Pick<EnvSources, 'composeFiles' | 'workspaceRoots'>): string[] {
   return ctx.composeFiles ?? ctx.workspaceRoots.flatMap((root) => findComposeFiles(root));
 }
 
@@ -178,8 +209,9 @@ class EnvDefinitionCollector {
   constructor(private readonly ctx: EnvContext) {}
 
   async collect(): Promise<void> {
-    for (const project of composeProjects(composeFilesOf(this.ctx))) {
-      await this.collectComposeProject(project);
+    for (const project of this.ctx.composeProjects ?? parseComposeProjects(this.ctx, this.ctx.env)) {
+      for (const warning of project.warnings) this.ctx.log.warn(warning);
+      for (const [file, sources] of project.sources) await this.collectCompose(file, sources);
     }
     for (const file of this.ctx.envFiles) {
       const absolute = path.resolve(file);
@@ -197,27 +229,6 @@ class EnvDefinitionCollector {
   private add(definition: Omit<Definition, 'key' | 'order'>): void {
     const key = definition.name.slice(SECRET_PREFIX.length).toUpperCase();
     this.definitions.push({ ...definition, key, order: this.order++ });
-  }
-
-  /**
-   * The Compose files of one folder, base first: a service is a Kestra service when any of them says
-   * so, and all of them feed the same container (one collision group per service).
-   */
-  private async collectComposeProject(files: string[]): Promise<void> {
-    const texts = new Map<string, string>();
-    for (const file of files) {
-      try {
-        texts.set(file, await readRegularFile(file));
-      } catch (error) {
-        this.ctx.log.warn(
-          error instanceof UnreadableFileError
-            ? `env secrets: ${error.message}`
-            : `env secrets: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-        );
-      }
-    }
-    const warnInvalid = (message: string) => this.ctx.log.warn(`env secrets: ${message}`);
-    for (const [file, sources] of readComposeProject(texts, this.ctx.env, warnInvalid)) await this.collectCompose(file, sources);
   }
 
   private async collectCompose(composeFile: string, sources: ComposeSecretSource[]): Promise<void> {
@@ -519,12 +530,16 @@ class EnvSecretBackend implements SecretBackend {
   readonly caseInsensitiveKeys = true;
   readonly canReveal = true;
   private state: Promise<LoadedState> | undefined;
+  /** Compose projects parsed before the first load; read again after dispose, like every other file. */
+  private parsedProjects: ParsedComposeProject[] | undefined;
 
   readOnlyFor(): boolean {
     return true;
   }
 
-  constructor(private readonly ctx: EnvContext) {}
+  constructor(private readonly ctx: EnvContext) {
+    this.parsedProjects = ctx.composeProjects;
+  }
 
   private load(): Promise<LoadedState> {
     this.state ??= this.readState();
@@ -532,7 +547,7 @@ class EnvSecretBackend implements SecretBackend {
   }
 
   private async readState(): Promise<LoadedState> {
-    const collector = new EnvDefinitionCollector(this.ctx);
+    const collector = new EnvDefinitionCollector({ ...this.ctx, composeProjects: this.parsedProjects });
     await collector.collect();
     const { definitions } = collector;
     const seen = new Set<string>();
@@ -617,6 +632,7 @@ class EnvSecretBackend implements SecretBackend {
 
   dispose(): void {
     this.state = undefined;
+    this.parsedProjects = undefined;
   }
 }
 

@@ -2,10 +2,11 @@
  * The env store's sources for the editor: the same resolution as the CLI's (Compose files from each workspace
  * folder up to the repository root, the configured files, else every `.env_encoded` or its names-only stand-in),
  * confined to the workspace folders when the workspace is not trusted, and the files to watch. It reads and parses
- * Compose files, tens of milliseconds of work: the editor asks a worker (flowAnalyzer.ts) for it.
+ * the Compose files, tens of milliseconds of work, once: the env store takes them parsed (`composeProjects`), so the
+ * editor's thread parses no YAML when the editor asks a worker for this (flowAnalyzer.ts).
  */
 import * as path from 'node:path';
-import { describeEnvSources, type EnvSources } from '../../backends/env';
+import { describeEnvSources, parseComposeProjects, type EnvSources } from '../../backends/env';
 import { isInside, resolveEnvSources } from '../../core/setup';
 
 export interface EditorEnvSourceRequest {
@@ -31,12 +32,13 @@ export function resolveEditorEnvSources(request: EditorEnvSourceRequest, env: No
   // Untrusted: the upward search may leave the workspace folder (a repository above it); read nothing there.
   const allowed = (file: string) => trusted || roots.some((root) => isInside(file, root));
   const composeFiles = [...new Set(sources.flatMap((source) => source.composeFiles))].filter(allowed);
-  const fromCompose = new Set(describeEnvSources({ ...base, composeFiles }, env).map((file) => path.resolve(file)));
+  const composeProjects = parseComposeProjects({ ...base, composeFiles }, env);
+  const fromCompose = new Set(describeEnvSources({ ...base, composeFiles, composeProjects }, env).map((file) => path.resolve(file)));
   const envFiles = [...new Set(sources.flatMap((source) => source.envFiles))].filter(
     (file) => !fromCompose.has(path.resolve(file)) && allowed(file),
   );
   const displayRoots = [...new Set([...roots, ...sources.flatMap((source) => source.displayRoots)])];
-  const envSources: EnvSources = { ...base, workspaceRoots: displayRoots, composeFiles, envFiles };
+  const envSources: EnvSources = { ...base, workspaceRoots: displayRoots, composeFiles, composeProjects, envFiles };
   if (!trusted) envSources.confineToFolders = roots;
   return { envSources, watched: describeEnvSources(envSources, env) };
 }

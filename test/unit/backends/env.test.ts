@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BackendError, type BackendContext, type SecretBackend } from '../../../src/core/store';
-import { describeEnvSources, envBackendFactory, type EnvSources } from '../../../src/backends/env';
+import { describeEnvSources, envBackendFactory, parseComposeProjects, type EnvSources } from '../../../src/backends/env';
 import { encodeBase64 } from '../../../src/core/base64';
 import type { SecretBackendConfig } from '../../../src/core/configTypes';
 import type { Logger } from '../../../src/core/log';
@@ -334,6 +334,50 @@ describe('env secrets backend (Kestra OSS SECRET_ variables)', () => {
     await assert.rejects(
       backend.delete('x', 'DB_PASSWORD'),
       (error: unknown) => error instanceof BackendError && error.kind === 'read-only',
+    );
+  });
+
+  it('takes Compose projects parsed elsewhere as they are, and reads the files again only after dispose', async () => {
+    const composeProjects = parseComposeProjects(context, context.env);
+    const parsedHere = envBackend(config, context);
+    const parsedBefore = envBackend(config, { ...context, composeProjects });
+    assert.deepEqual(await parsedBefore.list('x'), await parsedHere.list('x'));
+    assert.deepEqual(await parsedBefore.definitionProblems(), await parsedHere.definitionProblems());
+
+    write(
+      root,
+      'deploy/docker-compose.yml',
+      `services:\n  kestra:\n    image: kestra/kestra\n    environment:\n      SECRET_NEW: ${b64('n')}\n`,
+    );
+    const taken = envBackend(config, { ...context, composeProjects });
+    assert.equal(await taken.reveal('x', 'INLINE'), 'inline-value');
+    assert.ok(!(await taken.list('x')).some((meta) => meta.key === 'NEW'));
+    taken.dispose();
+    assert.equal(await taken.reveal('x', 'NEW'), 'n');
+    await assert.rejects(taken.reveal('x', 'INLINE'), /no usable SECRET_INLINE/);
+  });
+
+  it('logs the warnings of Compose files parsed elsewhere when it loads, as when it reads them itself', async () => {
+    const missing = path.join(root, 'gone', 'docker-compose.yml');
+    const invalid = write(root, 'bad/docker-compose.yml', 'services: [unclosed\n');
+    const sources = { ...context, composeFiles: [missing, invalid] };
+    const composeProjects = parseComposeProjects(sources, context.env);
+    assert.deepEqual(logs, [], 'parsing logs nothing: the backend that takes the projects does');
+    await envBackend(config, sources).list('x');
+    const readHere = logs.filter((message) => message.includes('docker-compose.yml'));
+    logs.length = 0;
+    await envBackend(config, { ...sources, composeProjects }).list('x');
+    assert.deepEqual(
+      logs.filter((message) => message.includes('docker-compose.yml')),
+      readHere,
+    );
+    assert.ok(
+      readHere.some((message) => /cannot read .*gone.*ENOENT/.test(message)),
+      readHere.join('\n'),
+    );
+    assert.ok(
+      readHere.some((message) => /bad.docker-compose\.yml: not valid YAML/.test(message)),
+      readHere.join('\n'),
     );
   });
 

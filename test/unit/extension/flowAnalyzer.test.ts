@@ -258,6 +258,11 @@ describe('FlowAnalyzer: analysis on the worker thread, in-thread when the worker
     const expected = resolveEditorEnvSources(request);
     assert.deepEqual(expected.envSources.composeFiles, [path.join(project, 'docker-compose.yml')]);
     assert.ok(expected.watched.includes(path.join(project, '.env_encoded')), JSON.stringify(expected.watched));
+    // Parsed there, so that the store built on the editor's thread parses no YAML.
+    const parsed = expected.envSources.composeProjects?.map((project) =>
+      project.sources.map(([file, sources]) => [file, sources.map((source) => source.service)]),
+    );
+    assert.deepEqual(parsed, [[[path.join(project, 'docker-compose.yml'), ['kestra']]]]);
     assert.deepEqual(await analyzer(workerFile, recordingLog(), 2).resolveEnvSources(request), expected);
     assert.deepEqual(await analyzer(undefined).resolveEnvSources(request), expected);
   });
