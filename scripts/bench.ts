@@ -375,7 +375,7 @@ async function benchEditor(rows: Row[], results: Record<string, unknown>): Promi
     {
       benchmark: `editor first diagnostics pass, ${editor.flows} flows (activation to last diagnostic)`,
       value: `${editor.catalogReadyMs.toFixed(0)} ms`,
-      note: `median of ${editor.firstPassRuns.length} fresh editors (${editor.firstPassRuns.map((ms) => ms.toFixed(0)).join(', ')} ms), each after one run of \`check\` on the same flows, whole process: median ${editor.cliCheck.median.toFixed(0)} ms (${editor.cliCheck.runs.join(', ')} ms); per turn (an editor against the \`check\` just before it): median ${editor.firstPassRatio.median.toFixed(2)}×, ${editor.firstPassRatio.inSum.toFixed(2)}× in sum, within \`check\`'s time in ${editor.firstPassRatio.withinCheck} of ${editor.firstPassRatio.perTurn.length}; acceptance: ≤ check: ${editor.catalogReadyMs <= editor.cliCheck.median ? 'met' : 'NOT met'}; our code's longest block meanwhile, in a profiled session (${editor.firstPassProfiledMs.toFixed(0)} ms with the profiler): ${blockNote(editor.firstPassOurs)}; the thread's longest stall, any code: ${editor.firstPassLoop.maxMs.toFixed(1)} ms`,
+      note: `median of ${editor.firstPassRuns.length} fresh editors (${editor.firstPassRuns.map((ms) => ms.toFixed(0)).join(', ')} ms), each after one run of \`check\` on the same flows, whole process: median ${editor.cliCheck.median.toFixed(0)} ms (${editor.cliCheck.runs.join(', ')} ms); per turn (an editor against the \`check\` just before it): median ${editor.firstPassRatio.median.toFixed(2)}×, ${editor.firstPassRatio.inSum.toFixed(2)}× in sum, within \`check\`'s time in ${editor.firstPassRatio.withinCheck} of ${editor.firstPassRatio.perTurn.length}; acceptance: ≤ check, per turn and in sum: ${firstPassWithinCheck(editor.firstPassRatio) ? 'met' : 'NOT met'}; our code's longest block meanwhile, in a profiled session (${editor.firstPassProfiledMs.toFixed(0)} ms with the profiler): ${blockNote(editor.firstPassOurs)}; the thread's longest stall, any code: ${editor.firstPassLoop.maxMs.toFixed(1)} ms`,
     },
     ...(editor.workerAlone
       ? [
@@ -435,6 +435,15 @@ interface OurBlocks {
   totalMs: number;
   spanMs: number;
   longest: { ms: number; onCpuMs: number; entry: string; hottest: string }[];
+}
+
+/**
+ * The first pass is within `check`'s time only when each editor is, against the `check` run just before it: by the
+ * median turn and in sum. A median of editors against a median of `check` runs taken minutes apart says "met" on a
+ * lucky draw (1,619 against 1,627 ms in a run whose turns were 1.02× in median and 1.04× in sum).
+ */
+function firstPassWithinCheck(ratio: { median: number; inSum: number }): boolean {
+  return ratio.median <= 1 && ratio.inSum <= 1;
 }
 
 function blockNote(ours: OurBlocks): string {
