@@ -170,6 +170,8 @@ export class ExtensionServices implements Services, vscode.Disposable {
     this.analyzer.warmUp();
     this.disposables.push(
       this.editorSettings.onDidChange((change) => {
+        // The effects only: a setting's value (a server URL, a path) stays out of the log.
+        this.log.debug(`Settings changed: ${[...change.effects].join(', ')}`);
         if (change.effects.has('rebuild-store')) this.scheduleReload();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleReload()),
