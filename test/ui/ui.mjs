@@ -357,9 +357,10 @@ const checks = [
 
 /**
  * Writes the user settings on disk and reloads the window, which re-reads them, until the Secrets view shows a Kestra
- * server. Now and then (2 of about 20 runs) the reloaded window still had the settings from before the write: its
- * extension host was started with them and no change followed in 40 s (the logs of both hosts, kept on failure). So
- * a window that comes back with the env store is reloaded once more; a second miss fails the check.
+ * server. Now and then (3 of about 20 runs) the reloaded window still had the settings from before the write: its
+ * extension host was started with them and no configuration change followed (the logs of every host, kept on
+ * failure, show no "Settings changed"), while a further reload read them. So a window that comes back with the env
+ * store is reloaded once more; a second miss fails the check.
  */
 async function reloadWithSettings(page, run, settings) {
   const serverRow = page.locator(SELECTORS.treeRows, { hasText: 'Kestra server' }).first();
@@ -368,7 +369,9 @@ async function reloadWithSettings(page, run, settings) {
     await page.reload();
     await page.locator(SELECTORS.activityBarItem).waitFor({ state: 'visible', timeout: 60_000 });
     await delay(1500);
-    await page.locator(SELECTORS.activityBarItem).click();
+    // A reload restores the view that was open: clicking its activity bar item again would close the side bar.
+    const open = page.locator('.part.activitybar .action-item.checked a.action-label[aria-label^="Kestra Secrets"]');
+    if ((await open.count()) === 0) await page.locator(SELECTORS.activityBarItem).click();
     await page.locator(SELECTORS.treeRows).first().waitFor({ state: 'visible', timeout: 20_000 });
     const shown = await serverRow.waitFor({ state: 'visible', timeout: 15_000 }).then(
       () => true,
