@@ -32,6 +32,7 @@ const SELECTORS = {
   hover: '.monaco-hover:not(.hidden) .monaco-hover-content',
   problemRows: '.markers-panel .monaco-list-row',
   activityBarItem: '.part.activitybar .action-item a.action-label[aria-label^="Kestra Secrets"]',
+  activityBarItemOpen: '.part.activitybar .action-item.checked a.action-label[aria-label^="Kestra Secrets"]',
   treeRows: '.part.sidebar .customview-tree .monaco-list-row',
   lockIcons: '.part.sidebar .customview-tree .custom-view-tree-node-item-icon.codicon-lock',
   quickInput: '.quick-input-widget .quick-input-box input',
@@ -278,8 +279,7 @@ const checks = [
     name: 'the Kestra Secrets view shows every secret with a lock, and no write action',
     async run({ page }) {
       await runCommand(page, 'View: Hide Panel');
-      await page.locator(SELECTORS.activityBarItem).click();
-      await page.locator(SELECTORS.treeRows).first().waitFor({ state: 'visible', timeout: 20_000 });
+      await showSecretsView(page);
       await widenSidebar(page, 460);
       await expandUntilShown(page, VISIBLE_KEYS);
       // One more level: the fields of the JSON secrets (names only, never values).
@@ -369,10 +369,7 @@ async function reloadWithSettings(page, run, settings) {
     await page.reload();
     await page.locator(SELECTORS.activityBarItem).waitFor({ state: 'visible', timeout: 60_000 });
     await delay(1500);
-    // A reload restores the view that was open: clicking its activity bar item again would close the side bar.
-    const open = page.locator('.part.activitybar .action-item.checked a.action-label[aria-label^="Kestra Secrets"]');
-    if ((await open.count()) === 0) await page.locator(SELECTORS.activityBarItem).click();
-    await page.locator(SELECTORS.treeRows).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await showSecretsView(page);
     const shown = await serverRow.waitFor({ state: 'visible', timeout: 15_000 }).then(
       () => true,
       () => false,
@@ -381,6 +378,15 @@ async function reloadWithSettings(page, run, settings) {
     if (attempt === 2) throw new Error('after two reloads, the window still had not read the user settings written on disk');
     log('the reloaded window kept the settings from before the write; reloading once more');
   }
+}
+
+/**
+ * Opens the Secrets view and waits for its rows. Its activity bar item toggles the side bar: a click on it while the
+ * view is open (a reload restores the view that was open) would close it.
+ */
+async function showSecretsView(page) {
+  if ((await page.locator(SELECTORS.activityBarItemOpen).count()) === 0) await page.locator(SELECTORS.activityBarItem).click();
+  await page.locator(SELECTORS.treeRows).first().waitFor({ state: 'visible', timeout: 20_000 });
 }
 
 /** The loopback Kestra Enterprise fake of test/fakes (TypeScript, loaded through tsx). */
